@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from supervision import views as supervision_views
+
+urlpatterns = [
+    path("", supervision_views.home, name="home"),
+    path("sign-in/", supervision_views.SignInView.as_view(), name="sign-in"),
+    path("sign-out/", supervision_views.SignOutView.as_view(), name="sign-out"),
+    path("keep-alive/", supervision_views.keep_alive, name="keep-alive"),
+    path("healthz/", supervision_views.health, name="health"),
+    path("", include("supervision.urls")),
+    path("admin/", admin.site.urls),
+]

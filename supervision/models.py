@@ -1,0 +1,233 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in. Staff details live on StaffProfile; admins may have none."""
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    # Django admin access. Administrators manage people and units, never record content.
+    is_staff = models.BooleanField("system administrator", default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_system_admin(self) -> bool:
+        return self.is_staff
+
+
+class Unit(models.Model):
+    """A directorate, service, team or any other level of the organisation's tree."""
+
+    class Kind(models.TextChoices):
+        DIRECTORATE = "directorate", "Directorate"
+        SERVICE = "service", "Service"
+        TEAM = "team", "Team"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=50, unique=True, help_text="Short code used in imports.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_units",
+    )
+    # Materialised path of ids ("/1/4/9/"), so "every unit below this one" is one indexed
+    # prefix query at any depth instead of a recursive walk.
+    path = models.CharField(max_length=500, editable=False, db_index=True, default="")
+
+    class Meta:
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            new_path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+            if new_path == old_path:
+                return
+            self.path = new_path
+            Unit.objects.filter(pk=self.pk).update(path=new_path)
+            if old_path:
+                Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
+                )
+
+    def clean(self):
+        ancestor = self.parent
+        while ancestor is not None:
+            if self.pk and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "A unit cannot sit inside itself."})
+            ancestor = ancestor.parent
+
+    def ancestors(self):
+        ids = [int(part) for part in self.path.strip("/").split("/") if part]
+        by_id = Unit.objects.in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
+
+    def descendants(self, include_self=True):
+        units = Unit.objects.filter(path__startswith=self.path)
+        return units if include_self else units.exclude(pk=self.pk)
+
+
+class JobRole(models.Model):
+    """A job role, as data an administrator can extend (DOMAIN "People and roles")."""
+
+    class Category(models.TextChoices):
+        PRACTITIONER = "practitioner", "Practitioner"
+        ASYE = "asye", "Newly qualified (ASYE)"
+        STUDENT = "student", "Student"
+        INDEPENDENT = "independent", "IRO, CP chair or LADO"
+        MANAGER = "manager", "Manager"
+        SENIOR_MANAGER = "senior_manager", "Senior manager"
+        SUPPORT = "support", "Business support or administration"
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200, unique=True)
+    category = models.CharField(max_length=30, choices=Category.choices)
+    holds_cases = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class StaffProfile(models.Model):
+    class EmploymentType(models.TextChoices):
+        PERMANENT = "permanent", "Permanent"
+        PART_TIME = "part_time", "Part-time"
+        AGENCY = "agency", "Agency"
+        FIXED_TERM = "fixed_term", "Fixed-term"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="profile"
+    )
+    job_role = models.ForeignKey(JobRole, on_delete=models.PROTECT, related_name="staff")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="staff")
+    start_date = models.DateField()
+    qualified_date = models.DateField(null=True, blank=True)
+    asye_start_date = models.DateField("ASYE start date", null=True, blank=True)
+    is_student = models.BooleanField(default=False)
+    employment_type = models.CharField(
+        max_length=20, choices=EmploymentType.choices, default=EmploymentType.PERMANENT
+    )
+    probation_end_date = models.DateField(null=True, blank=True)
+    leaving_date = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["user__full_name"]
+
+    def __str__(self):
+        return f"{self.user} ({self.job_role})"
+
+    def clean(self):
+        if self.leaving_date and self.start_date and self.leaving_date < self.start_date:
+            raise ValidationError(
+                {"leaving_date": "Enter a leaving date on or after the start date."}
+            )
+
+
+class SupervisoryRelationship(models.Model):
+    class Kind(models.TextChoices):
+        LINE = "line", "Line supervision"
+        DESIGNATED = "designated", "Designated supervisor"
+        PRACTICE_EDUCATOR = "practice_educator", "Practice educator"
+        TEMPORARY_COVER = "temporary_cover", "Temporary cover"
+
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervising"
+    )
+    supervisee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervised_by"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.LINE)
+    starts_on = models.DateField()
+    # The last day of the relationship, inclusive; empty while it continues.
+    ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supervisee"],
+                condition=Q(kind="line", ends_on__isnull=True),
+                name="one_open_line_relationship_per_supervisee",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="relationship_ends_on_or_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(supervisor=models.F("supervisee")),
+                name="relationship_not_with_self",
+            ),
+        ]
+        indexes = [models.Index(fields=["supervisor", "ends_on"])]
+
+    def __str__(self):
+        return f"{self.supervisor} supervises {self.supervisee} ({self.get_kind_display()})"
+
+    def is_active_on(self, day) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)

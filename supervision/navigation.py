@@ -1,0 +1,37 @@
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from .roles import roles_for
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+def navigation_for(request) -> list[NavItem]:
+    """The service navigation, by role: each person sees only the places they can use."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    roles = roles_for(user)
+    entries = [("Home", "home", True)]
+    entries += [
+        ("My team", "my-team", roles.supervisor),
+        ("Organisation", "organisation", roles.system_admin),
+        ("Access log", "audit-log", roles.senior_manager or roles.auditor),
+    ]
+    items = []
+    for label, name, allowed in entries:
+        if not allowed:
+            continue
+        try:
+            url = reverse(name)
+        except Exception:  # noqa: BLE001, S112 - a page not built yet is simply not offered
+            continue
+        active = request.path == url or (url != "/" and request.path.startswith(url))
+        items.append(NavItem(label, url, active))
+    return items
