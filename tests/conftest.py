@@ -1,0 +1,35 @@
+import os
+
+import pytest
+
+from tests.factories import SUPERVISEE_PASSWORD  # noqa: F401 - re-exported for tests
+
+# .ci/run sets this: there, PostgreSQL and Redis are part of what is being proved, so a test
+# that skips itself for want of a service is a failure, not a pass.
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"Skipped in CI, where every service must be present: {report.longrepr}"
+
+
+def pytest_sessionstart(session):
+    if REQUIRE_SERVICES:
+        url = os.environ.get("DATABASE_URL", "")
+        if not url.startswith(("postgres://", "postgresql://")):
+            raise pytest.UsageError("REQUIRE_SERVICES=1 needs DATABASE_URL to name PostgreSQL.")
+        if not os.environ.get("REDIS_URL", "").startswith("redis://"):
+            raise pytest.UsageError("REQUIRE_SERVICES=1 needs REDIS_URL to name Redis.")
+
+
+@pytest.fixture
+def postgres_only(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL); runs in CI")

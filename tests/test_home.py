@@ -1,0 +1,77 @@
+from datetime import date
+
+import pytest
+import time_machine
+
+from supervision.demo import DEMO_PASSWORD, email_of, load_demo
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 3, 5)
+
+
+@pytest.fixture
+def demo():
+    load_demo(TODAY)
+
+
+def home_as(client, name):
+    with time_machine.travel(TODAY, tick=False):
+        client.post("/sign-in/", {"username": email_of(name), "password": DEMO_PASSWORD})
+        return client.get("/")
+
+
+def menu(html):
+    start = html.index('id="navigation"')
+    return html[start : html.index("</ul>", start)]
+
+
+def test_a_supervisor_sees_their_supervisees_and_the_team_menu(client, demo):
+    html = home_as(client, "Rachel Turner").content.decode()
+    assert "People you supervise" in html
+    assert "Ben Carter" in html and "Ellie Moss" in html
+    assert "Sam Okafor" not in html.split("People you supervise")[1], "Sam moved to Oliver Grant"
+
+
+def test_a_supervisee_sees_who_supervises_them_and_no_team(client, demo):
+    html = home_as(client, "Ellie Moss").content.decode()
+    assert "Rachel Turner" in html and "Hannah Price" in html
+    assert "practice educator" in html
+    assert "People you supervise" not in html
+
+
+def test_temporary_cover_shows_with_its_end_date(client, demo):
+    html = home_as(client, "Zainab Hussain").content.decode()
+    assert "Joanne Fletcher (temporary cover, until 23 March 2026)" in html
+
+
+def test_a_senior_manager_sees_the_units_below_them(client, demo):
+    html = home_as(client, "Priya Raman").content.decode()
+    assert "Units you oversee" in html
+    for team in ("Assessment and Intervention", "Children in Care", "Safeguarding and Quality"):
+        assert team in html
+    assert "Early Help North" not in html
+
+
+def test_an_administrator_is_offered_administration_and_no_supervision(client, demo):
+    html = home_as(client, "Sarah Newton").content.decode()
+    assert "Go to administration" in html
+    assert "Your supervision" not in html
+
+
+def test_the_header_names_the_organisation_without_the_crown(client, demo, settings):
+    settings.ORGANISATION_NAME = "Westshire Council"
+    html = home_as(client, "Sam Okafor").content.decode()
+    assert "Westshire Council" in html
+    assert "govuk-header__logotype" not in html and "<svg" not in html
+    assert 'class="govuk-skip-link"' in html
+    assert '<html lang="en-GB"' in html
+
+
+def test_the_home_page_runs_a_fixed_number_of_queries(client, demo, django_assert_num_queries):
+    # session, user, 4 role checks, profile, supervisors, supervisees, managed units, units
+    # below them, session save (3 with its savepoints). Justify any query you add.
+    with time_machine.travel(TODAY, tick=False):
+        client.post("/sign-in/", {"username": email_of("Priya Raman"), "password": DEMO_PASSWORD})
+        with django_assert_num_queries(14):
+            assert client.get("/").status_code == 200
