@@ -13,8 +13,9 @@ from django.db import transaction
 
 from casework.models import Child
 
-from .models import JobRole, StaffProfile, SupervisoryRelationship, Unit, User
+from .models import AccessGrant, JobRole, StaffProfile, SupervisoryRelationship, Unit, User
 from .roles import AUDITOR_GROUP
+from .services import access_grant_create
 
 DEMO_PASSWORD = "demo-supervision-2026"
 DOMAIN = "northshire.example"
@@ -257,6 +258,9 @@ EARLIER_SUPERVISOR = ("Rachel Turner", "Sam Okafor", 120)
 # Joanne Fletcher covers Nadia Kowalski's supervisees while she is on leave (S5).
 COVER = ("Joanne Fletcher", "Zainab Hussain")
 
+# The auditor may read these files for the quarter's sample audit (personal sections hidden).
+AUDITED_FILES = ["Sam Okafor", "Ben Carter", "Aaron Walsh"]
+
 DEMO_ACCOUNTS = [
     ("Supervisee (social worker)", "Sam Okafor"),
     ("Supervisee (newly qualified, ASYE)", "Ben Carter"),
@@ -287,7 +291,14 @@ def _user(name: str, email: str, *, is_staff: bool = False) -> tuple[User, bool]
 @transaction.atomic
 def load_demo(today: date) -> dict[str, int]:
     """Create whatever of the demo organisation is missing. Returns counts of what was created."""
-    created = {"job roles": 0, "units": 0, "people": 0, "relationships": 0, "children": 0}
+    created = {
+        "job roles": 0,
+        "units": 0,
+        "people": 0,
+        "relationships": 0,
+        "access grants": 0,
+        "children": 0,
+    }
 
     roles = {}
     for code, name, category, holds_cases in JOB_ROLES:
@@ -366,6 +377,18 @@ def load_demo(today: date) -> dict[str, int]:
     relate(
         cover_by, covered, "temporary_cover", today - timedelta(days=10), today + timedelta(days=18)
     )
+
+    for subject in AUDITED_FILES:
+        if not AccessGrant.objects.filter(grantee=users[AUDITOR], subject=users[subject]).exists():
+            access_grant_create(
+                grantee=users[AUDITOR],
+                subject=users[subject],
+                starts_on=today - timedelta(days=7),
+                ends_on=today + timedelta(days=60),
+                reason="Quarterly supervision audit, Children's Social Work",
+                granted_by=users["Priya Raman"],
+            )
+            created["access grants"] += 1
 
     # Its own seeded generator, so the children are the same on every run.
     created["children"] = _load_children(random.Random(2026), today, units, users)

@@ -1,7 +1,10 @@
+from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+
+from .models import User
 
 
 class SignInForm(AuthenticationForm):
@@ -39,3 +42,34 @@ class SignInForm(AuthenticationForm):
     def confirm_login_allowed(self, user):
         if not user.is_active:
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
+
+class ChangeSupervisorForm(forms.Form):
+    new_supervisor = forms.ModelChoiceField(
+        queryset=None,
+        label="New line supervisor",
+        empty_label="Choose a supervisor",
+        error_messages={"required": "Choose the new line supervisor"},
+    )
+    on = DateInputField(
+        label="Date the new supervisor takes over",
+        help_text="For example, 5 3 2026. The current supervision ends the day before.",
+    )
+
+    def __init__(self, *args, supervisee, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_supervisor"].queryset = (
+            User.objects.filter(is_active=True, profile__is_active=True)
+            .exclude(pk=supervisee.pk)
+            .select_related("profile__job_role")
+            .order_by("full_name")
+        )
+        self.fields["new_supervisor"].label_from_instance = lambda user: (
+            f"{user.full_name} ({user.profile.job_role.name})"
+        )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.select("new_supervisor"),
+            Field("on", context={"legend_size": "s"}),
+            Button("submit", "Change supervisor"),
+        )

@@ -50,6 +50,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name"]
+        permissions = [
+            ("read_supervision_file", "Can read this person's supervision file"),
+            ("read_personal_sections", "Can read the personal sections of this person's file"),
+        ]
 
     def __str__(self):
         return self.full_name or self.email
@@ -229,5 +233,66 @@ class SupervisoryRelationship(models.Model):
     def __str__(self):
         return f"{self.supervisor} supervises {self.supervisee} ({self.get_kind_display()})"
 
+    def clean(self):
+        if self.kind != self.Kind.LINE or not (self.supervisee_id and self.starts_on):
+            return
+        overlapping = (
+            SupervisoryRelationship.objects.filter(
+                supervisee_id=self.supervisee_id, kind=self.Kind.LINE
+            )
+            .exclude(pk=self.pk)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=self.starts_on))
+        )
+        if self.ends_on:
+            overlapping = overlapping.filter(starts_on__lte=self.ends_on)
+        if overlapping.exists():
+            raise ValidationError(
+                {"starts_on": "This person already has a line supervisor on these dates."}
+            )
+
     def is_active_on(self, day) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+class AccessGrant(models.Model):
+    """Read access to one person's file for a period, given to someone outside the line:
+    a quality-assurance auditor, an inspector, or exceptional access approved by a manager.
+
+    The grant itself is a django-guardian object permission; this row holds its period, its
+    reason and who gave it, and the access layer honours the permission only inside the period.
+    """
+
+    grantee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_grants"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_granted_to"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    includes_personal_sections = models.BooleanField(
+        default=False,
+        help_text="Personal and wellbeing sections stay hidden unless this is ticked.",
+    )
+    reason = models.CharField(max_length=500)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="grant_ends_on_or_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.grantee} may read {self.subject}'s file until {self.ends_on:%-d %B %Y}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "Enter an end date on or after the start date."})

@@ -50,3 +50,55 @@ def home_page_for(user, roles: Roles) -> dict:
     if roles.senior_manager:
         context["overseen_units"] = list(units_overseen_by(user))
     return context
+
+
+def my_team(user, day=None) -> list[dict]:
+    """Current supervisees, each with every current supervisor (line, educator, cover)."""
+    day = day or timezone.localdate()
+    mine = list(current_supervisees_of(user, day))
+    others = SupervisoryRelationship.objects.filter(
+        active_on(day), supervisee__in=[rel.supervisee_id for rel in mine]
+    ).select_related("supervisor")
+    by_supervisee: dict[int, list] = {}
+    for rel in others:
+        by_supervisee.setdefault(rel.supervisee_id, []).append(rel)
+    return [
+        {
+            "relationship": rel,
+            "person": rel.supervisee,
+            "supervisors": by_supervisee[rel.supervisee_id],
+        }
+        for rel in mine
+    ]
+
+
+def file_history(person):
+    """Every supervisory relationship the person has had, newest first: the file keeps its
+    history whoever supervises now."""
+    return (
+        SupervisoryRelationship.objects.filter(supervisee=person)
+        .select_related("supervisor")
+        .order_by("-starts_on", "kind")
+    )
+
+
+def organisation_people(day=None):
+    day = day or timezone.localdate()
+    from django.db.models import Prefetch
+
+    line_now = SupervisoryRelationship.objects.filter(
+        active_on(day), kind=SupervisoryRelationship.Kind.LINE
+    ).select_related("supervisor")
+    return (
+        StaffProfile.objects.select_related("user", "job_role", "unit")
+        .prefetch_related(Prefetch("user__supervised_by", queryset=line_now, to_attr="line_now"))
+        .order_by("unit__path", "user__full_name")
+    )
+
+
+def organisation_units():
+    from django.db.models import Count
+
+    return (
+        Unit.objects.select_related("manager").annotate(staff_count=Count("staff")).order_by("path")
+    )

@@ -1,12 +1,19 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import selectors
-from .forms import SignInForm
+from oversight import audit
+
+from . import selectors, services
+from .access import FILE, Action, get_file_for_user, restrict_files
+from .decorators import role_required
+from .forms import ChangeSupervisorForm, SignInForm
+from .models import User
 from .roles import roles_for
 
 
@@ -38,3 +45,71 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@role_required("supervisor")
+def my_team_page(request):
+    return render(request, "supervision/my_team.html", {"team": selectors.my_team(request.user)})
+
+
+@login_required
+def staff_file(request, person_id):
+    person, may_edit = get_file_for_user(request, person_id)
+    audit.record(
+        audit.AuditAction.READ,
+        request=request,
+        object_type=FILE,
+        object_id=person.pk,
+        subject=person,
+    )
+    context = {
+        "person": person,
+        "may_edit": may_edit,
+        "history": selectors.file_history(person),
+        "may_see_access_log": restrict_files(request.user, Action.VIEW_ACCESS_LOG)
+        .filter(pk=person.pk)
+        .exists(),
+    }
+    return render(request, "supervision/staff_file.html", context)
+
+
+@role_required("system_admin")
+def organisation(request):
+    context = {
+        "units": selectors.organisation_units(),
+        "people": selectors.organisation_people(),
+    }
+    return render(request, "supervision/organisation.html", context)
+
+
+@role_required("system_admin")
+def change_supervisor(request, person_id):
+    supervisee = get_object_or_404(
+        User.objects.select_related("profile"), pk=person_id, profile__isnull=False
+    )
+    form = ChangeSupervisorForm(request.POST or None, supervisee=supervisee)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.relationship_change_line_supervisor(
+                supervisee=supervisee,
+                new_supervisor=form.cleaned_data["new_supervisor"],
+                on=form.cleaned_data["on"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(
+                request,
+                f"{form.cleaned_data['new_supervisor'].full_name} supervises "
+                f"{supervisee.full_name} from {form.cleaned_data['on']:%-d %B %Y}",
+            )
+            return redirect("organisation")
+    current = selectors.current_supervisors_of(supervisee).filter(kind="line").first()
+    return render(
+        request,
+        "supervision/change_supervisor.html",
+        {"form": form, "supervisee": supervisee, "current": current},
+    )
