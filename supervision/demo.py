@@ -282,7 +282,9 @@ def _user(name: str, email: str, *, is_staff: bool = False) -> tuple[User, bool]
     user = User.objects.filter(email=email).first()
     if user:
         return user, False
-    user = User(email=email, full_name=name, is_staff=is_staff)
+    # The administrator manages everything in Django admin; no record content is registered
+    # there, and the access layer refuses every file to staff accounts, superuser or not.
+    user = User(email=email, full_name=name, is_staff=is_staff, is_superuser=is_staff)
     user.set_password(DEMO_PASSWORD)
     user.save()
     return user, True

@@ -87,7 +87,9 @@ def change_supervisor(request, person_id):
     supervisee = get_object_or_404(
         User.objects.select_related("profile"), pk=person_id, profile__isnull=False
     )
-    form = ChangeSupervisorForm(request.POST or None, supervisee=supervisee)
+    form = ChangeSupervisorForm(
+        request.POST if request.method == "POST" else None, supervisee=supervisee
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.relationship_change_line_supervisor(

@@ -1,0 +1,193 @@
+"""Every URL the project serves, for every role, with the exact status code expected.
+
+URLs are enumerated from the URL conf: a new URL without a row here fails
+`test_every_url_has_expectations`. Objects outside a role's reach are 404, not 403.
+"""
+
+import pytest
+import time_machine
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.world import ROLES, TODAY, build_world
+
+pytestmark = pytest.mark.django_db
+
+
+def everyone(status, **exceptions):
+    return {role: exceptions.get(role, status) for role in ROLES}
+
+
+def signed_in(status, anonymous=302, **exceptions):
+    return everyone(status, anonymous=anonymous, **exceptions)
+
+
+def only(allowed: dict, otherwise=403):
+    return signed_in(otherwise, **allowed)
+
+
+def the_supervisee(world):
+    return {"person_id": world.supervisee.pk}
+
+
+# name -> (kwargs from the world, expected status by role) for GET.
+GET = {
+    "home": (None, signed_in(200)),
+    "sign-in": (None, signed_in(302, anonymous=200)),
+    "sign-out": (None, everyone(405)),
+    "keep-alive": (None, everyone(405)),
+    "health": (None, everyone(200)),
+    "my-team": (
+        None,
+        only(
+            {
+                "supervisor": 200,
+                "other_team_supervisor": 200,
+                "senior_manager": 200,
+                "other_senior_manager": 200,
+            }
+        ),
+    ),
+    "staff-file": (
+        the_supervisee,
+        signed_in(
+            404,
+            supervisee=200,
+            supervisor=200,
+            senior_manager=200,
+            auditor_with_grant=200,
+        ),
+    ),
+    "file-access-log": (
+        the_supervisee,
+        signed_in(
+            404,
+            supervisee=403,
+            supervisor=403,
+            senior_manager=200,
+            auditor_with_grant=200,
+        ),
+    ),
+    "organisation": (None, only({"admin": 200})),
+    "change-supervisor": (the_supervisee, only({"admin": 200})),
+    "audit-log": (
+        None,
+        only(
+            {
+                "senior_manager": 200,
+                "other_senior_manager": 200,
+                "auditor_with_grant": 200,
+                "auditor_without_grant": 200,
+            }
+        ),
+    ),
+    "admin:index": (None, signed_in(302, admin=200)),
+}
+
+# Writes: name -> (kwargs, data, expected status by role) for POST.
+POST = {
+    "sign-out": (None, {}, everyone(302)),
+    "keep-alive": (None, {}, signed_in(204)),
+    "change-supervisor": (the_supervisee, {}, only({"admin": 200})),
+}
+
+
+def url_names(patterns=None, namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from url_names(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def project_url_names():
+    # Django admin pages are covered below, one changelist per registered model.
+    return {name for name in url_names() if not name.startswith("admin:")} | {"admin:index"}
+
+
+def test_every_url_has_expectations():
+    assert project_url_names() == set(GET), "add the new URL to GET (and POST if it writes)"
+
+
+def test_every_expectation_names_every_role():
+    for name, (_, expected) in GET.items():
+        assert set(expected) == set(ROLES), name
+    for name, (_, _, expected) in POST.items():
+        assert set(expected) == set(ROLES), name
+
+
+@pytest.fixture
+def world():
+    with time_machine.travel(TODAY, tick=False):
+        yield build_world()
+
+
+def as_role(client, world, role):
+    if role != "anonymous":
+        client.force_login(world.people[role])
+    return client
+
+
+def resolve(name, kwargs_from, world):
+    return reverse(name, kwargs=kwargs_from(world) if kwargs_from else None)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(GET))
+def test_get(client, world, name, role):
+    kwargs_from, expected = GET[name]
+    with time_machine.travel(TODAY, tick=False):
+        response = as_role(client, world, role).get(resolve(name, kwargs_from, world))
+    assert response.status_code == expected[role], f"GET {name} as {role}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(POST))
+def test_post(client, world, name, role):
+    kwargs_from, data, expected = POST[name]
+    with time_machine.travel(TODAY, tick=False):
+        response = as_role(client, world, role).post(resolve(name, kwargs_from, world), data)
+    assert response.status_code == expected[role], f"POST {name} as {role}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_django_admin_is_for_administrators_only(client, world, role):
+    as_role(client, world, role)
+    for model in admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        response = client.get(url)
+        assert response.status_code == (200 if role == "admin" else 302), f"{url} as {role}"
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_ids_typed_into_urls_find_nothing(client, world, role):
+    as_role(client, world, role)
+    with time_machine.travel(TODAY, tick=False):
+        for bad in ["999999", "0", "-1", "abc", "1%20OR%201=1"]:
+            assert client.get(f"/people/{bad}/").status_code == 404, bad
+            assert client.get(f"/people/{bad}/access/").status_code == 404, bad
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "supervisee",
+        "supervisor",
+        "senior_manager",
+        "auditor_with_grant",
+        "auditor_without_grant",
+        "admin",
+    ],
+)
+def test_the_other_teams_files_are_not_found(client, world, role):
+    as_role(client, world, role)
+    with time_machine.travel(TODAY, tick=False):
+        for outsider in (world.other_supervisee, world.other_team_supervisor):
+            assert client.get(f"/people/{outsider.pk}/").status_code == 404
+            assert client.get(f"/people/{outsider.pk}/access/").status_code == 404
+
+
+def test_a_signed_in_person_is_sent_home_from_the_sign_in_page(client, world):
+    client.force_login(world.supervisee)
+    assert client.get("/sign-in/")["Location"] == "/"

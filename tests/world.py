@@ -1,0 +1,109 @@
+"""A small organisation with one person in each position the permission rules distinguish."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import Group
+
+from supervision.models import Unit, User
+from supervision.roles import AUDITOR_GROUP
+from supervision.services import access_grant_create
+from tests.factories import (
+    JobRoleFactory,
+    RelationshipFactory,
+    StaffProfileFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+TODAY = date(2026, 3, 5)
+
+ROLES = [
+    "anonymous",
+    "supervisee",
+    "other_supervisee",
+    "supervisor",
+    "other_team_supervisor",
+    "senior_manager",
+    "other_senior_manager",
+    "auditor_with_grant",
+    "auditor_without_grant",
+    "admin",
+]
+
+
+@dataclass
+class World:
+    people: dict[str, User]
+    units: dict[str, Unit]
+
+    def __getattr__(self, name):
+        try:
+            return self.people[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def build_world() -> World:
+    people: dict[str, User] = {}
+    directorate = UnitFactory(name="Directorate", kind=Unit.Kind.DIRECTORATE)
+    service = UnitFactory(name="Service A", kind=Unit.Kind.SERVICE, parent=directorate)
+    other_service = UnitFactory(name="Service B", kind=Unit.Kind.SERVICE, parent=directorate)
+    team = UnitFactory(name="Team A", parent=service)
+    other_team = UnitFactory(name="Team B", parent=other_service)
+    practitioner = JobRoleFactory()
+    manager = JobRoleFactory(code="practice-manager", name="Practice Manager", category="manager")
+    senior = JobRoleFactory(
+        code="head-of-service", name="Head of Service", category="senior_manager"
+    )
+    qa = JobRoleFactory(code="qa-officer", name="QA Officer", category="support")
+
+    def person(key, unit, role, **extra):
+        profile = StaffProfileFactory(
+            user__email=f"{key.replace('_', '.')}@example.org",
+            user__full_name=key.replace("_", " ").title(),
+            unit=unit,
+            job_role=role,
+            **extra,
+        )
+        people[key] = profile.user
+        return profile.user
+
+    person("senior_manager", service, senior)
+    person("other_senior_manager", other_service, senior)
+    person("supervisor", team, manager)
+    person("other_team_supervisor", other_team, manager)
+    person("supervisee", team, practitioner)
+    person("other_supervisee", other_team, practitioner)
+    person("auditor_with_grant", directorate, qa)
+    person("auditor_without_grant", directorate, qa)
+    people["admin"] = UserFactory(
+        email="admin@example.org", full_name="Admin", is_staff=True, is_superuser=True
+    )
+
+    service.manager = people["senior_manager"]
+    service.save()
+    other_service.manager = people["other_senior_manager"]
+    other_service.save()
+
+    RelationshipFactory(supervisor=people["supervisor"], supervisee=people["supervisee"])
+    RelationshipFactory(
+        supervisor=people["other_team_supervisor"], supervisee=people["other_supervisee"]
+    )
+    RelationshipFactory(supervisor=people["senior_manager"], supervisee=people["supervisor"])
+    RelationshipFactory(
+        supervisor=people["other_senior_manager"], supervisee=people["other_team_supervisor"]
+    )
+
+    auditors = Group.objects.create(name=AUDITOR_GROUP)
+    auditors.user_set.add(people["auditor_with_grant"], people["auditor_without_grant"])
+    access_grant_create(
+        grantee=people["auditor_with_grant"],
+        subject=people["supervisee"],
+        starts_on=date(2026, 3, 1),
+        ends_on=date(2026, 3, 31),
+        reason="Sample audit",
+        granted_by=people["senior_manager"],
+    )
+    units = {"directorate": directorate, "service": service, "team": team}
+    return World(people=people, units=units)
