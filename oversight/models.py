@@ -78,6 +78,19 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
 
+    OBJECT_LABELS = {
+        "staff_file": "supervision file",
+        "staff_file_access_log": "file access log",
+        "access_grant": "access grant",
+        "supervisory_relationship": "supervisory relationship",
+        "audit_log": "access log",
+        "page": "page",
+    }
+
+    @property
+    def object_label(self) -> str:
+        return self.OBJECT_LABELS.get(self.object_type, self.object_type.replace("_", " "))
+
     def canonical_content(self) -> bytes:
         content = {
             "sequence": self.sequence,

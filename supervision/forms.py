@@ -33,6 +33,7 @@ class SignInForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        self.helper.form_tag = False  # the template owns the <form>, its action and CSRF token
         self.helper.layout = Layout(
             Field.text("username", field_width=Fluid.TWO_THIRDS),
             Field.text("password", field_width=Fluid.TWO_THIRDS),
@@ -68,6 +69,7 @@ class ChangeSupervisorForm(forms.Form):
             f"{user.full_name} ({user.profile.job_role.name})"
         )
         self.helper = FormHelper()
+        self.helper.form_tag = False  # the template owns the <form>, its action and CSRF token
         self.helper.layout = Layout(
             Field.select("new_supervisor"),
             Field("on", context={"legend_size": "s"}),
