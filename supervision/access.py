@@ -148,3 +148,47 @@ def may_read_personal_sections(user, person, day: date | None = None) -> bool:
         revoked_at__isnull=True,
         includes_personal_sections=True,
     ).exists()
+
+
+def get_session_for_user(
+    request, session_id, action: Action = Action.VIEW, day: date | None = None
+):
+    """A supervision session within the user's reach over its supervisee's file.
+
+    Returns (session, may_edit). The same 404/403 rules and audit entries as files.
+    """
+    from .models import SupervisionSession
+
+    user = request.user
+    session = None
+    if str(session_id).isdigit():
+        session = (
+            SupervisionSession.objects.select_related(
+                "supervisee__profile__job_role", "supervisor", "record__template"
+            )
+            .filter(
+                pk=session_id, supervisee__in=restrict_files(user, Action.VIEW, day).values("pk")
+            )
+            .first()
+        )
+    if session is None:
+        audit.record(
+            audit.AuditAction.DENIED,
+            request=request,
+            object_type="supervision_session",
+            object_id=str(session_id)[:64],
+            detail={"wanted": str(action), "answer": 404},
+        )
+        raise Http404("No such session.")
+    may_edit = restrict_files(user, Action.EDIT, day).filter(pk=session.supervisee_id).exists()
+    if action == Action.EDIT and not may_edit:
+        audit.record(
+            audit.AuditAction.DENIED,
+            request=request,
+            object_type="supervision_session",
+            object_id=session.pk,
+            subject=session.supervisee,
+            detail={"wanted": str(action), "answer": 403},
+        )
+        raise PermissionDenied("You may read this session but not change it.")
+    return session, may_edit

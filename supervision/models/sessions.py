@@ -1,0 +1,423 @@
+"""Supervision sessions and their records (DOMAIN R1–R10, S3, S4)."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+USER = settings.AUTH_USER_MODEL
+
+
+class FinalisedRecordError(Exception):
+    """A finalised record never changes (DOMAIN R8): corrections are signed addenda."""
+
+
+class SessionType(models.TextChoices):
+    INDIVIDUAL = "individual", "Individual staff supervision"
+    PERSONAL_SUPPORT = "personal_support", "Personal and professional support supervision"
+    CASE = "case", "Case supervision"
+    MANAGEMENT = "management", "Management supervision"
+    IRO_CP_CHAIR = "iro_cp_chair", "IRO and CP chair supervision"
+    LADO = "lado", "LADO supervision"
+    AD_HOC = "ad_hoc", "Ad hoc supervision"
+    TRANSITION = "transition", "Transition supervision"
+    JOINT_INTER_SERVICE = "joint_inter_service", "Joint inter-service supervision"
+
+
+class SupervisionSession(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        HELD = "held", "Held"
+        CANCELLED = "cancelled", "Cancelled"
+        DID_NOT_TAKE_PLACE = "did_not_take_place", "Did not take place"
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIRTUAL = "virtual", "Virtual"
+
+    supervisee = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="sessions_as_supervisee"
+    )
+    # The supervisor at the time: kept when the supervisee later moves on (DOMAIN S1).
+    supervisor = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="sessions_as_supervisor"
+    )
+    session_type = models.CharField(max_length=30, choices=SessionType.choices)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.IN_PERSON)
+    location = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.PLANNED)
+    cancelled_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.TextField(blank=True)
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_as"
+    )
+    lateness_notes = models.TextField(blank=True)
+    interruption_notes = models.TextField(blank=True)
+    series = models.UUIDField(null=True, blank=True, db_index=True)
+    # Calendar identity: invitations for the same session update one calendar entry.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ics_sequence = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["supervisee", "-starts_at"]),
+            models.Index(fields=["supervisor", "-starts_at"]),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_session_type_display()} of {self.supervisee} on {self.starts_at:%-d %B %Y}"
+        )
+
+
+class AgendaItem(models.Model):
+    session = models.ForeignKey(
+        SupervisionSession, on_delete=models.CASCADE, related_name="agenda_items"
+    )
+    added_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "created_at", "pk"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class RecordTemplate(models.Model):
+    """A versioned template for one kind of session. A record keeps the version it was
+    written on, so changing a template never changes a record already written."""
+
+    code = models.SlugField(max_length=50)
+    version = models.PositiveIntegerField(default=1)
+    name = models.CharField(max_length=200)
+    session_type = models.CharField(max_length=30, choices=SessionType.choices)
+    introduction = models.TextField(blank=True)
+    is_current = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="template_version_unique"),
+            models.UniqueConstraint(
+                fields=["session_type"],
+                condition=Q(is_current=True),
+                name="one_current_template_per_type",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} (version {self.version})"
+
+
+class TemplateSection(models.Model):
+    template = models.ForeignKey(RecordTemplate, on_delete=models.PROTECT, related_name="sections")
+    position = models.PositiveIntegerField()
+    key = models.SlugField(max_length=60)
+    heading = models.CharField(max_length=200)
+    # Reflective prompts (experience, reflection, analysis, plans: DOMAIN R3), shown as hint text.
+    prompts = models.TextField(blank=True)
+    # Wellbeing and personal sections: seen by the supervisee, the supervisor and the line
+    # above, and by no auditor without an explicit grant.
+    is_personal = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["template", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "key"], name="section_key_unique")
+        ]
+
+    def __str__(self):
+        return self.heading
+
+
+class SupervisionRecord(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SHARED = "shared", "Shared"
+        AMENDMENT_REQUESTED = "amendment_requested", "Amendment asked"
+        SUPERVISEE_SIGNED = "supervisee_signed", "Signed by supervisee"
+        FINALISED = "finalised", "Finalised"
+
+    session = models.OneToOneField(
+        SupervisionSession, on_delete=models.PROTECT, related_name="record"
+    )
+    template = models.ForeignKey(RecordTemplate, on_delete=models.PROTECT, related_name="records")
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
+    # Optimistic lock: every save of the draft checks and bumps it, so two people editing at
+    # once never overwrite each other silently.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    # Who and what, as they stood when the record was shared: names and roles change over a
+    # career, and a signed record must say what it said on the day.
+    organisation_name = models.CharField(max_length=200, blank=True)
+    supervisee_name = models.CharField(max_length=200, blank=True)
+    supervisee_role = models.CharField(max_length=200, blank=True)
+    supervisor_name = models.CharField(max_length=200, blank=True)
+    supervisor_role = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-session__starts_at"]
+
+    def __str__(self):
+        return f"Record of {self.session}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._status_in_db = instance.status
+        return instance
+
+    def save(self, *args, **kwargs):
+        if getattr(self, "_status_in_db", None) == self.Status.FINALISED:
+            raise FinalisedRecordError("A finalised record cannot be changed; add an addendum.")
+        super().save(*args, **kwargs)
+        self._status_in_db = self.status
+
+    def delete(self, *args, **kwargs):
+        if getattr(self, "_status_in_db", None) == self.Status.FINALISED:
+            raise FinalisedRecordError("A finalised record cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_finalised(self) -> bool:
+        return self.status == self.Status.FINALISED
+
+
+class RecordPart(models.Model):
+    """Something written in a record: refused once the record is finalised."""
+
+    class Meta:
+        abstract = True
+
+    def _guard(self):
+        if SupervisionRecord.objects.filter(
+            pk=self.record_id, status=SupervisionRecord.Status.FINALISED
+        ).exists():
+            raise FinalisedRecordError("A finalised record cannot be changed; add an addendum.")
+
+    def save(self, *args, **kwargs):
+        self._guard()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._guard()
+        return super().delete(*args, **kwargs)
+
+
+class RecordSection(RecordPart):
+    class Progress(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+
+    record = models.ForeignKey(SupervisionRecord, on_delete=models.PROTECT, related_name="sections")
+    template_section = models.ForeignKey(
+        TemplateSection, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(blank=True)
+    progress = models.CharField(
+        max_length=20, choices=Progress.choices, default=Progress.NOT_STARTED
+    )
+
+    class Meta:
+        ordering = ["template_section__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "template_section"], name="one_section_per_heading"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.template_section.heading} ({self.record_id})"
+
+
+class Decision(RecordPart):
+    record = models.ForeignKey(
+        SupervisionRecord, on_delete=models.PROTECT, related_name="decisions"
+    )
+    decision = models.TextField()
+    reasons = models.TextField()
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.decision[:60]
+
+
+class Action(models.Model):
+    """An action agreed in a record (DOMAIN R4). What, who and by when are part of the record
+    and fixed once it is finalised; its status is tracked afterwards, session to session,
+    until it is done or dropped (R10)."""
+
+    class Owner(models.TextChoices):
+        SUPERVISOR = "supervisor", "Supervisor"
+        SUPERVISEE = "supervisee", "Supervisee"
+        OTHER = "other", "Someone else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    record = models.ForeignKey(SupervisionRecord, on_delete=models.PROTECT, related_name="actions")
+    # Denormalised from the record's session, so a person's open actions are one indexed query.
+    supervisee = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="supervision_actions"
+    )
+    description = models.TextField()
+    owner = models.CharField(max_length=20, choices=Owner.choices)
+    owner_name = models.CharField(max_length=200, blank=True, help_text="Who, when someone else.")
+    due_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["supervisee", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="dropped") | ~Q(status_reason=""),
+                name="dropped_action_has_reason",
+            )
+        ]
+
+    def __str__(self):
+        return self.description[:60]
+
+
+class ActionReview(RecordPart):
+    """What a later session said about an earlier action: part of that later record."""
+
+    record = models.ForeignKey(
+        SupervisionRecord, on_delete=models.PROTECT, related_name="action_reviews"
+    )
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="reviews")
+    outcome = models.CharField(max_length=20, choices=Action.Status.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "action"], name="one_review_per_action")
+        ]
+
+    def __str__(self):
+        return f"{self.action}: {self.outcome}"
+
+
+class Disagreement(RecordPart):
+    """Both views in each person's own words, signed by both (DOMAIN R5)."""
+
+    record = models.ForeignKey(
+        SupervisionRecord, on_delete=models.PROTECT, related_name="disagreements"
+    )
+    subject = models.CharField(max_length=300)
+    supervisor_view = models.TextField(blank=True)
+    supervisee_view = models.TextField(blank=True)
+    supervisor_signed_at = models.DateTimeField(null=True, blank=True)
+    supervisee_signed_at = models.DateTimeField(null=True, blank=True)
+    raised_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.subject
+
+
+class AmendmentRequest(RecordPart):
+    record = models.ForeignKey(
+        SupervisionRecord, on_delete=models.PROTECT, related_name="amendment_requests"
+    )
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    section = models.ForeignKey(
+        TemplateSection, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.comment[:60]
+
+
+class Signature(models.Model):
+    class Role(models.TextChoices):
+        SUPERVISEE = "supervisee", "Supervisee"
+        SUPERVISOR = "supervisor", "Supervisor"
+
+    record = models.ForeignKey(
+        SupervisionRecord, on_delete=models.PROTECT, related_name="signatures"
+    )
+    signer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    signed_at = models.DateTimeField()
+    method = models.CharField(max_length=100, default="Password re-entered in the browser")
+    # SHA-256 of the record's canonical content at the moment of signing.
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["signed_at"]
+
+    def __str__(self):
+        return f"{self.signer} signed as {self.role}"
+
+
+class Addendum(models.Model):
+    """A dated, signed correction to a finalised record (the regulator's "supplementary
+    statement"). The record itself never changes."""
+
+    record = models.ForeignKey(SupervisionRecord, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    signed_at = models.DateTimeField()
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["signed_at"]
+
+    def __str__(self):
+        return f"Addendum by {self.author} on {self.signed_at:%-d %B %Y}"
+
+
+class RecordPdf(models.Model):
+    """The signed PDF, made once after finalising and stored (DOMAIN R9)."""
+
+    record = models.OneToOneField(SupervisionRecord, on_delete=models.PROTECT, related_name="pdf")
+    file = models.FileField(upload_to="records/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+    generated_at = models.DateTimeField()
+    render_seconds = models.FloatField(default=0)
+
+    def __str__(self):
+        return f"PDF of {self.record}"

@@ -1,0 +1,273 @@
+"""The first version of each record template (DOMAIN R1–R3; seeds 001 §3.1.1, 004 Appendices
+A and B). Loaded by a data migration; a change to a template is a new version, never an edit."""
+
+REFLECTIVE = (
+    "Experience: what happened? Reflection: how did it feel, for you and for the child or family? "
+    "Analysis: what does it mean, and what explains it? Plans: what will you do next, and by when?"
+)
+
+# (code, session type, name, introduction, [(key, heading, prompts, is_personal)])
+TEMPLATES = [
+    (
+        "individual-staff-supervision",
+        "individual",
+        "Staff supervision record",
+        "Individual staff supervision (Surrey 001 §3.1.1). Place on the supervision file and give "
+        "a copy to the supervisee.",
+        [
+            ("agreed-agenda", "Agreed agenda", "What you both agreed to discuss, in order.", False),
+            (
+                "check-in",
+                "Check-in: wellbeing and impact of work",
+                "How is the supervisee, and how is the work affecting them? Keep to what is relevant "
+                "to their role.",
+                True,
+            ),
+            (
+                "review-of-actions",
+                "Review of actions from last supervision",
+                "Say what happened with each action from last time.",
+                False,
+            ),
+            (
+                "workload-performance",
+                "Workload and performance",
+                "Caseload, capacity, timeliness, quality, and any concerns about performance.",
+                False,
+            ),
+            ("reflection", "Reflection on practice", REFLECTIVE, False),
+            (
+                "support-self-care",
+                "Support and self-care",
+                "What support does the supervisee need, and what will they do for themselves?",
+                True,
+            ),
+            (
+                "learning-development",
+                "Learning and development",
+                "Training, reading, learning from practice, progress towards their development plan.",
+                False,
+            ),
+            ("any-other-business", "Any other business", "", False),
+        ],
+    ),
+    (
+        "personal-supervision",
+        "personal_support",
+        "Personal supervision record",
+        "Personal and professional support supervision (Kent 004 Appendix B). The record may be "
+        "seen by line managers above the supervisor: agree what personal information it holds.",
+        [
+            (
+                "wellbeing",
+                "Wellbeing and work–life balance",
+                "Wellbeing plan review, stress level, working hours, absences, personal worries or "
+                "outside responsibilities, hybrid working, emotional support needed.",
+                True,
+            ),
+            (
+                "health-safety",
+                "Health and safety, workstation and hybrid working",
+                "Workstation assessment, lone working, safety in the workplace.",
+                True,
+            ),
+            ("leave", "Annual leave, TOIL and flexi", "", False),
+            (
+                "personal-development",
+                "Personal development",
+                "Development plan review, mandatory training, other learning, evidence for "
+                "progression.",
+                False,
+            ),
+            ("feedback", "Feedback from families, quality assurance and audits", "", False),
+            (
+                "team-welfare",
+                "Team welfare and staffing",
+                "Team workload and support, and any capability worries in the team.",
+                False,
+            ),
+            (
+                "children-families",
+                "Individual children and families: risks, reflections, worries",
+                "Use children's initials or unique reference only. Detail of the discussion goes on "
+                "the child's file unless it is personal to the worker. " + REFLECTIVE,
+                False,
+            ),
+            ("other-topics", "Any other topics", "", False),
+        ],
+    ),
+    (
+        "case-supervision",
+        "case",
+        "Case supervision record",
+        "Case supervision. Identify children by initials or unique reference only (DOMAIN R11).",
+        [
+            (
+                "agreed-agenda",
+                "Agreed agenda",
+                "Which children will be discussed, and why now.",
+                False,
+            ),
+            (
+                "children-discussed",
+                "Children discussed",
+                "Initials and unique reference of each child discussed.",
+                False,
+            ),
+            (
+                "progress-risk",
+                "Progress, risk and the child's experience",
+                "What is life like for the child now? What has changed since last time?",
+                False,
+            ),
+            ("reflection", "Reflection and analysis", REFLECTIVE, False),
+            (
+                "plans",
+                "Plans for each child",
+                "What will happen next for each child, who will do it, and by when. Write so that the "
+                "child could follow it if they read their file later.",
+                False,
+            ),
+            ("any-other-business", "Any other business", "", False),
+        ],
+    ),
+    (
+        "management-supervision",
+        "management",
+        "Management supervision record",
+        "Supervision of practice, team, service and strategic managers (Surrey 001 §3.1.4).",
+        [
+            ("agreed-agenda", "Agreed agenda", "", False),
+            ("check-in", "Check-in: wellbeing and impact of work", "", True),
+            ("review-of-actions", "Review of actions from last supervision", "", False),
+            (
+                "team-performance",
+                "Team performance, workload and staffing",
+                "Performance data, caseloads, vacancies, agency staff, supervision compliance.",
+                False,
+            ),
+            (
+                "quality",
+                "Quality of practice and oversight",
+                "Audit findings, complaints, compliments, management oversight on children's files.",
+                False,
+            ),
+            ("reflection", "Reflection on leadership and practice", REFLECTIVE, False),
+            ("learning-development", "Learning and development", "", False),
+            ("any-other-business", "Any other business", "", False),
+        ],
+    ),
+    (
+        "iro-cp-chair-supervision",
+        "iro_cp_chair",
+        "IRO and CP chair supervision record",
+        "Supervision of IROs and CP chairs every four weeks (Surrey 001 §3.1.3). Bring your "
+        "learning portfolio.",
+        [
+            ("check-in", "Check-in: wellbeing and impact of work", "", True),
+            ("review-of-actions", "Review of actions from last supervision", "", False),
+            ("caseload", "Caseload and timeliness of reviews and conferences", "", False),
+            (
+                "themes",
+                "Themes from reviews and conferences",
+                "Issues seen across children's plans, for the service's quality assurance.",
+                False,
+            ),
+            ("escalations", "Escalations and dispute resolution", "", False),
+            ("reflection", "Reflection on practice", REFLECTIVE, False),
+            ("learning-portfolio", "Learning portfolio and development", "", False),
+            ("any-other-business", "Any other business", "", False),
+        ],
+    ),
+    (
+        "lado-supervision",
+        "lado",
+        "LADO supervision record",
+        "Supervision of the Local Authority Designated Officer every four weeks (Surrey 001 §3.1.3).",
+        [
+            ("check-in", "Check-in: wellbeing and impact of work", "", True),
+            ("review-of-actions", "Review of actions from last supervision", "", False),
+            ("allegations", "Allegations management: caseload and timeliness", "", False),
+            ("themes", "Themes and multi-agency liaison", "", False),
+            ("reflection", "Reflection on practice", REFLECTIVE, False),
+            ("learning-portfolio", "Learning portfolio and development", "", False),
+            ("any-other-business", "Any other business", "", False),
+        ],
+    ),
+    (
+        "ad-hoc-supervision",
+        "ad_hoc",
+        "Ad hoc supervision record",
+        "An unplanned discussion. It does not replace formal supervision (DOMAIN S6).",
+        [
+            ("reason", "Why this discussion was needed now", "", False),
+            ("discussion", "Discussion", REFLECTIVE, False),
+            ("outcome", "Outcome", "What was decided, and what happens next.", False),
+        ],
+    ),
+    (
+        "transition-supervision",
+        "transition",
+        "Transition supervision record",
+        "Supervision at a change: of supervisor, of team, or of a child's service.",
+        [
+            ("purpose", "Purpose of the transition", "", False),
+            (
+                "handover",
+                "What is handed over",
+                "Work, children (initials or reference only), open actions and commitments.",
+                False,
+            ),
+            ("check-in", "Check-in: wellbeing and impact of the change", "", True),
+            ("needs", "What the new supervisor or service needs to know", "", False),
+            ("plans", "Plans and next steps", "", False),
+        ],
+    ),
+    (
+        "joint-inter-service-supervision",
+        "joint_inter_service",
+        "Joint inter-service supervision record",
+        "Supervision held jointly by two services, for example before a transfer (DOMAIN C5).",
+        [
+            ("attendees", "Who attended and why", "", False),
+            (
+                "children",
+                "Children and families discussed",
+                "Initials or unique reference only.",
+                False,
+            ),
+            ("views", "Each service's view", REFLECTIVE, False),
+            (
+                "plan",
+                "Agreed plan",
+                "Who does what, by when, and who holds the case meanwhile.",
+                False,
+            ),
+        ],
+    ),
+]
+
+
+def load_templates(record_template_model, template_section_model) -> None:
+    for code, session_type, name, introduction, sections in TEMPLATES:
+        template, created = record_template_model.objects.get_or_create(
+            code=code,
+            version=1,
+            defaults={
+                "name": name,
+                "session_type": session_type,
+                "introduction": introduction,
+                "is_current": True,
+            },
+        )
+        if not created:
+            continue
+        for position, (key, heading, prompts, is_personal) in enumerate(sections, start=1):
+            template_section_model.objects.create(
+                template=template,
+                position=position,
+                key=key,
+                heading=heading,
+                prompts=prompts,
+                is_personal=is_personal,
+            )
