@@ -183,12 +183,6 @@ class SupervisionRecord(models.Model):
     def __str__(self):
         return f"Record of {self.session}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._status_in_db = instance.status
-        return instance
-
     def save(self, *args, **kwargs):
         if getattr(self, "_status_in_db", None) == self.Status.FINALISED:
             raise FinalisedRecordError("A finalised record cannot be changed; add an addendum.")
@@ -199,6 +193,12 @@ class SupervisionRecord(models.Model):
         if getattr(self, "_status_in_db", None) == self.Status.FINALISED:
             raise FinalisedRecordError("A finalised record cannot be deleted.")
         return super().delete(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._status_in_db = instance.status
+        return instance
 
     @property
     def is_finalised(self) -> bool:
@@ -211,12 +211,6 @@ class RecordPart(models.Model):
     class Meta:
         abstract = True
 
-    def _guard(self):
-        if SupervisionRecord.objects.filter(
-            pk=self.record_id, status=SupervisionRecord.Status.FINALISED
-        ).exists():
-            raise FinalisedRecordError("A finalised record cannot be changed; add an addendum.")
-
     def save(self, *args, **kwargs):
         self._guard()
         super().save(*args, **kwargs)
@@ -224,6 +218,12 @@ class RecordPart(models.Model):
     def delete(self, *args, **kwargs):
         self._guard()
         return super().delete(*args, **kwargs)
+
+    def _guard(self):
+        if SupervisionRecord.objects.filter(
+            pk=self.record_id, status=SupervisionRecord.Status.FINALISED
+        ).exists():
+            raise FinalisedRecordError("A finalised record cannot be changed; add an addendum.")
 
 
 class RecordSection(RecordPart):
