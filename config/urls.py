@@ -10,6 +10,7 @@ urlpatterns = [
     path("keep-alive/", supervision_views.keep_alive, name="keep-alive"),
     path("healthz/", supervision_views.health, name="health"),
     path("", include("supervision.urls")),
+    path("", include("supervision.urls_records")),
     path("", include("oversight.urls")),
     path("admin/", admin.site.urls),
 ]

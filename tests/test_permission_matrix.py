@@ -30,6 +30,35 @@ def the_supervisee(world):
     return {"person_id": world.supervisee.pk}
 
 
+def the_session(world):
+    return {"session_id": world.session.pk}
+
+
+def the_section(world):
+    return {"session_id": world.session.pk, "key": "reflection"}
+
+
+def the_action(world):
+    return {"session_id": world.session.pk, "action_id": world.action.pk}
+
+
+def the_disagreement(world):
+    return {"session_id": world.session.pk, "disagreement_id": world.disagreement.pk}
+
+
+# Reach over the supervisee's file: who may read a session or record at all.
+READERS = {"supervisee": 200, "supervisor": 200, "senior_manager": 200, "auditor_with_grant": 200}
+# Read-only readers get 403 on anything that writes; outsiders 404.
+SUPERVISOR_WRITES = signed_in(
+    404, supervisor=200, supervisee=403, senior_manager=403, auditor_with_grant=403
+)
+SUPERVISEE_ACTS = signed_in(
+    404, supervisee=200, supervisor=403, senior_manager=403, auditor_with_grant=403
+)
+EITHER_PARTY = signed_in(
+    404, supervisee=200, supervisor=200, senior_manager=403, auditor_with_grant=403
+)
+
 # name -> (kwargs from the world, expected status by role) for GET.
 GET = {
     "home": (None, signed_in(200)),
@@ -82,6 +111,22 @@ GET = {
         ),
     ),
     "admin:index": (None, signed_in(302, admin=200)),
+    "session": (the_session, signed_in(404, **READERS)),
+    "agenda-add": (the_session, everyone(405)),
+    "record-start": (the_session, everyone(405)),
+    "record": (the_session, signed_in(404, **READERS)),
+    "record-section": (the_section, SUPERVISOR_WRITES),
+    "record-section-autosave": (the_section, everyone(405)),
+    "decision-add": (the_session, SUPERVISOR_WRITES),
+    "action-add": (the_session, SUPERVISOR_WRITES),
+    "action-review": (the_action, everyone(405)),
+    "disagreement-add": (the_session, EITHER_PARTY),
+    "disagreement-sign": (the_disagreement, EITHER_PARTY),
+    "record-share": (the_session, everyone(405)),
+    "record-sign": (the_session, SUPERVISEE_ACTS),
+    "record-amend": (the_session, SUPERVISEE_ACTS),
+    "record-finalise": (the_session, SUPERVISOR_WRITES),
+    "addendum-add": (the_session, EITHER_PARTY),
 }
 
 # Writes: name -> (kwargs, data, expected status by role) for POST.
@@ -89,6 +134,36 @@ POST = {
     "sign-out": (None, {}, everyone(302)),
     "keep-alive": (None, {}, signed_in(204)),
     "change-supervisor": (the_supervisee, {}, only({"admin": 200})),
+    "agenda-add": (
+        the_session,
+        {"text": "Item"},
+        signed_in(404, supervisee=302, supervisor=302, senior_manager=403, auditor_with_grant=403),
+    ),
+    "record-start": (
+        the_session,
+        {},
+        signed_in(404, supervisor=302, supervisee=403, senior_manager=403, auditor_with_grant=403),
+    ),
+    "record-section-autosave": (
+        the_section,
+        {"text": "x"},
+        signed_in(404, supervisor=400, supervisee=403, senior_manager=403, auditor_with_grant=403),
+    ),
+    "action-review": (
+        the_action,
+        {"outcome": "done"},
+        signed_in(404, supervisor=302, supervisee=403, senior_manager=403, auditor_with_grant=403),
+    ),
+    "record-share": (
+        the_session,
+        {},
+        signed_in(404, supervisor=302, supervisee=403, senior_manager=403, auditor_with_grant=403),
+    ),
+    "record-finalise": (
+        the_session,
+        {"password": "wrong"},
+        signed_in(404, supervisor=200, supervisee=403, senior_manager=403, auditor_with_grant=403),
+    ),
 }
 
 

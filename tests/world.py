@@ -36,6 +36,10 @@ ROLES = [
 class World:
     people: dict[str, User]
     units: dict[str, Unit]
+    session: object = None
+    record: object = None
+    action: object = None
+    disagreement: object = None
 
     def __getattr__(self, name):
         try:
@@ -106,4 +110,34 @@ def build_world() -> World:
         granted_by=people["senior_manager"],
     )
     units = {"directorate": directorate, "service": service, "team": team}
-    return World(people=people, units=units)
+    return World(people=people, units=units, **_draft_record(people))
+
+
+def _draft_record(people) -> dict:
+    """A session held yesterday with its draft record, an action and a disagreement."""
+    from datetime import UTC, datetime
+
+    from supervision import record_services
+    from supervision.models import SupervisionSession
+
+    session = SupervisionSession.objects.create(
+        supervisee=people["supervisee"],
+        supervisor=people["supervisor"],
+        session_type="individual",
+        starts_at=datetime(2026, 3, 4, 10, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 4, 11, tzinfo=UTC),
+        created_by=people["supervisor"],
+    )
+    record = record_services.record_start(session=session, by=people["supervisor"])
+    action = record_services.action_add(
+        record=record,
+        description="Read the neglect guidance",
+        owner="supervisee",
+        owner_name="",
+        due_date=date(2026, 3, 20),
+        by=people["supervisor"],
+    )
+    disagreement = record_services.disagreement_add(
+        record=record, subject="Caseload", view="Too high", by=people["supervisee"]
+    )
+    return {"session": session, "record": record, "action": action, "disagreement": disagreement}

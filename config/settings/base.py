@@ -46,6 +46,7 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Northshire Children's Services")
 SERVICE_NAME = os.environ.get("SERVICE_NAME", "Supervision records")
 

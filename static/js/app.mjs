@@ -38,3 +38,57 @@ if (warning) {
 
   arm();
 }
+
+// Drafts save themselves: a few seconds after typing stops, and at least every 30 seconds
+// while there are unsaved changes, so nothing typed is lost to a timeout or a closed lid.
+document.querySelectorAll("[data-module='app-autosave']").forEach((form) => {
+  const url = form.dataset.autosaveUrl;
+  const status = form.querySelector("[data-autosave-status]");
+  const version = form.querySelector("input[name='version']");
+  let dirty = false;
+  let saving = false;
+  let pause;
+
+  const say = (text) => {
+    if (status) status.textContent = text;
+  };
+
+  const save = async () => {
+    if (!dirty || saving) return;
+    saving = true;
+    dirty = false;
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+      });
+      const data = await response.json();
+      if (response.ok) {
+        version.value = data.version;
+        say(`Draft saved at ${data.saved_at}`);
+      } else if (response.status === 409) {
+        say("Someone else has saved this record. Your text is still here: select the save button to compare both versions.");
+      } else {
+        dirty = true;
+        say(data.error || "Not saved. Check your connection; your text is still here.");
+      }
+    } catch (error) {
+      dirty = true;
+      say("Not saved. Check your connection; your text is still here.");
+    } finally {
+      saving = false;
+    }
+  };
+
+  form.addEventListener("input", () => {
+    dirty = true;
+    clearTimeout(pause);
+    pause = setTimeout(save, 3000);
+  });
+  setInterval(save, 30000);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") save();
+  });
+});

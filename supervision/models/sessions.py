@@ -83,6 +83,16 @@ class SupervisionSession(models.Model):
             f"{self.get_session_type_display()} of {self.supervisee} on {self.starts_at:%-d %B %Y}"
         )
 
+    def save(self, *args, **kwargs):
+        if (
+            self.pk
+            and SupervisionRecord.objects.filter(
+                session_id=self.pk, status=SupervisionRecord.Status.FINALISED
+            ).exists()
+        ):
+            raise FinalisedRecordError("The session of a finalised record cannot be changed.")
+        super().save(*args, **kwargs)
+
 
 class AgendaItem(models.Model):
     session = models.ForeignKey(

@@ -1,0 +1,493 @@
+"""Writes to supervision records: the workflow of DOMAIN R6–R8.
+
+draft -> shared -> (amendment_requested -> shared)* -> supervisee_signed -> finalised
+
+Each function owns its transaction and audit entry, and refuses anything the record's state
+does not allow, so a view cannot get it wrong.
+"""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from oversight import audit
+from oversight.working_days import add_working_days
+
+from . import notifications
+from .canonical import load_record_for_content, record_hash
+from .models import (
+    Action,
+    ActionReview,
+    Addendum,
+    AgendaItem,
+    AmendmentRequest,
+    Decision,
+    Disagreement,
+    RecordSection,
+    RecordTemplate,
+    Signature,
+    SupervisionRecord,
+    SupervisionSession,
+    User,
+)
+
+WRITE_UP_WORKING_DAYS = 2  # DOMAIN R6; policy packs (issue 6 of 8) will make this configurable
+EDITABLE = (SupervisionRecord.Status.DRAFT, SupervisionRecord.Status.AMENDMENT_REQUESTED)
+SIGNING_METHOD = "Password re-entered in the browser"
+
+
+class RecordConflict(Exception):
+    """Someone else saved the record since this person loaded it."""
+
+    def __init__(self, record: SupervisionRecord):
+        super().__init__("The record was changed by someone else.")
+        self.record = record
+
+
+def write_up_due(session: SupervisionSession) -> date:
+    return add_working_days(timezone.localtime(session.ends_at).date(), WRITE_UP_WORKING_DAYS)
+
+
+def open_actions_of(supervisee) -> list[Action]:
+    return list(
+        Action.objects.filter(supervisee=supervisee, status=Action.Status.OPEN)
+        .select_related("record__session")
+        .order_by("due_date", "pk")
+    )
+
+
+def _audit(request, by, record, change: str, **detail):
+    audit.record(
+        audit.AuditAction.WRITE,
+        request=request,
+        actor=by,
+        object_type="supervision_record",
+        object_id=record.pk,
+        subject=record.session.supervisee,
+        detail={"change": change, **detail},
+    )
+
+
+def _check_password(user: User, password: str) -> None:
+    if not password:
+        raise ValidationError({"password": "Enter your password to sign"})
+    if not user.check_password(password):
+        raise ValidationError(
+            {"password": "The password is not correct. Enter your password to sign"}
+        )
+
+
+def _require_status(record: SupervisionRecord, *allowed: str) -> None:
+    if record.status not in allowed:
+        raise ValidationError(
+            f"This cannot be done while the record is {record.get_status_display().lower()}."
+        )
+
+
+def _locked(record: SupervisionRecord) -> SupervisionRecord:
+    return SupervisionRecord.objects.select_for_update().select_related("session").get(pk=record.pk)
+
+
+@transaction.atomic
+def agenda_item_add(
+    *, session: SupervisionSession, text: str, by: User, request=None
+) -> AgendaItem:
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Enter the agenda item"})
+    if session.status in (SupervisionSession.Status.CANCELLED,):
+        raise ValidationError("The session was cancelled: add the item to the new session.")
+    if hasattr(session, "record") and session.record.status != SupervisionRecord.Status.DRAFT:
+        raise ValidationError("The record has been shared: the agenda is closed.")
+    position = session.agenda_items.count() + 1
+    item = AgendaItem.objects.create(session=session, added_by=by, text=text, position=position)
+    audit.record(
+        audit.AuditAction.WRITE,
+        request=request,
+        actor=by,
+        object_type="supervision_session",
+        object_id=session.pk,
+        subject=session.supervisee,
+        detail={"change": "agenda item added"},
+    )
+    return item
+
+
+@transaction.atomic
+def record_start(*, session: SupervisionSession, by: User, request=None) -> SupervisionRecord:
+    session = SupervisionSession.objects.select_for_update().get(pk=session.pk)
+    existing = SupervisionRecord.objects.filter(session=session).first()
+    if existing:
+        return existing
+    if session.status in (
+        SupervisionSession.Status.CANCELLED,
+        SupervisionSession.Status.DID_NOT_TAKE_PLACE,
+    ):
+        raise ValidationError("There is no record for a session that did not take place.")
+    if session.starts_at > timezone.now():
+        raise ValidationError("You can write the record once the session has started.")
+    if session.status == SupervisionSession.Status.PLANNED:
+        session.status = SupervisionSession.Status.HELD
+        session.save(update_fields=["status"])
+    template = RecordTemplate.objects.get(session_type=session.session_type, is_current=True)
+    record = SupervisionRecord.objects.create(session=session, template=template)
+    agenda = _agreed_agenda_text(session)
+    RecordSection.objects.bulk_create(
+        [
+            RecordSection(
+                record=record,
+                template_section=section,
+                text=agenda if section.key == "agreed-agenda" else "",
+                progress=(
+                    RecordSection.Progress.IN_PROGRESS
+                    if section.key == "agreed-agenda" and agenda
+                    else RecordSection.Progress.NOT_STARTED
+                ),
+            )
+            for section in template.sections.all()
+        ]
+    )
+    _audit(request, by, record, "record started", template=f"{template.code} v{template.version}")
+    return record
+
+
+def _agreed_agenda_text(session) -> str:
+    lines = []
+    open_count = Action.objects.filter(
+        supervisee=session.supervisee, status=Action.Status.OPEN
+    ).count()
+    if open_count:
+        lines.append(f"1. Actions from the last supervision ({open_count} open)")
+    for item in session.agenda_items.all():
+        lines.append(f"{len(lines) + 1}. {item.text}")
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def record_section_save(
+    *,
+    record: SupervisionRecord,
+    section_key: str,
+    text: str,
+    completed: bool,
+    expected_version: int,
+    by: User,
+    request=None,
+) -> SupervisionRecord:
+    """Save one heading. Fails with RecordConflict if the record moved on since it was read."""
+    changed = SupervisionRecord.objects.filter(
+        pk=record.pk, version=expected_version, status__in=EDITABLE
+    ).update(version=F("version") + 1, updated_at=timezone.now())
+    if not changed:
+        current = SupervisionRecord.objects.select_related("session").get(pk=record.pk)
+        if current.status not in EDITABLE:
+            raise ValidationError(
+                f"The record is {current.get_status_display().lower()} and cannot be edited now."
+            )
+        raise RecordConflict(current)
+    section = RecordSection.objects.select_related("template_section").get(
+        record=record, template_section__key=section_key
+    )
+    section.text = text
+    if completed:
+        section.progress = RecordSection.Progress.COMPLETED
+    elif text.strip():
+        section.progress = RecordSection.Progress.IN_PROGRESS
+    else:
+        section.progress = RecordSection.Progress.NOT_STARTED
+    section.save(update_fields=["text", "progress"])
+    _audit(request, by, record, "section saved", section=section_key)
+    return SupervisionRecord.objects.select_related("session").get(pk=record.pk)
+
+
+def _bump(record: SupervisionRecord) -> None:
+    SupervisionRecord.objects.filter(pk=record.pk).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def decision_add(*, record, decision: str, reasons: str, by: User, request=None) -> Decision:
+    record = _locked(record)
+    _require_status(record, *EDITABLE)
+    errors = {}
+    if not decision.strip():
+        errors["decision"] = "Enter the decision"
+    if not reasons.strip():
+        errors["reasons"] = "Enter the reasons for the decision"
+    if errors:
+        raise ValidationError(errors)
+    item = Decision.objects.create(
+        record=record, decision=decision, reasons=reasons, position=record.decisions.count() + 1
+    )
+    _bump(record)
+    _audit(request, by, record, "decision added")
+    return item
+
+
+@transaction.atomic
+def action_add(
+    *,
+    record,
+    description: str,
+    owner: str,
+    owner_name: str,
+    due_date: date,
+    by: User,
+    request=None,
+) -> Action:
+    record = _locked(record)
+    _require_status(record, *EDITABLE)
+    errors = {}
+    if not description.strip():
+        errors["description"] = "Enter what is to be done"
+    if owner not in Action.Owner.values:
+        errors["owner"] = "Choose who will do it"
+    if owner == Action.Owner.OTHER and not owner_name.strip():
+        errors["owner_name"] = "Enter the name of the person who will do it"
+    session_day = timezone.localtime(record.session.starts_at).date()
+    if due_date and due_date < session_day:
+        errors["due_date"] = f"Enter a date on or after the session, {session_day:%-d %B %Y}"
+    if errors:
+        raise ValidationError(errors)
+    action = Action.objects.create(
+        record=record,
+        supervisee=record.session.supervisee,
+        description=description,
+        owner=owner,
+        owner_name=owner_name if owner == Action.Owner.OTHER else "",
+        due_date=due_date,
+        position=record.actions.count() + 1,
+    )
+    _bump(record)
+    _audit(request, by, record, "action added")
+    return action
+
+
+@transaction.atomic
+def action_review(
+    *, record, action: Action, outcome: str, note: str, by: User, request=None
+) -> ActionReview:
+    """Say in this record what became of an earlier action (R10): done, still open, dropped."""
+    record = _locked(record)
+    _require_status(record, *EDITABLE)
+    if action.supervisee_id != record.session.supervisee_id:
+        raise PermissionDenied("That action belongs to someone else.")
+    if outcome not in Action.Status.values:
+        raise ValidationError({"outcome": "Choose done, still open or dropped"})
+    if outcome == Action.Status.DROPPED and not note.strip():
+        raise ValidationError({"note": "Enter why the action is dropped"})
+    review, _ = ActionReview.objects.update_or_create(
+        record=record, action=action, defaults={"outcome": outcome, "note": note}
+    )
+    Action.objects.filter(pk=action.pk).update(
+        status=outcome,
+        status_reason=note if outcome == Action.Status.DROPPED else "",
+        status_changed_at=timezone.now(),
+    )
+    _bump(record)
+    _audit(request, by, record, "action reviewed", action=action.pk, outcome=outcome)
+    return review
+
+
+@transaction.atomic
+def disagreement_add(*, record, subject: str, view: str, by: User, request=None) -> Disagreement:
+    record = _locked(record)
+    _require_status(record, *EDITABLE, SupervisionRecord.Status.SHARED)
+    errors = {}
+    if not subject.strip():
+        errors["subject"] = "Enter what you disagree about"
+    if not view.strip():
+        errors["view"] = "Enter your view in your own words"
+    if errors:
+        raise ValidationError(errors)
+    is_supervisee = by.pk == record.session.supervisee_id
+    disagreement = Disagreement.objects.create(
+        record=record,
+        subject=subject,
+        supervisee_view=view if is_supervisee else "",
+        supervisor_view="" if is_supervisee else view,
+        raised_by=by,
+    )
+    _bump(record)
+    _audit(request, by, record, "disagreement recorded")
+    return disagreement
+
+
+@transaction.atomic
+def disagreement_sign_view(
+    *, disagreement: Disagreement, view: str, password: str, by: User, request=None
+) -> Disagreement:
+    """Each person writes their own view and signs it (R5). A signed view does not change."""
+    record = _locked(disagreement.record)
+    _require_status(record, *EDITABLE, SupervisionRecord.Status.SHARED)
+    if not view.strip():
+        raise ValidationError({"view": "Enter your view in your own words"})
+    _check_password(by, password)
+    now = timezone.now()
+    if by.pk == record.session.supervisee_id:
+        if disagreement.supervisee_signed_at:
+            raise ValidationError("You have already signed your view.")
+        disagreement.supervisee_view, disagreement.supervisee_signed_at = view, now
+    else:
+        if disagreement.supervisor_signed_at:
+            raise ValidationError("You have already signed your view.")
+        disagreement.supervisor_view, disagreement.supervisor_signed_at = view, now
+    disagreement.save()
+    _bump(record)
+    _audit(request, by, record, "disagreement view signed", disagreement=disagreement.pk)
+    return disagreement
+
+
+def _snapshot(record: SupervisionRecord) -> None:
+    from django.conf import settings
+
+    session = record.session
+    record.organisation_name = settings.ORGANISATION_NAME
+    for side in ("supervisee", "supervisor"):
+        person = getattr(session, side)
+        profile = getattr(person, "profile", None)
+        setattr(record, f"{side}_name", person.full_name)
+        setattr(record, f"{side}_role", profile.job_role.name if profile else "")
+
+
+@transaction.atomic
+def record_share(*, record, by: User, request=None) -> SupervisionRecord:
+    record = _locked(record)
+    _require_status(record, *EDITABLE)
+    _snapshot(record)
+    record.status = SupervisionRecord.Status.SHARED
+    record.shared_at = timezone.now()
+    record.version += 1
+    record.save()
+    AmendmentRequest.objects.filter(record=record, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
+    )
+    _audit(request, by, record, "shared with supervisee")
+    transaction.on_commit(lambda: notifications.record_shared(record.pk))
+    return record
+
+
+@transaction.atomic
+def record_request_amendment(
+    *, record, comments: list[tuple], by: User, request=None
+) -> SupervisionRecord:
+    """comments: (TemplateSection or None, text) pairs; at least one with text."""
+    record = _locked(record)
+    if by.pk != record.session.supervisee_id:
+        raise PermissionDenied("Only the supervisee asks for changes.")
+    _require_status(record, SupervisionRecord.Status.SHARED)
+    comments = [(section, text.strip()) for section, text in comments if text and text.strip()]
+    if not comments:
+        raise ValidationError({"comment": "Enter what should change"})
+    for section, text in comments:
+        AmendmentRequest.objects.create(
+            record=record, requested_by=by, section=section, comment=text
+        )
+    record.status = SupervisionRecord.Status.AMENDMENT_REQUESTED
+    record.version += 1
+    record.save()
+    _audit(request, by, record, "amendment asked", comments=len(comments))
+    transaction.on_commit(lambda: notifications.amendment_requested(record.pk))
+    return record
+
+
+@transaction.atomic
+def record_sign(*, record, password: str, by: User, request=None) -> Signature:
+    """The supervisee signs the shared record as a correct account."""
+    record = _locked(record)
+    if by.pk != record.session.supervisee_id:
+        raise PermissionDenied("Only the supervisee signs here.")
+    _require_status(record, SupervisionRecord.Status.SHARED)
+    _check_password(by, password)
+    signature = Signature.objects.create(
+        record=record,
+        signer=by,
+        role=Signature.Role.SUPERVISEE,
+        signed_at=timezone.now(),
+        method=SIGNING_METHOD,
+        content_hash=record_hash(load_record_for_content(record.pk)),
+    )
+    record.status = SupervisionRecord.Status.SUPERVISEE_SIGNED
+    record.version += 1
+    record.save()
+    _audit(request, by, record, "signed by supervisee", hash=signature.content_hash)
+    transaction.on_commit(lambda: notifications.record_signed(record.pk))
+    return signature
+
+
+@transaction.atomic
+def record_finalise(*, record, password: str, by: User, request=None) -> SupervisionRecord:
+    """The supervisor signs after the supervisee and the record is closed for good (R8)."""
+    record = _locked(record)
+    if by.pk == record.session.supervisee_id:
+        raise PermissionDenied("The supervisor finalises the record.")
+    _require_status(record, SupervisionRecord.Status.SUPERVISEE_SIGNED)
+    unsigned = record.disagreements.filter(supervisor_signed_at__isnull=True) | (
+        record.disagreements.filter(supervisee_signed_at__isnull=True)
+    )
+    if unsigned.exists():
+        raise ValidationError("Both of you must sign your views on every disagreement first.")
+    _check_password(by, password)
+    content_hash = record_hash(load_record_for_content(record.pk))
+    supervisee_signature = record.signatures.get(role=Signature.Role.SUPERVISEE)
+    if supervisee_signature.content_hash != content_hash:
+        raise ValidationError(
+            "The record changed after the supervisee signed it: share it again for signature."
+        )
+    now = timezone.now()
+    Signature.objects.create(
+        record=record,
+        signer=by,
+        role=Signature.Role.SUPERVISOR,
+        signed_at=now,
+        method=SIGNING_METHOD,
+        content_hash=content_hash,
+    )
+    record.status = SupervisionRecord.Status.FINALISED
+    record.finalised_at = now
+    record.content_hash = content_hash
+    record.version += 1
+    record.save()
+    _audit(request, by, record, "finalised", hash=content_hash)
+
+    def after_commit():
+        from .tasks import record_pdf_generate
+
+        record_pdf_generate.delay(record.pk)
+        notifications.record_finalised(record.pk)
+
+    transaction.on_commit(after_commit)
+    return record
+
+
+@transaction.atomic
+def addendum_add(*, record, text: str, password: str, by: User, request=None) -> Addendum:
+    """A dated, signed correction linked to a finalised record; the record stays as it was."""
+    record = SupervisionRecord.objects.select_related("session").get(pk=record.pk)
+    _require_status(record, SupervisionRecord.Status.FINALISED)
+    if not text.strip():
+        raise ValidationError({"text": "Enter the correction or addition"})
+    _check_password(by, password)
+    from .canonical import content_hash as hash_of
+
+    now = timezone.now()
+    addendum = Addendum.objects.create(
+        record=record,
+        author=by,
+        text=text,
+        signed_at=now,
+        content_hash=hash_of(
+            {
+                "record_hash": record.content_hash,
+                "author": by.pk,
+                "text": text,
+                "signed_at": now.isoformat(),
+            }
+        ),
+    )
+    _audit(request, by, record, "addendum added", addendum=addendum.pk)
+    return addendum

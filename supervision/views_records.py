@@ -1,0 +1,493 @@
+"""Pages for a session's agenda and record: thin views over record_services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from oversight import audit
+
+from . import record_services as services
+from .access import Action as Reach
+from .access import get_session_for_user, may_read_personal_sections
+from .forms_records import (
+    ActionForm,
+    ActionReviewForm,
+    AddendumForm,
+    AgendaItemForm,
+    AmendmentForm,
+    DecisionForm,
+    DisagreementForm,
+    DisagreementViewForm,
+    PasswordForm,
+    SectionForm,
+)
+from .models import Action, Disagreement, RecordSection, SupervisionRecord, SupervisionSession
+
+
+def _record_of(session) -> SupervisionRecord:
+    record = getattr(session, "record", None) if hasattr(session, "record") else None
+    if record is None:
+        raise Http404("No record has been started for this session.")
+    return record
+
+
+def _errors_to_form(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _audit_read(request, session, what="supervision_record"):
+    audit.record(
+        audit.AuditAction.READ,
+        request=request,
+        object_type=what,
+        object_id=session.pk,
+        subject=session.supervisee,
+    )
+
+
+@login_required
+def session_page(request, session_id):
+    session, may_edit = get_session_for_user(request, session_id)
+    _audit_read(request, session, "supervision_session")
+    is_party = request.user.pk in (session.supervisee_id, session.supervisor_id) or may_edit
+    record = getattr(session, "record", None) if hasattr(session, "record") else None
+    agenda_open = (
+        is_party
+        and session.status in (SupervisionSession.Status.PLANNED, SupervisionSession.Status.HELD)
+        and (record is None or record.status == SupervisionRecord.Status.DRAFT)
+    )
+    context = {
+        "session": session,
+        "record": record,
+        "may_edit": may_edit,
+        "agenda": session.agenda_items.select_related("added_by"),
+        "open_actions": services.open_actions_of(session.supervisee),
+        "agenda_form": AgendaItemForm()
+        if agenda_open and request.user.pk in (session.supervisee_id, session.supervisor_id)
+        else None,
+        "may_start_record": may_edit
+        and record is None
+        and session.starts_at <= timezone.now()
+        and session.status in (SupervisionSession.Status.PLANNED, SupervisionSession.Status.HELD),
+    }
+    return render(request, "supervision/records/session.html", context)
+
+
+@require_POST
+@login_required
+def agenda_add(request, session_id):
+    session, _ = get_session_for_user(request, session_id)
+    if request.user.pk not in (session.supervisee_id, session.supervisor_id):
+        raise PermissionDenied
+    form = AgendaItemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.agenda_item_add(
+                session=session, text=form.cleaned_data["text"], by=request.user, request=request
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Item added to the agenda")
+    else:
+        messages.error(request, "Enter the agenda item")
+    return redirect("session", session.pk)
+
+
+@require_POST
+@login_required
+def record_start(request, session_id):
+    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    try:
+        services.record_start(session=session, by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("session", session.pk)
+    return redirect("record", session.pk)
+
+
+def _load_record(session):
+    return (
+        SupervisionRecord.objects.select_related(
+            "session__supervisee", "session__supervisor", "template"
+        )
+        .prefetch_related(
+            Prefetch("sections", RecordSection.objects.select_related("template_section")),
+            "decisions",
+            "actions",
+            "action_reviews__action",
+            Prefetch("disagreements", Disagreement.objects.order_by("pk")),
+            "amendment_requests__section",
+            "signatures__signer",
+            "addenda__author",
+        )
+        .get(session=session)
+    )
+
+
+@login_required
+def record_page(request, session_id):
+    session, may_edit = get_session_for_user(request, session_id)
+    _record_of(session)
+    record = _load_record(session)
+    _audit_read(request, session)
+    user = request.user
+    editable = may_edit and record.status in services.EDITABLE
+    reviewed = {review.action_id: review for review in record.action_reviews.all()}
+    earlier_open = (
+        [a for a in services.open_actions_of(session.supervisee) if a.record_id != record.pk]
+        if editable
+        else []
+    )
+    context = {
+        "session": session,
+        "record": record,
+        "may_edit": may_edit,
+        "editable": editable,
+        "show_personal": may_read_personal_sections(user, session.supervisee),
+        "is_supervisee": user.pk == session.supervisee_id,
+        "write_up_due": services.write_up_due(session),
+        "today": timezone.localdate(),
+        "earlier_open_actions": earlier_open,
+        "reviewed": reviewed,
+        "review_form": ActionReviewForm(),
+        "open_amendments": [a for a in record.amendment_requests.all() if a.resolved_at is None],
+    }
+    return render(request, "supervision/records/record.html", context)
+
+
+@login_required
+def section_edit(request, session_id, key):
+    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    record = _record_of(session)
+    section = get_object_or_404(
+        RecordSection.objects.select_related("template_section"),
+        record=record,
+        template_section__key=key,
+    )
+    heading, prompts = section.template_section.heading, section.template_section.prompts
+    if request.method == "POST":
+        form = SectionForm(request.POST, heading=heading, prompts=prompts)
+        if form.is_valid():
+            try:
+                services.record_section_save(
+                    record=record,
+                    section_key=key,
+                    text=form.cleaned_data["text"],
+                    completed=form.cleaned_data["completed"],
+                    expected_version=form.cleaned_data["version"],
+                    by=request.user,
+                    request=request,
+                )
+            except services.RecordConflict as conflict:
+                theirs = RecordSection.objects.get(pk=section.pk)
+                return render(
+                    request,
+                    "supervision/records/conflict.html",
+                    {
+                        "session": session,
+                        "section": section,
+                        "theirs": theirs.text,
+                        "form": SectionForm(
+                            initial={
+                                "text": form.cleaned_data["text"],
+                                "version": conflict.record.version,
+                            },
+                            heading=heading,
+                            prompts=prompts,
+                        ),
+                    },
+                    status=409,
+                )
+            except ValidationError as error:
+                _errors_to_form(form, error)
+            else:
+                messages.success(request, f"{heading} saved")
+                return redirect("record", session.pk)
+    else:
+        form = SectionForm(
+            initial={
+                "text": section.text,
+                "completed": section.progress == RecordSection.Progress.COMPLETED,
+                "version": record.version,
+            },
+            heading=heading,
+            prompts=prompts,
+        )
+    return render(
+        request,
+        "supervision/records/section_edit.html",
+        {"session": session, "section": section, "form": form, "record": record},
+    )
+
+
+@require_POST
+@login_required
+def section_autosave(request, session_id, key):
+    """Saves as the supervisor types. 409 with both versions when someone else saved first."""
+    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    record = _record_of(session)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return JsonResponse({"error": "version is required"}, status=400)
+    try:
+        record = services.record_section_save(
+            record=record,
+            section_key=key,
+            text=request.POST.get("text", ""),
+            completed=request.POST.get("completed") == "on",
+            expected_version=version,
+            by=request.user,
+            request=request,
+        )
+    except services.RecordConflict as conflict:
+        theirs = RecordSection.objects.get(record=record, template_section__key=key).text
+        return JsonResponse(
+            {"conflict": True, "version": conflict.record.version, "theirs": theirs}, status=409
+        )
+    except (ValidationError, RecordSection.DoesNotExist) as error:
+        return JsonResponse(
+            {"error": " ".join(getattr(error, "messages", [str(error)]))}, status=400
+        )
+    return JsonResponse(
+        {"version": record.version, "saved_at": timezone.localtime().strftime("%H:%M:%S")}
+    )
+
+
+def _simple_form_view(
+    request,
+    session_id,
+    form_class,
+    handler,
+    template,
+    success,
+    title,
+    needs_edit=True,
+    form_kwargs=None,
+):
+    session, _ = get_session_for_user(request, session_id, Reach.EDIT if needs_edit else Reach.VIEW)
+    record = _record_of(session)
+    form_kwargs = form_kwargs or {}
+    form = (
+        form_class(request.POST or None, **form_kwargs)
+        if request.method == "POST"
+        else (form_class(**form_kwargs))
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            handler(record, form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("record", session.pk)
+    return render(
+        request, template, {"session": session, "record": record, "form": form, "title": title}
+    )
+
+
+@login_required
+def decision_add(request, session_id):
+    return _simple_form_view(
+        request,
+        session_id,
+        DecisionForm,
+        lambda record, data: services.decision_add(
+            record=record, by=request.user, request=request, **data
+        ),
+        "supervision/records/form.html",
+        "Decision added",
+        "Add a decision",
+    )
+
+
+@login_required
+def action_add(request, session_id):
+    return _simple_form_view(
+        request,
+        session_id,
+        ActionForm,
+        lambda record, data: services.action_add(
+            record=record, by=request.user, request=request, **data
+        ),
+        "supervision/records/form.html",
+        "Action added",
+        "Add an action",
+    )
+
+
+@require_POST
+@login_required
+def action_review(request, session_id, action_id):
+    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    record = _record_of(session)
+    action = get_object_or_404(Action, pk=action_id, supervisee=session.supervisee)
+    form = ActionReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose done, still open or dropped")
+        return redirect("record", session.pk)
+    try:
+        services.action_review(
+            record=record, action=action, by=request.user, request=request, **form.cleaned_data
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Action updated")
+    return redirect("record", session.pk)
+
+
+def _party_only(request, session):
+    if request.user.pk not in (session.supervisee_id, session.supervisor_id):
+        from .access import restrict_files
+
+        if not restrict_files(request.user, Reach.EDIT).filter(pk=session.supervisee_id).exists():
+            raise PermissionDenied
+
+
+@login_required
+def disagreement_add(request, session_id):
+    session, _ = get_session_for_user(request, session_id)
+    _party_only(request, session)
+    return _simple_form_view(
+        request,
+        session_id,
+        DisagreementForm,
+        lambda record, data: services.disagreement_add(
+            record=record, by=request.user, request=request, **data
+        ),
+        "supervision/records/form.html",
+        "Disagreement recorded. Both of you now sign your views",
+        "Record a disagreement",
+        needs_edit=False,
+    )
+
+
+@login_required
+def disagreement_sign(request, session_id, disagreement_id):
+    session, _ = get_session_for_user(request, session_id)
+    _party_only(request, session)
+    record = _record_of(session)
+    disagreement = get_object_or_404(Disagreement, pk=disagreement_id, record=record)
+    mine = "supervisee_view" if request.user.pk == session.supervisee_id else "supervisor_view"
+    return _simple_form_view(
+        request,
+        session_id,
+        DisagreementViewForm,
+        lambda record, data: services.disagreement_sign_view(
+            disagreement=disagreement, by=request.user, request=request, **data
+        ),
+        "supervision/records/form.html",
+        "Your view is signed",
+        f"Sign your view: {disagreement.subject}",
+        needs_edit=False,
+        form_kwargs={"initial": {"view": getattr(disagreement, mine)}},
+    )
+
+
+@require_POST
+@login_required
+def record_share(request, session_id):
+    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    try:
+        services.record_share(record=_record_of(session), by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Record shared with {session.supervisee.full_name}")
+    return redirect("record", session.pk)
+
+
+@login_required
+def record_sign(request, session_id):
+    session, _ = get_session_for_user(request, session_id)
+    if request.user.pk != session.supervisee_id:
+        raise PermissionDenied
+    return _simple_form_view(
+        request,
+        session_id,
+        PasswordForm,
+        lambda record, data: services.record_sign(
+            record=record, by=request.user, request=request, **data
+        ),
+        "supervision/records/form.html",
+        f"You signed the record. {session.supervisor.full_name} will now finalise it",
+        "Sign as a correct record",
+        needs_edit=False,
+        form_kwargs={"submit": "Sign as a correct record"},
+    )
+
+
+@login_required
+def record_amend(request, session_id):
+    session, _ = get_session_for_user(request, session_id)
+    if request.user.pk != session.supervisee_id:
+        raise PermissionDenied
+    record = _record_of(session)
+    sections = [s.template_section for s in record.sections.select_related("template_section")]
+
+    def handler(record, data):
+        section = next((s for s in sections if s.key == data["section"]), None)
+        services.record_request_amendment(
+            record=record,
+            comments=[(section, data["comment"])],
+            by=request.user,
+            request=request,
+        )
+
+    return _simple_form_view(
+        request,
+        session_id,
+        AmendmentForm,
+        handler,
+        "supervision/records/form.html",
+        f"Changes asked. {session.supervisor.full_name} has been told",
+        "Ask for changes to the record",
+        needs_edit=False,
+        form_kwargs={"sections": sections},
+    )
+
+
+@login_required
+def record_finalise(request, session_id):
+    return _simple_form_view(
+        request,
+        session_id,
+        PasswordForm,
+        lambda record, data: services.record_finalise(
+            record=record, by=request.user, request=request, **data
+        ),
+        "supervision/records/form.html",
+        "Record signed and finalised. Both of you will get the signed PDF",
+        "Sign and finalise the record",
+        form_kwargs={"submit": "Sign and finalise"},
+    )
+
+
+@login_required
+def addendum_add(request, session_id):
+    session, _ = get_session_for_user(request, session_id)
+    _party_only(request, session)
+    return _simple_form_view(
+        request,
+        session_id,
+        AddendumForm,
+        lambda record, data: services.addendum_add(
+            record=record, by=request.user, request=request, **data
+        ),
+        "supervision/records/form.html",
+        "Addendum signed and added to the record",
+        "Add a signed addendum",
+        needs_edit=False,
+    )
