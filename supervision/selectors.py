@@ -1,6 +1,8 @@
 """Reads that cross relations, for pages. Each returns plain data with a bounded number of
 queries, whatever the size of the organisation."""
 
+from datetime import timedelta
+
 from django.utils import timezone
 
 from .models import StaffProfile, SupervisoryRelationship, Unit
@@ -39,7 +41,7 @@ def units_overseen_by(user):
 
 
 def home_page_for(user, roles: Roles) -> dict:
-    context = {}
+    context = {"work": records_waiting_for(user)} if roles.supervisee or roles.supervisor else {}
     if roles.supervisee:
         context["profile"] = (
             StaffProfile.objects.select_related("job_role", "unit").filter(user=user).first()
@@ -102,3 +104,45 @@ def organisation_units():
     return (
         Unit.objects.select_related("manager").annotate(staff_count=Count("staff")).order_by("path")
     )
+
+
+def records_waiting_for(user) -> dict:
+    """What needs this person now, most urgent first (UX: home pages are lists of work)."""
+    from django.db.models import Q
+
+    from .models import Action, SupervisionRecord, SupervisionSession
+
+    records = SupervisionRecord.objects.select_related(
+        "session__supervisee", "session__supervisor"
+    ).order_by("session__starts_at")
+    now = timezone.now()
+    return {
+        "to_sign": list(records.filter(session__supervisee=user, status="shared")),
+        "to_write": list(
+            records.filter(session__supervisor=user, status__in=["draft", "amendment_requested"])
+        ),
+        "to_finalise": list(records.filter(session__supervisor=user, status="supervisee_signed")),
+        "sessions_without_record": list(
+            SupervisionSession.objects.filter(
+                supervisor=user,
+                status__in=["planned", "held"],
+                starts_at__lte=now,
+                record__isnull=True,
+            )
+            .select_related("supervisee")
+            .order_by("starts_at")[:20]
+        ),
+        "upcoming": list(
+            SupervisionSession.objects.filter(
+                Q(supervisor=user) | Q(supervisee=user),
+                status="planned",
+                starts_at__gt=now,
+                starts_at__lte=now + timedelta(days=14),
+            )
+            .select_related("supervisee", "supervisor")
+            .order_by("starts_at")
+        ),
+        "my_open_actions": list(
+            Action.objects.filter(supervisee=user, status="open").order_by("due_date")
+        ),
+    }

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from oversight import audit
@@ -30,7 +31,11 @@ class SignOutView(auth_views.LogoutView):
 @login_required
 def home(request):
     roles = roles_for(request.user)
-    context = {"roles": roles, **selectors.home_page_for(request.user, roles)}
+    context = {
+        "roles": roles,
+        "today": timezone.localdate(),
+        **selectors.home_page_for(request.user, roles),
+    }
     return render(request, "supervision/home.html", context)
 
 

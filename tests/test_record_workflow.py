@@ -344,3 +344,17 @@ def test_the_record_page_runs_a_fixed_number_of_queries(
 
 
 RECORD_PAGE_QUERIES = 30
+
+
+def test_home_pages_list_the_records_waiting_for_each_person(session, supervisor, supervisee):
+    assert "Sessions with no record yet (1)" in supervisor.get("/").content.decode()
+    started_record(session, supervisor)
+    # the world already holds one draft, for an earlier session
+    assert "Records to write or amend (2)" in supervisor.get("/").content.decode()
+    supervisor.post(f"/sessions/{session.pk}/record/share/")
+    home = supervisee.get("/").content.decode()
+    assert "Records waiting for your signature (1)" in home
+    assert f"/sessions/{session.pk}/record/" in home
+    supervisee.post(f"/sessions/{session.pk}/record/sign/", {"password": SUPERVISEE_PASSWORD})
+    assert "Records to finalise (1)" in supervisor.get("/").content.decode()
+    assert "Records waiting for your signature" not in supervisee.get("/").content.decode()
