@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz/", supervision_views.health, name="health"),
     path("", include("supervision.urls")),
     path("", include("supervision.urls_records")),
+    path("", include("supervision.urls_planning")),
     path("", include("oversight.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from casework.models import Child
 
+from .demo_sessions import load_session_history
 from .models import AccessGrant, JobRole, StaffProfile, SupervisoryRelationship, Unit, User
 from .roles import AUDITOR_GROUP
 from .services import access_grant_create
@@ -291,7 +292,7 @@ def _user(name: str, email: str, *, is_staff: bool = False) -> tuple[User, bool]
 
 
 @transaction.atomic
-def load_demo(today: date) -> dict[str, int]:
+def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
     """Create whatever of the demo organisation is missing. Returns counts of what was created."""
     created = {
         "job roles": 0,
@@ -300,6 +301,7 @@ def load_demo(today: date) -> dict[str, int]:
         "relationships": 0,
         "access grants": 0,
         "children": 0,
+        "sessions": 0,
     }
 
     roles = {}
@@ -394,6 +396,7 @@ def load_demo(today: date) -> dict[str, int]:
 
     # Its own seeded generator, so the children are the same on every run.
     created["children"] = _load_children(random.Random(2026), today, units, users)
+    created["sessions"] = load_session_history(today) if history else 0
     return created
 
 

@@ -1,6 +1,6 @@
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fluid, Layout
+from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -72,6 +72,6 @@ class ChangeSupervisorForm(forms.Form):
         self.helper.form_tag = False  # the template owns the <form>, its action and CSRF token
         self.helper.layout = Layout(
             Field.select("new_supervisor"),
-            Field("on", context={"legend_size": "s"}),
+            Field("on", context={"legend_size": Size.for_legend("s")}),
             Button("submit", "Change supervisor"),
         )

@@ -1,6 +1,6 @@
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout
+from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
 from .models import Action
@@ -81,9 +81,9 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = _helper(
             Field.textarea("description", label_size="s"),
-            Field.radios("owner", legend_size="s", inline=True),
+            Field.radios("owner", legend_size=Size.SMALL),
             Field.text("owner_name"),
-            Field("due_date", context={"legend_size": "s"}),
+            Field("due_date", context={"legend_size": Size.for_legend("s")}),
             submit="Add action",
         )
 

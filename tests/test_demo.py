@@ -6,7 +6,15 @@ from django.db.models import Count
 
 from casework.models import Child
 from supervision.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, email_of, load_demo
-from supervision.models import JobRole, StaffProfile, SupervisoryRelationship, Unit, User
+from supervision.models import (
+    JobRole,
+    StaffProfile,
+    SupervisionRecord,
+    SupervisionSession,
+    SupervisoryRelationship,
+    Unit,
+    User,
+)
 from supervision.roles import roles_for
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +43,7 @@ def snapshot():
 
 
 def test_it_builds_a_directorate_of_three_services_and_six_teams():
-    load_demo(TODAY)
+    load_demo(TODAY, history=False)
     directorate = Unit.objects.get(kind="directorate")
     services = Unit.objects.filter(parent=directorate, kind="service")
     assert sorted(services.values_list("name", flat=True)) == [
@@ -48,7 +56,7 @@ def test_it_builds_a_directorate_of_three_services_and_six_teams():
 
 
 def test_it_has_about_forty_staff_in_every_role_of_the_domain():
-    load_demo(TODAY)
+    load_demo(TODAY, history=False)
     assert 38 <= StaffProfile.objects.count() <= 45
     in_use = set(StaffProfile.objects.values_list("job_role__code", flat=True))
     for role in [
@@ -75,7 +83,7 @@ def test_it_has_about_forty_staff_in_every_role_of_the_domain():
 
 
 def test_it_gives_every_practitioner_a_line_supervisor_and_the_student_a_practice_educator():
-    load_demo(TODAY)
+    load_demo(TODAY, history=False)
     without = StaffProfile.objects.exclude(
         user__supervised_by__kind="line", user__supervised_by__ends_on__isnull=True
     ).values_list("user__full_name", flat=True)
@@ -88,7 +96,7 @@ def test_it_gives_every_practitioner_a_line_supervisor_and_the_student_a_practic
 
 
 def test_it_has_about_two_hundred_children_spread_across_caseloads():
-    load_demo(TODAY)
+    load_demo(TODAY, history=False)
     assert Child.objects.count() == 200
     assert not Child.objects.filter(allocated_worker__isnull=True).exists()
     per_worker = Child.objects.values("allocated_worker").annotate(n=Count("id"))
@@ -114,7 +122,7 @@ def test_the_command_lists_one_sign_in_per_role(capsys):
 
 @pytest.mark.parametrize(("role", "name"), DEMO_ACCOUNTS)
 def test_every_demo_account_signs_in_to_its_home_page(client, role, name):
-    load_demo(TODAY)
+    load_demo(TODAY, history=False)
     response = client.post("/sign-in/", {"username": email_of(name), "password": DEMO_PASSWORD})
     assert response.status_code == 302, role
     home = client.get("/")
@@ -123,7 +131,7 @@ def test_every_demo_account_signs_in_to_its_home_page(client, role, name):
 
 
 def test_demo_accounts_have_the_roles_they_are_listed_for():
-    load_demo(TODAY)
+    load_demo(TODAY, history=False)
     roles = {
         role: roles_for(User.objects.get(email=email_of(name)), TODAY)
         for role, name in DEMO_ACCOUNTS
@@ -136,3 +144,23 @@ def test_demo_accounts_have_the_roles_they_are_listed_for():
     assert not (admin.supervisee or admin.supervisor or admin.senior_manager)
     assert roles["Supervisee (social worker)"].supervisee
     assert not roles["Supervisee (social worker)"].supervisor
+
+
+def test_it_has_a_year_of_sessions_in_every_state_with_verifiable_records():
+    from supervision.canonical import load_record_for_content, record_hash
+
+    load_demo(TODAY)
+    sessions = SupervisionSession.objects
+    assert set(sessions.values_list("status", flat=True)) == {
+        "planned",
+        "held",
+        "cancelled",
+        "did_not_take_place",
+    }
+    assert sessions.filter(starts_at__date__lt=date(2025, 4, 1)).exists(), "a year back"
+    assert sessions.filter(replaces__isnull=False).exists(), "some cancellations rescheduled"
+    statuses = set(SupervisionRecord.objects.values_list("status", flat=True))
+    assert statuses == {"draft", "shared", "amendment_requested", "supervisee_signed", "finalised"}
+    for record in SupervisionRecord.objects.filter(status="finalised")[:20]:
+        assert record.content_hash == record_hash(load_record_for_content(record.pk))
+    assert not SupervisionRecord.objects.filter(session__status="cancelled").exists()

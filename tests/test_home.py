@@ -12,7 +12,7 @@ TODAY = date(2026, 3, 5)
 
 @pytest.fixture
 def demo():
-    load_demo(TODAY)
+    load_demo(TODAY, history=False)
 
 
 def home_as(client, name):

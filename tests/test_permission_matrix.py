@@ -127,6 +127,11 @@ GET = {
     "record-amend": (the_session, SUPERVISEE_ACTS),
     "record-finalise": (the_session, SUPERVISOR_WRITES),
     "addendum-add": (the_session, EITHER_PARTY),
+    "person-sessions": (the_supervisee, signed_in(404, **READERS)),
+    "plan-sessions": (the_supervisee, SUPERVISOR_WRITES),
+    "cancel-session": (the_session, SUPERVISOR_WRITES),
+    "session-outcome": (the_session, SUPERVISOR_WRITES),
+    "session-calendar": (the_session, signed_in(404, **READERS)),
 }
 
 # Writes: name -> (kwargs, data, expected status by role) for POST.
@@ -159,6 +164,9 @@ POST = {
         {},
         signed_in(404, supervisor=302, supervisee=403, senior_manager=403, auditor_with_grant=403),
     ),
+    "plan-sessions": (the_supervisee, {}, SUPERVISOR_WRITES),
+    "cancel-session": (the_session, {}, SUPERVISOR_WRITES),
+    "session-outcome": (the_session, {}, SUPERVISOR_WRITES),
     "record-finalise": (
         the_session,
         {"password": "wrong"},

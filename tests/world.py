@@ -127,6 +127,7 @@ def _draft_record(people) -> dict:
         starts_at=datetime(2026, 3, 4, 10, tzinfo=UTC),
         ends_at=datetime(2026, 3, 4, 11, tzinfo=UTC),
         created_by=people["supervisor"],
+        status=SupervisionSession.Status.HELD,
     )
     record = record_services.record_start(session=session, by=people["supervisor"])
     action = record_services.action_add(
