@@ -51,12 +51,12 @@ def write_up_due(session: SupervisionSession) -> date:
     return add_working_days(timezone.localtime(session.ends_at).date(), WRITE_UP_WORKING_DAYS)
 
 
-def open_actions_of(supervisee) -> list[Action]:
-    return list(
-        Action.objects.filter(supervisee=supervisee, status=Action.Status.OPEN)
-        .select_related("record__session")
-        .order_by("due_date", "pk")
-    )
+def open_actions_of(supervisee, before=None) -> list[Action]:
+    """Open actions agreed in sessions before `before` (all of them if None): R10's first item."""
+    actions = Action.objects.filter(supervisee=supervisee, status=Action.Status.OPEN)
+    if before is not None:
+        actions = actions.filter(record__session__starts_at__lt=before)
+    return list(actions.select_related("record__session").order_by("due_date", "pk"))
 
 
 def _audit(request, by, record, change: str, **detail):
@@ -157,7 +157,9 @@ def record_start(*, session: SupervisionSession, by: User, request=None) -> Supe
 def _agreed_agenda_text(session) -> str:
     lines = []
     open_count = Action.objects.filter(
-        supervisee=session.supervisee, status=Action.Status.OPEN
+        supervisee=session.supervisee,
+        status=Action.Status.OPEN,
+        record__session__starts_at__lt=session.starts_at,
     ).count()
     if open_count:
         lines.append(f"1. Actions from the last supervision ({open_count} open)")

@@ -71,7 +71,7 @@ def session_page(request, session_id):
         "record": record,
         "may_edit": may_edit,
         "agenda": session.agenda_items.select_related("added_by"),
-        "open_actions": services.open_actions_of(session.supervisee),
+        "open_actions": services.open_actions_of(session.supervisee, before=session.starts_at),
         "agenda_form": AgendaItemForm()
         if agenda_open and request.user.pk in (session.supervisee_id, session.supervisor_id)
         else None,
