@@ -18,6 +18,8 @@ if (warning) {
     timer = setTimeout(() => {
       warning.hidden = false;
       warning.querySelector("button").focus();
+      // Anything typed is saved now, in case the person does not come back in time.
+      document.dispatchEvent(new CustomEvent("app:session-expiring"));
     }, warnAfter);
   };
 
@@ -91,4 +93,5 @@ document.querySelectorAll("[data-module='app-autosave']").forEach((form) => {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") save();
   });
+  document.addEventListener("app:session-expiring", save);
 });
