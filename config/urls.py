@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("supervision.urls")),
     path("", include("supervision.urls_records")),
     path("", include("supervision.urls_planning")),
+    path("", include("supervision.urls_pdf")),
     path("", include("oversight.urls")),
     path("admin/", admin.site.urls),
 ]

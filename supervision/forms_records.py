@@ -8,7 +8,8 @@ from .models import Action
 
 def _helper(*fields, submit: str) -> FormHelper:
     helper = FormHelper()
-    helper.form_tag = False
+    helper.form_tag = False  # the template owns the <form>, its action and CSRF token
+    helper.disable_csrf = True
     helper.layout = Layout(*fields, Button("submit", submit))
     return helper
 

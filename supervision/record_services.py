@@ -369,7 +369,7 @@ def record_share(*, record, by: User, request=None) -> SupervisionRecord:
         resolved_at=timezone.now()
     )
     _audit(request, by, record, "shared with supervisee")
-    transaction.on_commit(lambda: notifications.record_shared(record.pk))
+    transaction.on_commit(lambda: notifications.record_shared(record.pk), robust=True)
     return record
 
 
@@ -393,7 +393,7 @@ def record_request_amendment(
     record.version += 1
     record.save()
     _audit(request, by, record, "amendment asked", comments=len(comments))
-    transaction.on_commit(lambda: notifications.amendment_requested(record.pk))
+    transaction.on_commit(lambda: notifications.amendment_requested(record.pk), robust=True)
     return record
 
 
@@ -417,7 +417,7 @@ def record_sign(*, record, password: str, by: User, request=None) -> Signature:
     record.version += 1
     record.save()
     _audit(request, by, record, "signed by supervisee", hash=signature.content_hash)
-    transaction.on_commit(lambda: notifications.record_signed(record.pk))
+    transaction.on_commit(lambda: notifications.record_signed(record.pk), robust=True)
     return signature
 
 
@@ -456,13 +456,15 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
     record.save()
     _audit(request, by, record, "finalised", hash=content_hash)
 
-    def after_commit():
+    def queue_pdf():
         from .tasks import record_pdf_generate
 
         record_pdf_generate.delay(record.pk)
-        notifications.record_finalised(record.pk)
 
-    transaction.on_commit(after_commit)
+    # Separate and robust: the record is final whatever happens to the broker or the mail
+    # server, and the download renders the PDF itself if the task never ran.
+    transaction.on_commit(queue_pdf, robust=True)
+    transaction.on_commit(lambda: notifications.record_finalised(record.pk), robust=True)
     return record
 
 

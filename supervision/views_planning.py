@@ -177,6 +177,7 @@ class PlanSessionsForm(ClashConfirmation):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False  # the template owns the <form>, its action and CSRF token
+        self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Field.radios("session_type", legend_size="s"),
             Field("first_date", context={"legend_size": Size.for_legend("s")}),
@@ -351,6 +352,7 @@ class CancelSessionForm(ClashConfirmation):
         self.fields["new_date"].help_text = f"No later than {planning.long_date(latest)}"
         self.helper = FormHelper()
         self.helper.form_tag = False  # the template owns the <form>, its action and CSRF token
+        self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Field.textarea("reason", label_size="s", rows=3),
             ConditionalRadios(
@@ -480,6 +482,7 @@ class SessionOutcomeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False  # the template owns the <form>, its action and CSRF token
+        self.helper.disable_csrf = True
         self.helper.layout = Layout(
             ConditionalRadios(
                 "status",

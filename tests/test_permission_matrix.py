@@ -34,6 +34,10 @@ def the_session(world):
     return {"session_id": world.session.pk}
 
 
+def the_record(world):
+    return {"record_id": world.record.pk}
+
+
 def the_section(world):
     return {"session_id": world.session.pk, "key": "reflection"}
 
@@ -132,6 +136,8 @@ GET = {
     "cancel-session": (the_session, SUPERVISOR_WRITES),
     "session-outcome": (the_session, SUPERVISOR_WRITES),
     "session-calendar": (the_session, signed_in(404, **READERS)),
+    "record-pdf": (the_session, signed_in(404, **READERS)),
+    "record-verify": (the_record, signed_in(404, **READERS)),
 }
 
 # Writes: name -> (kwargs, data, expected status by role) for POST.
@@ -167,6 +173,7 @@ POST = {
     "plan-sessions": (the_supervisee, {}, SUPERVISOR_WRITES),
     "cancel-session": (the_session, {}, SUPERVISOR_WRITES),
     "session-outcome": (the_session, {}, SUPERVISOR_WRITES),
+    "record-verify": (the_record, {}, signed_in(404, **READERS)),
     "record-finalise": (
         the_session,
         {"password": "wrong"},
@@ -248,8 +255,15 @@ def test_ids_typed_into_urls_find_nothing(client, world, role):
     as_role(client, world, role)
     with time_machine.travel(TODAY, tick=False):
         for bad in ["999999", "0", "-1", "abc", "1%20OR%201=1"]:
-            assert client.get(f"/people/{bad}/").status_code == 404, bad
-            assert client.get(f"/people/{bad}/access/").status_code == 404, bad
+            for url in [
+                "/people/{}/",
+                "/people/{}/access/",
+                "/sessions/{}/",
+                "/sessions/{}/record/",
+                "/sessions/{}/record.pdf",
+                "/people/{}/sessions/",
+            ]:
+                assert client.get(url.format(bad)).status_code == 404, url.format(bad)
 
 
 @pytest.mark.parametrize(

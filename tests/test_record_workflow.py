@@ -16,6 +16,19 @@ from tests.world import build_world
 pytestmark = pytest.mark.django_db
 
 
+def pdf_text(data: bytes) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
 @pytest.fixture
 def client_class():
     from django.test import Client
@@ -175,13 +188,34 @@ def test_the_whole_workflow_with_an_amendment_and_a_disagreement(
     signatures = {s.role: s for s in record.signatures.all()}
     assert signatures["supervisee"].content_hash == signatures["supervisor"].content_hash
     assert signatures["supervisor"].signed_at == DAY
-    assert len(callbacks) == 1, "the PDF and the emails are queued after commit"
+    assert len(callbacks) == 2, "the PDF task and the emails wait for the commit"
+    callbacks[1]()  # the emails; the PDF is made below by the download itself
+    assert sorted(mail.outbox[-1].to) == sorted(
+        [session.supervisee.email, session.supervisor.email]
+    )
+    assert "finalised" in mail.outbox[-1].subject
 
     page = supervisee.get(f"{base}/record/").content.decode()
     assert "Finalised" in page
     assert "It is not safe at 24." in page and "It is manageable with the transfers." in page
     assert "Caseload 24; help asked in January." in page
     assert "Reduce caseload to 20" in page and "Transfer two cases" in page
+
+    # The signed PDF, downloaded by the supervisee and read back as text.
+    response = supervisee.get(f"{base}/record.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = pdf_text(
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
+    for name in (session.supervisee.full_name, session.supervisor.full_name):
+        assert name in text
+    assert "Supervisee" in text and "Supervisor" in text
+    assert record.content_hash in text.replace("\n", "").replace(" ", "")
+    for section in record.sections.select_related("template_section"):
+        assert section.template_section.heading.split(":")[0] in text
+    assert "Caseload 24; help asked in January." in text
+    assert "It is not safe at 24." in text and "Transfer two cases" in text
+    assert "DRAFT" not in text
 
 
 def started_record(session, supervisor):
