@@ -10,7 +10,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from oversight import audit
@@ -57,6 +57,24 @@ def open_actions_of(supervisee, before=None) -> list[Action]:
     if before is not None:
         actions = actions.filter(record__session__starts_at__lt=before)
     return list(actions.select_related("record__session").order_by("due_date", "pk"))
+
+
+def previous_record(record: SupervisionRecord) -> SupervisionRecord | None:
+    """The supervisee's record before this one, with its signatures: R7 asks that its approval
+    is noted on the next record."""
+    supervisee_signed_at = Signature.objects.filter(
+        record=OuterRef("pk"), role=Signature.Role.SUPERVISEE
+    ).values("signed_at")[:1]
+    return (
+        SupervisionRecord.objects.filter(
+            session__supervisee_id=record.session.supervisee_id,
+            session__starts_at__lt=record.session.starts_at,
+        )
+        .select_related("session")
+        .annotate(supervisee_signed_at=Subquery(supervisee_signed_at))
+        .order_by("-session__starts_at")
+        .first()
+    )
 
 
 def _audit(request, by, record, change: str, **detail):

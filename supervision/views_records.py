@@ -162,6 +162,7 @@ def record_page(request, session_id):
         "reviewed": reviewed,
         "review_form": ActionReviewForm(),
         "open_amendments": [a for a in record.amendment_requests.all() if a.resolved_at is None],
+        "previous": services.previous_record(record),
     }
     return render(request, "supervision/records/record.html", context)
 

@@ -377,7 +377,7 @@ def test_the_record_page_runs_a_fixed_number_of_queries(
     assert record.actions.count() == 30
 
 
-RECORD_PAGE_QUERIES = 30
+RECORD_PAGE_QUERIES = 31
 
 
 def test_home_pages_list_the_records_waiting_for_each_person(session, supervisor, supervisee):
@@ -392,3 +392,24 @@ def test_home_pages_list_the_records_waiting_for_each_person(session, supervisor
     supervisee.post(f"/sessions/{session.pk}/record/sign/", {"password": SUPERVISEE_PASSWORD})
     assert "Records to finalise (1)" in supervisor.get("/").content.decode()
     assert "Records waiting for your signature" not in supervisee.get("/").content.decode()
+
+
+def test_the_next_record_notes_whether_the_previous_one_was_approved(world, supervisor, supervisee):
+    session = held_session(
+        world,
+        starts_at=datetime(2026, 3, 4, 14, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 4, 15, tzinfo=UTC),
+    )
+    started_record(session, supervisor)
+    supervisor.post(f"/sessions/{session.pk}/record/share/")
+    nxt = held_session(
+        world,
+        starts_at=datetime(2026, 3, 5, 8, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 5, 9, tzinfo=UTC),
+    )
+    supervisor.post(f"/sessions/{nxt.pk}/record/start/")
+    page = supervisor.get(f"/sessions/{nxt.pk}/record/").content.decode()
+    assert "Previous record, 4 March 2026:" in page and "not yet approved" in page
+    supervisee.post(f"/sessions/{session.pk}/record/sign/", {"password": SUPERVISEE_PASSWORD})
+    page = supervisor.get(f"/sessions/{nxt.pk}/record/").content.decode()
+    assert f"approved and signed by {world.supervisee.full_name} on 5 March 2026" in page
