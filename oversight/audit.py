@@ -29,6 +29,8 @@ def record(
 ) -> AuditEvent:
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
+    if action == AuditAction.DENIED and request is not None:
+        request._refusal_audited = True
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().get(pk=1)
         event = AuditEvent(

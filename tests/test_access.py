@@ -259,3 +259,23 @@ def test_my_team_lists_supervisees_with_all_their_supervisors(client, world):
         html = client.get("/team/").content.decode()
     assert world.supervisee.full_name in html
     assert "Pat Educator" in html and "practice educator" in html
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "answer"),
+    [
+        ("senior_manager", "/sessions/{session}/record/sign/", 403),
+        ("supervisor", "/sessions/{session}/record/ask-for-changes/", 403),
+        ("supervisor", "/sessions/{session}/record/actions/999999/review/", 404),
+        ("senior_manager", "/sessions/{session}/record/disagreements/add/", 403),
+    ],
+)
+def test_refusals_inside_views_are_audited_once(client, world, who, url, answer):
+    url = url.format(session=world.session.pk)
+    client.force_login(world.people[who])
+    with time_machine.travel(TODAY, tick=False):
+        response = client.post(url, {"outcome": "done"}) if "review" in url else client.get(url)
+    assert response.status_code == answer
+    denied = AuditEvent.objects.filter(action="denied", actor=world.people[who])
+    assert denied.count() == 1
+    assert denied.get().detail["answer"] == answer

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "supervision.middleware.SessionLifetimeMiddleware",
     "supervision.middleware.NoStoreForSignedInMiddleware",
+    "oversight.middleware.AuditRefusalsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
