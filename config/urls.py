@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("supervision.urls_records")),
     path("", include("supervision.urls_planning")),
     path("", include("supervision.urls_pdf")),
+    path("", include("agreements.urls")),
     path("", include("oversight.urls")),
     path("admin/", admin.site.urls),
 ]

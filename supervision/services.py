@@ -42,6 +42,12 @@ def relationship_change_line_supervisor(
         current.ends_on = on - timedelta(days=1)
         current.full_clean()
         current.save(update_fields=["ends_on"])
+        from agreements.services import agreements_supersede_for_relationship
+
+        # A2: the agreement does not pass to the new supervisor; they draw up their own.
+        agreements_supersede_for_relationship(
+            relationship=current, reason="change of supervisor", by=by, request=request
+        )
     relationship = SupervisoryRelationship(
         supervisor=new_supervisor,
         supervisee=supervisee,

@@ -34,6 +34,14 @@ def the_session(world):
     return {"session_id": world.session.pk}
 
 
+def the_relationship(world):
+    return {"relationship_id": world.relationship.pk}
+
+
+def the_agreement(world):
+    return {"agreement_id": world.agreement.pk}
+
+
 def the_record(world):
     return {"record_id": world.record.pk}
 
@@ -138,6 +146,14 @@ GET = {
     "session-calendar": (the_session, signed_in(404, **READERS)),
     "record-pdf": (the_session, signed_in(404, **READERS)),
     "record-verify": (the_record, signed_in(404, **READERS)),
+    "relationship-agreements": (the_relationship, signed_in(404, **READERS)),
+    "agreement-new": (the_relationship, EITHER_PARTY | {"supervisee": 302, "supervisor": 302}),
+    "agreement": (the_agreement, signed_in(404, **READERS)),
+    "agreement-edit": (the_agreement, EITHER_PARTY),
+    "agreement-sign": (the_agreement, EITHER_PARTY),
+    "agreement-withdraw": (the_agreement, everyone(405)),
+    "agreement-review": (the_agreement, everyone(405)),
+    "agreement-pdf": (the_agreement, signed_in(404, **READERS)),
 }
 
 # Writes: name -> (kwargs, data, expected status by role) for POST.
@@ -174,6 +190,12 @@ POST = {
     "cancel-session": (the_session, {}, SUPERVISOR_WRITES),
     "session-outcome": (the_session, {}, SUPERVISOR_WRITES),
     "record-verify": (the_record, {}, signed_in(404, **READERS)),
+    "agreement-withdraw": (
+        the_agreement,
+        {},
+        EITHER_PARTY | {"supervisee": 302, "supervisor": 302},
+    ),
+    "agreement-review": (the_agreement, {}, EITHER_PARTY | {"supervisee": 302, "supervisor": 302}),
     "record-finalise": (
         the_session,
         {"password": "wrong"},

@@ -37,6 +37,8 @@ class World:
     people: dict[str, User]
     units: dict[str, Unit]
     session: object = None
+    relationship: object = None
+    agreement: object = None
     record: object = None
     action: object = None
     disagreement: object = None
@@ -90,7 +92,9 @@ def build_world() -> World:
     other_service.manager = people["other_senior_manager"]
     other_service.save()
 
-    RelationshipFactory(supervisor=people["supervisor"], supervisee=people["supervisee"])
+    relationship = RelationshipFactory(
+        supervisor=people["supervisor"], supervisee=people["supervisee"]
+    )
     RelationshipFactory(
         supervisor=people["other_team_supervisor"], supervisee=people["other_supervisee"]
     )
@@ -110,7 +114,23 @@ def build_world() -> World:
         granted_by=people["senior_manager"],
     )
     units = {"directorate": directorate, "service": service, "team": team}
-    return World(people=people, units=units, **_draft_record(people))
+    from agreements.services import agreement_draft
+
+    agreement = agreement_draft(
+        relationship=relationship,
+        by=people["supervisor"],
+        frequency_value=4,
+        frequency_unit="weeks",
+        starts_on=date(2026, 3, 1),
+        review_due_on=date(2027, 3, 1),
+    )
+    return World(
+        people=people,
+        units=units,
+        relationship=relationship,
+        agreement=agreement,
+        **_draft_record(people),
+    )
 
 
 def _draft_record(people) -> dict:

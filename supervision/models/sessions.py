@@ -194,21 +194,20 @@ class SupervisionRecord(models.Model):
         return f"Record of {self.session}"
 
     def save(self, *args, **kwargs):
-        if getattr(self, "_status_in_db", None) == self.Status.FINALISED:
+        if self._finalised_in_db():
             raise FinalisedRecordError("A finalised record cannot be changed; add an addendum.")
         super().save(*args, **kwargs)
-        self._status_in_db = self.status
 
     def delete(self, *args, **kwargs):
-        if getattr(self, "_status_in_db", None) == self.Status.FINALISED:
+        if self._finalised_in_db():
             raise FinalisedRecordError("A finalised record cannot be deleted.")
         return super().delete(*args, **kwargs)
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._status_in_db = instance.status
-        return instance
+    def _finalised_in_db(self) -> bool:
+        # Asks the database, not this object, which may be stale.
+        return bool(self.pk) and SupervisionRecord.objects.filter(
+            pk=self.pk, status=self.Status.FINALISED
+        ).exists()
 
     @property
     def is_finalised(self) -> bool:
