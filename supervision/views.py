@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from oversight import audit
 
-from . import selectors, services
+from . import file_timeline, selectors, services
 from .access import FILE, Action, get_file_for_user, restrict_files
 from .decorators import role_required
 from .forms import ChangeSupervisorForm, SignInForm
@@ -67,9 +67,17 @@ def staff_file(request, person_id):
         object_id=person.pk,
         subject=person,
     )
+    kinds = {kind for kind in request.GET.getlist("kind") if kind in file_timeline.KINDS}
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() else None
     context = {
         "person": person,
         "may_edit": may_edit,
+        "items": file_timeline.file_items(person, kinds=kinds or None, year=year),
+        "kinds": file_timeline.KINDS,
+        "chosen_kinds": kinds,
+        "year": year,
+        "years": range(timezone.localdate().year + 1, person.profile.start_date.year - 1, -1),
         "history": selectors.file_history(person),
         "may_see_access_log": restrict_files(request.user, Action.VIEW_ACCESS_LOG)
         .filter(pk=person.pk)
