@@ -64,11 +64,20 @@ def my_team(user, day=None) -> list[dict]:
     by_supervisee: dict[int, list] = {}
     for rel in others:
         by_supervisee.setdefault(rel.supervisee_id, []).append(rel)
+    from agreements.models import SupervisionAgreement
+
+    in_force = {
+        agreement.relationship_id: agreement
+        for agreement in SupervisionAgreement.objects.filter(
+            relationship__in=[rel.pk for rel in mine], status=SupervisionAgreement.Status.ACTIVE
+        )
+    }
     return [
         {
             "relationship": rel,
             "person": rel.supervisee,
             "supervisors": by_supervisee[rel.supervisee_id],
+            "agreement": in_force.get(rel.pk),
         }
         for rel in mine
     ]

@@ -54,7 +54,11 @@ def health(request):
 
 @role_required("supervisor")
 def my_team_page(request):
-    return render(request, "supervision/my_team.html", {"team": selectors.my_team(request.user)})
+    return render(
+        request,
+        "supervision/my_team.html",
+        {"team": selectors.my_team(request.user), "today": timezone.localdate()},
+    )
 
 
 @login_required

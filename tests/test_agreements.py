@@ -242,3 +242,12 @@ def test_the_agreement_pdf_carries_both_signatures(client, world):
     assert world.supervisee.full_name in text and world.supervisor.full_name in text
     assert agreement.content_hash in text.replace("\n", "")
     assert "How differences are resolved" in text and "DRAFT" not in text
+
+
+def test_my_team_shows_who_has_no_agreement(client, world):
+    relationship, person = new_relationship(world)
+    html = visit(client, world.supervisor, "get", "/team/").content.decode()
+    assert f'None</strong><span class="govuk-visually-hidden"> for {person.full_name}' in html
+    sign_both(client, world, world.agreement)
+    html = visit(client, world.supervisor, "get", "/team/").content.decode()
+    assert "In force" in html and "review by 1 March 2027" in html
