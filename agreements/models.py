@@ -101,9 +101,12 @@ class SupervisionAgreement(models.Model):
 
     def save(self, *args, **kwargs):
         # Asks the database, not this object, which may be stale.
-        if self.pk and SupervisionAgreement.objects.filter(
-            pk=self.pk, status__in=[self.Status.ACTIVE, self.Status.SUPERSEDED]
-        ).exists():
+        if (
+            self.pk
+            and SupervisionAgreement.objects.filter(
+                pk=self.pk, status__in=[self.Status.ACTIVE, self.Status.SUPERSEDED]
+            ).exists()
+        ):
             raise AgreementLockedError("A signed agreement cannot be changed; review it instead.")
         super().save(*args, **kwargs)
 

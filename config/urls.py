@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("supervision.urls_planning")),
     path("", include("supervision.urls_pdf")),
     path("", include("agreements.urls")),
+    path("", include("oversight.urls_retention")),
+    path("", include("supervision.urls_development")),
     path("", include("oversight.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -123,3 +123,199 @@ class AuditChainHead(models.Model):
 
     def __str__(self):
         return f"Audit chain at #{self.sequence}"
+
+
+# Leaving, retention and destruction (DOMAIN S2) and subject access (UK GDPR art. 15).
+# None of these rows is ever deleted: together they are the evidence that a file was kept as
+# long as the policy said, and no longer, and who decided.
+
+
+class RecordKind(models.TextChoices):
+    """The kinds of content a supervision file holds, each with its own retention period."""
+
+    SUPERVISION_RECORD = "supervision_record", "Supervision records"
+    SESSION = "session", "Supervision sessions"
+    AGREEMENT = "agreement", "Supervision agreements"
+    OBSERVATION = "observation", "Practice observations"
+    DEVELOPMENT = "development", "Personal development plans"
+    PROBATION = "probation", "Probation reviews"
+    WELLBEING = "wellbeing", "Wellbeing plans"
+
+
+DEFAULT_RETENTION_YEARS = 7  # seed 001 §4.3
+
+
+class RetentionRule(models.Model):
+    """How many years after the person leaves a kind of record is kept. 7 by default (seed
+    001 §4.3); some councils keep files of staff who work with children for 25."""
+
+    kind = models.CharField(max_length=30, choices=RecordKind.choices, unique=True)
+    years_after_leaving = models.PositiveSmallIntegerField(default=DEFAULT_RETENTION_YEARS)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(years_after_leaving__gte=1, years_after_leaving__lte=100),
+                name="retention_between_1_and_100_years",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.years_after_leaving} years after leaving"
+
+
+class LegalHold(models.Model):
+    """Keeps a person's file past its destruction date, for litigation, an inquiry or a
+    regulator's investigation. Lifting it is a new fact, so the row stays."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="legal_holds"
+    )
+    reason = models.CharField(max_length=500)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField()
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        indexes = [models.Index(fields=["person", "lifted_at"])]
+
+    def __str__(self):
+        return f"Legal hold on {self.person} from {self.placed_at:%-d %B %Y}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+
+class DestructionBatch(models.Model):
+    """One run of the daily listing job: who it found due and who it took off the list."""
+
+    listed_at = models.DateTimeField()
+    listed_for = models.DateField(help_text="The day the job judged 'due' against.")
+    newly_listed = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    skipped_on_hold = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-listed_at"]
+
+    def __str__(self):
+        return f"Destruction listing of {self.listed_for:%-d %B %Y}"
+
+
+class DestructionCandidate(models.Model):
+    """A person whose file is due for destruction, waiting for an administrator to confirm.
+
+    Nothing is destroyed by the job itself: a person decides, by typing the name.
+    """
+
+    batch = models.ForeignKey(DestructionBatch, on_delete=models.PROTECT, related_name="candidates")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    leaving_date = models.DateField()
+    due_on = models.DateField()
+    listed_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+    # Taken off the list because the person is no longer due (returned, leaving date
+    # corrected): a later run may list them again.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            # Running the job twice, or two workers at once, lists a person once.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_open_destruction_listing_per_person",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person} due for destruction on {self.due_on:%-d %B %Y}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.destroyed_at is None and self.withdrawn_at is None
+
+
+class DestroyedFile(models.Model):
+    """The tombstone of a destroyed file: that it existed, whose it was and what went.
+
+    The account itself is kept (audit entries name it); this row is what answers "where is
+    X's supervision file?" after it has gone.
+    """
+
+    candidate = models.OneToOneField(
+        DestructionCandidate, on_delete=models.PROTECT, related_name="tombstone"
+    )
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person_name = models.CharField(max_length=200)
+    leaving_date = models.DateField()
+    destroyed_at = models.DateTimeField()
+    destroyed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    counts = models.JSONField(default=dict, help_text="Rows destroyed, by kind.")
+    files_removed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-destroyed_at"]
+
+    def __str__(self):
+        return f"{self.person_name}'s file, destroyed {self.destroyed_at:%-d %B %Y}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The record of a destruction is kept.")
+
+
+class SubjectAccessExport(models.Model):
+    """Everything held about one member of staff, as a zip, for a subject access request."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Being made"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subject_access_exports"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    # Not under MEDIA_URL's reach: the view hands it out, after checking and auditing.
+    file = models.FileField(upload_to="subject-access/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="export_progress_at_most_100"
+            )
+        ]
+
+    def __str__(self):
+        return f"Subject access export for {self.person} ({self.get_status_display()})"

@@ -11,3 +11,26 @@ def worker_ping() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"pid": os.getpid(), "host": socket.gethostname(), "database": connection.vendor}
+
+
+@shared_task
+def list_files_due_for_destruction() -> dict:
+    """Daily (02:30 London, oversight migration 0005): list leavers' files due for
+    destruction. Destroys nothing; an administrator confirms each one."""
+    from .retention import list_files_due_for_destruction as list_due
+
+    batch = list_due()
+    return {
+        "batch": batch.pk,
+        "newly_listed": batch.newly_listed,
+        "withdrawn": batch.withdrawn,
+        "skipped_on_legal_hold": batch.skipped_on_hold,
+    }
+
+
+@shared_task
+def subject_access_export_build(export_id: int) -> str:
+    """Make one subject access zip; the page polls its progress."""
+    from .subject_access import subject_access_export_build as build
+
+    return build(export_id).status

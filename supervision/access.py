@@ -73,7 +73,12 @@ def restrict_files(user, action: Action = Action.VIEW, day: date | None = None) 
         return User.objects.none()
     day = day or timezone.localdate()
     if action == Action.EDIT:
-        reach = _supervised_by(user, day)
+        # An archived file (DOMAIN S2) is read-only from the leaving date.
+        reach = (
+            _supervised_by(user, day)
+            & Q(profile__is_active=True)
+            & (Q(profile__leaving_date__isnull=True) | Q(profile__leaving_date__gt=day))
+        )
     elif action == Action.VIEW_ACCESS_LOG:
         reach = _below_managed_units(user) & ~Q(pk=user.pk) | _granted(user, day)
     else:

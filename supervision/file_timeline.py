@@ -111,3 +111,73 @@ def file_items(person, *, kinds: set[str] | None = None, year: int | None = None
             continue
         items.extend(item for item in function(person) if year is None or item.when.year == year)
     return sorted(items, key=lambda item: item.when, reverse=True)
+
+
+def _signed_status(item) -> tuple[str, str]:
+    return (item.get_status_display(), "green" if item.signed_by_both_at else "blue")
+
+
+@source("observation", "Practice observations")
+def _observations(person):
+    from .models import PracticeObservation
+
+    for observation in PracticeObservation.objects.filter(practitioner=person).select_related(
+        "observer"
+    ):
+        status, colour = _signed_status(observation)
+        yield FileItem(
+            "observation",
+            observation.observed_on,
+            f"Practice observation by {observation.observer.full_name}",
+            reverse("observation", args=[person.pk, observation.pk]),
+            status,
+            colour,
+        )
+
+
+@source("development", "Development plans and reviews")
+def _development(person):
+    from .models import DevelopmentConversation
+
+    for conversation in DevelopmentConversation.objects.filter(person=person):
+        status, colour = _signed_status(conversation)
+        yield FileItem(
+            "development",
+            conversation.held_on,
+            f"{conversation.get_kind_display()} for {conversation.year}",
+            reverse("development-conversation", args=[person.pk, conversation.pk]),
+            status,
+            colour,
+        )
+
+
+@source("probation", "Probation reviews")
+def _probation(person):
+    from .models import ProbationReview
+
+    for review in ProbationReview.objects.filter(person=person):
+        yield FileItem(
+            "probation",
+            review.held_on,
+            f"Probation review, month {review.month}",
+            reverse("person-probation", args=[person.pk]),
+            review.get_outcome_display(),
+            "blue",
+        )
+
+
+@source("wellbeing", "Wellbeing plans")
+def _wellbeing(person):
+    from .models import WellbeingPlan
+
+    # Only that a plan was agreed: its content is personal and shown on its own page, to
+    # those who may read it.
+    for plan in WellbeingPlan.objects.filter(person=person).only("pk", "agreed_on", "review_on"):
+        yield FileItem(
+            "wellbeing",
+            plan.agreed_on,
+            "Wellbeing plan agreed",
+            reverse("person-wellbeing", args=[person.pk]),
+            f"Review by {plan.review_on:%-d %B %Y}",
+            "grey",
+        )

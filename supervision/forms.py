@@ -77,3 +77,21 @@ class ChangeSupervisorForm(forms.Form):
             Field("on", context={"legend_size": Size.for_legend("s")}),
             Button("submit", "Change supervisor"),
         )
+
+
+class LeavingForm(forms.Form):
+    leaving_date = DateInputField(
+        label="Last working day",
+        help_text="Their file becomes read-only from this day and is kept for the retention "
+        "period after it. For example, 31 3 2026",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the template owns the <form>, its action and CSRF token
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Field("leaving_date", context={"legend_size": Size.for_legend("s")}),
+            Button("submit", "Mark as left"),
+        )

@@ -22,6 +22,7 @@ def navigation_for(request) -> list[NavItem]:
     entries += [
         ("My team", "my-team", roles.supervisor),
         ("Organisation", "organisation", roles.system_admin),
+        ("Retention", "retention-candidates", roles.system_admin),
         ("Access log", "audit-log", roles.senior_manager or roles.auditor),
     ]
     items = []

@@ -11,4 +11,5 @@ urlpatterns = [
         views.change_supervisor,
         name="change-supervisor",
     ),
+    path("organisation/people/<int:person_id>/leaving/", views.mark_left, name="mark-left"),
 ]

@@ -13,7 +13,8 @@ from oversight import audit
 from . import file_timeline, selectors, services
 from .access import FILE, Action, get_file_for_user, restrict_files
 from .decorators import role_required
-from .forms import ChangeSupervisorForm, SignInForm
+from .forms import ChangeSupervisorForm, LeavingForm, SignInForm
+from .leaving import staff_mark_left
 from .models import User
 from .roles import roles_for
 
@@ -132,3 +133,30 @@ def change_supervisor(request, person_id):
         "supervision/change_supervisor.html",
         {"form": form, "supervisee": supervisee, "current": current},
     )
+
+
+@role_required("system_admin")
+def mark_left(request, person_id):
+    person = get_object_or_404(
+        User.objects.select_related("profile"), pk=person_id, profile__isnull=False
+    )
+    form = LeavingForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_mark_left(
+                person=person,
+                leaving_date=form.cleaned_data["leaving_date"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                f"{person.full_name} marked as left on "
+                f"{form.cleaned_data['leaving_date']:%-d %B %Y}. Their file is now read-only",
+            )
+            return redirect("organisation")
+    return render(request, "supervision/mark_left.html", {"form": form, "person": person})

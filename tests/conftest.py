@@ -33,3 +33,9 @@ def postgres_only(db):
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL); runs in CI")
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Files made by tests (PDFs, exports) go to a folder of their own, never to media/."""
+    settings.MEDIA_ROOT = tmp_path

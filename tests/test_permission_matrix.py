@@ -42,6 +42,34 @@ def the_agreement(world):
     return {"agreement_id": world.agreement.pk}
 
 
+def the_candidate(world):
+    return {"candidate_id": world.candidate.pk}
+
+
+def the_hold(world):
+    return {"hold_id": world.hold.pk}
+
+
+def the_export(world):
+    return {"person_id": world.supervisee.pk, "export_id": world.export.pk}
+
+
+def the_observation(world):
+    return {"person_id": world.supervisee.pk, "observation_id": world.observation.pk}
+
+
+def the_conversation(world):
+    return {"person_id": world.supervisee.pk, "conversation_id": world.development_conversation.pk}
+
+
+def the_probation_month(world):
+    return {"person_id": world.supervisee.pk, "month": 1}
+
+
+def the_team(world):
+    return {"unit_id": world.units["team"].pk}
+
+
 def the_record(world):
     return {"record_id": world.record.pk}
 
@@ -69,6 +97,14 @@ SUPERVISEE_ACTS = signed_in(
 )
 EITHER_PARTY = signed_in(
     404, supervisee=200, supervisor=200, senior_manager=403, auditor_with_grant=403
+)
+
+TEAM_READERS = {"supervisee": 200, "supervisor": 200, "senior_manager": 200}
+TEAM_WRITERS = signed_in(404, supervisor=200, supervisee=403, senior_manager=403)
+
+# Subject access: the person themself and an administrator (the one lawful route for them).
+SUBJECT_ACCESS = signed_in(
+    404, supervisee=200, admin=200, supervisor=403, senior_manager=403, auditor_with_grant=403
 )
 
 # name -> (kwargs from the world, expected status by role) for GET.
@@ -111,6 +147,7 @@ GET = {
     ),
     "organisation": (None, only({"admin": 200})),
     "change-supervisor": (the_supervisee, only({"admin": 200})),
+    "mark-left": (the_supervisee, only({"admin": 200})),
     "audit-log": (
         None,
         only(
@@ -154,6 +191,31 @@ GET = {
     "agreement-withdraw": (the_agreement, everyone(405)),
     "agreement-review": (the_agreement, everyone(405)),
     "agreement-pdf": (the_agreement, signed_in(404, **READERS)),
+    "retention-candidates": (None, only({"admin": 200})),
+    "retention-rules": (None, only({"admin": 200})),
+    "legal-holds": (None, only({"admin": 200})),
+    "legal-hold-lift": (the_hold, only({"admin": 200})),
+    "retention-destroy": (the_candidate, only({"admin": 200})),
+    "subject-access": (the_supervisee, SUBJECT_ACCESS),
+    "subject-access-progress": (the_export, SUBJECT_ACCESS),
+    "subject-access-download": (the_export, SUBJECT_ACCESS),
+    "person-observations": (the_supervisee, signed_in(404, **READERS)),
+    "observation-new": (the_supervisee, SUPERVISOR_WRITES),
+    "observation": (the_observation, signed_in(404, **READERS)),
+    "observation-edit": (the_observation, SUPERVISOR_WRITES),
+    "observation-sign": (the_observation, SUPERVISOR_WRITES),
+    "observation-respond": (the_observation, SUPERVISEE_ACTS),
+    "person-development": (the_supervisee, signed_in(404, **READERS)),
+    "development-new": (the_supervisee, SUPERVISOR_WRITES),
+    "development-conversation": (the_conversation, signed_in(404, **READERS)),
+    "development-edit": (the_conversation, SUPERVISOR_WRITES),
+    "development-sign": (the_conversation, EITHER_PARTY),
+    "person-probation": (the_supervisee, signed_in(404, **READERS)),
+    "probation-review": (the_probation_month, SUPERVISOR_WRITES),
+    "person-wellbeing": (the_supervisee, signed_in(404, **READERS)),
+    "wellbeing-review": (the_supervisee, SUPERVISOR_WRITES),
+    "team-wellbeing": (the_team, signed_in(404, **TEAM_READERS)),
+    "team-wellbeing-review": (the_team, TEAM_WRITERS),
 }
 
 # Writes: name -> (kwargs, data, expected status by role) for POST.
@@ -161,6 +223,7 @@ POST = {
     "sign-out": (None, {}, everyone(302)),
     "keep-alive": (None, {}, signed_in(204)),
     "change-supervisor": (the_supervisee, {}, only({"admin": 200})),
+    "mark-left": (the_supervisee, {}, only({"admin": 200})),
     "agenda-add": (
         the_session,
         {"text": "Item"},
@@ -196,6 +259,32 @@ POST = {
         EITHER_PARTY | {"supervisee": 302, "supervisor": 302},
     ),
     "agreement-review": (the_agreement, {}, EITHER_PARTY | {"supervisee": 302, "supervisor": 302}),
+    # An empty or wrong-password form comes back as the page with its errors (200).
+    "observation-new": (the_supervisee, {}, SUPERVISOR_WRITES),
+    "observation-sign": (the_observation, {"password": "wrong"}, SUPERVISOR_WRITES),
+    "observation-respond": (the_observation, {"password": "wrong"}, SUPERVISEE_ACTS),
+    "development-new": (the_supervisee, {}, SUPERVISOR_WRITES),
+    "development-sign": (the_conversation, {"password": "wrong"}, EITHER_PARTY),
+    "probation-review": (the_probation_month, {}, SUPERVISOR_WRITES),
+    "wellbeing-review": (the_supervisee, {}, SUPERVISOR_WRITES),
+    "team-wellbeing-review": (the_team, {}, TEAM_WRITERS),
+    # Invalid forms re-render with 200: nothing is destroyed, held or lifted.
+    "retention-destroy": (the_candidate, {"confirm_name": "wrong"}, only({"admin": 200})),
+    "retention-rules": (None, {}, only({"admin": 200})),
+    "legal-holds": (None, {}, only({"admin": 200})),
+    "legal-hold-lift": (the_hold, {}, only({"admin": 200})),
+    "subject-access": (
+        the_supervisee,
+        {},
+        signed_in(
+            404,
+            supervisee=302,
+            admin=302,
+            supervisor=403,
+            senior_manager=403,
+            auditor_with_grant=403,
+        ),
+    ),
     "record-finalise": (
         the_session,
         {"password": "wrong"},
@@ -232,7 +321,7 @@ def test_every_expectation_names_every_role():
 @pytest.fixture
 def world():
     with time_machine.travel(TODAY, tick=False):
-        yield build_world()
+        yield build_world(development=True, retention=True)
 
 
 def as_role(client, world, role):

@@ -291,7 +291,7 @@ def test_the_task_stores_one_pdf_however_often_it_runs(record, world, settings):
     assert stored.generated_at is not None
     assert stored.sha256 == hashlib.sha256(stored.file.read()).hexdigest()
     assert RecordPdf.objects.count() == 1
-    files = [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
+    files = [path for path in settings.MEDIA_ROOT.rglob("*.pdf") if path.is_file()]
     assert [path.name for path in files] == [f"record-{record.pk}.pdf"], "no second file left"
 
     draft = write_record(world, finalise=False)

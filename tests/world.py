@@ -39,6 +39,11 @@ class World:
     session: object = None
     relationship: object = None
     agreement: object = None
+    export: object = None
+    observation: object = None
+    development_conversation: object = None
+    candidate: object = None
+    hold: object = None
     record: object = None
     action: object = None
     disagreement: object = None
@@ -50,7 +55,7 @@ class World:
             raise AttributeError(name) from None
 
 
-def build_world() -> World:
+def build_world(*, development: bool = False, retention: bool = False) -> World:
     people: dict[str, User] = {}
     directorate = UnitFactory(name="Directorate", kind=Unit.Kind.DIRECTORATE)
     service = UnitFactory(name="Service A", kind=Unit.Kind.SERVICE, parent=directorate)
@@ -130,7 +135,76 @@ def build_world() -> World:
         relationship=relationship,
         agreement=agreement,
         **_draft_record(people),
+        **(_retention(people) if retention else {}),
+        **(_development(people) if development else {}),
     )
+
+
+def _development(people) -> dict:
+    """Probation on the supervisee's profile, an observation and a development plan."""
+    from supervision import development_services
+    from supervision.models import StaffProfile
+
+    StaffProfile.objects.filter(user=people["supervisee"]).update(
+        probation_end_date=date(2024, 7, 8)
+    )
+    people["supervisee"].profile.refresh_from_db()
+    observation = development_services.observation_record(
+        practitioner=people["supervisee"],
+        by=people["supervisor"],
+        observer_role="Line manager",
+        observed_on=date(2026, 3, 3),
+        venue="Family home",
+        permission_gained=True,
+    )
+    conversation = development_services.conversation_record(
+        person=people["supervisee"],
+        kind="plan",
+        year=2026,
+        held_on=date(2026, 3, 4),
+        goals="Court skills course",
+        by=people["supervisor"],
+    )
+    return {"observation": observation, "development_conversation": conversation}
+
+
+def _retention(people) -> dict:
+    """A finished subject-access export, a file listed for destruction, and a legal hold."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from oversight.models import (
+        DestructionBatch,
+        DestructionCandidate,
+        LegalHold,
+        SubjectAccessExport,
+    )
+
+    now = timezone.now()
+    export = SubjectAccessExport(
+        person=people["supervisee"],
+        requested_by=people["supervisee"],
+        requested_at=now,
+        status="done",
+        progress=100,
+    )
+    export.file.save("world.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=False)
+    export.save()
+    batch = DestructionBatch.objects.create(listed_at=now, listed_for=TODAY)
+    candidate = DestructionCandidate.objects.create(
+        batch=batch,
+        person=people["other_supervisee"],
+        leaving_date=date(2018, 3, 2),
+        due_on=date(2025, 3, 2),
+        listed_at=now,
+    )
+    hold = LegalHold.objects.create(
+        person=people["other_supervisee"],
+        reason="Tribunal",
+        placed_by=people["admin"],
+        placed_at=now,
+    )
+    return {"export": export, "candidate": candidate, "hold": hold}
 
 
 def _draft_record(people) -> dict:

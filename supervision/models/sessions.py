@@ -205,9 +205,10 @@ class SupervisionRecord(models.Model):
 
     def _finalised_in_db(self) -> bool:
         # Asks the database, not this object, which may be stale.
-        return bool(self.pk) and SupervisionRecord.objects.filter(
-            pk=self.pk, status=self.Status.FINALISED
-        ).exists()
+        return (
+            bool(self.pk)
+            and SupervisionRecord.objects.filter(pk=self.pk, status=self.Status.FINALISED).exists()
+        )
 
     @property
     def is_finalised(self) -> bool:

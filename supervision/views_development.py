@@ -1,0 +1,644 @@
+"""Pages for practice observations, development conversations, probation reviews and
+wellbeing plans: thin views over development_services.
+
+Everything about a person goes through get_file_for_user (VIEW to read, EDIT to write), so an
+id typed into a URL is refused and audited the same way as everywhere else in the file. Team
+wellbeing plans belong to a unit, not a person, and have their own reach (team_reach).
+"""
+
+from dateutil.relativedelta import relativedelta
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from oversight import audit
+
+from . import development_services as services
+from .access import Action as Reach
+from .access import get_file_for_user, may_read_personal_sections
+from .forms_development import (
+    ConversationForm,
+    ObservationForm,
+    PasswordForm,
+    PractitionerResponseForm,
+    ProbationReviewForm,
+    TeamWellbeingPlanForm,
+    WellbeingPlanForm,
+)
+from .models import (
+    DevelopmentConversation,
+    PracticeObservation,
+    ProbationReview,
+    TeamWellbeingPlan,
+    Unit,
+    WellbeingPlan,
+)
+
+FORM_TEMPLATE = "supervision/development/form.html"
+FILE = "staff_file"
+
+
+def _audit_read(request, object_type: str, object_id, subject):
+    audit.record(
+        audit.AuditAction.READ,
+        request=request,
+        object_type=object_type,
+        object_id=object_id,
+        subject=subject,
+    )
+
+
+def _refuse(request, person, wanted: str):
+    """Inside the file's reach but not this person's to do: 403, audited with the subject."""
+    audit.record(
+        audit.AuditAction.DENIED,
+        request=request,
+        object_type=FILE,
+        object_id=person.pk,
+        subject=person,
+        detail={"wanted": wanted, "answer": 403},
+    )
+    raise PermissionDenied("This is not yours to do.")
+
+
+def _not_found(request, object_type: str, object_id, subject=None):
+    audit.record(
+        audit.AuditAction.DENIED,
+        request=request,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        subject=subject,
+        detail={"answer": 404},
+    )
+    raise Http404("Not found.")
+
+
+def _errors_to_form(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _form_page(request, form, *, person, title, back_url, intro="", status=200):
+    return render(
+        request,
+        FORM_TEMPLATE,
+        {"form": form, "person": person, "title": title, "back_url": back_url, "intro": intro},
+        status=status,
+    )
+
+
+# Practice observations (Q1)
+
+
+def _observation(request, person, observation_id) -> PracticeObservation:
+    observation = (
+        PracticeObservation.objects.select_related("observer", "practitioner")
+        .filter(pk=observation_id, practitioner=person)
+        .first()
+    )
+    if observation is None:
+        _not_found(request, "practice_observation", observation_id, person)
+    return observation
+
+
+@login_required
+def person_observations(request, person_id):
+    person, may_edit = get_file_for_user(request, person_id)
+    observations = list(
+        PracticeObservation.objects.filter(practitioner=person).select_related("observer")
+    )
+    _audit_read(request, "practice_observations", person.pk, person)
+    year_ago = timezone.localdate() - relativedelta(years=1)
+    return render(
+        request,
+        "supervision/development/observations.html",
+        {
+            "person": person,
+            "may_edit": may_edit,
+            "observations": observations,
+            "in_last_year": sum(1 for o in observations if o.observed_on > year_ago),
+        },
+    )
+
+
+@login_required
+def observation_new(request, person_id):
+    person, _ = get_file_for_user(request, person_id, Reach.EDIT)
+    form = ObservationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            observation = services.observation_record(
+                practitioner=person, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Observation saved. Sign your feedback when it is complete")
+            return redirect("observation", person.pk, observation.pk)
+    return _form_page(
+        request,
+        form,
+        person=person,
+        title=f"Record an observation of {person.full_name}'s practice",
+        back_url=_url("person-observations", person),
+    )
+
+
+@login_required
+def observation_page(request, person_id, observation_id):
+    person, may_edit = get_file_for_user(request, person_id)
+    observation = _observation(request, person, observation_id)
+    _audit_read(request, "practice_observation", observation.pk, person)
+    user = request.user
+    return render(
+        request,
+        "supervision/development/observation.html",
+        {
+            "person": person,
+            "observation": observation,
+            "signatures": list(observation.signatures.select_related("signer")),
+            "is_observer": user.pk == observation.observer_id and may_edit,
+            "is_practitioner": user.pk == observation.practitioner_id,
+            "signatures_hold": services.observation_signatures_hold(observation),
+        },
+    )
+
+
+@login_required
+def observation_edit(request, person_id, observation_id):
+    person, _ = get_file_for_user(request, person_id, Reach.EDIT)
+    observation = _observation(request, person, observation_id)
+    if request.user.pk != observation.observer_id:
+        _refuse(request, person, "change someone else's observation")
+    if observation.status != PracticeObservation.Status.DRAFT:
+        messages.error(request, "You have signed this observation: it can no longer be changed")
+        return redirect("observation", person.pk, observation.pk)
+    initial = {name: getattr(observation, name) for name in services.OBSERVATION_INPUTS}
+    form = ObservationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.observation_update(
+                observation=observation, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Observation saved")
+            return redirect("observation", person.pk, observation.pk)
+    return _form_page(
+        request,
+        form,
+        person=person,
+        title=f"Change the observation of {observation.observed_on:%-d %B %Y}",
+        back_url=_url("observation", person, observation.pk),
+    )
+
+
+@login_required
+def observation_sign(request, person_id, observation_id):
+    person, _ = get_file_for_user(request, person_id, Reach.EDIT)
+    observation = _observation(request, person, observation_id)
+    if request.user.pk != observation.observer_id:
+        _refuse(request, person, "sign as observer")
+    form = PasswordForm(request.POST or None, submit="Sign my feedback")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.observation_sign_as_observer(
+                observation=observation, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                f"You signed your feedback. {person.full_name} can now add comments and sign",
+            )
+            return redirect("observation", person.pk, observation.pk)
+    return _form_page(
+        request,
+        form,
+        person=person,
+        title=f"Sign your feedback on {person.full_name}'s observation",
+        back_url=_url("observation", person, observation.pk),
+        intro="Once you sign, the observation can no longer be changed. "
+        f"{person.full_name} then adds their comments and signs.",
+    )
+
+
+@login_required
+def observation_respond(request, person_id, observation_id):
+    person, _ = get_file_for_user(request, person_id)
+    observation = _observation(request, person, observation_id)
+    if request.user.pk != observation.practitioner_id:
+        _refuse(request, person, "comment as practitioner")
+    if observation.status == PracticeObservation.Status.SIGNED:
+        messages.error(request, "You have already signed this observation")
+        return redirect("observation", person.pk, observation.pk)
+    form = PractitionerResponseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.observation_comment_and_sign(
+                observation=observation, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Your comments are added and the observation is signed")
+            return redirect("observation", person.pk, observation.pk)
+    waiting = observation.status == PracticeObservation.Status.DRAFT
+    return _form_page(
+        request,
+        None if waiting else form,
+        person=person,
+        title="Add your comments and sign the observation",
+        back_url=_url("observation", person, observation.pk),
+        intro=(
+            f"{observation.observer.full_name} has not signed their feedback yet. You can add "
+            "your comments and sign once they have."
+            if waiting
+            else "Once you sign, the observation is locked and nobody can change it."
+        ),
+    )
+
+
+# Development conversations (Q2)
+
+
+def _conversation(request, person, conversation_id) -> DevelopmentConversation:
+    conversation = (
+        DevelopmentConversation.objects.select_related("agreed_by", "person")
+        .filter(pk=conversation_id, person=person)
+        .first()
+    )
+    if conversation is None:
+        _not_found(request, "development_conversation", conversation_id, person)
+    return conversation
+
+
+@login_required
+def person_development(request, person_id):
+    person, may_edit = get_file_for_user(request, person_id)
+    conversations = list(
+        DevelopmentConversation.objects.filter(person=person).select_related("agreed_by")
+    )
+    _audit_read(request, "development_conversations", person.pk, person)
+    return render(
+        request,
+        "supervision/development/conversations.html",
+        {"person": person, "may_edit": may_edit, "conversations": conversations},
+    )
+
+
+@login_required
+def development_new(request, person_id):
+    person, _ = get_file_for_user(request, person_id, Reach.EDIT)
+    today = timezone.localdate()
+    kind = request.GET.get("kind")
+    initial = {
+        "year": today.year,
+        "kind": kind if kind in DevelopmentConversation.Kind.values else None,
+    }
+    form = ConversationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            conversation = services.conversation_record(
+                person=person, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(
+                request, f"{conversation.get_kind_display()} for {conversation.year} saved"
+            )
+            return redirect("development-conversation", person.pk, conversation.pk)
+    return _form_page(
+        request,
+        form,
+        person=person,
+        title=f"Record a development conversation with {person.full_name}",
+        back_url=_url("person-development", person),
+    )
+
+
+@login_required
+def development_conversation(request, person_id, conversation_id):
+    person, _ = get_file_for_user(request, person_id)
+    conversation = _conversation(request, person, conversation_id)
+    _audit_read(request, "development_conversation", conversation.pk, person)
+    user = request.user
+    Status = DevelopmentConversation.Status
+    return render(
+        request,
+        "supervision/development/conversation.html",
+        {
+            "person": person,
+            "conversation": conversation,
+            "signatures": list(conversation.signatures.select_related("signer")),
+            "may_change": user.pk == conversation.agreed_by_id
+            and conversation.status == Status.DRAFT,
+            "may_sign": (
+                user.pk == conversation.agreed_by_id and conversation.status == Status.DRAFT
+            )
+            or (
+                user.pk == conversation.person_id
+                and conversation.status == Status.SUPERVISOR_SIGNED
+            ),
+        },
+    )
+
+
+@login_required
+def development_edit(request, person_id, conversation_id):
+    person, _ = get_file_for_user(request, person_id, Reach.EDIT)
+    conversation = _conversation(request, person, conversation_id)
+    if request.user.pk != conversation.agreed_by_id:
+        _refuse(request, person, "change someone else's development conversation")
+    if conversation.status != DevelopmentConversation.Status.DRAFT:
+        messages.error(request, "This has been signed and can no longer be changed")
+        return redirect("development-conversation", person.pk, conversation.pk)
+    form = ConversationForm(
+        request.POST or None,
+        with_kind=False,
+        initial={
+            name: getattr(conversation, name) for name in ("year", "held_on", "goals", "progress")
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.conversation_update(
+                conversation=conversation, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, f"{conversation.get_kind_display()} saved")
+            return redirect("development-conversation", person.pk, conversation.pk)
+    return _form_page(
+        request,
+        form,
+        person=person,
+        title=f"Change the {conversation.get_kind_display().lower()} for {conversation.year}",
+        back_url=_url("development-conversation", person, conversation.pk),
+    )
+
+
+@login_required
+def development_sign(request, person_id, conversation_id):
+    person, _ = get_file_for_user(request, person_id)
+    conversation = _conversation(request, person, conversation_id)
+    user = request.user
+    if user.pk not in (conversation.agreed_by_id, conversation.person_id):
+        _refuse(request, person, "sign a development conversation")
+    label = conversation.get_kind_display().lower()
+    waiting = (
+        user.pk == conversation.person_id
+        and conversation.status == DevelopmentConversation.Status.DRAFT
+    )
+    form = PasswordForm(request.POST or None, submit=f"Sign the {label}")
+    if request.method == "POST" and form.is_valid() and not waiting:
+        try:
+            services.conversation_sign(
+                conversation=conversation, by=user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                f"You signed the {label}"
+                + (
+                    f". {person.full_name} can now sign it"
+                    if user.pk == conversation.agreed_by_id
+                    else ". It is now locked"
+                ),
+            )
+            return redirect("development-conversation", person.pk, conversation.pk)
+    return _form_page(
+        request,
+        None if waiting else form,
+        person=person,
+        title=f"Sign the {label} for {conversation.year}",
+        back_url=_url("development-conversation", person, conversation.pk),
+        intro=(
+            f"{conversation.agreed_by.full_name} signs first. You can sign once they have."
+            if waiting
+            else "Once you have both signed, nobody can change it."
+        ),
+    )
+
+
+# Probation (Q3)
+
+
+@login_required
+def person_probation(request, person_id):
+    person, may_edit = get_file_for_user(request, person_id)
+    today = timezone.localdate()
+    schedule = services.probation_schedule(person, today)
+    _audit_read(request, "probation_reviews", person.pk, person)
+    return render(
+        request,
+        "supervision/development/probation.html",
+        {"person": person, "may_edit": may_edit, "schedule": schedule, "today": today},
+    )
+
+
+@login_required
+def probation_review(request, person_id, month):
+    person, _ = get_file_for_user(request, person_id, Reach.EDIT)
+    due = next(
+        (d for d in services.probation_schedule(person, timezone.localdate()) if d.month == month),
+        None,
+    )
+    if due is None:
+        _not_found(request, "probation_review", f"{person.pk}/{month}", person)
+    existing = due.review
+    form = ProbationReviewForm(
+        request.POST or None,
+        final=month == ProbationReview.Month.FIVE,
+        initial=(
+            {"held_on": existing.held_on, "outcome": existing.outcome, "notes": existing.notes}
+            if existing
+            else {}
+        ),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.probation_review_record(
+                person=person, month=month, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, f"Month {month} probation review saved")
+            return redirect("person-probation", person.pk)
+    return _form_page(
+        request,
+        form,
+        person=person,
+        title=f"{ProbationReview.Month(month).label} probation review",
+        back_url=_url("person-probation", person),
+        intro=f"Due {due.due_on:%-d %B %Y}.",
+    )
+
+
+# Wellbeing plans (Q5)
+
+
+@login_required
+def person_wellbeing(request, person_id):
+    person, may_edit = get_file_for_user(request, person_id)
+    show_personal = may_read_personal_sections(request.user, person)
+    plans = WellbeingPlan.objects.filter(person=person).select_related("written_by")
+    if not show_personal:
+        # Not even loaded: what is not shown cannot leak through a template change.
+        plans = plans.defer(*WellbeingPlan.SECTIONS)
+    plans = list(plans.order_by("-version"))
+    if show_personal:
+        _attach_sections(plans, WellbeingPlan)
+    _audit_read(request, "wellbeing_plans", person.pk, person)
+    return render(
+        request,
+        "supervision/development/wellbeing.html",
+        {
+            "person": person,
+            "may_edit": may_edit,
+            "not_shown": not show_personal,
+            "current": plans[0] if plans else None,
+            "earlier": plans[1:],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _attach_sections(plans, model) -> None:
+    headings = [(name, model._meta.get_field(name).verbose_name) for name in model.SECTIONS]
+    for plan in plans:
+        plan.sections = [(heading, getattr(plan, name)) for name, heading in headings]
+
+
+@login_required
+def wellbeing_review(request, person_id):
+    person, _ = get_file_for_user(request, person_id, Reach.EDIT)
+    current = services.current_wellbeing_plan(person)
+    initial = {name: getattr(current, name) for name in WellbeingPlan.SECTIONS} if current else {}
+    form = WellbeingPlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.wellbeing_plan_review(
+                person=person, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                f"Wellbeing plan saved as version {plan.version}"
+                + (". The earlier version is kept" if current else ""),
+            )
+            return redirect("person-wellbeing", person.pk)
+    return _form_page(
+        request,
+        form,
+        person=person,
+        title=f"{'Review' if current else 'Write'} {person.full_name}'s wellbeing plan",
+        back_url=_url("person-wellbeing", person),
+        intro="Personal: seen by the person, their supervisors and the managers above them. "
+        "Keep to what is relevant to the role.",
+    )
+
+
+def _team_for_user(request, unit_id, edit: bool = False) -> Unit:
+    unit = Unit.objects.filter(pk=unit_id, kind=Unit.Kind.TEAM).first()
+    may_read, may_edit = services.team_reach(request.user, unit) if unit else (False, False)
+    if not may_read:
+        _not_found(request, "team_wellbeing_plan", unit_id)
+    if edit and not may_edit:
+        audit.record(
+            audit.AuditAction.DENIED,
+            request=request,
+            object_type="team_wellbeing_plan",
+            object_id=unit.pk,
+            detail={"wanted": "edit", "answer": 403},
+        )
+        raise PermissionDenied("You may read this team's plan but not change it.")
+    unit.may_edit = may_edit
+    return unit
+
+
+@login_required
+def team_wellbeing(request, unit_id):
+    unit = _team_for_user(request, unit_id)
+    plans = list(
+        TeamWellbeingPlan.objects.filter(unit=unit)
+        .select_related("written_by")
+        .order_by("-version")
+    )
+    _attach_sections(plans, TeamWellbeingPlan)
+    _audit_read(request, "team_wellbeing_plan", unit.pk, None)
+    return render(
+        request,
+        "supervision/development/team_wellbeing.html",
+        {
+            "unit": unit,
+            "may_edit": unit.may_edit,
+            "current": plans[0] if plans else None,
+            "earlier": plans[1:],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def team_wellbeing_review(request, unit_id):
+    unit = _team_for_user(request, unit_id, edit=True)
+    current = TeamWellbeingPlan.objects.filter(unit=unit).order_by("-version").first()
+    initial = (
+        {name: getattr(current, name) for name in TeamWellbeingPlan.SECTIONS} if current else {}
+    )
+    form = TeamWellbeingPlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.team_wellbeing_plan_review(
+                unit=unit, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(
+                request, f"{unit.name}'s wellbeing plan saved as version {plan.version}"
+            )
+            return redirect("team-wellbeing", unit.pk)
+    return render(
+        request,
+        FORM_TEMPLATE,
+        {
+            "form": form,
+            "unit": unit,
+            "title": f"{'Review' if current else 'Write'} {unit.name}'s wellbeing plan",
+            "back_url": _url("team-wellbeing", unit_id=unit.pk),
+            "intro": "Made together as a team. Adapt the headings to what your team needs.",
+        },
+    )
+
+
+def _url(name, person=None, object_id=None, **kwargs):
+    from django.urls import reverse
+
+    if person is not None:
+        kwargs["person_id"] = person.pk
+    if object_id is not None:
+        kwargs[
+            {
+                "observation": "observation_id",
+                "development-conversation": "conversation_id",
+            }[name]
+        ] = object_id
+    return reverse(name, kwargs=kwargs)
