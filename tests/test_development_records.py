@@ -676,3 +676,33 @@ def test_list_pages_do_not_grow_with_the_data(
             # Justify any query added to these pages.
             with django_assert_num_queries(queries):
                 assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE supervision_practiceobservation SET venue = 'x' WHERE id = %(id)s",
+        "DELETE FROM supervision_observationsignature WHERE observation_id = %(id)s",
+    ],
+)
+def test_postgres_refuses_changes_to_a_signed_observation(world, postgres_only, sql):
+    from django.db import DatabaseError, connection, transaction
+
+    observation = observe(world)
+    with time_machine.travel(DAY, tick=False):
+        services.observation_sign_as_observer(
+            observation=observation, password=SUPERVISEE_PASSWORD, by=world.supervisor
+        )
+        services.observation_comment_and_sign(
+            observation=observation,
+            comments="Helpful",
+            password=SUPERVISEE_PASSWORD,
+            by=world.supervisee,
+        )
+    assert PracticeObservation.objects.get(pk=observation.pk).signed_by_both_at is not None
+    with (
+        pytest.raises(DatabaseError, match="cannot be changed"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, {"id": observation.pk})
