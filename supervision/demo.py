@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from agreements.demo import load_demo_agreements
 from casework.models import Child
 
 from .demo_sessions import load_session_history
@@ -302,6 +303,7 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
         "access grants": 0,
         "children": 0,
         "sessions": 0,
+        "agreements": 0,
     }
 
     roles = {}
@@ -397,6 +399,7 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
     # Its own seeded generator, so the children are the same on every run.
     created["children"] = _load_children(random.Random(2026), today, units, users)
     created["sessions"] = load_session_history(today) if history else 0
+    created["agreements"] = load_demo_agreements(today)
     return created
 
 

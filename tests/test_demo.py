@@ -164,3 +164,17 @@ def test_it_has_a_year_of_sessions_in_every_state_with_verifiable_records():
     for record in SupervisionRecord.objects.filter(status="finalised")[:20]:
         assert record.content_hash == record_hash(load_record_for_content(record.pk))
     assert not SupervisionRecord.objects.filter(session__status="cancelled").exists()
+
+
+def test_most_relationships_have_a_signed_agreement_and_some_do_not():
+    from agreements.models import SupervisionAgreement
+    from agreements.services import agreement_hash
+
+    load_demo(TODAY, history=False)
+    statuses = list(SupervisionAgreement.objects.values_list("status", flat=True))
+    assert statuses.count("active") > 25
+    assert {"active", "draft", "superseded"} <= set(statuses)
+    lines = SupervisoryRelationship.objects.filter(kind="line", ends_on__isnull=True)
+    assert lines.exclude(agreements__isnull=False).exists(), "some have none yet"
+    for agreement in SupervisionAgreement.objects.filter(status="active")[:10]:
+        assert agreement.content_hash == agreement_hash(agreement)
