@@ -2,6 +2,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -319,3 +320,94 @@ class SubjectAccessExport(models.Model):
 
     def __str__(self):
         return f"Subject access export for {self.person} ({self.get_status_display()})"
+
+
+# Supervisee feedback on the supervision received (DOMAIN Q4; seed 001 §6, 002 §Senior
+# Managers). Senior managers see it only added up over at least five people: see
+# oversight/feedback.py for the rules that keep a single answer from being traced.
+
+
+class Agreement(models.IntegerChoices):
+    STRONGLY_DISAGREE = 1, "Strongly disagree"
+    DISAGREE = 2, "Disagree"
+    NEITHER = 3, "Neither agree nor disagree"
+    AGREE = 4, "Agree"
+    STRONGLY_AGREE = 5, "Strongly agree"
+
+
+# (field, the statement as the supervisee reads it, a short column heading for the report)
+FEEDBACK_STATEMENTS = (
+    ("happens_when_planned", "My supervision happens when planned", "Happens when planned"),
+    ("time_to_reflect", "I have time to reflect on my practice", "Time to reflect"),
+    (
+        "wellbeing_support",
+        "I get the support I need for my wellbeing",
+        "Support for wellbeing",
+    ),
+    (
+        "decisions_explained",
+        "Decisions about my work are clear and explained",
+        "Decisions clear and explained",
+    ),
+    (
+        "records_accurate_and_shared",
+        "My supervision records are accurate and shared on time",
+        "Records accurate and shared on time",
+    ),
+)
+
+
+def _agreement_field(statement: str):
+    return models.PositiveSmallIntegerField(
+        statement,
+        choices=Agreement.choices,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+
+
+class FeedbackResponse(models.Model):
+    """One supervisee's answers about the supervision they received in a quarter.
+
+    The supervisor and unit are copied as they stood on the day, so a later move or change of
+    supervisor does not shift old answers into another group's figures.
+    """
+
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="feedback_given"
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "supervision.Unit", on_delete=models.PROTECT, related_name="feedback_responses"
+    )
+    # "2026-Q1": calendar quarters, the period the questionnaire asks about.
+    period = models.CharField(max_length=7)
+    happens_when_planned = _agreement_field(FEEDBACK_STATEMENTS[0][1])
+    time_to_reflect = _agreement_field(FEEDBACK_STATEMENTS[1][1])
+    wellbeing_support = _agreement_field(FEEDBACK_STATEMENTS[2][1])
+    decisions_explained = _agreement_field(FEEDBACK_STATEMENTS[3][1])
+    records_accurate_and_shared = _agreement_field(FEEDBACK_STATEMENTS[4][1])
+    # Never shown in the service: see oversight/feedback.py.
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-period", "pk"]
+        indexes = [models.Index(fields=["period", "unit"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["respondent", "period"], name="one_feedback_response_per_quarter"
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{field}__gte": 1, f"{field}__lte": 5}),
+                    name=f"feedback_{field}_1_to_5",
+                )
+                for field, _, _ in FEEDBACK_STATEMENTS
+            ],
+        ]
+
+    def __str__(self):
+        # Deliberately without the respondent's name: this string can reach logs and admin.
+        return f"Supervision feedback for {self.period}"

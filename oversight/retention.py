@@ -55,6 +55,7 @@ DESTROYED_MODELS = {
     "supervision.ConversationSignature",
     "supervision.ProbationReview",
     "supervision.WellbeingPlan",
+    "oversight.FeedbackResponse",
 }
 KEPT_MODELS = {
     # The account and its employment details: audit entries point at the account, and HR
@@ -459,6 +460,11 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
     gone("development_conversations", conversations)
     gone("probation_reviews", ProbationReview.objects.filter(person=person))
     _delete_chain(gone, "wellbeing_plans", WellbeingPlan.objects.filter(person=person), "previous")
+    # Their answers about the supervision they received go with the file. Reports of closed
+    # quarters change by it, which is what destroying the data means.
+    from .models import FeedbackResponse
+
+    gone("feedback_responses", FeedbackResponse.objects.filter(respondent=person))
 
     _allow_destroying_frozen_rows(False)
     return counts, files

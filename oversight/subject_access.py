@@ -172,7 +172,29 @@ def subject_access_manifest(person, records=None) -> dict:
         .order_by("session__starts_at", "pk")
     )
     relationships = SupervisoryRelationship.objects.select_related("supervisor", "supervisee")
+    from .models import FeedbackResponse
+
+    # Their own answers about the supervision they received are their personal data too.
+    feedback = [
+        {
+            "period": f.period,
+            "answers": {
+                name: getattr(f, name)
+                for name in (
+                    "happens_when_planned",
+                    "time_to_reflect",
+                    "wellbeing_support",
+                    "decisions_explained",
+                    "records_accurate_and_shared",
+                )
+            },
+            "comment": f.comment,
+            "given_at": f.created_at.isoformat(),
+        }
+        for f in FeedbackResponse.objects.filter(respondent=person).order_by("created_at")
+    ]
     return {
+        "feedback_given": feedback,
         "about": person.full_name,
         "account": {
             "id": person.pk,

@@ -102,6 +102,14 @@ EITHER_PARTY = signed_in(
 TEAM_READERS = {"supervisee": 200, "supervisor": 200, "senior_manager": 200}
 TEAM_WRITERS = signed_in(404, supervisor=200, supervisee=403, senior_manager=403)
 
+# Anyone with a current supervisor gives feedback on it (Q4).
+FEEDBACK_GIVERS = {
+    "supervisee": 200,
+    "other_supervisee": 200,
+    "supervisor": 200,
+    "other_team_supervisor": 200,
+}
+
 # Subject access: the person themself and an administrator (the one lawful route for them).
 SUBJECT_ACCESS = signed_in(
     404, supervisee=200, admin=200, supervisor=403, senior_manager=403, auditor_with_grant=403
@@ -216,6 +224,8 @@ GET = {
     "wellbeing-review": (the_supervisee, SUPERVISOR_WRITES),
     "team-wellbeing": (the_team, signed_in(404, **TEAM_READERS)),
     "team-wellbeing-review": (the_team, TEAM_WRITERS),
+    "feedback": (None, only(FEEDBACK_GIVERS)),
+    "feedback-report": (None, only({"senior_manager": 200, "other_senior_manager": 200})),
 }
 
 # Writes: name -> (kwargs, data, expected status by role) for POST.
@@ -268,6 +278,8 @@ POST = {
     "probation-review": (the_probation_month, {}, SUPERVISOR_WRITES),
     "wellbeing-review": (the_supervisee, {}, SUPERVISOR_WRITES),
     "team-wellbeing-review": (the_team, {}, TEAM_WRITERS),
+    "feedback": (None, {}, only(FEEDBACK_GIVERS)),
+    "feedback-report": (None, {}, everyone(405, anonymous=405)),
     # Invalid forms re-render with 200: nothing is destroyed, held or lifted.
     "retention-destroy": (the_candidate, {"confirm_name": "wrong"}, only({"admin": 200})),
     "retention-rules": (None, {}, only({"admin": 200})),

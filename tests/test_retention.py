@@ -277,11 +277,28 @@ def test_destruction_refuses_without_the_typed_name(world, listed, client):
 def test_destruction_removes_the_file_keeps_a_tombstone_and_is_audited(
     world, listed, client, django_capture_on_commit_callbacks
 ):
+    from django.utils import timezone
+
+    from oversight.models import FeedbackResponse
+
+    feedback = FeedbackResponse.objects.create(
+        respondent=world.supervisee,
+        supervisor=world.supervisor,
+        unit=world.units["team"],
+        period="2017-Q3",
+        happens_when_planned=4,
+        time_to_reflect=3,
+        wellbeing_support=4,
+        decisions_explained=5,
+        records_accurate_and_shared=4,
+        created_at=timezone.now(),
+    )
     pdf_path = Path(world.pdf.file.path)
     assert pdf_path.exists()
     client.force_login(world.admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(destroy_url(listed), {"confirm_name": "  supervisee  "})
+    assert not FeedbackResponse.objects.filter(pk=feedback.pk).exists()
     assert response.status_code == 302
 
     assert not SupervisionSession.objects.filter(supervisee=world.supervisee).exists()
