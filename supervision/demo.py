@@ -14,6 +14,7 @@ from django.db import transaction
 from agreements.demo import load_demo_agreements
 from casework.models import Child
 
+from .demo_file import load_demo_file_items
 from .demo_sessions import load_session_history
 from .models import AccessGrant, JobRole, StaffProfile, SupervisoryRelationship, Unit, User
 from .roles import AUDITOR_GROUP
@@ -304,6 +305,7 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
         "children": 0,
         "sessions": 0,
         "agreements": 0,
+        "file items": 0,
     }
 
     roles = {}
@@ -400,6 +402,7 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
     created["children"] = _load_children(random.Random(2026), today, units, users)
     created["sessions"] = load_session_history(today) if history else 0
     created["agreements"] = load_demo_agreements(today)
+    created["file items"] = load_demo_file_items(today, DEMO_PASSWORD) if history else 0
     return created
 
 

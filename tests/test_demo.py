@@ -164,6 +164,18 @@ def test_it_has_a_year_of_sessions_in_every_state_with_verifiable_records():
     for record in SupervisionRecord.objects.filter(status="finalised")[:20]:
         assert record.content_hash == record_hash(load_record_for_content(record.pk))
     assert not SupervisionRecord.objects.filter(session__status="cancelled").exists()
+    from supervision.models import (
+        DevelopmentConversation,
+        PracticeObservation,
+        ProbationReview,
+        WellbeingPlan,
+    )
+
+    observations = PracticeObservation.objects
+    assert observations.filter(signed_by_both_at__isnull=False).exists()
+    assert observations.filter(signed_by_both_at__isnull=True).exists(), "some still to sign"
+    assert DevelopmentConversation.objects.filter(kind="plan", year=2026).count() >= 10
+    assert WellbeingPlan.objects.exists() and ProbationReview.objects.exists()
 
 
 def test_most_relationships_have_a_signed_agreement_and_some_do_not():
