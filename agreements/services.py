@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from oversight import audit
+from supervision.record_services import check_signing_password
 
 from .models import AgreementSignature, SupervisionAgreement
 
@@ -146,12 +147,7 @@ def agreement_sign(*, agreement, password: str, by, request=None) -> Supervision
         raise ValidationError("This agreement is already signed by both of you.")
     if agreement.signatures.filter(role=role).exists():
         raise ValidationError("You have already signed this agreement.")
-    if not password:
-        raise ValidationError({"password": "Enter your password to sign"})
-    if not by.check_password(password):
-        raise ValidationError(
-            {"password": "The password is not correct. Enter your password to sign"}
-        )
+    check_signing_password(by, password)
     agreement.full_clean()
     content_hash = agreement_hash(agreement)
     AgreementSignature.objects.create(

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from oversight import audit
+from supervision.form_errors import add_service_errors
 from supervision.forms_records import PasswordForm
 
 from . import services
@@ -22,14 +23,6 @@ def _audit_read(request, agreement, action=audit.AuditAction.READ):
         object_id=agreement.pk,
         subject=agreement.relationship.supervisee,
     )
-
-
-def _errors_to_form(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -67,7 +60,7 @@ def agreement_new(request, relationship_id):
                 relationship=relationship, by=request.user, request=request, **data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Draft agreement saved. Read it together, then both sign")
             return redirect("agreement", agreement.pk)
@@ -125,7 +118,7 @@ def agreement_edit(request, agreement_id):
                 **{f: form.cleaned_data[f] for f in SupervisionAgreement.CONTENT_FIELDS},
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Draft agreement saved")
             return redirect("agreement", agreement.pk)
@@ -156,7 +149,7 @@ def agreement_sign(request, agreement_id):
                 request=request,
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

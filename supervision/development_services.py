@@ -34,7 +34,7 @@ from .models import (
     User,
     WellbeingPlan,
 )
-from .record_services import SIGNING_METHOD, _check_password
+from .record_services import SIGNING_METHOD, check_signing_password
 from .roles import active_on
 
 PERMISSION_MESSAGE = "Confirm that the family gave permission for the observation"
@@ -175,7 +175,7 @@ def observation_sign_as_observer(
         raise ValidationError("You have already signed this observation.")
     if not observation.observer_feedback.strip():
         raise ValidationError({"observer_feedback": "Write your feedback before you sign"})
-    _check_password(by, password)
+    check_signing_password(by, password)
     signature = ObservationSignature.objects.create(
         observation=observation,
         signer=by,
@@ -210,7 +210,7 @@ def observation_comment_and_sign(
         raise ValidationError("The observer signs their feedback first; you can sign after.")
     if observation.status == PracticeObservation.Status.SIGNED:
         raise ValidationError("This observation has been signed by both and cannot be changed.")
-    _check_password(by, password)
+    check_signing_password(by, password)
     now = timezone.now()
     observation.practitioner_comments = comments
     signature = ObservationSignature.objects.create(
@@ -400,7 +400,7 @@ def conversation_sign(
         role, next_status = ConversationSignature.Role.SUPERVISEE, Status.SIGNED
     else:
         raise PermissionDenied("Only the two people in the conversation sign it.")
-    _check_password(by, password)
+    check_signing_password(by, password)
     now = timezone.now()
     signature = ConversationSignature.objects.create(
         conversation=conversation,

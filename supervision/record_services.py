@@ -89,7 +89,7 @@ def _audit(request, by, record, change: str, **detail):
     )
 
 
-def _check_password(user: User, password: str) -> None:
+def check_signing_password(user: User, password: str) -> None:
     if not password:
         raise ValidationError({"password": "Enter your password to sign"})
     if not user.check_password(password):
@@ -346,7 +346,7 @@ def disagreement_sign_view(
     _require_status(record, *EDITABLE, SupervisionRecord.Status.SHARED)
     if not view.strip():
         raise ValidationError({"view": "Enter your view in your own words"})
-    _check_password(by, password)
+    check_signing_password(by, password)
     now = timezone.now()
     if by.pk == record.session.supervisee_id:
         if disagreement.supervisee_signed_at:
@@ -422,7 +422,7 @@ def record_sign(*, record, password: str, by: User, request=None) -> Signature:
     if by.pk != record.session.supervisee_id:
         raise PermissionDenied("Only the supervisee signs here.")
     _require_status(record, SupervisionRecord.Status.SHARED)
-    _check_password(by, password)
+    check_signing_password(by, password)
     signature = Signature.objects.create(
         record=record,
         signer=by,
@@ -451,7 +451,7 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
     )
     if unsigned.exists():
         raise ValidationError("Both of you must sign your views on every disagreement first.")
-    _check_password(by, password)
+    check_signing_password(by, password)
     content_hash = record_hash(load_record_for_content(record.pk))
     supervisee_signature = record.signatures.get(role=Signature.Role.SUPERVISEE)
     if supervisee_signature.content_hash != content_hash:
@@ -493,7 +493,7 @@ def addendum_add(*, record, text: str, password: str, by: User, request=None) ->
     _require_status(record, SupervisionRecord.Status.FINALISED)
     if not text.strip():
         raise ValidationError({"text": "Enter the correction or addition"})
-    _check_password(by, password)
+    check_signing_password(by, password)
     from .canonical import content_hash as hash_of
 
     now = timezone.now()

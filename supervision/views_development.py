@@ -19,6 +19,7 @@ from oversight import audit
 from . import development_services as services
 from .access import Action as Reach
 from .access import get_file_for_user, may_read_personal_sections
+from .form_errors import add_service_errors
 from .forms_development import (
     ConversationForm,
     ObservationForm,
@@ -76,15 +77,6 @@ def _not_found(request, object_type: str, object_id, subject=None):
     raise Http404("Not found.")
 
 
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 def _form_page(request, form, *, person, title, back_url, intro="", status=200):
     return render(
         request,
@@ -138,7 +130,7 @@ def observation_new(request, person_id):
                 practitioner=person, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Observation saved. Sign your feedback when it is complete")
             return redirect("observation", person.pk, observation.pk)
@@ -188,7 +180,7 @@ def observation_edit(request, person_id, observation_id):
                 observation=observation, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Observation saved")
             return redirect("observation", person.pk, observation.pk)
@@ -214,7 +206,7 @@ def observation_sign(request, person_id, observation_id):
                 observation=observation, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -248,7 +240,7 @@ def observation_respond(request, person_id, observation_id):
                 observation=observation, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Your comments are added and the observation is signed")
             return redirect("observation", person.pk, observation.pk)
@@ -312,7 +304,7 @@ def development_new(request, person_id):
                 person=person, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"{conversation.get_kind_display()} for {conversation.year} saved"
@@ -376,7 +368,7 @@ def development_edit(request, person_id, conversation_id):
                 conversation=conversation, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{conversation.get_kind_display()} saved")
             return redirect("development-conversation", person.pk, conversation.pk)
@@ -408,7 +400,7 @@ def development_sign(request, person_id, conversation_id):
                 conversation=conversation, by=user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -475,7 +467,7 @@ def probation_review(request, person_id, month):
                 person=person, month=month, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Month {month} probation review saved")
             return redirect("person-probation", person.pk)
@@ -536,7 +528,7 @@ def wellbeing_review(request, person_id):
                 person=person, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -610,7 +602,7 @@ def team_wellbeing_review(request, unit_id):
                 unit=unit, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"{unit.name}'s wellbeing plan saved as version {plan.version}"

@@ -33,6 +33,7 @@ from oversight import audit
 from . import planning
 from .access import FILE, Action, get_file_for_user, get_session_for_user
 from .calendar import session_invitation
+from .form_errors import add_service_errors
 from .models import SessionType, SupervisionSession
 
 SESSIONS_PER_PAGE = 50
@@ -66,17 +67,6 @@ def _time_field(label):
         help_text="Use the 24-hour clock, for example 09:30 or 14:00",
         error_messages={"required": f"Enter the {label.lower()}"},
     )
-
-
-def _errors_to_form(form, error: ValidationError, fields: dict[str, str]) -> None:
-    """Put a service's errors beside the form fields they concern."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for key, problems in error.message_dict.items():
-        field = fields.get(key, key)
-        form.add_error(field if field in form.fields else None, problems)
 
 
 class ClashConfirmation(forms.Form):
@@ -235,7 +225,7 @@ def plan_sessions(request, person_id):
         try:
             starts = planning.series_start_times(**plan)
         except ValidationError as error:
-            _errors_to_form(form, error, PLAN_ERRORS)
+            add_service_errors(form, error, PLAN_ERRORS)
         else:
             found = planning.series_clashes(
                 supervisor=request.user,
@@ -260,7 +250,7 @@ def plan_sessions(request, person_id):
                         **plan,
                     )
                 except ValidationError as error:
-                    _errors_to_form(form, error, PLAN_ERRORS)
+                    add_service_errors(form, error, PLAN_ERRORS)
                 else:
                     count = len(sessions)
                     messages.success(
@@ -434,7 +424,7 @@ def cancel_session(request, session_id):
                     request=request,
                 )
             except ValidationError as error:
-                _errors_to_form(form, error, CANCEL_ERRORS)
+                add_service_errors(form, error, CANCEL_ERRORS)
             else:
                 cancelled = f"Session of {planning.long_date(session.starts_at)} cancelled"
                 if replacement is None:
@@ -522,7 +512,7 @@ def session_outcome(request, session_id):
                 request=request,
             )
         except ValidationError as error:
-            _errors_to_form(form, error, {})
+            add_service_errors(form, error, {})
         else:
             messages.success(
                 request,

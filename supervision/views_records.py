@@ -14,6 +14,7 @@ from oversight import audit
 from . import record_services as services
 from .access import Action as Reach
 from .access import get_session_for_user, may_read_personal_sections
+from .form_errors import add_service_errors
 from .forms_records import (
     ActionForm,
     ActionReviewForm,
@@ -34,15 +35,6 @@ def _record_of(session) -> SupervisionRecord:
     if record is None:
         raise Http404("No record has been started for this session.")
     return record
-
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _audit_read(request, session, what="supervision_record"):
@@ -211,7 +203,7 @@ def section_edit(request, session_id, key):
                     status=409,
                 )
             except ValidationError as error:
-                _errors_to_form(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"{heading} saved")
                 return redirect("record", session.pk)
@@ -289,7 +281,7 @@ def _simple_form_view(
         try:
             handler(record, form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, success)
             return redirect("record", session.pk)
