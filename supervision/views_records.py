@@ -13,7 +13,7 @@ from oversight import audit
 
 from . import record_services as services
 from .access import Action as Reach
-from .access import get_session_for_user, may_read_personal_sections
+from .access import get_session_for_user, may_read_personal_sections, restrict_files
 from .form_errors import add_service_errors
 from .forms_records import (
     ActionForm,
@@ -260,22 +260,21 @@ def section_autosave(request, session_id, key):
 
 def _simple_form_view(
     request,
-    session_id,
+    session,
     form_class,
     handler,
-    template,
     success,
     title,
-    needs_edit=True,
     form_kwargs=None,
+    template="supervision/records/form.html",
 ):
-    session, _ = get_session_for_user(request, session_id, Reach.EDIT if needs_edit else Reach.VIEW)
+    """A one-form page about a session's record. The caller has already checked access."""
     record = _record_of(session)
     form_kwargs = form_kwargs or {}
     form = (
-        form_class(request.POST or None, **form_kwargs)
+        form_class(request.POST, **form_kwargs)
         if request.method == "POST"
-        else (form_class(**form_kwargs))
+        else form_class(**form_kwargs)
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -292,14 +291,14 @@ def _simple_form_view(
 
 @login_required
 def decision_add(request, session_id):
+    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
     return _simple_form_view(
         request,
-        session_id,
+        session,
         DecisionForm,
         lambda record, data: services.decision_add(
             record=record, by=request.user, request=request, **data
         ),
-        "supervision/records/form.html",
         "Decision added",
         "Add a decision",
     )
@@ -307,14 +306,14 @@ def decision_add(request, session_id):
 
 @login_required
 def action_add(request, session_id):
+    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
     return _simple_form_view(
         request,
-        session_id,
+        session,
         ActionForm,
         lambda record, data: services.action_add(
             record=record, by=request.user, request=request, **data
         ),
-        "supervision/records/form.html",
         "Action added",
         "Add an action",
     )
@@ -342,11 +341,11 @@ def action_review(request, session_id, action_id):
 
 
 def _party_only(request, session):
-    if request.user.pk not in (session.supervisee_id, session.supervisor_id):
-        from .access import restrict_files
-
-        if not restrict_files(request.user, Reach.EDIT).filter(pk=session.supervisee_id).exists():
-            raise PermissionDenied
+    is_party = request.user.pk in (session.supervisee_id, session.supervisor_id)
+    if not is_party and not (
+        restrict_files(request.user, Reach.EDIT).filter(pk=session.supervisee_id).exists()
+    ):
+        raise PermissionDenied
 
 
 @login_required
@@ -355,15 +354,13 @@ def disagreement_add(request, session_id):
     _party_only(request, session)
     return _simple_form_view(
         request,
-        session_id,
+        session,
         DisagreementForm,
         lambda record, data: services.disagreement_add(
             record=record, by=request.user, request=request, **data
         ),
-        "supervision/records/form.html",
         "Disagreement recorded. Both of you now sign your views",
         "Record a disagreement",
-        needs_edit=False,
     )
 
 
@@ -376,15 +373,13 @@ def disagreement_sign(request, session_id, disagreement_id):
     mine = "supervisee_view" if request.user.pk == session.supervisee_id else "supervisor_view"
     return _simple_form_view(
         request,
-        session_id,
+        session,
         DisagreementViewForm,
         lambda record, data: services.disagreement_sign_view(
             disagreement=disagreement, by=request.user, request=request, **data
         ),
-        "supervision/records/form.html",
         "Your view is signed",
         f"Sign your view: {disagreement.subject}",
-        needs_edit=False,
         form_kwargs={"initial": {"view": getattr(disagreement, mine)}},
     )
 
@@ -409,15 +404,13 @@ def record_sign(request, session_id):
         raise PermissionDenied
     return _simple_form_view(
         request,
-        session_id,
+        session,
         PasswordForm,
         lambda record, data: services.record_sign(
             record=record, by=request.user, request=request, **data
         ),
-        "supervision/records/form.html",
         f"You signed the record. {session.supervisor.full_name} will now finalise it",
         "Sign as a correct record",
-        needs_edit=False,
         form_kwargs={"submit": "Sign as a correct record"},
     )
 
@@ -441,27 +434,25 @@ def record_amend(request, session_id):
 
     return _simple_form_view(
         request,
-        session_id,
+        session,
         AmendmentForm,
         handler,
-        "supervision/records/form.html",
         f"Changes asked. {session.supervisor.full_name} has been told",
         "Ask for changes to the record",
-        needs_edit=False,
         form_kwargs={"sections": sections},
     )
 
 
 @login_required
 def record_finalise(request, session_id):
+    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
     return _simple_form_view(
         request,
-        session_id,
+        session,
         PasswordForm,
         lambda record, data: services.record_finalise(
             record=record, by=request.user, request=request, **data
         ),
-        "supervision/records/form.html",
         "Record signed and finalised. Both of you will get the signed PDF",
         "Sign and finalise the record",
         form_kwargs={"submit": "Sign and finalise"},
@@ -474,13 +465,11 @@ def addendum_add(request, session_id):
     _party_only(request, session)
     return _simple_form_view(
         request,
-        session_id,
+        session,
         AddendumForm,
         lambda record, data: services.addendum_add(
             record=record, by=request.user, request=request, **data
         ),
-        "supervision/records/form.html",
         "Addendum signed and added to the record",
         "Add a signed addendum",
-        needs_edit=False,
     )
