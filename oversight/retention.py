@@ -56,6 +56,9 @@ DESTROYED_MODELS = {
     "supervision.ProbationReview",
     "supervision.WellbeingPlan",
     "oversight.FeedbackResponse",
+    # Front-door supervision is the supervisee's own supervision, held on their file.
+    "casework.FrontDoorSession",
+    "casework.FrontDoorDiscussion",
 }
 KEPT_MODELS = {
     # The account and its employment details: audit entries point at the account, and HR
@@ -72,7 +75,17 @@ KEPT_MODELS = {
     "supervision.RecordTemplate",
     "supervision.TemplateSection",
     "supervision.TeamWellbeingPlan",
+    # The child's record, not the worker's: it outlives any one member of staff's file. A
+    # case note written in a session of a destroyed file loses only the link to that session.
     "casework.Child",
+    "casework.Family",
+    "casework.RiskRating",
+    "casework.Allocation",
+    "casework.Transfer",
+    "casework.GroupSession",
+    "casework.CaseNote",
+    "casework.CaseNoteAction",
+    "casework.ProgressionMove",
 }
 
 
@@ -439,6 +452,14 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
         gone(label, model.objects.filter(record__in=records))
     gone("records", records)
     gone("agenda_items", AgendaItem.objects.filter(session__supervisee=person))
+    from casework.models import CaseNote, FrontDoorDiscussion, FrontDoorSession
+
+    counts["case_notes_unlinked"] = CaseNote.objects.filter(session__supervisee=person).update(
+        session=None
+    )
+    front_door = FrontDoorSession.objects.filter(supervisee=person)
+    gone("front_door_discussions", FrontDoorDiscussion.objects.filter(session__in=front_door))
+    gone("front_door_sessions", front_door)
     _delete_chain(
         gone, "sessions", SupervisionSession.objects.filter(supervisee=person), "replaces"
     )

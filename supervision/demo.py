@@ -6,13 +6,13 @@ so a second run changes nothing (nor does a run on a later day).
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from agreements.demo import load_demo_agreements
-from casework.models import Child
+from casework.models import PLANS_BY_SERVICE, Child, Service
 
 from .demo_file import load_demo_file_items
 from .demo_sessions import load_session_history
@@ -406,6 +406,13 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
     return created
 
 
+CASEWORK_SERVICES = {
+    "eh-north": Service.EARLY_HELP,
+    "eh-south": Service.EARLY_HELP,
+    "assessment": Service.SOCIAL_WORK,
+    "children-in-care": Service.SOCIAL_WORK,
+    "yj-team": Service.YOUTH_JUSTICE,
+}
 CASEWORK_TEAMS = {
     "eh-north": 34,
     "eh-south": 32,
@@ -440,7 +447,10 @@ def _load_children(rng, today, units, users) -> int:
                 date_of_birth=today - timedelta(days=age_days),
                 unit=units[team_code],
                 allocated_worker=rng.choice(workers),
-                allocated_on=allocated,
+                allocated_at=datetime.combine(allocated, time(10), tzinfo=UTC),
+                service_since=allocated,
+                service=CASEWORK_SERVICES[team_code],
+                plan=PLANS_BY_SERVICE[CASEWORK_SERVICES[team_code]][-1],
                 closed_on=closed,
             )
             # Drawn before this check, so the random sequence is the same on every run.

@@ -47,6 +47,11 @@ class World:
     record: object = None
     action: object = None
     disagreement: object = None
+    child: object = None
+    other_child: object = None
+    case_note: object = None
+    group_session: object = None
+    front_door: object = None
 
     def __getattr__(self, name):
         try:
@@ -135,6 +140,7 @@ def build_world(*, development: bool = False, retention: bool = False) -> World:
         relationship=relationship,
         agreement=agreement,
         **_draft_record(people),
+        **_casework(people, team, other_team),
         **(_retention(people) if retention else {}),
         **(_development(people) if development else {}),
     )
@@ -236,3 +242,67 @@ def _draft_record(people) -> dict:
         record=record, subject="Caseload", view="Too high", by=people["supervisee"]
     )
     return {"session": session, "record": record, "action": action, "disagreement": disagreement}
+
+
+def _casework(people, team, other_team) -> dict:
+    """A child on the supervisee's caseload with a draft case note, a child in Team B, a case
+    progression group session in Team A and a front-door session with two families."""
+    from datetime import UTC, datetime
+
+    from casework import services as casework_services
+    from casework.models import FrontDoorDiscussion, FrontDoorSession, GroupSession
+
+    allocated = datetime(2026, 2, 2, 9, tzinfo=UTC)
+    child = casework_services.child_create(
+        reference="NS100001",
+        initials="AB",
+        service="social_work",
+        plan="child_in_need",
+        unit=team,
+        worker=people["supervisee"],
+        allocated_at=allocated,
+        rag_rating="amber",
+        by=people["supervisor"],
+    )
+    other_child = casework_services.child_create(
+        reference="NS200002",
+        initials="CD",
+        service="social_work",
+        plan="child_protection",
+        unit=other_team,
+        worker=people["other_supervisee"],
+        allocated_at=allocated,
+        rag_rating="red",
+        by=people["other_team_supervisor"],
+    )
+    note = casework_services.case_note_create(
+        child=child,
+        kind="case_supervision",
+        by=people["supervisor"],
+        discussed_at=datetime(2026, 3, 4, 14, tzinfo=UTC),
+        current_situation="You are settled at school.",
+    )
+    group_session = GroupSession.objects.create(
+        unit=team,
+        format=GroupSession.Format.CASE_PROGRESSION,
+        held_at=datetime(2026, 3, 3, 10, tzinfo=UTC),
+        facilitator=people["supervisor"],
+        created_by=people["supervisor"],
+    )
+    group_session.participants.add(people["supervisor"], people["supervisee"])
+    front_door = FrontDoorSession.objects.create(
+        supervisor=people["supervisor"],
+        supervisee=people["supervisee"],
+        held_at=datetime(2026, 3, 3, 15, tzinfo=UTC),
+    )
+    for each in (child, other_child):
+        FrontDoorDiscussion.objects.create(
+            session=front_door, child=each, criterion="advice", discussion="Advice given"
+        )
+    return {
+        "child": child,
+        "other_child": other_child,
+        "case_note": note,
+        "group_session": group_session,
+        "front_door": front_door,
+    }
