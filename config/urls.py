@@ -17,6 +17,10 @@ urlpatterns = [
     path("", include("oversight.urls_retention")),
     path("", include("supervision.urls_development")),
     path("", include("oversight.urls_feedback")),
+    path("", include("casework.urls_children")),
+    path("", include("casework.urls_transfers")),
+    path("", include("casework.urls_notes")),
+    path("", include("casework.urls_groups")),
     path("", include("oversight.urls")),
     path("admin/", admin.site.urls),
 ]
