@@ -20,6 +20,7 @@ def navigation_for(request) -> list[NavItem]:
     roles = roles_for(user)
     entries = [("Home", "home", True)]
     entries += [
+        ("Caseload", "caseload-mine", roles.supervisee or roles.supervisor),
         ("My team", "my-team", roles.supervisor),
         ("Organisation", "organisation", roles.system_admin),
         ("Retention", "retention-candidates", roles.system_admin),
