@@ -71,12 +71,12 @@ DROP FUNCTION IF EXISTS casework_refuse_action_of_final_note();
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTIONS)
+        schema_editor.execute(FUNCTIONS, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):
