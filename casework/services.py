@@ -354,8 +354,9 @@ def case_note_create(
 
 
 def _locked_note(note: CaseNote) -> CaseNote:
+    # `of=self`: PostgreSQL will not lock the nullable side of the group session's outer join.
     return (
-        CaseNote.objects.select_for_update()
+        CaseNote.objects.select_for_update(of=("self",))
         .select_related("child", "group_session")
         .get(pk=note.pk)
     )
