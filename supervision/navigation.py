@@ -20,7 +20,8 @@ def navigation_for(request) -> list[NavItem]:
     roles = roles_for(user)
     entries = [("Home", "home", True)]
     entries += [
-        ("Caseload", "caseload-mine", roles.supervisee or roles.supervisor),
+        ("My caseload", "caseload-mine", roles.supervisee),
+        ("Find a child", "child-find", roles.supervisor or roles.senior_manager),
         ("My team", "my-team", roles.supervisor),
         ("Organisation", "organisation", roles.system_admin),
         ("Retention", "retention-candidates", roles.system_admin),
