@@ -437,6 +437,9 @@ def case_action_status_set(
     """An action's progress is tracked after the note is final; its wording never changes."""
     if status not in CaseNoteAction.Status.values:
         raise ValidationError({"status": "Choose whether the action is open, done or dropped"})
+    if not action.note.is_final:
+        # A draft's actions are still being agreed: they are edited or removed, not progressed.
+        raise ValidationError("Track an action once its note is final.")
     CaseNoteAction.objects.filter(pk=action.pk).update(status=status)
     action.status = status
     _audit(request, by, "case_note", action.note, "action status", status=status)

@@ -6,13 +6,13 @@ so a second run changes nothing (nor does a run on a later day).
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from agreements.demo import load_demo_agreements
-from casework.models import PLANS_BY_SERVICE, Child, Service
+from casework.demo import load_demo_casework
 
 from .demo_file import load_demo_file_items
 from .demo_sessions import load_session_history
@@ -399,62 +399,8 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
             created["access grants"] += 1
 
     # Its own seeded generator, so the children are the same on every run.
-    created["children"] = _load_children(random.Random(2026), today, units, users)
+    created.update(load_demo_casework(today, random.Random(2026), units, users))
     created["sessions"] = load_session_history(today) if history else 0
     created["agreements"] = load_demo_agreements(today)
     created["file items"] = load_demo_file_items(today, DEMO_PASSWORD) if history else 0
     return created
-
-
-CASEWORK_SERVICES = {
-    "eh-north": Service.EARLY_HELP,
-    "eh-south": Service.EARLY_HELP,
-    "assessment": Service.SOCIAL_WORK,
-    "children-in-care": Service.SOCIAL_WORK,
-    "yj-team": Service.YOUTH_JUSTICE,
-}
-CASEWORK_TEAMS = {
-    "eh-north": 34,
-    "eh-south": 32,
-    "assessment": 48,
-    "children-in-care": 44,
-    "yj-team": 42,
-}
-
-
-def _load_children(rng, today, units, users) -> int:
-    existing = set(Child.objects.values_list("reference", flat=True))
-    letters = "ABCDEFGHJKLMNPRSTWY"
-    new = []
-    number = 104000
-    for team_code, count in CASEWORK_TEAMS.items():
-        workers = [
-            users[p.name] for p in PEOPLE if p.unit == team_code and p.role not in {"team-manager"}
-        ]
-        for _ in range(count):
-            number += rng.randint(3, 40)
-            reference = f"NS{number}"
-            age_days = rng.randint(200, 17 * 365)
-            allocated = today - timedelta(days=rng.randint(3, 700))
-            closed = (
-                allocated + timedelta(days=rng.randint(60, 400)) if rng.random() < 0.12 else None
-            )
-            if closed and closed >= today:
-                closed = None
-            child = Child(
-                reference=reference,
-                initials=rng.choice(letters) + rng.choice(letters),
-                date_of_birth=today - timedelta(days=age_days),
-                unit=units[team_code],
-                allocated_worker=rng.choice(workers),
-                allocated_at=datetime.combine(allocated, time(10), tzinfo=UTC),
-                service_since=allocated,
-                service=CASEWORK_SERVICES[team_code],
-                plan=PLANS_BY_SERVICE[CASEWORK_SERVICES[team_code]][-1],
-                closed_on=closed,
-            )
-            # Drawn before this check, so the random sequence is the same on every run.
-            if reference not in existing:
-                new.append(child)
-    Child.objects.bulk_create(new)
-    return len(new)
