@@ -3,11 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from casework.access import staff_reach
 from oversight import audit
 
 from . import file_timeline, selectors, services
@@ -55,11 +57,29 @@ def health(request):
 
 @role_required("supervisor")
 def my_team_page(request):
+    team = selectors.my_team(request.user)
     return render(
         request,
         "supervision/my_team.html",
-        {"team": selectors.my_team(request.user), "today": timezone.localdate()},
+        {
+            "team": team,
+            "today": timezone.localdate(),
+            "case_teams": _teams_led(request.user, team),
+        },
     )
+
+
+def _teams_led(user, team) -> list:
+    """The teams whose group supervision and case progression board this person runs."""
+    from casework.access import team_case_reach
+
+    from .models import Unit
+
+    candidates = Unit.objects.filter(
+        Q(kind=Unit.Kind.TEAM)
+        & (Q(manager=user) | Q(pk__in=[row["person"].profile.unit_id for row in team]))
+    )
+    return [unit for unit in candidates if team_case_reach(user, unit)]
 
 
 @login_required
@@ -84,6 +104,9 @@ def staff_file(request, person_id):
         "year": year,
         "years": range(timezone.localdate().year + 1, person.profile.start_date.year - 1, -1),
         "history": selectors.file_history(person),
+        # A grant over the file is not a way into the children the person works with.
+        "may_see_caseload": person.profile.job_role.holds_cases
+        and staff_reach(request.user).filter(pk=person.pk).exists(),
         "may_see_access_log": restrict_files(request.user, Action.VIEW_ACCESS_LOG)
         .filter(pk=person.pk)
         .exists(),

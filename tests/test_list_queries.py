@@ -40,7 +40,7 @@ def grow_team(world, count):
 @pytest.mark.parametrize(
     ("role", "url", "queries"),
     [
-        ("supervisor", "/team/", 12),
+        ("supervisor", "/team/", 14),
         ("admin", "/organisation/", 12),
         ("senior_manager", "/audit/", 17),
     ],
