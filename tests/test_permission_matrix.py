@@ -86,6 +86,71 @@ def the_disagreement(world):
     return {"session_id": world.session.pk, "disagreement_id": world.disagreement.pk}
 
 
+def the_child(world):
+    return {"child_id": world.child.pk}
+
+
+def the_case_note(world):
+    return {"child_id": world.child.pk, "note_id": world.case_note.pk}
+
+
+def the_case_note_action(world):
+    from datetime import date
+
+    from casework import services
+
+    action = services.case_note_action_add(
+        note=world.case_note,
+        description="Visit weekly",
+        due_on=date(2026, 3, 20),
+        owner=world.supervisee,
+        by=world.supervisor,
+    )
+    return {"child_id": world.child.pk, "note_id": world.case_note.pk, "action_id": action.pk}
+
+
+def the_transfer(world):
+    from datetime import date
+
+    from casework import transfer_services
+
+    transfer = transfer_services.transfer_plan(
+        child=world.child,
+        to_unit=world.units["team"],
+        to_worker=world.supervisor,
+        to_service="early_help",
+        planned_for=date(2026, 4, 5),
+        reason="Step down to early help",
+        by=world.supervisor,
+    )
+    return {"child_id": world.child.pk, "transfer_id": transfer.pk}
+
+
+def the_group_session(world):
+    return {"group_id": world.group_session.pk}
+
+
+def the_front_door(world):
+    return {"session_id": world.front_door.pk}
+
+
+def the_case_session(world):
+    from datetime import UTC, datetime
+
+    from supervision.models import SupervisionSession
+
+    session = SupervisionSession.objects.create(
+        supervisee=world.supervisee,
+        supervisor=world.supervisor,
+        session_type="case",
+        starts_at=datetime(2026, 3, 3, 10, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 3, 11, tzinfo=UTC),
+        created_by=world.supervisor,
+        status=SupervisionSession.Status.HELD,
+    )
+    return {"session_id": session.pk}
+
+
 # Reach over the supervisee's file: who may read a session or record at all.
 READERS = {"supervisee": 200, "supervisor": 200, "senior_manager": 200, "auditor_with_grant": 200}
 # Read-only readers get 403 on anything that writes; outsiders 404.
@@ -114,6 +179,21 @@ FEEDBACK_GIVERS = {
 SUBJECT_ACCESS = signed_in(
     404, supervisee=200, admin=200, supervisor=403, senior_manager=403, auditor_with_grant=403
 )
+
+# Children's cases (issue 6 point 9): the allocated worker, the worker's supervisors and the
+# managers above read; the worker may rate risk; only management writes oversight. A grant over
+# the worker's staff file does not reach the children.
+CASE_READERS = signed_in(404, supervisee=200, supervisor=200, senior_manager=200)
+CASE_MANAGERS = signed_in(404, supervisor=200, senior_manager=200, supervisee=403)
+CASE_MANAGERS_REDIRECTED = signed_in(404, supervisor=302, senior_manager=302, supervisee=403)
+# Who leads the team's case work: group supervision and the case progression board.
+TEAM_CASE_LEADERS = signed_in(404, supervisor=200, senior_manager=200)
+TEAM_LEADERS = {
+    "supervisor": 200,
+    "other_team_supervisor": 200,
+    "senior_manager": 200,
+    "other_senior_manager": 200,
+}
 
 # name -> (kwargs from the world, expected status by role) for GET.
 GET = {
@@ -226,6 +306,45 @@ GET = {
     "team-wellbeing-review": (the_team, TEAM_WRITERS),
     "feedback": (None, only(FEEDBACK_GIVERS)),
     "feedback-report": (None, only({"senior_manager": 200, "other_senior_manager": 200})),
+    "caseload-mine": (None, everyone(302)),
+    "caseload": (the_supervisee, CASE_READERS),
+    "caseload-discuss": (the_supervisee, everyone(405)),
+    "caseload-print": (the_supervisee, CASE_READERS),
+    "child-find": (None, signed_in(200)),
+    "child-new": (None, only(TEAM_LEADERS)),
+    "child": (the_child, CASE_READERS),
+    "child-edit": (the_child, CASE_MANAGERS),
+    "child-risk": (the_child, CASE_READERS),
+    "child-family": (the_child, CASE_MANAGERS),
+    "child-transfer": (the_child, CASE_MANAGERS),
+    "child-transfer-detail": (the_transfer, CASE_READERS),
+    "child-transfer-complete": (the_transfer, CASE_MANAGERS),
+    "child-transfer-cancel": (the_transfer, signed_in(405)),
+    "child-close": (the_child, CASE_MANAGERS),
+    "case-note-new": (the_child, CASE_MANAGERS),
+    "case-note": (the_case_note, CASE_READERS),
+    "case-note-edit": (the_case_note, CASE_MANAGERS),
+    "case-note-action-add": (the_case_note, signed_in(405)),
+    "case-note-action-remove": (the_case_note_action, signed_in(405)),
+    "case-note-action-status": (the_case_note_action, signed_in(405)),
+    "case-note-finalise": (the_case_note, CASE_MANAGERS),
+    "case-note-pdf": (the_case_note, CASE_READERS),
+    "child-extract": (the_child, CASE_READERS),
+    # Without a format chosen the download is refused as bad input (400).
+    "child-extract-download": (
+        the_child,
+        signed_in(404, supervisee=400, supervisor=400, senior_manager=400),
+    ),
+    "group-sessions": (the_team, TEAM_CASE_LEADERS),
+    "group-session-new": (the_team, TEAM_CASE_LEADERS),
+    "group-session": (the_group_session, TEAM_CASE_LEADERS | {"supervisee": 200}),
+    "progression-board": (the_team, TEAM_CASE_LEADERS),
+    "progression-move": (the_child, signed_in(405)),
+    # Front-door supervision is the supervisee's own supervision, on their staff file.
+    "front-door-sessions": (the_supervisee, signed_in(404, **READERS)),
+    "front-door-new": (the_supervisee, SUPERVISOR_WRITES),
+    "front-door-session": (the_front_door, signed_in(404, **READERS)),
+    "session-case-notes": (the_case_session, CASE_READERS),
 }
 
 # Writes: name -> (kwargs, data, expected status by role) for POST.
@@ -302,6 +421,40 @@ POST = {
         {"password": "wrong"},
         signed_in(404, supervisor=200, supervisee=403, senior_manager=403, auditor_with_grant=403),
     ),
+    "caseload-discuss": (the_supervisee, {}, CASE_MANAGERS_REDIRECTED),
+    "child-new": (None, {}, only(TEAM_LEADERS)),
+    "child-edit": (the_child, {}, CASE_MANAGERS),
+    # An empty rating form changes nothing and goes back to the child: the worker rates too.
+    "child-risk": (
+        the_child,
+        {},
+        signed_in(404, supervisee=302, supervisor=302, senior_manager=302),
+    ),
+    "child-family": (the_child, {}, CASE_MANAGERS),
+    "child-transfer": (the_child, {}, CASE_MANAGERS),
+    # Before its planned date a transfer cannot complete: the page says so (200).
+    "child-transfer-complete": (the_transfer, {}, CASE_MANAGERS),
+    "child-transfer-cancel": (the_transfer, {}, CASE_MANAGERS_REDIRECTED),
+    "child-close": (the_child, {}, CASE_MANAGERS),
+    "case-note-new": (the_child, {}, CASE_MANAGERS),
+    "case-note-edit": (the_case_note, {}, CASE_MANAGERS),
+    "case-note-action-add": (the_case_note, {}, CASE_MANAGERS),
+    "case-note-action-remove": (the_case_note_action, {}, CASE_MANAGERS_REDIRECTED),
+    # A draft's action is not progressed: back to the note with a message, nothing changed.
+    "case-note-action-status": (
+        the_case_note_action,
+        {"status": "done"},
+        CASE_MANAGERS_REDIRECTED | {"supervisee": 302},
+    ),
+    "case-note-finalise": (the_case_note, {"password": "wrong"}, CASE_MANAGERS),
+    "group-session-new": (the_team, {}, TEAM_CASE_LEADERS),
+    "group-session": (
+        the_group_session,
+        {"reference": "NS100001"},
+        signed_in(404, supervisor=302, senior_manager=302, supervisee=403),
+    ),
+    "progression-move": (the_child, {"to_stage": "2"}, CASE_MANAGERS_REDIRECTED),
+    "front-door-new": (the_supervisee, {}, SUPERVISOR_WRITES),
 }
 
 
