@@ -173,6 +173,8 @@ class Child(models.Model):
     closed_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # As StaffProfile.next_check_at: when the scheduled job must next look at this child.
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class OversightConfig(AppConfig):
     name = "oversight"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -411,3 +411,172 @@ class FeedbackResponse(models.Model):
     def __str__(self):
         # Deliberately without the respondent's name: this string can reach logs and admin.
         return f"Supervision feedback for {self.period}"
+
+
+# --- Policy packs, flags and notifications (issue 7) -----------------------------------------
+
+
+class PolicyPackVersion(models.Model):
+    """One version of a policy pack, as data (oversight.packs validates it). A version applies
+    from its effective date; a report for an earlier date uses the version then in force."""
+
+    code = models.SlugField(max_length=50)
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    effective_from = models.DateField()
+    data = models.JSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "-effective_from", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="pack_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} version {self.version} from {self.effective_from:%-d %B %Y}"
+
+
+class OrganisationPolicy(models.Model):
+    """Which pack this organisation runs: one row."""
+
+    pack_code = models.SlugField(max_length=50)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Runs the {self.pack_code} policy pack"
+
+
+class FlagKind(models.TextChoices):
+    SESSION_OVERDUE = "session_overdue", "Supervision overdue"
+    RECORD_OVERDUE = "record_overdue", "Record not written up"
+    SIGNOFF_OVERDUE = "signoff_overdue", "Record not signed off"
+    AGREEMENT_MISSING = "agreement_missing", "No supervision agreement"
+    AGREEMENT_REVIEW_OVERDUE = "agreement_review_overdue", "Agreement review overdue"
+    CANCELLATION_NOT_RESCHEDULED = "cancellation_not_rescheduled", "Cancelled, not rescheduled"
+    COVER_NEEDED = "cover_needed", "Cover supervision needed"
+    CASE_REVIEW_OVERDUE = "case_review_overdue", "Child not discussed in time"
+    ALLOCATION_NOT_DISCUSSED = "allocation_not_discussed", "New allocation not discussed"
+    CLOSURE_WITHOUT_SUPERVISION = "closure_without_supervision", "Closed without supervision"
+    ACTION_OVERDUE = "action_overdue", "Action overdue"
+    OBSERVATION_DUE = "observation_due", "Practice observation overdue"
+    DEVELOPMENT_PLAN_DUE = "development_plan_due", "Development conversation overdue"
+    PROBATION_REVIEW_DUE = "probation_review_due", "Probation review overdue"
+
+
+class Flag(models.Model):
+    """An overdue item, raised once when it becomes overdue and resolved when the awaited fact
+    arrives. Rows are never deleted, so what was overdue at any moment can be reported.
+
+    `overdue_since` is when the rules say it became overdue (not when the job noticed), and
+    `resolved_at` when the fact that resolved it took effect, so the flags held at a moment
+    match the compliance report for that moment however late the job ran.
+    """
+
+    kind = models.CharField(max_length=40, choices=FlagKind.choices)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="flags",
+    )
+    child = models.ForeignKey(
+        "casework.Child", null=True, blank=True, on_delete=models.PROTECT, related_name="flags"
+    )
+    # Which one, where a person or child can have several of a kind (a session date, an action).
+    about = models.CharField(max_length=100, blank=True)
+    due = models.DateField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    overdue_since = models.DateTimeField()
+    detail = models.CharField(max_length=300, blank=True)
+    rule = models.CharField(max_length=10, blank=True)
+    raised_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    noticed_resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-overdue_since", "pk"]
+        constraints = [
+            # Raised once: two workers racing to raise the same flag cannot both succeed.
+            models.UniqueConstraint(
+                fields=["kind", "person", "child", "about"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_flag_per_item",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person", "resolved_at"]),
+            models.Index(fields=["child", "resolved_at"]),
+            models.Index(fields=["overdue_since"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} since {self.overdue_since:%-d %B %Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class NotificationPreference(models.Model):
+    class Mode(models.TextChoices):
+        EACH = "each", "An email for each new flag"
+        DAILY = "daily", "One email a day"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.EACH)
+
+    def __str__(self):
+        return f"{self.user}: {self.get_mode_display()}"
+
+
+class Notification(models.Model):
+    """An email, written here before it is sent and marked after: the outbox and its history."""
+
+    class Kind(models.TextChoices):
+        FLAG = "flag", "New flag"
+        DAILY_DIGEST = "daily_digest", "Daily digest"
+        WEEKLY_DIGEST = "weekly_digest", "Weekly digest for senior managers"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+    )
+    flag = models.ForeignKey(
+        Flag, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    # A digest's period, so a digest is written once per person per period.
+    period = models.CharField(max_length=20, blank=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "flag"],
+                condition=models.Q(kind="flag"),
+                name="one_notice_per_flag_and_person",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "period"],
+                condition=~models.Q(kind="flag"),
+                name="one_digest_per_period",
+            ),
+        ]
+        indexes = [models.Index(fields=["sent_at", "claimed_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient}"

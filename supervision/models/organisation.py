@@ -178,6 +178,9 @@ class StaffProfile(models.Model):
     probation_end_date = models.DateField(null=True, blank=True)
     leaving_date = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # The next moment this person's due items need looking at: recomputed by the scheduled
+    # job, and set to now by every write that changes a fact, so a tick reads only these.
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["user__full_name"]

@@ -1,0 +1,79 @@
+"""Every write to a fact the due rules read marks its person or child for a fresh look at the
+next tick (their next_check_at goes to NULL, "now"). This is the one place that knows which
+facts those are; it decides nothing, so the rules stay in oversight.due."""
+
+from django.db.models.signals import post_delete, post_save
+
+from .flags import mark_child_changed, mark_person_changed
+
+
+def _person_of(field):
+    def handler(sender, instance, **kwargs):
+        value = instance
+        for part in field.split("."):
+            value = getattr(value, part, None)
+            if value is None:
+                return
+        mark_person_changed(value)
+
+    return handler
+
+
+def _child_of(field):
+    def handler(sender, instance, **kwargs):
+        child_id = getattr(instance, field, None)
+        if child_id is not None:
+            mark_child_changed(child_id)
+
+    return handler
+
+
+PERSON_FACTS = {
+    "supervision.SupervisionSession": "supervisee_id",
+    "supervision.SupervisionRecord": "session.supervisee_id",
+    "supervision.Signature": "record.session.supervisee_id",
+    "supervision.Action": "supervisee_id",
+    "supervision.SupervisoryRelationship": "supervisee_id",
+    "supervision.PracticeObservation": "practitioner_id",
+    "supervision.DevelopmentConversation": "person_id",
+    "supervision.ProbationReview": "person_id",
+    "agreements.SupervisionAgreement": "relationship.supervisee_id",
+}
+CHILD_FACTS = {
+    "casework.CaseNote": "child_id",
+    "casework.RiskRating": "child_id",
+    "casework.Allocation": "child_id",
+}
+
+
+def connect():
+    from django.apps import apps
+
+    for label, field in PERSON_FACTS.items():
+        model = apps.get_model(label)
+        handler = _person_of(field)
+        post_save.connect(handler, sender=model, weak=False, dispatch_uid=f"due-{label}")
+        post_delete.connect(handler, sender=model, weak=False, dispatch_uid=f"due-del-{label}")
+    for label, field in CHILD_FACTS.items():
+        model = apps.get_model(label)
+        handler = _child_of(field)
+        post_save.connect(handler, sender=model, weak=False, dispatch_uid=f"due-{label}")
+    # A child's own row: its service, closure or worker changed. The handler writes with
+    # .update(), which sends no signal, so this cannot loop.
+    post_save.connect(
+        _child_self, sender=apps.get_model("casework.Child"), weak=False, dispatch_uid="due-child"
+    )
+    post_save.connect(
+        _profile_self,
+        sender=apps.get_model("supervision.StaffProfile"),
+        weak=False,
+        dispatch_uid="due-profile",
+    )
+
+
+def _child_self(sender, instance, **kwargs):
+    mark_child_changed(instance.pk)
+
+
+def _profile_self(sender, instance, **kwargs):
+    mark_person_changed(instance.user_id)
