@@ -21,7 +21,7 @@ def load_demo_agreements(today: date) -> int:
     created = 0
     for relationship in (
         SupervisoryRelationship.objects.filter(kind__in=["line", "practice_educator"])
-        .select_related("supervisor", "supervisee")
+        .select_related("supervisor", "supervisee__profile__job_role")
         .order_by("pk")
     ):
         roll = rng.random()
@@ -32,7 +32,12 @@ def load_demo_agreements(today: date) -> int:
             relationship=relationship,
             starts_on=starts_on,
             review_due_on=starts_on + relativedelta(years=1),
-            frequency_value=2 if relationship.kind == "practice_educator" else 4,
+            # Students and newly qualified staff are seen fortnightly (F2, F3): an agreement
+            # less frequent than the pack would be refused on review.
+            frequency_value=2
+            if relationship.kind == "practice_educator"
+            or relationship.supervisee.profile.job_role.category in ("student", "asye")
+            else 4,
             frequency_unit="weeks",
             duration_minutes=rng.choice([60, 90]),
             mode=rng.choice(["in_person", "either"]),

@@ -79,6 +79,104 @@ def agreement_hash(agreement: SupervisionAgreement) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
+# Agreement frequency against the policy pack (DOMAIN F7)
+
+CATEGORY_PEOPLE = {
+    "practitioner": "practitioners",
+    "asye": "newly qualified social workers (ASYE)",
+    "student": "students",
+    "independent": "IROs, CP chairs and LADOs",
+    "manager": "managers",
+    "senior_manager": "senior managers",
+    "support": "business support and administration staff",
+}
+_ADVERBS = {(1, "weeks"): "weekly", (2, "weeks"): "fortnightly", (1, "months"): "monthly"}
+
+
+def _how_often(interval) -> str:
+    return _ADVERBS.get((interval.every, interval.unit)) or interval.describe()
+
+
+def _longest_allowed(limit, unit_first: str) -> str:
+    """The least frequent agreement, in the unit chosen if any fits, that meets `limit`: what
+    to suggest ("4 weeks" for monthly)."""
+    from oversight.packs import Interval, at_least_as_frequent
+
+    for unit in (unit_first, "weeks" if unit_first == "months" else "months"):
+        fits = [n for n in range(1, 105) if at_least_as_frequent(Interval(n, unit), limit)]
+        if fits:
+            every = max(fits)
+            return f"{every} {unit[:-1] if every == 1 else unit}"
+    return "a shorter interval"
+
+
+def agreement_frequency_problem(agreement) -> str | None:
+    """Why this agreement's frequency breaks the policy pack, or None (DOMAIN F7: an agreement
+    may be more frequent than the pack; less frequent only where the pack allows it, and never
+    below its floor).
+
+    Judged for the supervisee's job-role category against every version of the pack in force
+    while the agreement runs: the one in force on its start date and any that starts before
+    its review date, so an agreement made today cannot fall foul of a version already
+    scheduled."""
+    from oversight.flags import NoPolicyPack, pack_on, pack_versions
+    from oversight.packs import agreement_interval_problem, interval_from_agreement
+
+    try:
+        interval = interval_from_agreement(agreement.frequency_value, agreement.frequency_unit)
+    except ValueError:
+        return None  # the model's own check names a bad unit
+    profile = getattr(agreement.relationship.supervisee, "profile", None)
+    if interval is None or profile is None or not agreement.starts_on:
+        return None
+    try:
+        versions = pack_versions()
+        first = pack_on(agreement.starts_on, versions)
+    except NoPolicyPack:
+        return None  # no pack chosen: no minimum to hold an agreement to
+    ends = agreement.review_due_on or agreement.starts_on
+    later_starts = sorted(
+        {v.effective_from for v in versions if agreement.starts_on < v.effective_from < ends}
+    )
+    category = profile.job_role.category
+    for day in [None, *later_starts]:
+        pack = first if day is None else pack_on(day, versions)
+        if agreement_interval_problem(pack, category, interval) is None:
+            continue
+        rules = pack.agreement
+        people = CATEGORY_PEOPLE.get(category, category)
+        if rules.less_frequent_allowed and rules.floor is not None:
+            limit = rules.floor
+            said = (
+                f"{pack.name}'s policy lets an agreement set supervision no less often than "
+                f"{_how_often(limit)}"
+            )
+        else:
+            limit = pack.schedule_for(category).settled
+            said = f"{pack.name}'s policy asks for supervision at least {_how_often(limit)}"
+        when = f"From {day:%-d %B %Y}, " if day else ""
+        return (
+            f"{when}{said} for {people}: choose a frequency of "
+            f"{_longest_allowed(limit, interval.unit)} or more often"
+        )
+    return None
+
+
+def _check(agreement) -> None:
+    """The model's checks and the pack's, together, so every problem is named at once."""
+    errors: dict = {}
+    try:
+        agreement.full_clean()
+    except ValidationError as error:
+        errors = dict(error.error_dict)
+    if not {"frequency_value", "frequency_unit"} & set(errors):
+        problem = agreement_frequency_problem(agreement)
+        if problem:
+            errors["frequency_value"] = [ValidationError(problem)]
+    if errors:
+        raise ValidationError(errors)
+
+
 def _role_in(agreement, user) -> str:
     relationship = agreement.relationship
     if user.pk == relationship.supervisee_id:
@@ -115,7 +213,7 @@ def agreement_draft(*, relationship, by, request=None, **fields) -> SupervisionA
         **{**DEFAULT_TEXT, **fields},
     )
     _role_in(agreement, by)
-    agreement.full_clean()
+    _check(agreement)
     agreement.save()
     _audit(request, by, agreement, "agreement drafted")
     return agreement
@@ -133,7 +231,7 @@ def agreement_update(*, agreement, by, request=None, **fields) -> SupervisionAgr
         )
     for field, value in fields.items():
         setattr(agreement, field, value)
-    agreement.full_clean()
+    _check(agreement)
     agreement.save()
     _audit(request, by, agreement, "agreement edited")
     return agreement
@@ -149,6 +247,10 @@ def agreement_sign(*, agreement, password: str, by, request=None) -> Supervision
         raise ValidationError("You have already signed this agreement.")
     check_signing_password(by, password)
     agreement.full_clean()
+    # The pack may have changed since the draft was written: it comes into force as signed.
+    problem = agreement_frequency_problem(agreement)
+    if problem:
+        raise ValidationError(f"Change the draft before signing it. {problem}")
     content_hash = agreement_hash(agreement)
     AgreementSignature.objects.create(
         agreement=agreement,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("casework.urls_transfers")),
     path("", include("casework.urls_notes")),
     path("", include("casework.urls_groups")),
+    path("", include("oversight.urls_packs")),
     path("", include("oversight.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -25,6 +25,7 @@ def navigation_for(request) -> list[NavItem]:
         ("My team", "my-team", roles.supervisor),
         ("Organisation", "organisation", roles.system_admin),
         ("Retention", "retention-candidates", roles.system_admin),
+        ("Policy", "policy-packs", roles.system_admin),
         ("Access log", "audit-log", roles.senior_manager or roles.auditor),
         ("Supervision feedback", "feedback-report", roles.senior_manager),
     ]

@@ -345,6 +345,9 @@ GET = {
     "front-door-new": (the_supervisee, SUPERVISOR_WRITES),
     "front-door-session": (the_front_door, signed_in(404, **READERS)),
     "session-case-notes": (the_case_session, CASE_READERS),
+    "policy-packs": (None, only({"admin": 200})),
+    "policy-pack-version": (lambda world: {"code": "kent", "version": 1}, only({"admin": 200})),
+    "policy-pack-edit": (lambda world: {"code": "kent"}, only({"admin": 200})),
 }
 
 # Writes: name -> (kwargs, data, expected status by role) for POST.
@@ -455,6 +458,9 @@ POST = {
     ),
     "progression-move": (the_child, {"to_stage": "2"}, CASE_MANAGERS_REDIRECTED),
     "front-door-new": (the_supervisee, {}, SUPERVISOR_WRITES),
+    # An empty form comes back with its errors; only administrators reach it at all.
+    "policy-packs": (None, {}, only({"admin": 200})),
+    "policy-pack-edit": (lambda world: {"code": "kent"}, {}, only({"admin": 200})),
 }
 
 
