@@ -1,32 +1,33 @@
 """When a child must next be discussed, and whether the case rules were met: plain Python,
-fed dates, no database. Policy packs (issue 7) will supply the numbers; these are the
-defaults the seed policies give.
+fed dates, no database.
+
+The rules themselves live in `oversight.due`, with the numbers of a policy pack (issue 7);
+these are the casework pages' names for them. Each takes the pack to apply. Left out, it is
+the shipped Kent pack (seed 004), whose numbers these pages were built on: 90 days (C1), youth
+justice by risk, unrated as high (C2), 24 hours (C3), 2 to 4 weeks before a transfer (C5). A
+caller that knows the organisation's pack passes `oversight.flags.pack_on(day)`, so the page
+and the flags agree.
 """
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from functools import lru_cache
 
-CASE_CYCLE_DAYS = 90  # C1
-# C2: youth justice cycle by the higher of the serious-harm and safety-and-wellbeing levels.
-YOUTH_JUSTICE_CYCLE_DAYS = {"very_high": 30, "high": 30, "medium": 60, "low": 90}
-GROUP_CYCLE_DAYS = 31  # C6: each family monthly in family-safeguarding group supervision
-NEW_ALLOCATION_HOURS = 24  # C3
-# C5: joint supervision ideally 2 to 4 weeks before the transfer.
-TRANSFER_SUPERVISION_EARLIEST = timedelta(weeks=4)
-TRANSFER_SUPERVISION_LATEST = timedelta(weeks=2)
-LEVEL_ORDER = ["low", "medium", "high", "very_high"]
+from oversight import due
+from oversight.packs import PolicyPack, shipped_packs
+
+AllocationCheck = due.AllocationCheck
 
 
-def cycle_days(service: str, serious_harm: str = "", safety_wellbeing: str = "") -> int:
+@lru_cache(maxsize=1)
+def default_pack() -> PolicyPack:
+    return shipped_packs()["kent"]
+
+
+def cycle_days(
+    service: str, serious_harm: str = "", safety_wellbeing: str = "", *, pack=None
+) -> int:
     """Days allowed between formal case discussions of one child (C1, C2)."""
-    if service != "youth_justice":
-        return CASE_CYCLE_DAYS
-    levels = [level for level in (serious_harm, safety_wellbeing) if level in LEVEL_ORDER]
-    if not levels:
-        # Unassessed youth justice risk is treated as high until someone rates it.
-        return YOUTH_JUSTICE_CYCLE_DAYS["high"]
-    highest = max(levels, key=LEVEL_ORDER.index)
-    return YOUTH_JUSTICE_CYCLE_DAYS[highest]
+    return due.cycle_days(pack or default_pack(), service, serious_harm, safety_wellbeing)
 
 
 def discussion_due_on(
@@ -36,55 +37,42 @@ def discussion_due_on(
     service: str,
     serious_harm: str = "",
     safety_wellbeing: str = "",
+    pack=None,
 ) -> date:
     """The day by which the child must next be discussed in formal case supervision.
 
     A child never discussed counts from allocation: the cycle starts when the worker takes the
     case, not from an earlier worker's discussion in another team.
     """
-    since = max(d for d in (allocated_on, last_discussed_on) if d is not None)
-    return since + timedelta(days=cycle_days(service, serious_harm, safety_wellbeing))
-
-
-@dataclass(frozen=True)
-class AllocationCheck:
-    """C3 for one allocation: whether, or by when, it is discussed."""
-
-    due_by: datetime
-    discussed_at: datetime | None
-
-    @property
-    def discussed_in_time(self) -> bool:
-        return self.discussed_at is not None and self.discussed_at <= self.due_by
-
-    def overdue(self, now: datetime) -> bool:
-        return not self.discussed_in_time and (self.discussed_at or now) > self.due_by
+    return due.discussion_due_on(
+        pack or default_pack(),
+        allocated_on=allocated_on,
+        last_discussed_on=last_discussed_on,
+        service=service,
+        serious_harm=serious_harm,
+        safety_wellbeing=safety_wellbeing,
+    )
 
 
 def allocation_check(
-    allocated_at: datetime, first_discussed_at: datetime | None
+    allocated_at: datetime, first_discussed_at: datetime | None, *, pack=None
 ) -> AllocationCheck:
-    return AllocationCheck(
-        due_by=allocated_at + timedelta(hours=NEW_ALLOCATION_HOURS),
-        discussed_at=first_discussed_at,
-    )
+    """C3 for one allocation: whether, or by when, it is discussed."""
+    return due.allocation_check(pack or default_pack(), allocated_at, first_discussed_at)
 
 
-def transfer_supervision_window(transfer_on: date) -> tuple[date, date]:
+def transfer_supervision_window(transfer_on: date, *, pack=None) -> tuple[date, date]:
     """The days in which to hold joint supervision before a transfer (C5), inclusive."""
-    return (
-        transfer_on - TRANSFER_SUPERVISION_EARLIEST,
-        transfer_on - TRANSFER_SUPERVISION_LATEST,
-    )
+    return due.transfer_supervision_window(pack or default_pack(), transfer_on)
 
 
-def held_in_transfer_window(transfer_on: date, discussed_on: list[date]) -> date | None:
+def held_in_transfer_window(
+    transfer_on: date, discussed_on: list[date], *, pack=None
+) -> date | None:
     """The latest discussion inside the C5 window, if there was one."""
-    earliest, latest = transfer_supervision_window(transfer_on)
-    inside = [d for d in discussed_on if earliest <= d <= latest]
-    return max(inside) if inside else None
+    return due.held_in_transfer_window(pack or default_pack(), transfer_on, discussed_on)
 
 
 def supervised_in_service(service_since: date, formal_discussions_in_service: list[date]) -> bool:
     """C4: whether the closing service held formal case supervision since the child arrived."""
-    return any(d >= service_since for d in formal_discussions_in_service)
+    return due.supervised_in_service(service_since, formal_discussions_in_service)

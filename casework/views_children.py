@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from oversight import audit
+from oversight import audit, selectors_flags
 from supervision.form_errors import add_service_errors
 
 from . import child_services, selectors, services
@@ -108,7 +108,10 @@ def caseload_mine(request):
 
 def _caseload_page(request, person, *, load=None, errors=None, posted=None, status=200):
     load = load or selectors.caseload_for(person, request.user)
+    # One query for every child's open flags and the worker's own, whatever the caseload size.
+    flags = selectors_flags.caseload_flags(person, [row.child.pk for row in load.rows])
     for row in load.rows:
+        row.flag_tags = flags["child_flag_tags"].get(row.child.pk, [])
         sent = (posted or {}).get(row.child.pk)
         if sent is not None:
             row.form_ticked, row.form_reason = sent["ticked"], sent["reason"]
@@ -122,6 +125,7 @@ def _caseload_page(request, person, *, load=None, errors=None, posted=None, stat
             "caseload": load,
             "is_own": person.pk == request.user.pk,
             "has_errors": bool(errors),
+            "worker_flags": flags["worker_flags"],
         },
         status=status,
     )

@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("casework.urls_notes")),
     path("", include("casework.urls_groups")),
     path("", include("oversight.urls_packs")),
+    path("", include("oversight.urls_notifications")),
+    path("", include("oversight.urls_import")),
     path("", include("oversight.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,13 @@
 """Every write to a fact the due rules read marks its person or child for a fresh look at the
 next tick (their next_check_at goes to NULL, "now"). This is the one place that knows which
-facts those are; it decides nothing, so the rules stay in oversight.due."""
+facts those are; it decides nothing, so the rules stay in oversight.due.
+
+Some services change facts with `.update()`, which sends no signal (closing a case ends its
+allocation and sets `closed_on` that way; reviewing an action sets its status that way). Every
+write is audited in the same transaction, so the audit entry is the catch-all: a write about a
+child marks the child, a write about a person's file marks the person. A mark too many costs
+one evaluation; a mark missed would leave a flag stale until the daily recheck.
+"""
 
 from django.db.models.signals import post_delete, post_save
 
@@ -33,11 +40,13 @@ PERSON_FACTS = {
     "supervision.SupervisionRecord": "session.supervisee_id",
     "supervision.Signature": "record.session.supervisee_id",
     "supervision.Action": "supervisee_id",
+    "supervision.ActionReview": "record.session.supervisee_id",
     "supervision.SupervisoryRelationship": "supervisee_id",
     "supervision.PracticeObservation": "practitioner_id",
     "supervision.DevelopmentConversation": "person_id",
     "supervision.ProbationReview": "person_id",
     "agreements.SupervisionAgreement": "relationship.supervisee_id",
+    "agreements.AgreementSignature": "agreement.relationship.supervisee_id",
 }
 CHILD_FACTS = {
     "casework.CaseNote": "child_id",
@@ -58,6 +67,7 @@ def connect():
         model = apps.get_model(label)
         handler = _child_of(field)
         post_save.connect(handler, sender=model, weak=False, dispatch_uid=f"due-{label}")
+        post_delete.connect(handler, sender=model, weak=False, dispatch_uid=f"due-del-{label}")
     # A child's own row: its service, closure or worker changed. The handler writes with
     # .update(), which sends no signal, so this cannot loop.
     post_save.connect(
@@ -69,6 +79,12 @@ def connect():
         weak=False,
         dispatch_uid="due-profile",
     )
+    post_save.connect(
+        _audited_write,
+        sender=apps.get_model("oversight.AuditEvent"),
+        weak=False,
+        dispatch_uid="due-audited-write",
+    )
 
 
 def _child_self(sender, instance, **kwargs):
@@ -77,3 +93,14 @@ def _child_self(sender, instance, **kwargs):
 
 def _profile_self(sender, instance, **kwargs):
     mark_person_changed(instance.user_id)
+
+
+def _audited_write(sender, instance, created, **kwargs):
+    from .models import AuditAction
+
+    if not created or instance.action != AuditAction.WRITE:
+        return
+    if instance.object_type == "child" and instance.object_id.isdigit():
+        mark_child_changed(int(instance.object_id))
+    if instance.subject_id is not None:
+        mark_person_changed(instance.subject_id)

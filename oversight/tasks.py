@@ -49,3 +49,26 @@ def flags_tick() -> dict:
         "raised": result.raised,
         "resolved": result.resolved,
     }
+
+
+@shared_task
+def notifications_send() -> dict:
+    """Every 5 minutes (oversight migration 0009): send what waits in the outbox. Each notice
+    is claimed by a conditional update before sending, so two workers never send one twice."""
+    from .outbox import send_due
+
+    result = send_due()
+    return {"claimed": result.claimed, "sent": result.sent, "failed": result.failed}
+
+
+@shared_task
+def digests_write() -> dict:
+    """Daily at 07:00 London (oversight migration 0009): write the daily digests, and on
+    Mondays the weekly ones for senior managers, then send them. Writing is once per person per
+    period, so a second run (or a retry) writes and sends nothing more."""
+    from .notify import digests_write as write
+    from .outbox import send_due
+
+    written = write()
+    sent = send_due()
+    return {"daily": written.daily, "weekly": written.weekly, "sent": sent.sent}

@@ -26,6 +26,7 @@ def navigation_for(request) -> list[NavItem]:
         ("Organisation", "organisation", roles.system_admin),
         ("Retention", "retention-candidates", roles.system_admin),
         ("Policy", "policy-packs", roles.system_admin),
+        ("Import data", "import-upload", roles.system_admin),
         ("Access log", "audit-log", roles.senior_manager or roles.auditor),
         ("Supervision feedback", "feedback-report", roles.senior_manager),
     ]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from casework.access import staff_reach
-from oversight import audit
+from oversight import audit, selectors_flags
 
 from . import file_timeline, selectors, services
 from .access import FILE, Action, get_file_for_user, restrict_files
@@ -38,6 +38,9 @@ def home(request):
         "roles": roles,
         "today": timezone.localdate(),
         **selectors.home_page_for(request.user, roles),
+        # What is overdue, one query: the person's own flags and those of the people they
+        # supervise (and of those people's children).
+        **selectors_flags.home_flags(request.user, roles),
     }
     return render(request, "supervision/home.html", context)
 
@@ -110,6 +113,8 @@ def staff_file(request, person_id):
         "may_see_access_log": restrict_files(request.user, Action.VIEW_ACCESS_LOG)
         .filter(pk=person.pk)
         .exists(),
+        # The person's own flags only: a reader of the file may have no reach over children.
+        **selectors_flags.file_flags(person, may_edit=may_edit),
     }
     return render(request, "supervision/staff_file.html", context)
 

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from oversight import audit
+from oversight import audit, selectors_flags
 
 from . import record_services as services
 from .access import Action as Reach
@@ -108,11 +108,10 @@ def record_start(request, session_id):
     return redirect("record", session.pk)
 
 
-def _load_record(session):
+def _load_record(session, records=None):
+    records = records if records is not None else SupervisionRecord.objects.all()
     return (
-        SupervisionRecord.objects.select_related(
-            "session__supervisee", "session__supervisor", "template"
-        )
+        records.select_related("session__supervisee", "session__supervisor", "template")
         .prefetch_related(
             Prefetch("sections", RecordSection.objects.select_related("template_section")),
             "decisions",
@@ -131,7 +130,8 @@ def _load_record(session):
 def record_page(request, session_id):
     session, may_edit = get_session_for_user(request, session_id)
     _record_of(session)
-    record = _load_record(session)
+    # The open write-up or sign-off flag comes in the same query as the record.
+    record = _load_record(session, selectors_flags.with_open_record_flag(SupervisionRecord.objects))
     _audit_read(request, session)
     user = request.user
     editable = may_edit and record.status in services.EDITABLE
@@ -155,6 +155,7 @@ def record_page(request, session_id):
         "review_form": ActionReviewForm(),
         "open_amendments": [a for a in record.amendment_requests.all() if a.resolved_at is None],
         "previous": services.previous_record(record),
+        "record_flag": selectors_flags.record_flag(record),
     }
     return render(request, "supervision/records/record.html", context)
 

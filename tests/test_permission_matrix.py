@@ -346,6 +346,9 @@ GET = {
     "front-door-session": (the_front_door, signed_in(404, **READERS)),
     "session-case-notes": (the_case_session, CASE_READERS),
     "policy-packs": (None, only({"admin": 200})),
+    "notification-settings": (None, signed_in(200)),
+    "import-upload": (None, only({"admin": 200})),
+    "import-confirm": (None, everyone(405)),
     "policy-pack-version": (lambda world: {"code": "kent", "version": 1}, only({"admin": 200})),
     "policy-pack-edit": (lambda world: {"code": "kent"}, only({"admin": 200})),
 }
@@ -460,6 +463,12 @@ POST = {
     "front-door-new": (the_supervisee, {}, SUPERVISOR_WRITES),
     # An empty form comes back with its errors; only administrators reach it at all.
     "policy-packs": (None, {}, only({"admin": 200})),
+    # Everyone sets only their own preference: an empty form comes back with its error.
+    "notification-settings": (None, {}, signed_in(200)),
+    # Nothing uploaded: the page comes back with its error.
+    "import-upload": (None, {}, only({"admin": 200})),
+    # Nothing checked yet: back to the upload page.
+    "import-confirm": (None, {}, only({"admin": 302})),
     "policy-pack-edit": (lambda world: {"code": "kent"}, {}, only({"admin": 200})),
 }
 

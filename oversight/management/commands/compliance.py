@@ -5,7 +5,7 @@ from datetime import datetime, time
 from django.core.management.base import BaseCommand, CommandError
 
 from oversight.due import LONDON
-from oversight.flags import compliance_rows
+from oversight.flags import NoPolicyPack, compliance_rows
 
 FIELDS = ["kind", "staff", "case", "due", "since"]
 
@@ -26,7 +26,11 @@ def parse_as_of(text: str) -> datetime:
 
 
 class Command(BaseCommand):
-    help = "Every item overdue at a moment, from facts dated up to then."
+    help = (
+        "Every item overdue at a moment, from facts dated up to then, with the policy pack "
+        "version in force that day: one row per item (kind, staff, case, due, since). When the "
+        "scheduled job has been running, this equals what the flags table says held then."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", required=True, help="YYYY-MM-DD or YYYY-MM-DDTHH:MM")
@@ -42,7 +46,10 @@ class Command(BaseCommand):
             unit = Unit.objects.filter(code=options["unit"]).first()
             if unit is None:
                 raise CommandError(f"--unit: there is no unit with the code {options['unit']!r}")
-        rows = [row.as_dict() for row in compliance_rows(at, unit)]
+        try:
+            rows = [row.as_dict() for row in compliance_rows(at, unit)]
+        except NoPolicyPack as error:
+            raise CommandError(str(error)) from None
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, indent=2))
             return
