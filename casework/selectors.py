@@ -108,13 +108,29 @@ def risk_tags(child: Child) -> list[Tag]:
     return tags
 
 
-def allocation_tag(allocated_at: datetime, first_discussed_at: datetime | None, now) -> Tag:
-    """C3: newly allocated work is discussed within 24 hours."""
-    check = rules.allocation_check(allocated_at, first_discussed_at)
+def organisation_pack(day: date):
+    """The organisation's policy pack in force on the day: the numbers these pages show are
+    the ones the flags use. None where no pack is installed (the shipped defaults apply)."""
+    from oversight.flags import NoPolicyPack, pack_on
+
+    try:
+        return pack_on(day)
+    except NoPolicyPack:
+        return None
+
+
+def allocation_tag(
+    allocated_at: datetime, first_discussed_at: datetime | None, now, pack=None
+) -> Tag | None:
+    """C3: newly allocated work is discussed within the pack's hours (24 in Kent's)."""
+    hours = (pack or rules.default_pack()).cases.allocation_hours
+    if hours is None:
+        return None  # this organisation's pack sets no window
+    check = rules.allocation_check(allocated_at, first_discussed_at, pack=pack)
     if check.discussed_in_time:
-        return Tag("Discussed within 24 hours", "green")
+        return Tag(f"Discussed within {hours} hours", "green")
     if check.overdue(now):
-        return Tag("Not discussed within 24 hours", "red")
+        return Tag(f"Not discussed within {hours} hours", "red")
     return Tag(f"Discuss by {moment_text(check.due_by)}", "yellow")
 
 
@@ -128,9 +144,10 @@ class Due:
     overdue: bool
 
 
-def discussion_due(child: Child, today: date) -> Due:
+def discussion_due(child: Child, today: date, pack=None) -> Due:
     allocated = child.allocated_at or child.created_at
     due_on = rules.discussion_due_on(
+        pack=pack,
         allocated_on=timezone.localtime(allocated).date(),
         last_discussed_on=(
             timezone.localtime(child.last_discussed_at).date() if child.last_discussed_at else None
@@ -209,19 +226,20 @@ def caseload_for(worker, viewer, now: datetime | None = None) -> Caseload:
         .values_list("pk", flat=True)
     )
     recent = now - timedelta(days=NEW_ALLOCATION_DAYS)
+    pack = organisation_pack(today)
     rows = []
     for child in children:
         allocated_at = child.allocation_starts_at or child.allocated_at
         new = None
         if allocated_at and allocated_at >= recent:
-            new = allocation_tag(allocated_at, child.allocation_first_discussed_at, now)
+            new = allocation_tag(allocated_at, child.allocation_first_discussed_at, now, pack)
         rows.append(
             CaseloadRow(
                 child=child,
                 risk=risk_tags(child),
                 allocated_at=allocated_at,
                 new_allocation=new,
-                due=discussion_due(child, today),
+                due=discussion_due(child, today, pack),
                 may_mark=child.pk in manageable,
             )
         )
@@ -328,8 +346,9 @@ def child_page(child: Child, viewer, now: datetime | None = None) -> dict:
             for s in family
         ]
     ratings = list(RiskRating.objects.filter(child=child).select_related("set_by"))
+    pack = organisation_pack(today)
     allocations = [
-        AllocationLine(a, allocation_tag(a.starts_at, a.first_discussed_at, now))
+        AllocationLine(a, allocation_tag(a.starts_at, a.first_discussed_at, now, pack))
         for a in Allocation.objects.filter(child=child).select_related(
             "worker", "unit", "allocated_by"
         )
@@ -342,7 +361,7 @@ def child_page(child: Child, viewer, now: datetime | None = None) -> dict:
     return {
         "age": age_on(child.date_of_birth, today) if child.date_of_birth else None,
         "risk": risk_tags(child),
-        "due": discussion_due(child, today) if child.is_open else None,
+        "due": discussion_due(child, today, pack) if child.is_open else None,
         "siblings": siblings,
         "ratings": ratings,
         "allocations": allocations,

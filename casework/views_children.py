@@ -289,11 +289,14 @@ def child_new(request):
                     {"allocated_at": "allocated_on", "unit": "team", "allocated_worker": "worker"},
                 )
             else:
-                due = selectors.allocation_tag(child.allocated_at, None, timezone.now())
+                now = timezone.now()
+                due = selectors.allocation_tag(
+                    child.allocated_at, None, now, selectors.organisation_pack(now.date())
+                )
                 messages.success(
                     request,
                     f"{child.reference} ({child.initials}) allocated to "
-                    f"{data['worker'].full_name}. {due.text}",
+                    f"{data['worker'].full_name}.{f' {due.text}' if due else ''}",
                 )
                 return redirect(_child_url(child))
     return _form_page(
