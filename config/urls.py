@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("agreements.urls")),
     path("", include("oversight.urls_retention")),
     path("", include("supervision.urls_development")),
+    path("", include("supervision.urls_absences")),
     path("", include("oversight.urls_feedback")),
     path("", include("casework.urls_children")),
     path("", include("casework.urls_transfers")),

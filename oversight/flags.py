@@ -86,18 +86,48 @@ class NoPolicyPack(Exception):
 
 
 def pack_code() -> str:
-    policy = OrganisationPolicy.objects.first()
+    """The pack the organisation runs today."""
+    policy = OrganisationPolicy.current()
     if policy is None:
         raise NoPolicyPack("No policy pack is chosen for this organisation.")
     return policy.pack_code
 
 
 def pack_versions(code: str | None = None) -> list[PolicyPack]:
-    code = code or pack_code()
-    versions = [load_pack(row.data) for row in PolicyPackVersion.objects.filter(code=code)]
-    if not versions:
+    """One pack's versions, or, with no code, the organisation's timeline: for each choice of
+    pack, the version in force when it was chosen (re-dated to the choice) and that pack's
+    later versions up to the next choice. `pack_on` then answers any day with the pack the
+    organisation ran on that day."""
+    if code is not None:
+        versions = [load_pack(row.data) for row in PolicyPackVersion.objects.filter(code=code)]
+        if not versions:
+            raise NoPolicyPack("The chosen policy pack has no versions.")
+        return versions
+    choices = list(OrganisationPolicy.objects.order_by("effective_from", "pk"))
+    if not choices:
+        raise NoPolicyPack("No policy pack is chosen for this organisation.")
+    by_code: dict[str, list[PolicyPack]] = {}
+    for row in PolicyPackVersion.objects.filter(code__in={c.pack_code for c in choices}):
+        by_code.setdefault(row.code, []).append(load_pack(row.data))
+    timeline: list[PolicyPack] = []
+    for index, choice in enumerate(choices):
+        versions = by_code.get(choice.pack_code, [])
+        if not versions:
+            continue
+        until = choices[index + 1].effective_from if index + 1 < len(choices) else None
+        first = pack_in_force(versions, choice.effective_from) or min(
+            versions, key=lambda p: (p.effective_from, p.version)
+        )
+        timeline.append(replace(first, effective_from=choice.effective_from))
+        timeline += [
+            v
+            for v in versions
+            if choice.effective_from < v.effective_from
+            and (until is None or v.effective_from < until)
+        ]
+    if not timeline:
         raise NoPolicyPack("The chosen policy pack has no versions.")
-    return versions
+    return timeline
 
 
 def pack_on(day: date, versions: list[PolicyPack] | None = None) -> PolicyPack:
@@ -196,6 +226,11 @@ class PersonHistory:
                 days += [r.session_on, r.shared_on, r.supervisee_signed_on, r.finalised_on]
             days += [a.done_on for a in base.actions]
             days += [r.held_on for r in base.probation_reviews]
+            days.append(base.phase_agreed_on)
+            for absence in base.absences:
+                days += [absence.starts_on, absence.cover_from]
+                if absence.ends_on is not None:
+                    days.append(absence.ends_on + timedelta(days=1))
             moments = {_day_start(d) for d in days if d is not None}
             for spell in self.agreements:
                 moments.add(_day_start(spell.facts.starts_on))
@@ -226,7 +261,7 @@ def _profiles():
 
 def person_histories(profiles) -> list[PersonHistory]:
     """The histories of a batch of people (StaffProfile rows with user, job_role and unit),
-    in nine queries whatever the batch's size."""
+    in ten queries whatever the batch's size."""
     from agreements.models import SupervisionAgreement
     from supervision.models import (
         Action,
@@ -238,6 +273,7 @@ def person_histories(profiles) -> list[PersonHistory]:
         SupervisionSession,
         SupervisoryRelationship,
     )
+    from supervision.models.organisation import SupervisorAbsence
 
     profiles = list(profiles)
     ids = [p.user_id for p in profiles]
@@ -273,11 +309,24 @@ def person_histories(profiles) -> list[PersonHistory]:
             record__session__supervisee_id__in=ids, role=Signature.Role.SUPERVISEE
         ).values_list("record__session_id", "signed_at")
     )
-    relationships = defaultdict(list)
-    for supervisee_id, starts_on, ends_on in SupervisoryRelationship.objects.filter(
-        supervisee_id__in=ids, kind=SupervisoryRelationship.Kind.LINE
-    ).values_list("supervisee_id", "starts_on", "ends_on"):
-        relationships[supervisee_id].append((starts_on, ends_on))
+    relationships, lines, covers = defaultdict(list), defaultdict(list), defaultdict(list)
+    Kind = SupervisoryRelationship.Kind
+    related = SupervisoryRelationship.objects.filter(
+        supervisee_id__in=ids, kind__in=[Kind.LINE, Kind.TEMPORARY_COVER]
+    ).values_list("supervisee_id", "supervisor_id", "kind", "starts_on", "ends_on")
+    for supervisee_id, supervisor_id, kind, starts_on, ends_on in related:
+        if kind == Kind.LINE:
+            relationships[supervisee_id].append((starts_on, ends_on))
+            lines[supervisee_id].append((supervisor_id, starts_on, ends_on))
+        else:
+            covers[supervisee_id].append((starts_on, ends_on))
+    away = defaultdict(list)
+    supervisors = {row[0] for rows in lines.values() for row in rows}
+    if supervisors:
+        for supervisor_id, starts_on, ends_on in SupervisorAbsence.objects.filter(
+            supervisor_id__in=supervisors
+        ).values_list("supervisor_id", "starts_on", "ends_on"):
+            away[supervisor_id].append((starts_on, ends_on))
     agreements = defaultdict(list)
     Agreement = SupervisionAgreement.Status
     for row in (
@@ -342,6 +391,8 @@ def person_histories(profiles) -> list[PersonHistory]:
             person=profile.user.email,
             asye_start=profile.asye_start_date,
             student=profile.is_student,
+            phase_agreed_on=profile.fortnightly_from,
+            absences=_absences(lines.get(uid, ()), away, covers.get(uid, ())),
             sessions=tuple(
                 due.HeldSession(held_on=_day(row[4]), session_type=row[3], supervisor=row[8])
                 for row in held
@@ -386,6 +437,33 @@ def person_histories(profiles) -> list[PersonHistory]:
             )
         )
     return histories
+
+
+def _absences(lines, away, covers) -> tuple[due.Absence, ...]:
+    """S5, for one supervisee: each absence of a line supervisor while they supervised this
+    person, cut to the days of that relationship (a new line supervisor ends the need for
+    cover; one taken on mid-absence leaves the supervisee without from that day), with the
+    first day a temporary cover relationship was in place for it, if any. A cover arranged
+    before the absence began and running into it covers it from its first day."""
+    found = []
+    for supervisor_id, related_from, related_to in lines:
+        for starts_on, ends_on in away.get(supervisor_id, ()):
+            if (related_to is not None and starts_on > related_to) or (
+                ends_on is not None and ends_on < related_from
+            ):
+                continue
+            start = max(starts_on, related_from)
+            ends = [d for d in (ends_on, related_to) if d is not None]
+            end = min(ends) if ends else None
+            cover = [
+                max(cover_from, start)
+                for cover_from, cover_to in covers
+                if cover_to is None or cover_to >= start
+            ]
+            found.append(
+                due.Absence(starts_on=start, ends_on=end, cover_from=min(cover, default=None))
+            )
+    return tuple(sorted(found, key=lambda a: a.starts_on))
 
 
 def _agreement_spell(

@@ -1,5 +1,6 @@
 import hashlib
 import json
+from datetime import date
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -441,13 +442,30 @@ class PolicyPackVersion(models.Model):
 
 
 class OrganisationPolicy(models.Model):
-    """Which pack this organisation runs: one row."""
+    """Which pack this organisation runs, from when: one row per choice, never changed, so a
+    report for a date before a switch uses the pack chosen then."""
 
     pack_code = models.SlugField(max_length=50)
+    # The first choice runs from the beginning of time: facts imported from before the
+    # organisation adopted the product are judged by it.
+    effective_from = models.DateField(default=date(2000, 1, 1))
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     changed_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        ordering = ["-effective_from", "-pk"]
+
     def __str__(self):
-        return f"Runs the {self.pack_code} policy pack"
+        return f"Runs the {self.pack_code} policy pack from {self.effective_from:%-d %B %Y}"
+
+    @classmethod
+    def current(cls, day=None):
+        from django.utils import timezone
+
+        day = day or timezone.localdate()
+        return cls.objects.filter(effective_from__lte=day).first() or cls.objects.last()
 
 
 class FlagKind(models.TextChoices):

@@ -70,6 +70,9 @@ def recipients(flag: Flag, on) -> list:
     if flag.kind == FlagKind.SIGNOFF_OVERDUE and "supervisee to sign" in flag.detail:
         return [flag.person]
     supervisor = line_supervisor(flag.person_id, on)
+    if flag.kind == FlagKind.COVER_NEEDED and supervisor is not None:
+        # The line supervisor is the one away: their own manager arranges the cover (S5).
+        supervisor = line_supervisor(supervisor.pk, on)
     return [supervisor] if supervisor is not None else []
 
 

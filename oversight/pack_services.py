@@ -176,14 +176,15 @@ def organisation_pack_choose(code: str, by, *, request=None) -> OrganisationPoli
 
     if not PolicyPackVersion.objects.filter(code=code).exists():
         raise ValidationError({"pack_code": "Choose a policy pack that has at least one version"})
-    policy = OrganisationPolicy.objects.select_for_update().first()
-    if policy is None:
-        policy = OrganisationPolicy(pk=1, pack_code="")
-    previous = policy.pack_code
+    # Choices are kept, never overwritten: a report for an earlier day uses the pack then.
+    list(OrganisationPolicy.objects.select_for_update())
+    today = timezone.localdate()
+    current = OrganisationPolicy.current(today)
+    previous = current.pack_code if current else ""
     if previous == code:
-        return policy
-    policy.pack_code = code
-    policy.save()
+        return current
+    OrganisationPolicy.objects.filter(effective_from=today).delete()
+    policy = OrganisationPolicy.objects.create(pack_code=code, effective_from=today, chosen_by=by)
     StaffProfile.objects.update(next_check_at=None)
     Child.objects.update(next_check_at=None)
     audit.record(

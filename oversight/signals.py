@@ -9,6 +9,7 @@ child marks the child, a write about a person's file marks the person. A mark to
 one evaluation; a mark missed would leave a flag stale until the daily recheck.
 """
 
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
 from .flags import mark_child_changed, mark_person_changed
@@ -79,6 +80,9 @@ def connect():
         weak=False,
         dispatch_uid="due-profile",
     )
+    absence = apps.get_model("supervision.SupervisorAbsence")
+    post_save.connect(_absence, sender=absence, weak=False, dispatch_uid="due-absence")
+    post_delete.connect(_absence, sender=absence, weak=False, dispatch_uid="due-del-absence")
     post_save.connect(
         _audited_write,
         sender=apps.get_model("oversight.AuditEvent"),
@@ -93,6 +97,20 @@ def _child_self(sender, instance, **kwargs):
 
 def _profile_self(sender, instance, **kwargs):
     mark_person_changed(instance.user_id)
+
+
+def _absence(sender, instance, **kwargs):
+    """A supervisor's absence is a fact about the people they line supervise (S5): everyone
+    supervised by them on or after its first day, whatever its end (an end set earlier than
+    before shortens it for them too)."""
+    from supervision.models import StaffProfile, SupervisoryRelationship
+
+    supervised = SupervisoryRelationship.objects.filter(
+        supervisor_id=instance.supervisor_id, kind=SupervisoryRelationship.Kind.LINE
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=instance.starts_on))
+    StaffProfile.objects.filter(user_id__in=supervised.values("supervisee_id")).update(
+        next_check_at=None
+    )
 
 
 def _audited_write(sender, instance, created, **kwargs):

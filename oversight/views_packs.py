@@ -66,7 +66,7 @@ def policy_packs(request):
         summary.in_force = _in_force_today(summary.versions, today)
         # The name of the version in force, or the first, is what people know the pack by.
         summary.name = (summary.in_force or summary.versions[-1]).name
-    policy = OrganisationPolicy.objects.first()
+    policy = OrganisationPolicy.current(today)
     current = policy.pack_code if policy else ""
     choices = [
         (

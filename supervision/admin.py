@@ -64,6 +64,7 @@ class StaffProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__full_name", "user__email"]
     autocomplete_fields = ["user", "unit"]
     list_select_related = ["user", "job_role", "unit"]
+    # Every editable field shows, fortnightly_from (F3) among them: no fieldsets to forget it.
 
 
 @admin.register(SupervisoryRelationship)

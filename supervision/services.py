@@ -4,12 +4,14 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from oversight import audit
 
 from .models import AccessGrant, SupervisoryRelationship, User
+from .models.organisation import SupervisorAbsence
 
 
 @transaction.atomic
@@ -158,3 +160,104 @@ def access_grants_expire() -> int:
             _drop_permissions_without_live_grant(grant.grantee, grant.subject)
         count += 1
     return count
+
+
+# Supervisor absences (DOMAIN S5)
+
+
+def _absence_errors(supervisor: User, starts_on, ends_on, reason: str, exclude=None) -> dict:
+    errors = {}
+    if starts_on is None:
+        errors["starts_on"] = "Enter the first day away"
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = f"Enter a last day away on or after the first ({starts_on:%-d %B %Y})"
+    if len(reason) > SupervisorAbsence._meta.get_field("reason").max_length:
+        errors["reason"] = "Give the reason in 100 characters or fewer"
+    if starts_on and "ends_on" not in errors:
+        # One spell at a time: overlapping spells would each ask for cover for the same days.
+        overlapping = SupervisorAbsence.objects.filter(supervisor=supervisor).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)
+        )
+        if ends_on is not None:
+            overlapping = overlapping.filter(starts_on__lte=ends_on)
+        if exclude is not None:
+            overlapping = overlapping.exclude(pk=exclude.pk)
+        clash = overlapping.order_by("starts_on").first()
+        if clash is not None:
+            errors["starts_on"] = (
+                f"{supervisor} is already recorded as away from {clash.starts_on:%-d %B %Y}"
+                + (f" to {clash.ends_on:%-d %B %Y}" if clash.ends_on else "")
+            )
+    return errors
+
+
+@transaction.atomic
+def absence_record(
+    *,
+    supervisor: User,
+    starts_on: date,
+    ends_on: date | None = None,
+    reason: str = "",
+    by: User,
+    request=None,
+) -> SupervisorAbsence:
+    """Record that a supervisor is (or will be) away. The rule (S5) then asks for cover for
+    each person they line supervise once the absence runs past the pack's limit."""
+    reason = (reason or "").strip()
+    # Locked: two managers recording the same supervisor's absence at once check in turn.
+    User.objects.select_for_update().filter(pk=supervisor.pk).first()
+    errors = _absence_errors(supervisor, starts_on, ends_on, reason)
+    if errors:
+        raise ValidationError(errors)
+    absence = SupervisorAbsence(
+        supervisor=supervisor,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason,
+        recorded_by=by,
+        recorded_at=timezone.now(),
+    )
+    absence.full_clean()
+    absence.save()
+    audit.record(
+        audit.AuditAction.WRITE,
+        request=request,
+        actor=by,
+        object_type="supervisor_absence",
+        object_id=absence.pk,
+        subject=supervisor,
+        detail={
+            "change": "absence recorded",
+            "starts_on": starts_on.isoformat(),
+            "ends_on": ends_on.isoformat() if ends_on else None,
+        },
+    )
+    return absence
+
+
+@transaction.atomic
+def absence_end(
+    *, absence: SupervisorAbsence, ends_on: date, by: User, request=None
+) -> SupervisorAbsence:
+    """Record the last day of an absence (the supervisor is back the day after)."""
+    absence = SupervisorAbsence.objects.select_for_update().get(pk=absence.pk)
+    if ends_on is None:
+        raise ValidationError({"ends_on": "Enter the last day away"})
+    errors = _absence_errors(
+        absence.supervisor, absence.starts_on, ends_on, absence.reason, exclude=absence
+    )
+    if errors:
+        raise ValidationError(errors)
+    absence.ends_on = ends_on
+    absence.full_clean()
+    absence.save(update_fields=["ends_on"])
+    audit.record(
+        audit.AuditAction.WRITE,
+        request=request,
+        actor=by,
+        object_type="supervisor_absence",
+        object_id=absence.pk,
+        subject=absence.supervisor,
+        detail={"change": "absence ended", "ends_on": ends_on.isoformat()},
+    )
+    return absence

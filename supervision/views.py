@@ -19,6 +19,7 @@ from .forms import ChangeSupervisorForm, LeavingForm, SignInForm
 from .leaving import staff_mark_left
 from .models import User
 from .roles import roles_for
+from .views_absences import absence_link
 
 
 class SignInView(auth_views.LoginView):
@@ -113,6 +114,8 @@ def staff_file(request, person_id):
         "may_see_access_log": restrict_files(request.user, Action.VIEW_ACCESS_LOG)
         .filter(pk=person.pk)
         .exists(),
+        # One query: whether this viewer records the person's absences (S5 cover).
+        "may_manage_absences": absence_link(request.user, person, may_edit),
         # The person's own flags only: a reader of the file may have no reach over children.
         **selectors_flags.file_flags(person, may_edit=may_edit),
     }

@@ -297,13 +297,13 @@ def test_the_next_digest_has_only_what_was_raised_since_the_last(world):
     # A flag dated by a tick that began 15 minutes before the 24 March digest is left to the
     # next one: that tick may still be committing when the digest is written.
     late = Flag.objects.create(
-        kind="cover_needed",
+        kind="observation_due",
         person=world.supervisee,
         about="2026-03-01",
         due=date(2026, 3, 15),
         overdue_since=datetime(2026, 3, 16, tzinfo=LONDON),
-        detail="Supervisor away since 1 March 2026; no cover arranged",
-        rule="S5",
+        detail="Practice observation: 2 a year",
+        rule="Q1",
         raised_at=NEXT_MORNING - timedelta(minutes=15),
     )
     run_tick(LATER)
@@ -318,8 +318,8 @@ def test_the_next_digest_has_only_what_was_raised_since_the_last(world):
     assert second.subject == "1 new overdue item for you to act on"
     assert "Record not written up: Supervisee" in second.body
     assert "No supervision agreement" not in second.body
-    assert "Cover supervision needed" not in second.body
-    assert third.period == "2026-03-25" and "Cover supervision needed" in third.body
+    assert "Practice observation overdue" not in second.body
+    assert third.period == "2026-03-25" and "Practice observation overdue" in third.body
     assert "Record not written up" not in third.body
     assert late.pk
 
@@ -523,3 +523,10 @@ def test_the_settings_page_runs_a_fixed_number_of_queries(world, django_assert_n
     with time_machine.travel(DAY, tick=False), django_assert_num_queries(11):
         # The same after a save: a person with a preference row costs no more.
         assert client.get(url).status_code == 200
+
+
+def test_cover_is_asked_of_the_absent_supervisors_own_manager(world):
+    """S5: the supervisee's line supervisor is the one away, so the notice goes to the manager
+    above them, who arranges the cover."""
+    notice = one_notice(world)
+    assert notice.recipient == world.senior_manager

@@ -457,8 +457,14 @@ def test_choosing_another_pack_changes_what_the_organisation_runs_and_is_audited
     StaffProfile.objects.update(next_check_at=datetime(2026, 6, 1, tzinfo=UTC))
     response = Person(world.admin).post(LIST, {"pack_code": "surrey"}, follow=True)
     assert response.redirect_chain == [(LIST, 302)]
-    assert OrganisationPolicy.objects.get().pack_code == "surrey"
+    assert OrganisationPolicy.current(DAY.date()).pack_code == "surrey"
     assert pack_on(DAY.date()).code == "surrey"
+    # The choice is added, not written over: the day before, the organisation ran Kent's.
+    assert pack_on(date(2026, 3, 4)).code == "kent"
+    assert list(OrganisationPolicy.objects.values_list("pack_code", flat=True)) == [
+        "surrey",
+        "kent",
+    ]
     entry = AuditEvent.objects.filter(object_type="organisation_policy").get()
     assert entry.action == AuditAction.WRITE and entry.actor == world.admin
     assert entry.detail == {"change": "policy pack chosen", "from": "kent", "to": "surrey"}
@@ -477,6 +483,15 @@ def test_choosing_a_pack_that_does_not_exist_is_refused(world):
     assert "Choose a policy pack" in error_summary(response)
     assert OrganisationPolicy.objects.get().pack_code == "kent"
     assert not AuditEvent.objects.filter(object_type="organisation_policy").exists()
+
+
+def test_a_report_for_a_day_before_a_switch_uses_the_pack_run_then(world):
+    """Kent's youth justice cycle is 30 days at high risk; Surrey has no risk cycle (3 months).
+    After switching to Surrey on 5 March, a report as of 4 March still uses Kent's."""
+    Person(world.admin).post(LIST, {"pack_code": "surrey"})
+    assert (
+        pack_on(date(2026, 3, 4)).cases.risk_review != pack_on(date(2026, 3, 5)).cases.risk_review
+    )
 
 
 def test_choosing_the_pack_already_run_changes_nothing(world):

@@ -347,6 +347,11 @@ GET = {
     "session-case-notes": (the_case_session, CASE_READERS),
     "policy-packs": (None, only({"admin": 200})),
     "notification-settings": (None, signed_in(200)),
+    # A supervisor's absences (S5) are recorded by the line above them, never by themselves.
+    "supervisor-absences": (
+        lambda world: {"person_id": world.supervisor.pk},
+        signed_in(404, senior_manager=200, supervisor=403),
+    ),
     "import-upload": (None, only({"admin": 200})),
     "import-confirm": (None, everyone(405)),
     "policy-pack-version": (lambda world: {"code": "kent", "version": 1}, only({"admin": 200})),
@@ -465,6 +470,17 @@ POST = {
     "policy-packs": (None, {}, only({"admin": 200})),
     # Everyone sets only their own preference: an empty form comes back with its error.
     "notification-settings": (None, {}, signed_in(200)),
+    "supervisor-absences": (
+        lambda world: {"person_id": world.supervisor.pk},
+        {
+            "form": "record",
+            "starts_on_0": "2",
+            "starts_on_1": "3",
+            "starts_on_2": "2026",
+            "reason": "Leave",
+        },
+        signed_in(404, senior_manager=302, supervisor=403),
+    ),
     # Nothing uploaded: the page comes back with its error.
     "import-upload": (None, {}, only({"admin": 200})),
     # Nothing checked yet: back to the upload page.

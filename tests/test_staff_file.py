@@ -86,5 +86,7 @@ def test_the_file_page_runs_a_fixed_number_of_queries_at_500_items(
 
 # Justify any query added here: one per kind of item, not per item; three decide whether
 # the viewer may open the caseload (a grant over the file does not reach the children); two
-# for the person's flags (the open ones, and the newest resolved ones for the history).
-FILE_PAGE_QUERIES = 32
+# for the person's flags (the open ones, and the newest resolved ones for the history); one
+# for the link to the person's absences (S5): whether they line supervise anyone and whether
+# the viewer manages a unit above them.
+FILE_PAGE_QUERIES = 33

@@ -178,6 +178,14 @@ class StaffProfile(models.Model):
     probation_end_date = models.DateField(null=True, blank=True)
     leaving_date = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # F3: a student moves from weekly to fortnightly supervision on a day agreed with the
+    # practice educator; until it is recorded, weekly runs on.
+    fortnightly_from = models.DateField(
+        "fortnightly supervision from",
+        null=True,
+        blank=True,
+        help_text="For a student: the date agreed with the practice educator (F3)",
+    )
     # The next moment this person's due items need looking at: recomputed by the scheduled
     # job, and set to now by every write that changes a fact, so a tick reads only these.
     next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -299,3 +307,44 @@ class AccessGrant(models.Model):
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": "Enter an end date on or after the start date."})
+
+
+class SupervisorAbsence(models.Model):
+    """A spell a supervisor is away (DOMAIN S5): past a pack's limit, the people they line
+    supervise need other supervision arranged (a temporary cover relationship). Only the fact
+    and a word on why: never health details, which belong to the supervisor's own file."""
+
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="absences"
+    )
+    starts_on = models.DateField()
+    # The last day away, inclusive; empty while the supervisor is still away.
+    ends_on = models.DateField(null=True, blank=True)
+    reason = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="A word or two, such as annual leave, training or secondment. No health details.",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="absence_ends_on_or_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["supervisor", "starts_on"])]
+
+    def __str__(self):
+        return f"{self.supervisor} away from {self.starts_on:%-d %B %Y}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError(
+                {"ends_on": "Enter a return date on or after the first day away."}
+            )

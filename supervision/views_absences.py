@@ -1,0 +1,222 @@
+"""A supervisor's absences (DOMAIN S5): recorded by the people who manage the supervisor, so
+that the rules can ask for cover for those they line supervise once an absence runs past the
+pack's limit.
+
+Reach is the file's (get_file_for_user): outside it, 404. Inside it, recording is for those who
+manage the supervisor: their own supervisors (restrict_files EDIT) and the managers of the
+units at or above theirs. Nobody records their own absence. Anyone else who reads the file gets
+403, audited.
+"""
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Layout, Size
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from oversight import audit
+
+from . import services
+from .access import FILE, get_file_for_user
+from .form_errors import add_service_errors
+from .models import SupervisoryRelationship, Unit, User
+from .models.organisation import SupervisorAbsence
+
+DATE_HINT = "For example, 5 3 2026"
+WANTED = "manage_absences"
+
+
+def _date(label: str, *, required: bool, message: str = "", hint: str = DATE_HINT):
+    field = DateInputField(label=label, help_text=hint, required=required)
+    if message:
+        field.error_messages.update({"required": message, "incomplete": message})
+    return field
+
+
+def _helper(*fields, submit: str) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.layout = Layout(*fields, Button("submit", submit))
+    return helper
+
+
+class AbsenceForm(forms.Form):
+    starts_on = _date("First day away", required=True, message="Enter the first day away")
+    ends_on = _date(
+        "Last day away (optional)",
+        required=False,
+        hint="Leave empty while the return date is not known. " + DATE_HINT,
+    )
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=100,
+        help_text="A word or two, such as annual leave, training or secondment. "
+        "Do not give health details.",
+        error_messages={"max_length": "Give the reason in 100 characters or fewer"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        legend = {"legend_size": Size.for_legend("s")}
+        self.helper = _helper(
+            Field("starts_on", context=legend),
+            Field("ends_on", context=legend),
+            Field.text("reason"),
+            submit="Record the absence",
+        )
+
+
+class EndForm(forms.Form):
+    ends_on = _date("Last day away", required=True, message="Enter the last day away")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "end")
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field("ends_on", context={"legend_size": Size.for_legend("s")}),
+            submit="Record the return",
+        )
+
+
+def _ancestor_ids(person) -> list[int]:
+    return [int(part) for part in person.profile.unit.path.strip("/").split("/") if part]
+
+
+def may_manage_absences(user, person, may_edit: bool) -> bool:
+    """Whether `user` records `person`'s absences: one of their supervisors (`may_edit`, from
+    get_file_for_user) or a manager of a unit at or above theirs; never for themselves."""
+    if person.pk == user.pk:
+        return False
+    if may_edit:
+        return True
+    return Unit.objects.filter(pk__in=_ancestor_ids(person), manager=user).exists()
+
+
+def absence_link(user, person, may_edit: bool) -> bool:
+    """For the staff file, in one query: the viewer may manage this person's absences and the
+    person line supervises (or has supervised) someone, so an absence means something."""
+    if person.pk == user.pk:
+        return False
+    row = (
+        User.objects.filter(pk=person.pk)
+        .annotate(
+            supervises=Exists(
+                SupervisoryRelationship.objects.filter(
+                    supervisor=OuterRef("pk"), kind=SupervisoryRelationship.Kind.LINE
+                )
+            ),
+            manages=Exists(Unit.objects.filter(pk__in=_ancestor_ids(person), manager=user)),
+        )
+        .values_list("supervises", "manages")
+        .first()
+    )
+    return bool(row and row[0] and (may_edit or row[1]))
+
+
+def _cover_limit(day) -> int | None:
+    from oversight.flags import NoPolicyPack, pack_on
+
+    try:
+        return pack_on(day).cover_after_days
+    except NoPolicyPack:
+        return None
+
+
+@login_required
+def supervisor_absences(request, person_id):
+    person, may_edit = get_file_for_user(request, person_id)
+    if not may_manage_absences(request.user, person, may_edit):
+        audit.record(
+            audit.AuditAction.DENIED,
+            request=request,
+            object_type=FILE,
+            object_id=person.pk,
+            subject=person,
+            detail={"wanted": WANTED, "answer": 403},
+        )
+        raise PermissionDenied("You may read this file but not record absences.")
+
+    form, end_form = AbsenceForm(), EndForm()
+    absences = list(
+        SupervisorAbsence.objects.filter(supervisor=person)
+        .select_related("recorded_by")
+        .order_by("-starts_on")
+    )
+    still_away = next((a for a in absences if a.ends_on is None), None)
+    if request.method == "POST" and request.POST.get("form") == "end" and still_away:
+        end_form = EndForm(request.POST)
+        if end_form.is_valid():
+            ends_on = end_form.cleaned_data["ends_on"]
+            try:
+                services.absence_end(
+                    absence=still_away, ends_on=ends_on, by=request.user, request=request
+                )
+            except ValidationError as error:
+                add_service_errors(end_form, error)
+            else:
+                messages.success(request, f"{person.full_name} is back after {ends_on:%-d %B %Y}")
+                return redirect("supervisor-absences", person.pk)
+    elif request.method == "POST":
+        form = AbsenceForm(request.POST)
+        if form.is_valid():
+            try:
+                services.absence_record(
+                    supervisor=person, by=request.user, request=request, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Absence recorded: {person.full_name} away from "
+                    f"{form.cleaned_data['starts_on']:%-d %B %Y}",
+                )
+                return redirect("supervisor-absences", person.pk)
+    else:
+        audit.record(
+            audit.AuditAction.READ,
+            request=request,
+            object_type="supervisor_absences",
+            object_id=person.pk,
+            subject=person,
+        )
+
+    today = timezone.localdate()
+    supervisees = list(
+        SupervisoryRelationship.objects.filter(
+            supervisor=person, kind=SupervisoryRelationship.Kind.LINE, starts_on__lte=today
+        )
+        .exclude(ends_on__lt=today)
+        .select_related("supervisee")
+        .annotate(
+            covered=Exists(
+                SupervisoryRelationship.objects.filter(
+                    supervisee=OuterRef("supervisee"),
+                    kind=SupervisoryRelationship.Kind.TEMPORARY_COVER,
+                    starts_on__lte=today,
+                ).exclude(ends_on__lt=today)
+            )
+        )
+        .order_by("supervisee__full_name")
+    )
+    return render(
+        request,
+        "supervision/absences.html",
+        {
+            "person": person,
+            "absences": absences,
+            "still_away": still_away,
+            "form": form,
+            "end_form": end_form,
+            "supervisees": supervisees,
+            "cover_after_days": _cover_limit(today),
+            "today": today,
+        },
+    )
