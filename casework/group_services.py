@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from oversight import audit
+from oversight.due import front_door_families_enough
 from supervision.models import Unit, User
 
 from . import services
@@ -411,7 +412,7 @@ def front_door_record(
         # Beside the first empty row: that is where the second family goes.
         empty = next((row for row in families if row.is_blank), None)
         refuse(empty.field("reference") if empty else "__all__", TOO_FEW_FAMILIES)
-    elif len(discussed) == len(filled) and len(families_discussed) < 2:
+    elif len(discussed) == len(filled) and not front_door_families_enough(families_discussed):
         # Every reference is known, but they are brothers and sisters.
         (siblings,) = families_discussed.values()
         refuse(

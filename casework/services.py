@@ -24,7 +24,6 @@ from .models import (
     CaseNote,
     CaseNoteAction,
     Child,
-    Plan,
     RiskLevel,
     RiskRating,
     RiskScale,
@@ -291,8 +290,9 @@ def note_errors(note: CaseNote) -> dict[str, str]:
 
 def note_needs_neglect_review(note: CaseNote) -> bool:
     """C8: a child on a child protection plan for chronic neglect."""
-    child = note.child
-    return child.plan == Plan.CHILD_PROTECTION and child.chronic_neglect
+    from oversight.due import needs_neglect_review
+
+    return needs_neglect_review(note.child.plan, note.child.chronic_neglect)
 
 
 def _clean_fields(fields: dict) -> dict:

@@ -835,3 +835,40 @@ def child_items(pack: PolicyPack, facts: ChildFacts, at: datetime) -> list[DueIt
             )
 
     return sorted(items, key=_order)
+
+
+# The remaining rules of DOMAIN.md that are checks rather than due dates: plain functions too,
+# so the product's pages and the rules tests share one answer.
+
+SUPPORT_MINUTES_PER_MONTH = 60  # F6: professional support at least 1 hour a month
+ASYE_SESSION_MAX_MINUTES = 90  # F6: ASYE sessions up to 1.5 hours
+PLANNED_AHEAD_MONTHS = 6  # S3
+FRONT_DOOR_MIN_FAMILIES = 2  # C7
+
+
+def support_shortfall_minutes(held: Iterable[tuple[date, int]], year: int, month: int) -> int:
+    """F6: how many minutes of professional support the month is short of the hour."""
+    minutes = sum(length for day, length in held if (day.year, day.month) == (year, month))
+    return max(0, SUPPORT_MINUTES_PER_MONTH - minutes)
+
+
+def asye_session_too_long(minutes: int) -> bool:
+    """F6: an ASYE session is up to 1.5 hours of uninterrupted time."""
+    return minutes > ASYE_SESSION_MAX_MINUTES
+
+
+def planned_far_enough_ahead(planned: Iterable[date], today: date) -> bool:
+    """S3: sessions are agreed at least six months ahead (month ends clamped)."""
+    horizon = add_months_clamped(today, PLANNED_AHEAD_MONTHS)
+    return any(day >= horizon for day in planned)
+
+
+def front_door_families_enough(family_keys: Iterable[str]) -> bool:
+    """C7: at least two families per front-door session; siblings are one family."""
+    return len(set(family_keys)) >= FRONT_DOOR_MIN_FAMILIES
+
+
+def needs_neglect_review(plan: str, chronic_neglect: bool) -> bool:
+    """C8: a child protection plan for chronic neglect asks for independent review of home
+    conditions, the chronology and written agreements."""
+    return plan == "child_protection" and chronic_neglect
