@@ -17,6 +17,8 @@ from oversight import due
 from oversight.flags import pack_on, tick
 from oversight.models import Flag, FlagKind
 from supervision import record_services
+from tests.test_caseload import CASELOAD_QUERIES
+from tests.test_staff_file import FILE_PAGE_QUERIES
 from tests.world import TODAY, build_world
 
 pytestmark = pytest.mark.django_db
@@ -370,9 +372,10 @@ def add_flags(world, count, start=0):
     [
         ("supervisor", "/", 19),
         ("supervisee", "/", 18),
-        ("supervisor", "/people/{supervisee}/", 32),
-        ("auditor_with_grant", "/people/{supervisee}/", 32),
-        ("supervisor", "/caseload/{supervisee}/", 21),
+        # The file and the caseload share their pinned counts with their own tests.
+        ("supervisor", "/people/{supervisee}/", FILE_PAGE_QUERIES),
+        ("auditor_with_grant", "/people/{supervisee}/", FILE_PAGE_QUERIES),
+        ("supervisor", "/caseload/{supervisee}/", CASELOAD_QUERIES),
         ("supervisor", "/sessions/{session}/record/", 31),
     ],
 )

@@ -30,7 +30,7 @@ def install_packs(apps, schema_editor):
         )
     # Kent's pack (seed 004) until an administrator chooses another.
     if not OrganisationPolicy.objects.exists():
-        OrganisationPolicy.objects.create(pk=1, pack_code="kent")
+        OrganisationPolicy.objects.create(pack_code="kent")
 
 
 def schedule_jobs(apps, schema_editor):
