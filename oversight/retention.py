@@ -56,6 +56,8 @@ DESTROYED_MODELS = {
     "supervision.ProbationReview",
     "supervision.WellbeingPlan",
     "oversight.FeedbackResponse",
+    # A supervisor's absences are about them (DOMAIN S5), so they go with their file.
+    "supervision.SupervisorAbsence",
     # Front-door supervision is the supervisee's own supervision, held on their file.
     "casework.FrontDoorSession",
     "casework.FrontDoorDiscussion",
@@ -460,6 +462,9 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
     front_door = FrontDoorSession.objects.filter(supervisee=person)
     gone("front_door_discussions", FrontDoorDiscussion.objects.filter(session__in=front_door))
     gone("front_door_sessions", front_door)
+    from supervision.models.organisation import SupervisorAbsence
+
+    gone("absences", SupervisorAbsence.objects.filter(supervisor=person))
     _delete_chain(
         gone, "sessions", SupervisionSession.objects.filter(supervisee=person), "replaces"
     )

@@ -459,3 +459,27 @@ def test_every_model_of_the_project_is_either_destroyed_or_kept_on_purpose():
     assert not unclassified, (
         f"decide whether destruction removes these (oversight/retention.py): {sorted(unclassified)}"
     )
+
+
+def test_front_door_sessions_and_absences_go_with_the_file_and_the_childs_notes_stay(
+    world, listed, client
+):
+    from casework.models import CaseNote, Child, FrontDoorSession
+    from supervision.models.organisation import SupervisorAbsence
+
+    SupervisorAbsence.objects.create(
+        supervisor=world.supervisee,
+        starts_on=date(2017, 1, 2),
+        ends_on=date(2017, 2, 2),
+        reason="Leave",
+        recorded_by=world.supervisor,
+    )
+    client.force_login(world.admin)
+    assert client.post(destroy_url(listed), {"confirm_name": "Supervisee"}).status_code == 302
+    assert not SupervisorAbsence.objects.filter(supervisor=world.supervisee).exists()
+    assert not FrontDoorSession.objects.filter(supervisee=world.supervisee).exists()
+    counts = DestroyedFile.objects.get().counts
+    assert counts["absences"] == 1 and counts["front_door_sessions"] == 1
+    # The children's records are not the worker's file: they stay.
+    assert Child.objects.filter(pk=world.child.pk).exists()
+    assert CaseNote.objects.filter(pk=world.case_note.pk).exists()
