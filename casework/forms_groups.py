@@ -12,7 +12,7 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 
-from supervision.views_planning import parse_time
+from supervision.times import parse_time
 
 from .group_services import FORMAT_GUIDANCE, FamilyRow
 from .models import FrontDoorSession, GroupSession

@@ -12,7 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from supervision.models import SessionType, SupervisionSession
-from supervision.views_planning import parse_time
+from supervision.times import parse_time
 
 from .models import CaseNote, CaseNoteAction, GroupSession
 from .services import FOUR_PS, NEGLECT_FIELDS

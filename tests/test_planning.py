@@ -18,7 +18,7 @@ from supervision.planning import (
     session_record_outcome,
     sessions_plan_series,
 )
-from supervision.views_planning import parse_time
+from supervision.times import parse_time
 from tests.world import TODAY, build_world
 
 pytestmark = pytest.mark.django_db
