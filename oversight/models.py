@@ -531,6 +531,8 @@ class Flag(models.Model):
             models.Index(fields=["person", "resolved_at"]),
             models.Index(fields=["child", "resolved_at"]),
             models.Index(fields=["overdue_since"]),
+            # The dashboard reads flags held at past moments: resolved after them, or open.
+            models.Index(fields=["resolved_at", "overdue_since"]),
         ]
 
     def __str__(self):
@@ -598,3 +600,123 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient}"
+
+
+# --- Quality assurance sampling and exports (issue 8) ----------------------------------------
+
+
+class QualitySample(models.Model):
+    """A random sample of finalised records drawn for a quality audit (DOMAIN Q4; seed 001 §6:
+    "supervision audits ... to ensure that supervision is reflective and addresses the needs of
+    children and their families and of the staff member")."""
+
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quality_samples"
+    )
+    drawn_at = models.DateTimeField()
+    # The part of the organisation drawn from; empty for an auditor drawing from their grants.
+    unit = models.ForeignKey(
+        "supervision.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    finalised_from = models.DateField("records finalised from")
+    finalised_to = models.DateField("records finalised to")
+    size = models.PositiveSmallIntegerField("number of records")
+    # Kept so the draw can be shown to have been random, and repeated.
+    seed = models.CharField(max_length=32)
+
+    class Meta:
+        ordering = ["-drawn_at", "-pk"]
+
+    def __str__(self):
+        return f"Sample of {self.size} records drawn {self.drawn_at:%-d %B %Y}"
+
+
+class QualityAnswer(models.TextChoices):
+    YES = "yes", "Yes"
+    PARTLY = "partly", "Partly"
+    NO = "no", "No"
+
+
+class QualityReview(models.Model):
+    """One sampled record, audited on a short form."""
+
+    QUESTIONS = (
+        ("reflective", "Is the supervision reflective?"),
+        ("childs_voice", "Is the child's voice heard?"),
+        ("actions_smart", "Are the actions SMART?"),
+        ("wellbeing_discussed", "Was the supervisee's wellbeing discussed?"),
+    )
+
+    sample = models.ForeignKey(QualitySample, on_delete=models.CASCADE, related_name="reviews")
+    record = models.ForeignKey(
+        "supervision.SupervisionRecord", on_delete=models.PROTECT, related_name="quality_reviews"
+    )
+    # The supervisee's team when drawn, so results stay with the team the work was done in.
+    unit = models.ForeignKey("supervision.Unit", on_delete=models.PROTECT, related_name="+")
+    reflective = models.CharField(max_length=10, choices=QualityAnswer.choices, blank=True)
+    childs_voice = models.CharField(max_length=10, choices=QualityAnswer.choices, blank=True)
+    actions_smart = models.CharField(max_length=10, choices=QualityAnswer.choices, blank=True)
+    wellbeing_discussed = models.CharField(max_length=10, choices=QualityAnswer.choices, blank=True)
+    comments = models.TextField(blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sample", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sample", "record"], name="one_review_per_sampled_record"
+            )
+        ]
+
+    def __str__(self):
+        return f"Quality review {self.pk}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.reviewed_at is not None
+
+
+class Export(models.Model):
+    """A download too large to build within a request, built by a Celery task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Being built"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports"
+    )
+    table = models.CharField(max_length=60)
+    params = models.JSONField(default=dict)
+    file_format = models.CharField(max_length=4)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    file_name = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.title} ({self.file_format.upper()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.READY:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)

@@ -452,6 +452,11 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
         ("actions", Action),
     ]:
         gone(label, model.objects.filter(record__in=records))
+    from .models import QualityReview
+
+    # A quality audit of a destroyed record goes with it: the audit quotes nothing, but its
+    # answers are about this person's supervision.
+    gone("quality_reviews", QualityReview.objects.filter(record__in=records))
     gone("records", records)
     gone("agenda_items", AgendaItem.objects.filter(session__supervisee=person))
     from casework.models import CaseNote, FrontDoorDiscussion, FrontDoorSession
