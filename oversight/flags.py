@@ -889,7 +889,9 @@ class _Look:
     raise_keys: list = field(default_factory=list)
 
 
-def _judge(histories, open_flags: dict, versions, now: datetime, marked) -> _Outcome:
+def _judge(
+    histories, open_flags: dict, versions, now: datetime, marked, look_back=LATE_FACTS_WINDOW
+) -> _Outcome:
     """What to change, for each subject: flags to resolve (dated when their item stopped being
     overdue), flags to raise (held from when the rules first said so), spells to record that
     began and ended unseen, and when to look next.
@@ -914,7 +916,7 @@ def _judge(histories, open_flags: dict, versions, now: datetime, marked) -> _Out
                 stale.append(flag)
         starts = [_first_held(f) for f in stale]
         if _row_id(history) in marked:
-            starts.append(now - LATE_FACTS_WINDOW)
+            starts.append(now - look_back)
         if starts:
             look.timeline = _walk(history, versions, min(starts), now)
         for flag in stale:
@@ -1103,8 +1105,8 @@ def _attach_subjects(histories, flags) -> None:
             flag.child = children[flag.child_id]
 
 
-def _sync(histories, model, now: datetime, versions, marked) -> _Outcome:
-    outcome = _judge(histories, _open_flags(histories), versions, now, set(marked))
+def _sync(histories, model, now: datetime, versions, marked, look_back=LATE_FACTS_WINDOW):
+    outcome = _judge(histories, _open_flags(histories), versions, now, set(marked), look_back)
     _write(histories, outcome, model, now)
     return outcome
 
@@ -1182,7 +1184,7 @@ def _claim(model, now: datetime, pks) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _tick_batch(model, histories_of, now, versions_box, limit) -> _Outcome | None:
+def _tick_batch(model, histories_of, now, versions_box, limit, look_back) -> _Outcome | None:
     with transaction.atomic():
         rows = _due_rows(model, now, limit)
         claimed = _claim(model, now, [pk for pk, _ in rows])
@@ -1192,12 +1194,18 @@ def _tick_batch(model, histories_of, now, versions_box, limit) -> _Outcome | Non
             versions_box[0] = pack_versions()
         marked = {pk for pk, when in rows if when is None}
         histories = histories_of(sorted(claimed))
-        return _sync(histories, model, now, versions_box[0], marked)
+        return _sync(histories, model, now, versions_box[0], marked, look_back)
 
 
-def tick(now: datetime | None = None, limit: int = 100_000) -> TickResult:
+def tick(
+    now: datetime | None = None, limit: int = 100_000, look_back: timedelta = LATE_FACTS_WINDOW
+) -> TickResult:
     """Look at every person and child whose next check has come, a batch at a time, each
-    batch in its own transaction. An idle tick reads two indexes and writes nothing."""
+    batch in its own transaction. An idle tick reads two indexes and writes nothing.
+
+    `look_back` is how far a marked subject is walked back; a first evaluation of an
+    organisation with years of history (the demo, an import) may pass longer, so the
+    dashboard's trends have flags for every month they show."""
     from casework.models import Child
     from supervision.models import StaffProfile
 
@@ -1213,7 +1221,7 @@ def tick(now: datetime | None = None, limit: int = 100_000) -> TickResult:
             done = 0 if _due_rows(model, now, 1, lock=False) else limit
             while done < limit:
                 outcome = _tick_batch(
-                    model, histories_of, now, versions_box, min(BATCH, limit - done)
+                    model, histories_of, now, versions_box, min(BATCH, limit - done), look_back
                 )
                 if outcome is None:
                     break
