@@ -205,6 +205,13 @@ def grouped(rows: list[FlagRow]) -> FlagGroups:
 
 def _open_flags(day: date):
     """Open flags with what their links need, in one SELECT."""
+    return with_links(Flag.objects.filter(resolved_at__isnull=True), day).order_by(
+        "overdue_since", "pk"
+    )
+
+
+def with_links(flags, day: date):
+    """Flags with what `_url` needs to link each to where it is acted on, in the same SELECT."""
     from supervision.models import Action, SupervisionRecord, SupervisoryRelationship
     from supervision.roles import active_on
 
@@ -227,27 +234,22 @@ def _open_flags(day: date):
         .values("pk")[:1]
     )
     agreement_kinds = [FlagKind.AGREEMENT_MISSING, FlagKind.AGREEMENT_REVIEW_OVERDUE]
-    return (
-        Flag.objects.filter(resolved_at__isnull=True)
-        .select_related("person", "child")
-        .annotate(
-            # Each subquery only for the kinds whose link needs it.
-            has_record=Case(
-                When(kind=FlagKind.RECORD_OVERDUE, then=Exists(record)),
-                default=Value(False),
-            ),
-            action_session_id=Case(
-                When(kind=FlagKind.ACTION_OVERDUE, then=Subquery(action)),
-                default=None,
-                output_field=IntegerField(),
-            ),
-            line_relationship_id=Case(
-                When(kind__in=agreement_kinds, then=Subquery(line)),
-                default=None,
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by("overdue_since", "pk")
+    return flags.select_related("person", "child").annotate(
+        # Each subquery only for the kinds whose link needs it.
+        has_record=Case(
+            When(kind=FlagKind.RECORD_OVERDUE, then=Exists(record)),
+            default=Value(False),
+        ),
+        action_session_id=Case(
+            When(kind=FlagKind.ACTION_OVERDUE, then=Subquery(action)),
+            default=None,
+            output_field=IntegerField(),
+        ),
+        line_relationship_id=Case(
+            When(kind__in=agreement_kinds, then=Subquery(line)),
+            default=None,
+            output_field=IntegerField(),
+        ),
     )
 
 
