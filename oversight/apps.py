@@ -5,6 +5,6 @@ class OversightConfig(AppConfig):
     name = "oversight"
 
     def ready(self):
-        from . import signals
+        from . import dashboard_exports, signals  # noqa: F401 - registers the dashboard's tables
 
         signals.connect()

@@ -68,3 +68,14 @@ def digests_write() -> dict:
     written = write()
     sent = send_due()
     return {"daily": written.daily, "weekly": written.weekly, "sent": sent.sent}
+
+
+@shared_task
+def export_build(export_id: int) -> str | None:
+    """Make the file of one large table download (oversight/exports.py); the status page polls
+    its progress. The table is rebuilt for the person who asked, so their reach is checked
+    again now. Running it twice builds the file once."""
+    from .exports import export_build as build
+
+    export = build(export_id)
+    return export.status if export else None

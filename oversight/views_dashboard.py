@@ -160,6 +160,7 @@ def _page_context(request, tops, scope, trail):
         "query": query,
         "date_error": error,
         "day": day,
+        "date_param": None if is_now else local_date(at),
         "measures": dashboard.MEASURES,
         "window_from": local_date(board.window_start) + timedelta(days=1),
     }
@@ -244,6 +245,8 @@ def _items(request, scope, measure, trail, back_url, name, **ids):
             "window_from": local_date(start) + timedelta(days=1),
             "scope_name": scope.person.full_name if scope.person else scope.unit.name,
             "person": scope.person,
+            "unit": scope.unit,
+            "date_param": None if is_now else local_date(at),
         },
     )
 
