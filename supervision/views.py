@@ -34,15 +34,25 @@ class SignOutView(auth_views.LogoutView):
 
 @login_required
 def home(request):
+    from . import selectors_home
+
     roles = roles_for(request.user)
+    now = timezone.now()
     context = {
         "roles": roles,
-        "today": timezone.localdate(),
+        "today": timezone.localdate(now),
         **selectors.home_page_for(request.user, roles),
         # What is overdue, one query: the person's own flags and those of the people they
         # supervise (and of those people's children).
-        **selectors_flags.home_flags(request.user, roles),
+        **selectors_flags.home_flags(request.user, roles, now),
     }
+    # The supervisor's table of supervisees and the supervisee's own supervision, built on the
+    # lists above (issue 8, points 2 and 3).
+    context.update(
+        selectors_home.home_dashboards(
+            request.user, roles, context, now=now, sort=request.GET.get("sort")
+        )
+    )
     return render(request, "supervision/home.html", context)
 
 
