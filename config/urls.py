@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("oversight.urls_import")),
     path("", include("oversight.urls_dashboard")),
     path("", include("oversight.urls_exports")),
+    path("", include("oversight.urls_quality")),
     path("", include("oversight.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from supervision.models import StaffProfile, Unit
 
@@ -131,6 +132,7 @@ def _audit_read(request, object_type, object_id, at, **detail) -> None:
 
 
 @login_required
+@require_GET
 def dashboard_start(request):
     tops = _reach(request)
     if len(tops) == 1:
@@ -167,6 +169,7 @@ def _page_context(request, tops, scope, trail):
 
 
 @login_required
+@require_GET
 def dashboard_unit(request, unit_id):
     tops = _reach(request)
     unit = _unit_in_reach(request, tops, unit_id)
@@ -176,6 +179,7 @@ def dashboard_unit(request, unit_id):
 
 
 @login_required
+@require_GET
 def dashboard_person(request, person_id):
     tops = _reach(request)
     profile = _person_in_reach(request, tops, person_id)
@@ -252,6 +256,7 @@ def _items(request, scope, measure, trail, back_url, name, **ids):
 
 
 @login_required
+@require_GET
 def dashboard_items(request, unit_id, measure):
     tops = _reach(request)
     unit = _unit_in_reach(request, tops, unit_id)
@@ -261,6 +266,7 @@ def dashboard_items(request, unit_id, measure):
 
 
 @login_required
+@require_GET
 def dashboard_person_items(request, person_id, measure):
     tops = _reach(request)
     profile = _person_in_reach(request, tops, person_id)

@@ -27,6 +27,8 @@ def navigation_for(request) -> list[NavItem]:
         ("Retention", "retention-candidates", roles.system_admin),
         ("Policy", "policy-packs", roles.system_admin),
         ("Import data", "import-upload", roles.system_admin),
+        ("Dashboard", "dashboard", roles.senior_manager),
+        ("Quality assurance", "quality-samples", roles.senior_manager or roles.auditor),
         ("Access log", "audit-log", roles.senior_manager or roles.auditor),
         ("Supervision feedback", "feedback-report", roles.senior_manager),
     ]

@@ -9,6 +9,7 @@ import time_machine
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.quality_helpers import world_quality_sample
 from tests.world import ROLES, TODAY, build_world
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,50 @@ def signed_in(status, anonymous=302, **exceptions):
 
 def only(allowed: dict, otherwise=403):
     return signed_in(otherwise, **allowed)
+
+
+def the_service(world):
+    return {"unit_id": world.units["service"].pk}
+
+
+def the_table_export(world):
+    from django.utils import timezone
+
+    from oversight.models import Export
+
+    export = Export.objects.create(
+        requested_by=world.senior_manager,
+        table="dashboard-trends",
+        params={"unit": str(world.units["service"].pk)},
+        file_format="csv",
+        title="Supervision trends",
+        rows_total=20,
+        created_at=timezone.now(),
+    )
+    return {"export_id": export.pk}
+
+
+QA_PEOPLE = {
+    "senior_manager": 200,
+    "other_senior_manager": 200,
+    "auditor_with_grant": 200,
+    "auditor_without_grant": 200,
+}
+QA_SAMPLE = {
+    "senior_manager": 200,
+    "other_senior_manager": 404,
+    "auditor_with_grant": 404,
+    "auditor_without_grant": 404,
+}
+
+
+def the_quality_sample(world):
+    return {"sample_id": world_quality_sample(world)["sample_id"]}
+
+
+# A unit's manager sees its dashboard; the other service's manager gets 404, the rest 403.
+SERVICE_MANAGER = {"senior_manager": 200, "other_senior_manager": 404}
+MANAGERS_REDIRECTED = {"senior_manager": 302, "other_senior_manager": 302}
 
 
 def the_supervisee(world):
@@ -356,6 +401,33 @@ GET = {
     "import-confirm": (None, everyone(405)),
     "policy-pack-version": (lambda world: {"code": "kent", "version": 1}, only({"admin": 200})),
     "policy-pack-edit": (lambda world: {"code": "kent"}, only({"admin": 200})),
+    # The dashboard: managers of a unit (not teams' supervisors, not administrators).
+    "dashboard": (None, only(MANAGERS_REDIRECTED)),
+    "dashboard-unit": (the_service, only(SERVICE_MANAGER)),
+    "dashboard-items": (
+        lambda world: {**the_service(world), "measure": "session_overdue"},
+        only(SERVICE_MANAGER),
+    ),
+    "dashboard-person": (the_supervisee, only(SERVICE_MANAGER)),
+    "dashboard-person-items": (
+        lambda world: {**the_supervisee(world), "measure": "action_overdue"},
+        only(SERVICE_MANAGER),
+    ),
+    # No unit asked for: the page names the missing parameter (400) for those with a reach.
+    "export-table": (
+        lambda world: {"table": "dashboard-figures", "file_format": "csv"},
+        only({"senior_manager": 400, "other_senior_manager": 400}),
+    ),
+    # Quality assurance: senior managers and auditors; a sample is its drawer's and their
+    # managers' (the other service's manager and the auditors: 404).
+    "quality-samples": (None, only(QA_PEOPLE)),
+    "quality-sample-new": (None, only(QA_PEOPLE)),
+    "quality-sample": (the_quality_sample, only(QA_SAMPLE)),
+    "quality-review": (world_quality_sample, only(QA_SAMPLE)),
+    # A download being built is its requester's alone.
+    "export-status": (the_table_export, signed_in(404, senior_manager=200)),
+    "export-progress": (the_table_export, signed_in(404, senior_manager=200)),
+    "export-download": (the_table_export, signed_in(404, senior_manager=404)),
 }
 
 # Writes: name -> (kwargs, data, expected status by role) for POST.
@@ -486,6 +558,16 @@ POST = {
     # Nothing checked yet: back to the upload page.
     "import-confirm": (None, {}, only({"admin": 302})),
     "policy-pack-edit": (lambda world: {"code": "kent"}, {}, only({"admin": 200})),
+    **{
+        name: (kwargs, {}, signed_in(405, anonymous=302))
+        for name, (kwargs, _) in GET.items()
+        if name.startswith(("dashboard", "export-"))
+    },
+    "quality-samples": (None, {}, everyone(405)),
+    "quality-sample": (the_quality_sample, {}, everyone(405)),
+    # An empty form comes back with its errors.
+    "quality-sample-new": (None, {}, only(QA_PEOPLE)),
+    "quality-review": (world_quality_sample, {}, only(QA_SAMPLE)),
 }
 
 

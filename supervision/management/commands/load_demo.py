@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from oversight.quality import load_demo_quality
 from supervision.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, email_of, load_demo
 
 DEMO_HISTORY = timedelta(days=400)
@@ -21,6 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, quiet_accounts=False, **options):
         created = load_demo(timezone.localdate())
+        created["quality samples"] = load_demo_quality(timezone.localdate())
         summary = ", ".join(f"{count} {what}" for what, count in created.items())
         self.stdout.write(f"Demo organisation loaded. Created: {summary}.")
         if any(created.values()):
