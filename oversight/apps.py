@@ -5,6 +5,7 @@ class OversightConfig(AppConfig):
     name = "oversight"
 
     def ready(self):
-        from . import dashboard_exports, signals  # noqa: F401 - registers the dashboard's tables
+        # Importing the *_exports modules registers their tables as downloads.
+        from . import dashboard_exports, quality_exports, signals  # noqa: F401
 
         signals.connect()

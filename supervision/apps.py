@@ -5,4 +5,5 @@ class SupervisionConfig(AppConfig):
     name = "supervision"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        # home_exports registers the supervisor's home table as a download.
+        from . import home_exports, signals  # noqa: F401
