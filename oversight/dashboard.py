@@ -14,9 +14,10 @@ fixed set of aggregate queries whatever the size of the organisation:
 - records finalised, cancellations, in the quarter to the date and in each month.
 
 Which unit a flag counts in: a member of staff's flags in their unit; a child's in the unit of
-the allocation in force when the flag's spell began, else the child's own unit. The flag job
-ends a child's flags at a transfer and raises new ones for the new worker, so the allocation
-of a spell's start is the allocation throughout it.
+the allocation in force when the flag's spell began, else the child's own unit, which the flag
+job writes on the flag (`Flag.unit`). The job ends a child's flags at a transfer and raises new
+ones for the new worker, so the allocation of a spell's start is the allocation throughout it,
+and `compliance_rows(at, unit)`, which looks up the allocation in force at `at`, agrees.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -214,21 +215,13 @@ def in_post(at: datetime, prefix: str = "") -> Q:
 
 
 def flags_with_unit():
-    """Flags with `unit_path`: the unit they count in (see the module's docstring)."""
-    from casework.models import Allocation
-
-    began = OuterRef("overdue_since")
-    allocation = (
-        Allocation.objects.filter(child=OuterRef("child_id"), starts_at__lte=began)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=began))
-        .order_by("-starts_at")
-        .values("unit__path")[:1]
-    )
+    """Flags with `unit_ref`: the id of the unit they count in (see the module's docstring):
+    a member of staff's unit now, or the unit the flag job recorded on a child's flag."""
     return Flag.objects.annotate(
-        unit_path=Case(
-            When(child__isnull=True, then=F("person__profile__unit__path")),
-            default=Coalesce(Subquery(allocation), F("child__unit__path")),
-            output_field=CharField(),
+        unit_ref=Case(
+            When(child__isnull=True, then=F("person__profile__unit_id")),
+            default=F("unit_id"),
+            output_field=IntegerField(),
         )
     )
 
@@ -254,17 +247,23 @@ class Scope:
     def flags(self, flags):
         if self.person is not None:
             return flags.filter(person=self.person)
-        return flags.filter(unit_path__startswith=self.unit.path)
+        return flags.filter(unit_ref__in=self.units())
 
     def profiles(self, profiles):
         if self.person is not None:
             return profiles.filter(user=self.person)
-        return profiles.filter(unit__path__startswith=self.unit.path)
+        return profiles.filter(unit__in=self.units())
 
     def supervisee_q(self, prefix: str) -> Q:
         if self.person is not None:
             return Q(**{f"{prefix}": self.person})
-        return Q(**{f"{prefix}__profile__unit__path__startswith": self.unit.path})
+        return Q(**{f"{prefix}__profile__unit__in": self.units()})
+
+    def units(self):
+        """The unit and every unit below it, as a subquery."""
+        from supervision.models import Unit
+
+        return Unit.objects.filter(path__startswith=self.unit.path).values("pk")
 
 
 # --- Figures --------------------------------------------------------------------------------
@@ -330,16 +329,26 @@ class Dashboard:
 
 
 def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
-    """Every figure of one dashboard page, in a fixed number of queries."""
-    from supervision.models import StaffProfile, Unit
+    """Every figure of one dashboard page, in a fixed number of queries.
+
+    Each kind of fact is read once for the date and the trends together: one query per kind,
+    grouped by unit, with a count per month (the last month runs to the date, so its count is
+    the date's figure) and, for records and cancellations, one for the quarter to the date.
+    The unit's own people are read again by person, for their rows."""
+    from supervision.models import JobRole, StaffProfile, Unit
 
     months = trend_months(at)
+    last = len(months) - 1
     window_start = at - timedelta(days=WINDOW_DAYS)
     totals = Figures()
+    trends: dict[str, list] = defaultdict(lambda: [0] * len(months))
     rows: dict[str, Row] = {}
+    paths: dict[int, str] = {}
     if scope.unit is not None:
-        for unit in Unit.objects.filter(parent=scope.unit).order_by("name"):
-            rows[f"u{unit.pk}"] = Row(f"u{unit.pk}", unit.name, unit=unit)
+        for unit in Unit.objects.filter(path__startswith=scope.unit.path).order_by("name"):
+            paths[unit.pk] = unit.path
+            if unit.parent_id == scope.unit.pk:
+                rows[f"u{unit.pk}"] = Row(f"u{unit.pk}", unit.name, unit=unit)
         people = (
             StaffProfile.objects.filter(unit=scope.unit)
             .filter(in_post(at))
@@ -347,14 +356,14 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
             .order_by("user__full_name")
         )
         for profile in people:
-            rows[f"p{profile.user_id}"] = Row(
-                f"p{profile.user_id}", profile.user.full_name, person=profile.user
-            )
-    people_keys = set(rows)
+            row = Row(f"p{profile.user_id}", profile.user.full_name, person=profile.user)
+            row.figures.add(STAFF, 1)
+            rows[row.key] = row
 
-    def unit_row(path) -> Row | None:
-        """The row of a child unit a path is under; None for the unit itself, whose people
-        have rows of their own (read by person, below)."""
+    def unit_row(unit_id) -> Row | None:
+        """The row of the child unit a unit is under; None for the unit itself, whose people
+        have rows of their own (read by person)."""
+        path = paths.get(unit_id)
         if scope.unit is None or path is None or path == scope.unit.path:
             return None
         return rows.get(f"u{path[len(scope.unit.path) :].split('/', 1)[0]}")
@@ -366,57 +375,68 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
             rows[key] = Row(key, "No allocated worker" if person_id is None else "Left the unit")
         return rows[key]
 
-    # Flags held at the date, by unit and kind, and by role for the on-time count.
-    flags = scope.flags(flags_with_unit()).filter(held(at))
-    overdue_by_role: dict[str, int] = defaultdict(int)
-    by_unit = flags.values("unit_path", "kind", "person__profile__job_role__category").annotate(
-        n=Count("pk"),
-        overdue_staff=Count(
+    def add(key, value, row=None):
+        totals.add(key, value)
+        if row is not None:
+            row.figures.add(key, value)
+
+    # Flags held at each month end (the last: the date), by unit, kind and role.
+    flags = _between(scope.flags(flags_with_unit()), months[0].start, at)
+    counts = {}
+    for i, month in enumerate(months):
+        counts[f"n{i}"] = Count("pk", filter=held(month.at))
+        counts[f"s{i}"] = Count(
             "person",
             distinct=True,
-            filter=Q(kind=FlagKind.SESSION_OVERDUE, child__isnull=True)
-            & in_post(at, "person__profile__"),
-        ),
+            filter=held(month.at)
+            & Q(kind=FlagKind.SESSION_OVERDUE, child__isnull=True)
+            & in_post(month.at, "person__profile__"),
+        )
+    overdue_by_role: dict[str, int] = defaultdict(int)
+    # By role only where the role is used (staff overdue), so the other kinds stay one group
+    # per unit.
+    role = Case(
+        When(kind=FlagKind.SESSION_OVERDUE, then=F("person__profile__job_role__category")),
+        default=Value(""),
+        output_field=CharField(),
     )
-    for entry in by_unit:
-        totals.add(entry["kind"], entry["n"])
-        totals.add("staff_overdue", entry["overdue_staff"])
-        overdue_by_role[entry["person__profile__job_role__category"]] += entry["overdue_staff"]
-        row = unit_row(entry["unit_path"])
-        if row is not None:
-            row.figures.add(entry["kind"], entry["n"])
-            row.figures.add("staff_overdue", entry["overdue_staff"])
+    for entry in flags.values("unit_ref", "kind", role=role).annotate(**counts):
+        for i in range(len(months)):
+            trends[entry["kind"]][i] += entry[f"n{i}"]
+            trends["staff_overdue"][i] += entry[f"s{i}"]
+        row = unit_row(entry["unit_ref"])
+        add(entry["kind"], entry[f"n{last}"], row)
+        add("staff_overdue", entry[f"s{last}"], row)
+        overdue_by_role[entry["role"]] += entry[f"s{last}"]
     if scope.unit is not None:
-        direct = flags.filter(unit_path=scope.unit.path).values("person_id", "kind")
+        direct = flags.filter(held(at), unit_ref=scope.unit.pk).values("person_id", "kind")
         for entry in direct.annotate(n=Count("pk")):
             row = person_row(entry["person_id"])
             row.figures.add(entry["kind"], entry["n"])
             if entry["kind"] == FlagKind.SESSION_OVERDUE and row.person is not None:
                 row.figures.add("staff_overdue", 1)
+    signoff_ages, case_risks = _breakdowns(scope.flags(flags_with_unit()).filter(held(at)), at)
 
-    signoff_ages, case_risks = _breakdowns(flags, at)
-
-    # Staff in post, by unit and role; the unit's own people are its rows already.
-    staff = (
-        scope.profiles(StaffProfile.objects.all())
-        .filter(in_post(at))
-        .values("unit__path", "job_role__category")
-        .annotate(n=Count("pk"))
-    )
+    # Staff in post at each month end, by unit and role; the unit's own people are rows.
+    staff_counts = {f"n{i}": Count("pk", filter=in_post(m.at)) for i, m in enumerate(months)}
     staff_by_role: dict[str, int] = defaultdict(int)
-    for entry in staff:
-        totals.add(STAFF, entry["n"])
-        staff_by_role[entry["job_role__category"]] += entry["n"]
-        row = unit_row(entry["unit__path"])
+    staff = scope.profiles(StaffProfile.objects.all()).values("unit_id", "job_role__category")
+    for entry in staff.annotate(**staff_counts):
+        for i in range(len(months)):
+            trends[STAFF][i] += entry[f"n{i}"]
+        totals.add(STAFF, entry[f"n{last}"])
+        staff_by_role[entry["job_role__category"]] += entry[f"n{last}"]
+        row = unit_row(entry["unit_id"])
         if row is not None:
-            row.figures.add(STAFF, entry["n"])
-    for row in rows.values():
-        if row.person is not None and row.unit is None and row.key in people_keys:
-            row.figures.add(STAFF, 1)
+            row.figures.add(STAFF, entry[f"n{last}"])
     for figures in [totals, *(row.figures for row in rows.values())]:
         figures.add(STAFF_ON_TIME, figures.get(STAFF) - figures.get("staff_overdue"))
-
-    from supervision.models import JobRole
+    trends[STAFF_ON_TIME] = [
+        a - b for a, b in zip(trends[STAFF], trends["staff_overdue"], strict=True)
+    ]
+    trends["on_time_percent"] = [
+        percent(a, b) for a, b in zip(trends[STAFF_ON_TIME], trends[STAFF], strict=True)
+    ]
 
     labels = dict(JobRole.Category.choices)
     by_role = [
@@ -424,8 +444,13 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
         for role, count in sorted(staff_by_role.items(), key=lambda i: labels.get(i[0], i[0]))
     ]
 
-    _records_and_cancellations(scope, window_start, at, totals, unit_row, person_row)
-    trends = _trends(scope, months)
+    _records_and_cancellations(scope, months, window_start, totals, trends, unit_row, person_row)
+    trends["reflection_percent"] = [
+        percent(a, b) for a, b in zip(trends[REFLECTION], trends["reflection_of"], strict=True)
+    ]
+    trends["wellbeing_percent"] = [
+        percent(a, b) for a, b in zip(trends[WELLBEING], trends["wellbeing_of"], strict=True)
+    ]
     ordered = [r for r in rows.values() if r.unit is not None] + [
         r for r in rows.values() if r.unit is None
     ]
@@ -480,17 +505,16 @@ def _breakdowns(flags, at: datetime):
 
 def finalised_records():
     """Finalised records with whether their template asks for reflection and wellbeing, and
-    whether those sections were completed."""
-    from supervision.models import RecordSection, SupervisionRecord, TemplateSection
+    whether those sections were completed: the sections `_sections` counts."""
+    from supervision.models import RecordSection, SupervisionRecord
 
-    def asks(keys):
-        return Exists(TemplateSection.objects.filter(template=OuterRef("template"), key__in=keys))
+    sections = _sections()
 
-    def done(keys):
+    def done(ids):
         return Exists(
             RecordSection.objects.filter(
                 record=OuterRef("pk"),
-                template_section__key__in=keys,
+                template_section_id__in=ids,
                 progress=RecordSection.Progress.COMPLETED,
             )
         )
@@ -498,10 +522,10 @@ def finalised_records():
     return SupervisionRecord.objects.filter(
         status=SupervisionRecord.Status.FINALISED, finalised_at__isnull=False
     ).annotate(
-        asks_reflection=asks(REFLECTION_KEYS),
-        reflection_done=done(REFLECTION_KEYS),
-        asks_wellbeing=asks(WELLBEING_KEYS),
-        wellbeing_done=done(WELLBEING_KEYS),
+        asks_reflection=Q(template_id__in=sections.asks_reflection),
+        reflection_done=done(sections.reflection),
+        asks_wellbeing=Q(template_id__in=sections.asks_wellbeing),
+        wellbeing_done=done(sections.wellbeing),
     )
 
 
@@ -513,119 +537,156 @@ def cancelled_sessions():
     )
 
 
-def _quality_counts(start, end) -> dict:
-    window = Q(finalised_at__gt=start, finalised_at__lte=end)
-    return {
-        RECORDS_FINALISED: Count("pk", filter=window),
-        REFLECTION: Count("pk", filter=window & Q(asks_reflection=True, reflection_done=True)),
-        "reflection_of": Count("pk", filter=window & Q(asks_reflection=True)),
-        WELLBEING: Count("pk", filter=window & Q(asks_wellbeing=True, wellbeing_done=True)),
-        "wellbeing_of": Count("pk", filter=window & Q(asks_wellbeing=True)),
-    }
+@dataclass(frozen=True)
+class _Sections:
+    """The template sections that count as reflection or wellbeing, and their templates: read
+    once, so the counts need no subquery per record."""
+
+    reflection: tuple
+    wellbeing: tuple
+    asks_reflection: tuple
+    asks_wellbeing: tuple
 
 
-def _records_and_cancellations(scope, start, at, totals: Figures, unit_row, person_row) -> None:
-    keys = [RECORDS_FINALISED, REFLECTION, "reflection_of", WELLBEING, "wellbeing_of"]
-    records = (
-        finalised_records()
-        .filter(scope.supervisee_q("session__supervisee"), finalised_at__gt=start)
-        .filter(finalised_at__lte=at)
-    )
-    cancelled = cancelled_sessions().filter(
-        scope.supervisee_q("supervisee"), cancelled_at__gt=start, cancelled_at__lte=at
-    )
-    unit_path = "session__supervisee__profile__unit__path"
-    for entry in records.values(unit_path).annotate(**_quality_counts(start, at)):
-        row = unit_row(entry[unit_path])
-        for key in keys:
-            totals.add(key, entry[key])
-            if row is not None:
-                row.figures.add(key, entry[key])
-    for entry in cancelled.values("supervisee__profile__unit__path").annotate(n=Count("pk")):
-        totals.add(CANCELLATIONS, entry["n"])
-        row = unit_row(entry["supervisee__profile__unit__path"])
-        if row is not None:
-            row.figures.add(CANCELLATIONS, entry["n"])
-    if scope.unit is None:
-        return
-    own = {unit_path: scope.unit.path}
-    for entry in (
-        records.filter(**own)
-        .values("session__supervisee_id")
-        .annotate(**_quality_counts(start, at))
+def _sections() -> _Sections:
+    """One section of each kind per template at most (its first), so a record has at most one
+    completed section of each kind and records can be counted by counting sections."""
+    from supervision.models import TemplateSection
+
+    found = defaultdict(list)
+    seen = set()
+    rows = TemplateSection.objects.filter(key__in=REFLECTION_KEYS + WELLBEING_KEYS)
+    for pk, template, key in rows.order_by("template_id", "position").values_list(
+        "pk", "template_id", "key"
     ):
-        row = person_row(entry["session__supervisee_id"])
-        for key in keys:
-            row.figures.add(key, entry[key])
-    own = {"supervisee__profile__unit__path": scope.unit.path}
-    for entry in cancelled.filter(**own).values("supervisee_id").annotate(n=Count("pk")):
-        person_row(entry["supervisee_id"]).figures.add(CANCELLATIONS, entry["n"])
+        kind = "reflection" if key in REFLECTION_KEYS else "wellbeing"
+        if (template, kind) in seen:
+            continue
+        seen.add((template, kind))
+        found[kind].append(pk)
+        found[f"asks_{kind}"].append(template)
+    # An empty IN () is no SQL at all; no row has id 0.
+    return _Sections(**{k: tuple(found[k]) or (0,) for k in _Sections.__dataclass_fields__})
 
 
-def _trends(scope: Scope, months: list[Month]) -> dict[str, list]:
-    """Each measure at each month end (flags, staff), or over each month (records,
-    cancellations): four queries of conditional counts."""
-    from supervision.models import StaffProfile
-
-    first, last = months[0].start, months[-1].at
-    flags = _between(scope.flags(flags_with_unit()), first, last)
-    flag_counts = {}
-    for i, month in enumerate(months):
-        flag_counts[f"overdue_staff_{i}"] = Count(
-            "person",
-            distinct=True,
-            filter=held(month.at)
-            & Q(kind=FlagKind.SESSION_OVERDUE, child__isnull=True)
-            & in_post(month.at, "person__profile__"),
+def _record_counts(sections: _Sections, windows: dict) -> dict:
+    """For finalised records, in each window: how many, and how many of them ask for each
+    section."""
+    counts = {}
+    for name, (start, end) in windows.items():
+        window = Q(finalised_at__gt=start, finalised_at__lte=end)
+        counts[f"{RECORDS_FINALISED}{name}"] = Count("pk", filter=window)
+        counts[f"reflection_of{name}"] = Count(
+            "pk", filter=window & Q(template_id__in=sections.asks_reflection)
         )
-        for kind in FLAG_KINDS:
-            flag_counts[f"{kind}_{i}"] = Count("pk", filter=held(month.at) & Q(kind=kind))
-    flag_totals = flags.aggregate(**flag_counts)
+        counts[f"wellbeing_of{name}"] = Count(
+            "pk", filter=window & Q(template_id__in=sections.asks_wellbeing)
+        )
+    return counts
 
-    staff_counts = {
-        f"staff_{i}": Count("pk", filter=in_post(month.at)) for i, month in enumerate(months)
+
+def _done_counts(sections: _Sections, windows: dict) -> dict:
+    """For completed sections of finalised records, in each window: the records with each
+    completed (a record has at most one section of each kind: see `_sections`)."""
+    counts = {}
+    for name, (start, end) in windows.items():
+        window = Q(record__finalised_at__gt=start, record__finalised_at__lte=end)
+        for key, ids in ((REFLECTION, sections.reflection), (WELLBEING, sections.wellbeing)):
+            counts[f"{key}{name}"] = Count("pk", filter=window & Q(template_section_id__in=ids))
+    return counts
+
+
+def _cancel_counts(windows: dict) -> dict:
+    return {
+        f"{CANCELLATIONS}{name}": Count(
+            "pk", filter=Q(cancelled_at__gt=start, cancelled_at__lte=end)
+        )
+        for name, (start, end) in windows.items()
     }
-    staff_totals = scope.profiles(StaffProfile.objects.all()).aggregate(**staff_counts)
 
-    record_counts = {}
-    for i, month in enumerate(months):
-        for key, count in _quality_counts(month.start, month.at).items():
-            record_counts[f"{key}_{i}"] = count
-    record_totals = (
-        finalised_records()
-        .filter(scope.supervisee_q("session__supervisee"))
-        .filter(finalised_at__gt=first, finalised_at__lte=last)
-        .aggregate(**record_counts)
-    )
-    cancel_counts = {
-        f"c_{i}": Count("pk", filter=Q(cancelled_at__gt=m.start, cancelled_at__lte=m.at))
-        for i, m in enumerate(months)
-    }
-    cancel_totals = (
-        cancelled_sessions()
-        .filter(scope.supervisee_q("supervisee"))
-        .filter(cancelled_at__gt=first, cancelled_at__lte=last)
-        .aggregate(**cancel_counts)
+
+def _completed_sections(scope, sections: _Sections):
+    from supervision.models import RecordSection, SupervisionRecord
+
+    return RecordSection.objects.filter(
+        scope.supervisee_q("record__session__supervisee"),
+        progress=RecordSection.Progress.COMPLETED,
+        template_section_id__in=sections.reflection + sections.wellbeing,
+        record__status=SupervisionRecord.Status.FINALISED,
     )
 
-    trends: dict[str, list] = defaultdict(list)
-    for i, _ in enumerate(months):
-        for kind in FLAG_KINDS:
-            trends[kind].append(flag_totals[f"{kind}_{i}"] or 0)
-        staff_now = staff_totals[f"staff_{i}"] or 0
-        trends[STAFF].append(staff_now)
-        trends[STAFF_ON_TIME].append(staff_now - (flag_totals[f"overdue_staff_{i}"] or 0))
-        trends["on_time_percent"].append(percent(trends[STAFF_ON_TIME][-1], staff_now))
-        for key in (RECORDS_FINALISED, REFLECTION, "reflection_of", WELLBEING, "wellbeing_of"):
-            trends[key].append(record_totals[f"{key}_{i}"] or 0)
-        trends["reflection_percent"].append(
-            percent(trends[REFLECTION][-1], trends["reflection_of"][-1])
-        )
-        trends["wellbeing_percent"].append(
-            percent(trends[WELLBEING][-1], trends["wellbeing_of"][-1])
-        )
-        trends[CANCELLATIONS].append(cancel_totals[f"c_{i}"] or 0)
-    return dict(trends)
+
+def _finalised(scope):
+    from supervision.models import SupervisionRecord
+
+    return SupervisionRecord.objects.filter(
+        scope.supervisee_q("session__supervisee"),
+        status=SupervisionRecord.Status.FINALISED,
+        finalised_at__isnull=False,
+    )
+
+
+def _records_and_cancellations(
+    scope, months, window_start, totals: Figures, trends, unit_row, person_row
+) -> None:
+    """Records finalised and cancellations, in each month and in the quarter to the date
+    ("q"), by unit; then the quarter by person for the unit's own people."""
+    sections = _sections()
+    at = months[-1].at
+    first = min(months[0].start, window_start)
+    windows = {str(i): (m.start, m.at) for i, m in enumerate(months)}
+    windows["q"] = (window_start, at)
+    reads = [
+        (
+            _finalised(scope).filter(finalised_at__gt=first, finalised_at__lte=at),
+            _record_counts(sections, windows),
+            "session__supervisee",
+            (RECORDS_FINALISED, "reflection_of", "wellbeing_of"),
+        ),
+        (
+            _completed_sections(scope, sections).filter(
+                record__finalised_at__gt=first, record__finalised_at__lte=at
+            ),
+            _done_counts(sections, windows),
+            "record__session__supervisee",
+            (REFLECTION, WELLBEING),
+        ),
+        (
+            cancelled_sessions().filter(
+                scope.supervisee_q("supervisee"), cancelled_at__gt=first, cancelled_at__lte=at
+            ),
+            _cancel_counts(windows),
+            "supervisee",
+            (CANCELLATIONS,),
+        ),
+    ]
+    for queryset, counts, supervisee, keys in reads:
+        unit = f"{supervisee}__profile__unit_id"
+        for entry in queryset.values(unit).annotate(**counts):
+            row = unit_row(entry[unit])
+            for key in keys:
+                for i in range(len(months)):
+                    trends[key][i] += entry[f"{key}{i}"]
+                totals.add(key, entry[f"{key}q"])
+                if row is not None:
+                    row.figures.add(key, entry[f"{key}q"])
+        if scope.unit is None:
+            continue
+        own = queryset.filter(**{unit: scope.unit.pk}, **_in_quarter(supervisee, window_start))
+        quarter = {f"{key}q": counts[f"{key}q"] for key in keys}
+        for entry in own.values(f"{supervisee}_id").annotate(**quarter):
+            row = person_row(entry[f"{supervisee}_id"])
+            for key in keys:
+                row.figures.add(key, entry[f"{key}q"])
+
+
+def _in_quarter(supervisee: str, window_start) -> dict:
+    field = {
+        "session__supervisee": "finalised_at",
+        "record__session__supervisee": "record__finalised_at",
+        "supervisee": "cancelled_at",
+    }[supervisee]
+    return {f"{field}__gt": window_start}
 
 
 # --- The items behind a figure ------------------------------------------------------------------

@@ -56,7 +56,9 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import due
@@ -251,6 +253,10 @@ class PersonHistory:
 
     def flag_subject(self, at: datetime) -> dict:
         return {"person_id": self.user_id}
+
+    def unit_id_at(self, at: datetime) -> None:
+        # A member of staff's flags count in their unit as it is now, as the report has it.
+        return None
 
 
 def _profiles():
@@ -523,6 +529,7 @@ class _Held:
     unit_path: str
     service: str
     first_discussed_at: datetime | None
+    unit_id: int | None = None
 
 
 @dataclass
@@ -537,6 +544,7 @@ class ChildHistory:
     levels: tuple[due.RiskChange, ...]
     discussions: tuple[datetime, ...]
     group_discussions: tuple[datetime, ...]
+    unit_id: int | None = None
     _events: list | None = field(default=None, repr=False)
     _facts: dict = field(default_factory=dict, repr=False)
 
@@ -631,6 +639,15 @@ class ChildHistory:
                 return held.unit_path
         return self.unit_path
 
+    def unit_id_at(self, at: datetime) -> int | None:
+        """`unit_path_at`'s unit, by id."""
+        index = self._index_at(at)
+        if index is not None:
+            held = self.allocations[index]
+            if held.ends_at is None or held.ends_at > at:
+                return held.unit_id
+        return self.unit_id
+
     def flag_subject(self, at: datetime) -> dict:
         return {"child_id": self.child_id, "person_id": self.staff_at(at)[0]}
 
@@ -656,6 +673,7 @@ def child_histories(children) -> list[ChildHistory]:
             "allocated_at",
             "allocated_worker_id",
             "allocated_worker__email",
+            "unit_id",
         )
     )
     allocations = defaultdict(list)
@@ -671,6 +689,7 @@ def child_histories(children) -> list[ChildHistory]:
             "unit__path",
             "service",
             "first_discussed_at",
+            "unit_id",
         )
     ):
         allocations[row[0]].append(_Held(*row[1:]))
@@ -695,10 +714,21 @@ def child_histories(children) -> list[ChildHistory]:
         (discussions if kind in one_to_one else group)[child_id].append(discussed_at)
 
     histories = []
-    for pk, reference, closed_on, service, since, unit_path, allocated_at, worker, email in rows:
+    for (
+        pk,
+        reference,
+        closed_on,
+        service,
+        since,
+        unit_path,
+        allocated_at,
+        worker,
+        email,
+        unit,
+    ) in rows:
         held = allocations.get(pk) or [
             # A child recorded without its allocation history: what the row says now.
-            _Held(allocated_at, None, worker, email or "", unit_path, service, None)
+            _Held(allocated_at, None, worker, email or "", unit_path, service, None, unit)
         ]
         histories.append(
             ChildHistory(
@@ -708,6 +738,7 @@ def child_histories(children) -> list[ChildHistory]:
                 service=service,
                 service_since=since,
                 unit_path=unit_path,
+                unit_id=unit,
                 allocations=held,
                 levels=tuple(levels.get(pk, ())),
                 discussions=tuple(discussions.get(pk, ())),
@@ -1036,6 +1067,13 @@ def _earlier_flags(looks, marked) -> dict:
 def _write(histories, outcome: _Outcome, model, now) -> None:
     from . import notify
 
+    # A child's flag keeps the unit that held the child when its spell began: the flag ends at
+    # a transfer, so that is the unit throughout it, and the dashboard counts it there.
+    by_subject = {_subject_id(h): h for h in histories if h.subject == "child"}
+    for flag in (*outcome.recorded, *outcome.raised):
+        if flag.child_id is not None and flag.child_id in by_subject:
+            flag.unit_id = by_subject[flag.child_id].unit_id_at(flag.overdue_since)
+
     # Resolved before any reopened, so no item ever has two open flags, even mid-statement.
     for changed in (outcome.resolved, outcome.reopened):
         if changed:
@@ -1244,6 +1282,24 @@ def mark_person_changed(user_id) -> None:
     from supervision.models import StaffProfile
 
     StaffProfile.objects.filter(user_id=user_id).update(next_check_at=None)
+
+
+def attribute_units(flags) -> int:
+    """Give children's flags written without the job (a bulk load) the unit the job would:
+    the allocation's when the spell began, else the child's own. Returns rows updated."""
+    from casework.models import Allocation, Child
+
+    began = OuterRef("overdue_since")
+    allocation = (
+        Allocation.objects.filter(child=OuterRef("child_id"), starts_at__lte=began)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=began))
+        .order_by("-starts_at")
+        .values("unit_id")[:1]
+    )
+    own = Child.objects.filter(pk=OuterRef("child_id")).values("unit_id")[:1]
+    return flags.filter(child__isnull=False).update(
+        unit=Coalesce(Subquery(allocation), Subquery(own))
+    )
 
 
 def mark_child_changed(child_id) -> None:

@@ -505,6 +505,11 @@ class Flag(models.Model):
     child = models.ForeignKey(
         "casework.Child", null=True, blank=True, on_delete=models.PROTECT, related_name="flags"
     )
+    # A child's flag: the unit holding the child when the spell began (the allocation's, else
+    # the child's own). The dashboard counts it there without looking up allocations.
+    unit = models.ForeignKey(
+        "supervision.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Which one, where a person or child can have several of a kind (a session date, an action).
     about = models.CharField(max_length=100, blank=True)
     due = models.DateField()

@@ -76,6 +76,8 @@ class SupervisionSession(models.Model):
         indexes = [
             models.Index(fields=["supervisee", "-starts_at"]),
             models.Index(fields=["supervisor", "-starts_at"]),
+            # The dashboard counts cancellations in a period across an organisation.
+            models.Index(fields=["status", "cancelled_at"]),
         ]
 
     def __str__(self):
@@ -189,6 +191,8 @@ class SupervisionRecord(models.Model):
 
     class Meta:
         ordering = ["-session__starts_at"]
+        # The dashboard counts records finalised in a period across an organisation.
+        indexes = [models.Index(fields=["status", "finalised_at"])]
 
     def __str__(self):
         return f"Record of {self.session}"

@@ -1,0 +1,177 @@
+import math
+import statistics
+import time
+from datetime import date
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.models import Count, Q
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--date: {text!r} is not a date such as 2026-03-05") from None
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile, nearest rank: of 20 timings, the 19th fastest."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def host() -> str:
+    """A host name the settings accept, so the requests are not refused as bad hosts."""
+    for allowed in settings.ALLOWED_HOSTS:
+        if allowed == "*":
+            return "testserver"
+        if allowed:
+            return f"bench{allowed}" if allowed.startswith(".") else allowed
+    return "localhost"
+
+
+class Command(BaseCommand):
+    help = (
+        "Time the dashboard in this process, as the top senior manager (the manager of the "
+        "directorate with the most staff, or --as): the organisation (the top unit), its "
+        "largest service, that service's largest team, the person in that team with the most "
+        "flags, a list of items and that person's items. Each page is asked once to warm up "
+        "and count its SQL queries, then --repeat times; prints the median and 95th "
+        "percentile of the time each took to answer, in milliseconds. Every answer must be "
+        "200, or the command stops. Each request is audited, as any reading of the dashboard."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=20, help="timed requests a page")
+        parser.add_argument("--date", type=parse_day, help="YYYY-MM-DD: the dashboard as at then")
+        parser.add_argument("--as", dest="email", help="the email of the person signed in")
+        parser.add_argument(
+            "--measure", default="session_overdue", help="the items listed (session_overdue)"
+        )
+        parser.add_argument(
+            "--person-measure", default="action_overdue", help="the person's items listed"
+        )
+
+    def handle(self, *args, **options):
+        if options["repeat"] < 1:
+            raise CommandError("--repeat: at least 1")
+        viewer, top = self.viewer_and_top(options["email"])
+        pages = self.pages(top, options["measure"], options["person_measure"])
+        query = f"?date={options['date'].isoformat()}" if options["date"] else ""
+        client = Client(HTTP_HOST=host())
+        client.force_login(viewer)
+
+        start = client.get(reverse("dashboard") + query, secure=True)
+        if start.status_code not in (200, 302):
+            raise CommandError(f"dashboard: answered {start.status_code}, not 200 or 302")
+
+        rows = []
+        for level, (what, url) in pages.items():
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url + query, secure=True)
+            count = len(queries)  # now: the next request clears the log it reads
+            self.expect_ok(level, url + query, response)
+            timings = []
+            for _ in range(options["repeat"]):
+                began = time.perf_counter()
+                response = client.get(url + query, secure=True)
+                timings.append((time.perf_counter() - began) * 1000)
+                self.expect_ok(level, url + query, response)
+            rows.append((level, what, statistics.median(timings), p95(timings), count, url + query))
+        self.report(viewer, top, options, rows)
+
+    def expect_ok(self, level, url, response):
+        if response.status_code != 200:
+            raise CommandError(f"{level}: {url} answered {response.status_code}, not 200")
+
+    def viewer_and_top(self, email):
+        from supervision.models import StaffProfile, Unit, User
+
+        if email:
+            viewer = User.objects.filter(email__iexact=email).first()
+            if viewer is None:
+                raise CommandError(f"--as: nobody has the email {email!r}")
+            units = sorted(Unit.objects.filter(manager=viewer), key=lambda u: u.path.count("/"))
+            if not units:
+                raise CommandError(f"--as: {email} manages no unit, so has no dashboard")
+            return viewer, units[0]
+        tops = Unit.objects.filter(kind=Unit.Kind.DIRECTORATE, manager__isnull=False)
+        if not tops:
+            raise CommandError("No directorate has a manager: build one (generate_org)")
+        sized = [
+            (StaffProfile.objects.filter(unit__path__startswith=u.path).count(), u) for u in tops
+        ]
+        top = max(sized, key=lambda pair: (pair[0], -pair[1].pk))[1]
+        return top.manager, top
+
+    def pages(self, top, measure, person_measure) -> dict:
+        from oversight.models import Flag
+        from supervision.models import StaffProfile, Unit
+
+        def largest(units):
+            sized = [
+                (StaffProfile.objects.filter(unit__path__startswith=u.path).count(), -u.pk, u)
+                for u in units
+            ]
+            return max(sized, key=lambda row: row[:2])[2] if sized else None
+
+        service = largest(Unit.objects.filter(parent=top)) or top
+        team = largest(Unit.objects.filter(parent=service)) or service
+        person = (
+            StaffProfile.objects.filter(unit=team, leaving_date__isnull=True)
+            .annotate(flags=Count("user__flags", filter=Q(user__flags__resolved_at__isnull=True)))
+            .order_by("-flags", "user_id")
+            .select_related("user")
+            .first()
+        )
+        if person is None:
+            raise CommandError(f"{team.name} has nobody on the staff to look at")
+        pages = {
+            "organisation": (top.name, reverse("dashboard-unit", kwargs={"unit_id": top.pk})),
+            "service": (service.name, reverse("dashboard-unit", kwargs={"unit_id": service.pk})),
+            "team": (team.name, reverse("dashboard-unit", kwargs={"unit_id": team.pk})),
+            "person": (
+                person.user.full_name,
+                reverse("dashboard-person", kwargs={"person_id": person.user_id}),
+            ),
+            "items": (
+                f"{measure} in {top.name}",
+                reverse("dashboard-items", kwargs={"unit_id": top.pk, "measure": measure}),
+            ),
+            "person items": (
+                f"{person_measure} of {person.user.full_name}",
+                reverse(
+                    "dashboard-person-items",
+                    kwargs={"person_id": person.user_id, "measure": person_measure},
+                ),
+            ),
+        }
+        self.sizes = {
+            "staff": StaffProfile.objects.filter(
+                unit__path__startswith=top.path, leaving_date__isnull=True
+            ).count(),
+            "flags": Flag.objects.count(),
+        }
+        return pages
+
+    def report(self, viewer, top, options, rows):
+        write = self.stdout.write
+        as_at = options["date"].isoformat() if options["date"] else "today"
+        write(
+            f"Dashboard as {viewer.email}, top unit {top.name} ({self.sizes['staff']:,} staff "
+            f"in post, {self.sizes['flags']:,} flags in the database), as at {as_at}; "
+            f"{options['repeat']} timed requests a page after one to warm up, in this process "
+            f"({connection.vendor})"
+        )
+        write("")
+        write(f"{'level':<14}{'median ms':>10}{'p95 ms':>10}{'queries':>9}  page")
+        for level, what, median, high, queries, _url in rows:
+            write(f"{level:<14}{median:>10.1f}{high:>10.1f}{queries:>9}  {what}")
+        write("")
+        for level, _what, _median, _high, _queries, url in rows:
+            write(f"  {level:<14}{url}")

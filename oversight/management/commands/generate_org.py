@@ -1,0 +1,97 @@
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from oversight.flags import NoPolicyPack
+from oversight.synthetic import FLAGS, generate_org
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--today: {text!r} is not a date such as 2026-03-05") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Build a large synthetic organisation, for measuring the dashboard: a directorate, "
+        "services and teams, --staff posts held by a chain of people over --years of history "
+        "(turnover, new starters, students), line supervision, agreements, sessions, records, "
+        "actions, observations, development and probation, --children children with their "
+        "allocations, case notes and closures, quarterly feedback, and the flags. Written in "
+        "bulk beside whatever is already here (codes, emails and references carry --prefix). "
+        "Everything comes from --seed. " + FLAGS.replace("\n", " ")
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--staff", type=int, required=True, help="posts, each filled today")
+        parser.add_argument("--years", type=int, required=True, help="years of history")
+        parser.add_argument("--children", type=int, required=True, help="children, open or closed")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--today", type=parse_day, help="YYYY-MM-DD (default: today)")
+        parser.add_argument(
+            "--prefix",
+            default="syn",
+            help="marks this organisation's unit codes, emails and child references (default syn)",
+        )
+        parser.add_argument(
+            "--turnover", type=float, default=0.13, help="leavers a year per post (default 0.13)"
+        )
+        parser.add_argument(
+            "--evaluate",
+            action="store_true",
+            help="run the real flag job over the whole history instead of writing the flags "
+            "(much slower)",
+        )
+
+    def handle(self, *args, **options):
+        from django.utils import timezone
+
+        from supervision.models import Unit
+
+        for name in ("staff", "years", "children"):
+            if options[name] < (8 if name == "staff" else 1 if name == "years" else 0):
+                raise CommandError(f"--{name}: too small (staff 8 or more, years 1 or more)")
+        prefix = options["prefix"]
+        if Unit.objects.filter(code=f"{prefix}-dir").exists():
+            raise CommandError(
+                f"An organisation with the prefix {prefix!r} is already here: choose another "
+                "--prefix"
+            )
+        today = options["today"] or timezone.localdate()
+        try:
+            result = generate_org(
+                staff=options["staff"],
+                years=options["years"],
+                children=options["children"],
+                today=today,
+                seed=options["seed"],
+                prefix=prefix,
+                turnover=options["turnover"],
+                evaluate=options["evaluate"],
+            )
+        except NoPolicyPack as error:
+            raise CommandError(str(error)) from None
+        write = self.stdout.write
+        write(
+            f"Built {prefix!r}: {options['staff']:,} staff, {options['years']} years, "
+            f"{options['children']:,} children, to {today:%-d %B %Y}, seed {options['seed']}"
+        )
+        write("")
+        write("Rows made")
+        for label, rows in result["counts"].items():
+            write(f"  {label:<38}{rows:>12,}")
+        write(f"  {'total':<38}{sum(result['counts'].values()):>12,}")
+        write("")
+        write("Seconds")
+        for step, seconds in result["timings"].items():
+            write(f"  {step:<38}{seconds:>12.1f}")
+        write(f"  {'total':<38}{result['seconds']:>12.1f}")
+        write("")
+        director = result["director"]
+        write(
+            f"Top unit {result['directorate'].name!r} (id {result['directorate'].pk}), "
+            f"managed by {director.email}"
+        )
+        write(f"Flags: {'the flag job, walked back' if options['evaluate'] else 'synthetic'}")
