@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -39,7 +40,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, StrIndex, Substr
 
 from .due import LONDON, local_date
 from .models import Flag, FlagKind
@@ -214,6 +215,14 @@ def in_post(at: datetime, prefix: str = "") -> Q:
     )
 
 
+def _flag_unit_path():
+    return Case(
+        When(child__isnull=True, then=F("person__profile__unit__path")),
+        default=F("unit__path"),
+        output_field=CharField(),
+    )
+
+
 def flags_with_unit():
     """Flags with `unit_ref`: the id of the unit they count in (see the module's docstring):
     a member of staff's unit now, or the unit the flag job recorded on a child's flag."""
@@ -360,13 +369,23 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
             row.figures.add(STAFF, 1)
             rows[row.key] = row
 
-    def unit_row(unit_id) -> Row | None:
-        """The row of the child unit a unit is under; None for the unit itself, whose people
-        have rows of their own (read by person)."""
-        path = paths.get(unit_id)
-        if scope.unit is None or path is None or path == scope.unit.path:
-            return None
-        return rows.get(f"u{path[len(scope.unit.path) :].split('/', 1)[0]}")
+    def row_of(path):
+        """The database's own key for the row a unit path counts in: the id of the child
+        unit it is under ("" for the unit itself), cut from the path, so the database adds up
+        by row and a few rows come back, not one per unit of a large organisation."""
+        if scope.unit is None:
+            return Value("", output_field=CharField())
+        rest = Substr(path, len(scope.unit.path) + 1)
+        return Case(
+            When(**{f"{path.name}": scope.unit.path}, then=Value("")),
+            default=Substr(rest, 1, StrIndex(rest, Value("/")) - 1),
+            output_field=CharField(),
+        )
+
+    def unit_row(key) -> Row | None:
+        """The row of a child unit; None for the unit itself, whose people have rows of their
+        own (read by person)."""
+        return rows.get(f"u{key}") if key else None
 
     def person_row(person_id) -> Row:
         key = f"p{person_id}"
@@ -400,11 +419,15 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
         default=Value(""),
         output_field=CharField(),
     )
-    for entry in flags.values("unit_ref", "kind", role=role).annotate(**counts):
+    flags = flags.annotate(unit_path=_flag_unit_path())
+    by_row = (
+        flags.order_by().values("kind", row=row_of(F("unit_path")), role=role).annotate(**counts)
+    )
+    for entry in _counted(by_row):
         for i in range(len(months)):
             trends[entry["kind"]][i] += entry[f"n{i}"]
             trends["staff_overdue"][i] += entry[f"s{i}"]
-        row = unit_row(entry["unit_ref"])
+        row = unit_row(entry["row"])
         add(entry["kind"], entry[f"n{last}"], row)
         add("staff_overdue", entry[f"s{last}"], row)
         overdue_by_role[entry["role"]] += entry[f"s{last}"]
@@ -420,13 +443,17 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
     # Staff in post at each month end, by unit and role; the unit's own people are rows.
     staff_counts = {f"n{i}": Count("pk", filter=in_post(m.at)) for i, m in enumerate(months)}
     staff_by_role: dict[str, int] = defaultdict(int)
-    staff = scope.profiles(StaffProfile.objects.all()).values("unit_id", "job_role__category")
-    for entry in staff.annotate(**staff_counts):
+    staff = (
+        scope.profiles(StaffProfile.objects.all())
+        .order_by()
+        .values("job_role__category", row=row_of(F("unit__path")))
+    )
+    for entry in _counted(staff.annotate(**staff_counts)):
         for i in range(len(months)):
             trends[STAFF][i] += entry[f"n{i}"]
         totals.add(STAFF, entry[f"n{last}"])
         staff_by_role[entry["job_role__category"]] += entry[f"n{last}"]
-        row = unit_row(entry["unit_id"])
+        row = unit_row(entry["row"])
         if row is not None:
             row.figures.add(STAFF, entry[f"n{last}"])
     for figures in [totals, *(row.figures for row in rows.values())]:
@@ -444,7 +471,9 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
         for role, count in sorted(staff_by_role.items(), key=lambda i: labels.get(i[0], i[0]))
     ]
 
-    _records_and_cancellations(scope, months, window_start, totals, trends, unit_row, person_row)
+    _records_and_cancellations(
+        scope, months, window_start, totals, trends, row_of, unit_row, person_row
+    )
     trends["reflection_percent"] = [
         percent(a, b) for a, b in zip(trends[REFLECTION], trends["reflection_of"], strict=True)
     ]
@@ -467,6 +496,17 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
         trends=trends,
         window_start=window_start,
     )
+
+
+def _counted(queryset) -> list[dict]:
+    """The rows of an aggregate query, read without Django's per-value converters: these rows
+    hold only ids, codes and counts, which the driver already gives as Python values, and on
+    an organisation of 2,000 staff the converters cost more than the query."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _age_case(at: datetime):
@@ -586,13 +626,13 @@ def _record_counts(sections: _Sections, windows: dict) -> dict:
 
 
 def _done_counts(sections: _Sections, windows: dict) -> dict:
-    """For completed sections of finalised records, in each window: the records with each
-    completed (a record has at most one section of each kind: see `_sections`)."""
+    """For finalised records joined to their completed reflection and wellbeing sections (at
+    most one of each: see `_sections`), in each window: the records with each completed."""
     counts = {}
     for name, (start, end) in windows.items():
-        window = Q(record__finalised_at__gt=start, record__finalised_at__lte=end)
-        for key, ids in ((REFLECTION, sections.reflection), (WELLBEING, sections.wellbeing)):
-            counts[f"{key}{name}"] = Count("pk", filter=window & Q(template_section_id__in=ids))
+        window = Q(finalised_at__gt=start, finalised_at__lte=end)
+        for key, joined in ((REFLECTION, "reflection_section"), (WELLBEING, "wellbeing_section")):
+            counts[f"{key}{name}"] = Count("pk", filter=window & Q(**{f"{joined}__isnull": False}))
     return counts
 
 
@@ -605,14 +645,29 @@ def _cancel_counts(windows: dict) -> dict:
     }
 
 
-def _completed_sections(scope, sections: _Sections):
-    from supervision.models import RecordSection, SupervisionRecord
+def _with_completed_sections(records, sections: _Sections):
+    """Records with their completed reflection and wellbeing sections joined (LEFT JOIN): one
+    query for the records and the sections, and no record counted twice."""
+    from django.db.models import FilteredRelation
 
-    return RecordSection.objects.filter(
-        scope.supervisee_q("record__session__supervisee"),
-        progress=RecordSection.Progress.COMPLETED,
-        template_section_id__in=sections.reflection + sections.wellbeing,
-        record__status=SupervisionRecord.Status.FINALISED,
+    from supervision.models import RecordSection
+
+    completed = RecordSection.Progress.COMPLETED
+    return records.annotate(
+        reflection_section=FilteredRelation(
+            "sections",
+            condition=Q(
+                sections__progress=completed,
+                sections__template_section_id__in=sections.reflection,
+            ),
+        ),
+        wellbeing_section=FilteredRelation(
+            "sections",
+            condition=Q(
+                sections__progress=completed,
+                sections__template_section_id__in=sections.wellbeing,
+            ),
+        ),
     )
 
 
@@ -627,7 +682,7 @@ def _finalised(scope):
 
 
 def _records_and_cancellations(
-    scope, months, window_start, totals: Figures, trends, unit_row, person_row
+    scope, months, window_start, totals: Figures, trends, row_of, unit_row, person_row
 ) -> None:
     """Records finalised and cancellations, in each month and in the quarter to the date
     ("q"), by unit; then the quarter by person for the unit's own people."""
@@ -636,20 +691,13 @@ def _records_and_cancellations(
     first = min(months[0].start, window_start)
     windows = {str(i): (m.start, m.at) for i, m in enumerate(months)}
     windows["q"] = (window_start, at)
+    records = _finalised(scope).filter(finalised_at__gt=first, finalised_at__lte=at)
     reads = [
         (
-            _finalised(scope).filter(finalised_at__gt=first, finalised_at__lte=at),
-            _record_counts(sections, windows),
+            _with_completed_sections(records, sections),
+            {**_record_counts(sections, windows), **_done_counts(sections, windows)},
             "session__supervisee",
-            (RECORDS_FINALISED, "reflection_of", "wellbeing_of"),
-        ),
-        (
-            _completed_sections(scope, sections).filter(
-                record__finalised_at__gt=first, record__finalised_at__lte=at
-            ),
-            _done_counts(sections, windows),
-            "record__session__supervisee",
-            (REFLECTION, WELLBEING),
+            (RECORDS_FINALISED, "reflection_of", "wellbeing_of", REFLECTION, WELLBEING),
         ),
         (
             cancelled_sessions().filter(
@@ -662,8 +710,10 @@ def _records_and_cancellations(
     ]
     for queryset, counts, supervisee, keys in reads:
         unit = f"{supervisee}__profile__unit_id"
-        for entry in queryset.values(unit).annotate(**counts):
-            row = unit_row(entry[unit])
+        path = F(f"{supervisee}__profile__unit__path")
+        by_row = queryset.order_by().values(row=row_of(path))
+        for entry in _counted(by_row.annotate(**counts)):
+            row = unit_row(entry["row"])
             for key in keys:
                 for i in range(len(months)):
                     trends[key][i] += entry[f"{key}{i}"]
@@ -681,11 +731,7 @@ def _records_and_cancellations(
 
 
 def _in_quarter(supervisee: str, window_start) -> dict:
-    field = {
-        "session__supervisee": "finalised_at",
-        "record__session__supervisee": "record__finalised_at",
-        "supervisee": "cancelled_at",
-    }[supervisee]
+    field = {"session__supervisee": "finalised_at", "supervisee": "cancelled_at"}[supervisee]
     return {f"{field}__gt": window_start}
 
 
@@ -817,11 +863,75 @@ CHARTS = (
 )
 
 
-def tables(board: Dashboard) -> list[dict]:
+@dataclass(frozen=True)
+class Cell:
+    value: int
+    url: str
+    share: int | None  # a percentage shown beside the count, for the shares
+    label: str  # what the figure counts, for the link's hidden text
+
+
+@dataclass(frozen=True)
+class TableRow:
+    label: str
+    url: str  # the row's own dashboard; "" for a row of nobody in particular
+    cells: list[Cell]
+
+
+SHARES = {
+    STAFF_ON_TIME: "on_time_percent",
+    REFLECTION: "reflection_percent",
+    WELLBEING: "wellbeing_percent",
+}
+
+
+def _cells(figures: Figures, keys, items_url: str) -> list[Cell]:
+    """`items_url` holds the placeholder MEASURE: one reverse() per row, not per figure."""
     return [
-        {"id": key, "caption": caption, "measures": [MEASURE_BY_KEY[m] for m in keys]}
-        for key, caption, keys in TABLES
+        Cell(
+            figures.get(key),
+            items_url.replace("MEASURE", key) if items_url else "",
+            getattr(figures, SHARES[key]) if key in SHARES else None,
+            MEASURE_BY_KEY[key].label.lower(),
+        )
+        for key in keys
     ]
+
+
+def tables(board: Dashboard, query: str = "") -> list[dict]:
+    """The tables by team and person, cell by cell, with the link behind every figure."""
+    from django.urls import reverse
+
+    def urls(unit=None, person=None) -> tuple[str, str]:
+        if unit is not None:
+            page = reverse("dashboard-unit", kwargs={"unit_id": unit.pk})
+            items = reverse("dashboard-items", kwargs={"unit_id": unit.pk, "measure": "MEASURE"})
+        elif person is not None:
+            page = reverse("dashboard-person", kwargs={"person_id": person.pk})
+            items = reverse(
+                "dashboard-person-items", kwargs={"person_id": person.pk, "measure": "MEASURE"}
+            )
+        else:
+            return "", ""
+        return page + query, items + query
+
+    links = [urls(row.unit, row.person) for row in board.rows]
+    own_items = urls(board.scope.unit, board.scope.person)[1]
+    found = []
+    for key, caption, keys in TABLES:
+        found.append(
+            {
+                "id": key,
+                "caption": caption,
+                "measures": [MEASURE_BY_KEY[m] for m in keys],
+                "rows": [
+                    TableRow(row.label, page, _cells(row.figures, keys, items))
+                    for row, (page, items) in zip(board.rows, links, strict=True)
+                ],
+                "total": _cells(board.totals, keys, own_items),
+            }
+        )
+    return found
 
 
 def headlines(board: Dashboard) -> list[dict]:

@@ -149,7 +149,7 @@ def _page_context(request, tops, scope, trail):
     return {
         "board": board,
         "sort": dashboard.sort_rows(board, request.GET.get("sort")),
-        "tables": dashboard.tables(board),
+        "tables": dashboard.tables(board, query),
         "headlines": dashboard.headlines(board),
         "charts": dashboard.charts(board),
         "trend_lines": dashboard.trend_lines(board),
