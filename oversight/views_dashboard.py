@@ -175,6 +175,12 @@ def dashboard_unit(request, unit_id):
     unit = _unit_in_reach(request, tops, unit_id)
     context = _page_context(request, tops, dashboard.Scope(unit=unit), _trail(tops, unit))
     _audit_read(request, "dashboard_unit", unit.pk, context["board"].at)
+    from .models import FEEDBACK_STATEMENTS
+
+    context["feedback_period"], context["feedback_rows"] = dashboard.feedback(
+        context["board"].scope, context["board"].at
+    )
+    context["feedback_statements"] = [short for _, _, short in FEEDBACK_STATEMENTS]
     return render(request, "oversight/dashboard/unit.html", context)
 
 

@@ -370,3 +370,42 @@ def test_the_tables_download_with_the_same_figures_and_outside_reach_they_do_not
     )
     assert elsewhere.status_code == 404
     assert AuditEvent.objects.filter(actor=demo, action="export").count() == 3
+
+
+# --- Supervisee feedback ------------------------------------------------------------------------
+
+
+def test_feedback_shows_each_units_own_staff_only_from_five_answers(world, client):
+    """Q4 (001 §6; 002): feedback in aggregate on the dashboard, never for fewer than five
+    people, each unit's own staff on its own row (oversight/feedback.py)."""
+    from oversight.models import FeedbackResponse
+    from tests.factories import UserFactory
+
+    team, service = world.units["team"], world.units["service"]
+
+    def answers(unit, count, value):
+        for _ in range(count):
+            FeedbackResponse.objects.create(
+                respondent=UserFactory(),
+                supervisor=world.supervisor,
+                unit=unit,
+                period="2025-Q4",
+                happens_when_planned=value,
+                time_to_reflect=value,
+                wellbeing_support=value,
+                decisions_explained=value,
+                records_accurate_and_shared=value,
+                created_at=NOW,
+            )
+
+    answers(team, 5, 4)
+    answers(service, 4, 2)
+    client.force_login(world.senior_manager)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(reverse("dashboard-unit", kwargs={"unit_id": service.pk})).content
+    section = html.decode().split('id="feedback"')[1]
+    assert "October to December 2025" in section
+    team_row = re.search(r"Team A</th>(.*?)</tr>", section, re.S).group(1)
+    assert team_row.count(">4.0<") == 5 and ">5<" in team_row
+    service_row = re.search(r"Service A</th>(.*?)</tr>", section, re.S).group(1)
+    assert "Fewer than five answers" in service_row and "2.0" not in service_row
