@@ -363,27 +363,29 @@ def weekly_digests_write(now: datetime) -> int:
 
     week_ago = now - WEEK
     flags = acted_on(Flag.objects.all()).annotate(
-        unit=Coalesce(F("child__unit"), F("person__profile__unit"))
+        counts_in=Coalesce(F("child__unit"), F("person__profile__unit"))
     )
     open_now = flags.filter(raised_at__lte=now).filter(
         Q(noticed_resolved_at__isnull=True) | Q(noticed_resolved_at__gt=now)
     )
     open_by_kind = defaultdict(dict)
     for unit_id, kind, count in (
-        open_now.values("unit", "kind").annotate(n=Count("pk")).values_list("unit", "kind", "n")
+        open_now.values("counts_in", "kind")
+        .annotate(n=Count("pk"))
+        .values_list("counts_in", "kind", "n")
     ):
         open_by_kind[unit_id][kind] = count
     raised = dict(
         flags.filter(raised_at__gt=week_ago, raised_at__lte=now)
-        .values("unit")
+        .values("counts_in")
         .annotate(n=Count("pk"))
-        .values_list("unit", "n")
+        .values_list("counts_in", "n")
     )
     resolved = dict(
         flags.filter(noticed_resolved_at__gt=week_ago, noticed_resolved_at__lte=now)
-        .values("unit")
+        .values("counts_in")
         .annotate(n=Count("pk"))
-        .values_list("unit", "n")
+        .values_list("counts_in", "n")
     )
     all_units = list(Unit.objects.only("pk", "name", "kind", "path").order_by("path"))
     labels = dict(FlagKind.choices)
