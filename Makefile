@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install assets lint format system-packages demo clean
+.PHONY: run test install assets lint format system-packages screenshots demo clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,9 +26,12 @@ install: $(VENV)/.installed static/dist/.built
 
 assets: static/dist/.built
 
-# Debian packages the test suite reads PDFs with; installed once, as root on this kind of machine.
+# Debian packages the test suite needs, installed once, as root on this kind of machine:
+# pdftotext to read PDFs, and the Chromium the browser tests drive (Playwright's own browser
+# download cannot work here, so `playwright install` is never run).
 system-packages:
 	@command -v pdftotext >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 run: install
 	$(PY) manage.py migrate --noinput
@@ -41,6 +44,10 @@ test: install system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# The README's screenshots: the browser journeys save their key pages into docs/screenshots.
+screenshots: install system-packages
+	SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser -q
 
 lint: install
 	$(BIN)/ruff check .
@@ -55,4 +62,4 @@ demo: install
 	$(PY) manage.py load_demo
 
 clean:
-	rm -rf $(VENV) node_modules static/dist staticfiles .broker .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules static/dist staticfiles .broker .pytest_cache .ruff_cache test-artifacts

@@ -241,7 +241,7 @@ def test_the_extract_page_sends_the_choice_on_and_names_bad_dates(world):
         data={"format": "pdf", "start_0": "31", "start_1": "2", "start_2": "2026"},
     )
     body = " ".join(response.content.decode().split())
-    assert "Enter the start date as a real date" in body and 'href="#id_start"' in body
+    assert "Enter the start date as a real date" in body and 'href="#id_start_0"' in body
     response = get(
         world.supervisor,
         page,

@@ -443,7 +443,7 @@ def test_the_14_day_limit_is_shown_beside_the_new_date(client, world):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Enter a new date no later than 14 days after the cancellation, 19 March 2026" in html
-    assert 'href="#id_new_date"' in html
+    assert 'href="#id_new_date_0"' in html
     session.refresh_from_db()
     assert session.status == "planned"
 
