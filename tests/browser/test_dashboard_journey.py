@@ -75,6 +75,9 @@ def test_a_senior_manager_drills_from_service_to_an_overdue_item_and_exports_csv
         expect(table).to_have_count(1)
         assert len(rows(table)) == 12, "a row for each of the twelve months"
     shot(page, "dashboard")
+    # Wide tables scroll inside their own region; the page itself never scrolls sideways
+    # (WCAG 1.4.10 reflow).
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     # The figures by team and person, downloaded: the same figures as on the page.
     supervision = table_by_caption(page, "Supervision of staff")
