@@ -5,12 +5,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from access.agreements import get_agreement_for_user, get_relationship_for_user
 from oversight import audit
 from supervision.form_errors import add_service_errors
 from supervision.forms_records import PasswordForm
 
 from . import services
-from .access import get_agreement_for_user, get_relationship_for_user
 from .forms import AgreementForm
 from .models import SupervisionAgreement
 

@@ -15,12 +15,12 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from access.children import CaseAction, restrict_children
 from oversight import audit
 from oversight.due import front_door_families_enough
 from supervision.models import Unit, User
 
 from . import services
-from .access import CaseAction, restrict_children
 from .models import (
     CaseNote,
     Child,

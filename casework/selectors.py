@@ -12,11 +12,11 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from access.children import CaseAction, restrict_children
 from supervision.models import SupervisoryRelationship, Unit, User
 from supervision.roles import active_on
 
 from . import rules
-from .access import CaseAction, restrict_children
 from .models import (
     SCALE_FIELDS,
     Allocation,

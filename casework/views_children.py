@@ -16,17 +16,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from oversight import audit, selectors_flags
-from supervision.form_errors import add_service_errors
-
-from . import child_services, selectors, services
-from .access import (
+from access.children import (
     CaseAction,
     get_caseload_owner_for_user,
     get_child_for_user,
     restrict_children,
     team_case_reach,
 )
+from oversight import audit, selectors_flags
+from supervision.form_errors import add_service_errors
+
+from . import child_services, selectors, services
 from .forms_children import (
     ChildEditForm,
     ChildNewForm,

@@ -8,13 +8,13 @@ the supervisee's supervisor records one.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from access.children import get_front_door_for_user
+from access.files import Action, get_file_for_user
 from oversight import audit
-from supervision.access import Action, get_file_for_user, restrict_files
 from supervision.form_errors import add_service_errors
 
 from . import group_services
@@ -87,30 +87,6 @@ def front_door_new(request, person_id):
         "casework/front_door/new.html",
         {"person": person, "form": form, "criteria": FrontDoorSession.Criterion.choices},
     )
-
-
-def get_front_door_for_user(request, session_id) -> FrontDoorSession:
-    """The session, if the user may read the supervisee's staff file; otherwise 404, audited."""
-    session = None
-    if str(session_id).isdigit():
-        session = (
-            FrontDoorSession.objects.select_related("supervisor", "supervisee")
-            .filter(
-                pk=session_id,
-                supervisee__in=restrict_files(request.user, Action.VIEW).values("pk"),
-            )
-            .first()
-        )
-    if session is None:
-        audit.record(
-            audit.AuditAction.DENIED,
-            request=request,
-            object_type=SESSION,
-            object_id=str(session_id)[:64],
-            detail={"answer": 404},
-        )
-        raise Http404("No such front-door session.")
-    return session
 
 
 @login_required

@@ -1,6 +1,6 @@
 """Group supervision and the case progression board: thin views over group_services.
 
-A team's pages are for those who lead its case work (casework.access.get_team_for_user); a
+A team's pages are for those who lead its case work (access.children.get_team_for_user); a
 group session is also readable by those who took part. A tile moves only for someone who may
 write oversight on that child (CaseAction.MANAGE). Outside reach is a 404, audited.
 """
@@ -9,23 +9,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from oversight import audit
-from supervision.form_errors import add_service_errors
-
-from . import group_services
-from .access import (
+from access.children import (
     CaseAction,
     get_child_for_user,
+    get_group_for_user,
     get_team_for_user,
     restrict_children,
     team_case_reach,
 )
+from oversight import audit
+from supervision.form_errors import add_service_errors
+
+from . import group_services
 from .forms_groups import AddChildForm, GroupSessionForm
 from .models import GroupSession, ProgressionStage
 
@@ -103,29 +103,6 @@ def group_session_new(request, unit_id):
         "casework/groups/new.html",
         {"unit": unit, "form": form, "title": f"Record a group supervision in {unit.name}"},
     )
-
-
-def get_group_for_user(request, group_id) -> tuple[GroupSession, bool]:
-    """The group session, for those who lead the team's case work and those who took part.
-
-    Returns (group, leads). Anyone else gets a 404, audited."""
-    user = request.user
-    group = None
-    if str(group_id).isdigit() and not user.is_staff:
-        group = (
-            GroupSession.objects.select_related("unit", "facilitator").filter(pk=group_id).first()
-        )
-    leads = group is not None and team_case_reach(user, group.unit)
-    if group is None or not (leads or group.participants.filter(pk=user.pk).exists()):
-        audit.record(
-            audit.AuditAction.DENIED,
-            request=request,
-            object_type=GROUP,
-            object_id=str(group_id)[:64],
-            detail={"answer": 404},
-        )
-        raise Http404("No such group session.")
-    return group, leads
 
 
 @login_required

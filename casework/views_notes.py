@@ -22,13 +22,19 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
+from access.children import (
+    CaseAction,
+    get_child_for_user,
+    may_set_action_status,
+    restrict_children,
+    staff_reach,
+)
+from access.sessions import get_session_for_user
 from oversight import audit
-from supervision.access import get_session_for_user
 from supervision.form_errors import add_service_errors
 from supervision.models import User
 
 from . import pdf, services
-from .access import CaseAction, get_child_for_user, restrict_children, staff_reach
 from .forms_notes import (
     CASE_SESSION_TYPES,
     ActionForm,
@@ -310,15 +316,11 @@ def case_note_action_remove(request, child_id, note_id, action_id):
 # Reading a note
 
 
-def _may_set_status(user, note: CaseNote, action: CaseNoteAction, manages: bool) -> bool:
-    return note.is_final and (manages or user.pk in (note.author_id, action.owner_id))
-
-
 def _note_page(request, child, note, manages, *, status_error=None, status=200):
     user = request.user
     doc = pdf.note_document(note)
     for row in doc["actions"]:
-        row["may_set_status"] = _may_set_status(user, note, row["action"], manages)
+        row["may_set_status"] = may_set_action_status(user, note, row["action"], manages)
         row["error"] = (
             status_error[1] if status_error and status_error[0] == row["action"].pk else ""
         )

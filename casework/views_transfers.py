@@ -14,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from access.children import CHILD, CaseAction, get_child_for_user, restrict_children
 from oversight import audit
 from supervision.form_errors import add_service_errors
 
 from . import transfer_services as services
-from .access import CHILD, CaseAction, get_child_for_user, restrict_children
 from .forms_transfers import ClosureForm, TransferForm
 from .models import Child, Transfer
 

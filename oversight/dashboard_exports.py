@@ -3,39 +3,26 @@ built by the same functions, with the same reach."""
 
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from supervision.models import StaffProfile, Unit
+from access.units import person_for_download, tops_for, unit_for_download
 
 from . import dashboard, exports
 from .due import local_date
 
 
-def _tops(user) -> list[Unit]:
-    from .views_dashboard import _managed
-
-    if user.is_staff:
-        raise PermissionDenied
-    tops = _managed(user)
-    if not tops:
-        raise PermissionDenied
-    return tops
-
-
 def _scope(user, params) -> dashboard.Scope:
     """`unit` or `person`, inside the user's reach: else 404, as on the pages."""
-    tops = _tops(user)
+    tops_for(user)  # a user with no units is refused before their parameters are read
     person_id = exports.param_int(params, "person", required=False)
     if person_id is not None:
-        profile = StaffProfile.objects.select_related("user", "unit").filter(user_id=person_id)
-        profile = profile.first()
-        if profile is None or not any(profile.unit.path.startswith(t.path) for t in tops):
+        profile = person_for_download(user, person_id)
+        if profile is None:
             raise Http404
         return dashboard.Scope(person=profile.user)
-    unit = Unit.objects.filter(pk=exports.param_int(params, "unit")).first()
-    if unit is None or not any(unit.path.startswith(t.path) for t in tops):
+    unit = unit_for_download(user, exports.param_int(params, "unit"))
+    if unit is None:
         raise Http404
     return dashboard.Scope(unit=unit)
 

@@ -31,8 +31,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 
+from access.units import units_overseen_by
 from supervision.models import StaffProfile, SupervisoryRelationship
-from supervision.selectors import current_supervisors_of, units_overseen_by
+from supervision.selectors import current_supervisors_of
 
 from . import audit
 from .models import FEEDBACK_STATEMENTS, FeedbackResponse

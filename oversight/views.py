@@ -2,8 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from supervision.access import FILE, Action, get_file_for_user, restrict_files
-from supervision.decorators import role_required
+from access.files import FILE, Action, get_file_for_user, restrict_files
+from access.roles import role_required
 
 from . import audit
 from .models import AuditEvent

@@ -3,71 +3,20 @@
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from supervision.models import StaffProfile, Unit
+from access.units import dashboard_tops, get_person_for_dashboard, get_unit_for_dashboard
+from supervision.models import Unit
 
 from . import audit, dashboard
 from .due import local_date
 from .selectors_flags import overdue_text
 
-# --- Reach -----------------------------------------------------------------------------------
-
-
-def _managed(user) -> list[Unit]:
-    """The units a person manages, highest first, without those inside another of them."""
-    units = sorted(Unit.objects.filter(manager=user), key=lambda u: (u.path.count("/"), u.path))
-    tops: list[Unit] = []
-    for unit in units:
-        if not any(unit.path.startswith(top.path) for top in tops):
-            tops.append(unit)
-    return tops
-
-
-def _refuse(request, object_type: str, object_id) -> None:
-    audit.record(
-        audit.AuditAction.DENIED,
-        request=request,
-        object_type=object_type,
-        object_id=str(object_id)[:64],
-        detail={"answer": 404},
-    )
-    raise Http404("Not found.")
-
-
-def _reach(request) -> list[Unit]:
-    if request.user.is_staff:
-        # Administrators run the system; figures about people's supervision are not theirs.
-        raise PermissionDenied
-    tops = _managed(request.user)
-    if not tops:
-        raise PermissionDenied
-    return tops
-
-
-def _unit_in_reach(request, tops, unit_id) -> Unit:
-    unit = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
-    if unit is None or not any(unit.path.startswith(top.path) for top in tops):
-        _refuse(request, "dashboard_unit", unit_id)
-    return unit
-
-
-def _person_in_reach(request, tops, person_id) -> StaffProfile:
-    profile = None
-    if str(person_id).isdigit():
-        profile = (
-            StaffProfile.objects.select_related("user", "unit", "job_role")
-            .filter(user_id=person_id)
-            .first()
-        )
-    if profile is None or not any(profile.unit.path.startswith(t.path) for t in tops):
-        _refuse(request, "dashboard_person", person_id)
-    return profile
+# --- Reach: access.units decides ----------------------------------------------------------
 
 
 def _trail(tops, unit: Unit) -> list[Unit]:
@@ -134,7 +83,7 @@ def _audit_read(request, object_type, object_id, at, **detail) -> None:
 @login_required
 @require_GET
 def dashboard_start(request):
-    tops = _reach(request)
+    tops = dashboard_tops(request)
     if len(tops) == 1:
         url = reverse("dashboard-unit", kwargs={"unit_id": tops[0].pk})
         query = request.GET.urlencode()
@@ -171,8 +120,8 @@ def _page_context(request, tops, scope, trail):
 @login_required
 @require_GET
 def dashboard_unit(request, unit_id):
-    tops = _reach(request)
-    unit = _unit_in_reach(request, tops, unit_id)
+    tops = dashboard_tops(request)
+    unit = get_unit_for_dashboard(request, tops, unit_id)
     context = _page_context(request, tops, dashboard.Scope(unit=unit), _trail(tops, unit))
     _audit_read(request, "dashboard_unit", unit.pk, context["board"].at)
     from .models import FEEDBACK_STATEMENTS
@@ -187,8 +136,8 @@ def dashboard_unit(request, unit_id):
 @login_required
 @require_GET
 def dashboard_person(request, person_id):
-    tops = _reach(request)
-    profile = _person_in_reach(request, tops, person_id)
+    tops = dashboard_tops(request)
+    profile = get_person_for_dashboard(request, tops, person_id)
     scope = dashboard.Scope(person=profile.user)
     context = _page_context(request, tops, scope, _trail(tops, profile.unit))
     board = context["board"]
@@ -264,8 +213,8 @@ def _items(request, scope, measure, trail, back_url, name, **ids):
 @login_required
 @require_GET
 def dashboard_items(request, unit_id, measure):
-    tops = _reach(request)
-    unit = _unit_in_reach(request, tops, unit_id)
+    tops = dashboard_tops(request)
+    unit = get_unit_for_dashboard(request, tops, unit_id)
     back = reverse("dashboard-unit", kwargs={"unit_id": unit.pk})
     scope = dashboard.Scope(unit=unit)
     return _items(request, scope, measure, _trail(tops, unit), back, "unit", unit=unit.pk)
@@ -274,8 +223,8 @@ def dashboard_items(request, unit_id, measure):
 @login_required
 @require_GET
 def dashboard_person_items(request, person_id, measure):
-    tops = _reach(request)
-    profile = _person_in_reach(request, tops, person_id)
+    tops = dashboard_tops(request)
+    profile = get_person_for_dashboard(request, tops, person_id)
     back = reverse("dashboard-person", kwargs={"person_id": profile.user_id})
     scope = dashboard.Scope(person=profile.user)
     trail = _trail(tops, profile.unit)

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from supervision.decorators import role_required
+from access.roles import role_required
 
 from . import feedback as services
 from .forms_feedback import FeedbackForm

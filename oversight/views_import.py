@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from supervision.decorators import role_required
+from access.roles import role_required
 
 from . import importing
 from .forms_import import ImportConfirmForm, ImportUploadForm

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from supervision.decorators import role_required
+from access.roles import role_required
 
 from . import pack_services
 from .forms_packs import (

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
-from supervision.decorators import role_required
+from access.roles import role_required
 from supervision.models import User
 
 from . import retention

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from supervision.access import Action, restrict_files
+from access.files import Action, restrict_files
 from supervision.models import User
 
 from . import audit

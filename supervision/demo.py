@@ -13,11 +13,11 @@ from django.db import transaction
 
 from agreements.demo import load_demo_agreements
 from casework.demo import load_demo_casework
+from supervision.roles import AUDITOR_GROUP
 
 from .demo_file import load_demo_file_items
 from .demo_sessions import load_session_history
 from .models import AccessGrant, JobRole, StaffProfile, SupervisoryRelationship, Unit, User
-from .roles import AUDITOR_GROUP
 from .services import access_grant_create
 
 DEMO_PASSWORD = "demo-supervision-2026"

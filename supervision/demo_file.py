@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
+from supervision.roles import active_on
+
 from . import development_services as services
 from .models import DevelopmentConversation, PracticeObservation, SupervisoryRelationship
-from .roles import active_on
 
 
 @transaction.atomic

@@ -16,7 +16,6 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from oversight import audit
@@ -28,14 +27,12 @@ from .models import (
     ObservationSignature,
     PracticeObservation,
     ProbationReview,
-    SupervisoryRelationship,
     TeamWellbeingPlan,
     Unit,
     User,
     WellbeingPlan,
 )
 from .record_services import SIGNING_METHOD, check_signing_password
-from .roles import active_on
 
 PERMISSION_MESSAGE = "Confirm that the family gave permission for the observation"
 PROBATION_REVIEW_MONTHS = (1, 4, 5)  # DOMAIN Q3; policy packs may make this configurable
@@ -589,36 +586,6 @@ def wellbeing_plan_review(*, person: User, by: User, request=None, **fields) -> 
     # The content is personal: the audit trail says that it changed, never what it says.
     _audit(request, by, "wellbeing_plan", plan, person, f"wellbeing plan version {plan.version}")
     return plan
-
-
-def team_reach(user, unit: Unit, day: date | None = None) -> tuple[bool, bool]:
-    """(may read, may edit) the team's wellbeing plan.
-
-    Edit: the unit's manager, or a member of the team who supervises someone in it today (a
-    practice manager, a senior practitioner). A manager above who supervises the team's manager
-    is not thereby in the team: they read, as the line above does. Read: also the members of
-    the team and the managers of the units above it. System administrators read nothing, as
-    with files.
-    """
-    if not user.is_authenticated or user.is_staff:
-        return False, False
-    day = day or timezone.localdate()
-    may_edit = (
-        unit.manager_id == user.pk
-        or SupervisoryRelationship.objects.filter(
-            active_on(day),
-            supervisor=user,
-            supervisor__profile__unit=unit,
-            supervisee__profile__unit=unit,
-        ).exists()
-    )
-    if may_edit:
-        return True, True
-    above = [int(part) for part in unit.path.strip("/").split("/") if part]
-    may_read = Unit.objects.filter(
-        Q(pk__in=above, manager=user) | Q(pk=unit.pk, staff__user=user, staff__is_active=True)
-    ).exists()
-    return may_read, False
 
 
 @transaction.atomic

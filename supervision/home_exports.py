@@ -10,11 +10,11 @@ to be out of reach: the table is always the signed-in person's own supervisees.
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from access.roles import roles_for
 from oversight import exports, selectors_flags
 from oversight.due import local_date
 
 from . import selectors, selectors_home
-from .roles import roles_for
 
 
 def _columns() -> list[exports.Column]:

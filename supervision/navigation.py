@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from .roles import roles_for
+from access.roles import roles_for
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from access.roles import Roles
+from access.units import units_overseen_by
+from supervision.roles import active_on
+
 from .models import StaffProfile, SupervisoryRelationship, Unit
-from .roles import Roles, active_on
 
 
 def current_supervisors_of(user, day=None):
@@ -25,19 +28,6 @@ def current_supervisees_of(user, day=None):
         .select_related("supervisee__profile__job_role", "supervisee__profile__unit")
         .order_by("supervisee__full_name")
     )
-
-
-def units_overseen_by(user):
-    """Every unit at or below the units this person manages, in tree order."""
-    managed = list(Unit.objects.filter(manager=user).exclude(kind=Unit.Kind.TEAM))
-    if not managed:
-        return Unit.objects.none()
-    from django.db.models import Q
-
-    query = Q()
-    for unit in managed:
-        query |= Q(path__startswith=unit.path)
-    return Unit.objects.filter(query).select_related("manager").order_by("path")
 
 
 def home_page_for(user, roles: Roles) -> dict:

@@ -9,17 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from casework.access import staff_reach
+from access.children import staff_reach
+from access.files import FILE, Action, absence_link, get_file_for_user, restrict_files
+from access.roles import role_required, roles_for
 from oversight import audit, selectors_flags
 
 from . import file_timeline, selectors, services
-from .access import FILE, Action, get_file_for_user, restrict_files
-from .decorators import role_required
 from .forms import ChangeSupervisorForm, LeavingForm, SignInForm
 from .leaving import staff_mark_left
 from .models import User
-from .roles import roles_for
-from .views_absences import absence_link
 
 
 class SignInView(auth_views.LoginView):
@@ -85,7 +83,7 @@ def my_team_page(request):
 
 def _teams_led(user, team) -> list:
     """The teams whose group supervision and case progression board this person runs."""
-    from casework.access import team_case_reach
+    from access.children import team_case_reach
 
     from .models import Unit
 

@@ -19,12 +19,12 @@ from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from access.files import FILE, get_file_for_user, may_manage_absences
 from oversight import audit
 
 from . import services
-from .access import FILE, get_file_for_user
 from .form_errors import add_service_errors
-from .models import SupervisoryRelationship, Unit, User
+from .models import SupervisoryRelationship
 from .models.organisation import SupervisorAbsence
 
 DATE_HINT = "For example, 5 3 2026"
@@ -83,41 +83,6 @@ class EndForm(forms.Form):
             Field("ends_on", context={"legend_size": Size.for_legend("s")}),
             submit="Record the return",
         )
-
-
-def _ancestor_ids(person) -> list[int]:
-    return [int(part) for part in person.profile.unit.path.strip("/").split("/") if part]
-
-
-def may_manage_absences(user, person, may_edit: bool) -> bool:
-    """Whether `user` records `person`'s absences: one of their supervisors (`may_edit`, from
-    get_file_for_user) or a manager of a unit at or above theirs; never for themselves."""
-    if person.pk == user.pk:
-        return False
-    if may_edit:
-        return True
-    return Unit.objects.filter(pk__in=_ancestor_ids(person), manager=user).exists()
-
-
-def absence_link(user, person, may_edit: bool) -> bool:
-    """For the staff file, in one query: the viewer may manage this person's absences and the
-    person line supervises (or has supervised) someone, so an absence means something."""
-    if person.pk == user.pk:
-        return False
-    row = (
-        User.objects.filter(pk=person.pk)
-        .annotate(
-            supervises=Exists(
-                SupervisoryRelationship.objects.filter(
-                    supervisor=OuterRef("pk"), kind=SupervisoryRelationship.Kind.LINE
-                )
-            ),
-            manages=Exists(Unit.objects.filter(pk__in=_ancestor_ids(person), manager=user)),
-        )
-        .values_list("supervises", "manages")
-        .first()
-    )
-    return bool(row and row[0] and (may_edit or row[1]))
 
 
 def _cover_limit(day) -> int | None:

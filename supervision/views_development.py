@@ -14,11 +14,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from access.files import Action as Reach
+from access.files import get_file_for_user, may_read_personal_sections
+from access.units import get_team_for_plan
 from oversight import audit
 
 from . import development_services as services
-from .access import Action as Reach
-from .access import get_file_for_user, may_read_personal_sections
 from .form_errors import add_service_errors
 from .forms_development import (
     ConversationForm,
@@ -34,7 +35,6 @@ from .models import (
     PracticeObservation,
     ProbationReview,
     TeamWellbeingPlan,
-    Unit,
     WellbeingPlan,
 )
 
@@ -547,27 +547,9 @@ def wellbeing_review(request, person_id):
     )
 
 
-def _team_for_user(request, unit_id, edit: bool = False) -> Unit:
-    unit = Unit.objects.filter(pk=unit_id, kind=Unit.Kind.TEAM).first()
-    may_read, may_edit = services.team_reach(request.user, unit) if unit else (False, False)
-    if not may_read:
-        _not_found(request, "team_wellbeing_plan", unit_id)
-    if edit and not may_edit:
-        audit.record(
-            audit.AuditAction.DENIED,
-            request=request,
-            object_type="team_wellbeing_plan",
-            object_id=unit.pk,
-            detail={"wanted": "edit", "answer": 403},
-        )
-        raise PermissionDenied("You may read this team's plan but not change it.")
-    unit.may_edit = may_edit
-    return unit
-
-
 @login_required
 def team_wellbeing(request, unit_id):
-    unit = _team_for_user(request, unit_id)
+    unit = get_team_for_plan(request, unit_id)
     plans = list(
         TeamWellbeingPlan.objects.filter(unit=unit)
         .select_related("written_by")
@@ -590,7 +572,7 @@ def team_wellbeing(request, unit_id):
 
 @login_required
 def team_wellbeing_review(request, unit_id):
-    unit = _team_for_user(request, unit_id, edit=True)
+    unit = get_team_for_plan(request, unit_id, edit=True)
     current = TeamWellbeingPlan.objects.filter(unit=unit).order_by("-version").first()
     initial = (
         {name: getattr(current, name) for name in TeamWellbeingPlan.SECTIONS} if current else {}

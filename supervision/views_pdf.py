@@ -11,9 +11,10 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
+from access.files import Action, may_read_personal_sections
+from access.sessions import get_session_for_user
 from oversight import audit
 
-from .access import Action, get_session_for_user, may_read_personal_sections
 from .canonical import load_record_for_content, record_hash
 from .models import RecordPdf, SupervisionRecord
 from .pdf import (

@@ -27,10 +27,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from access.files import FILE, Action, get_file_for_user
+from access.sessions import get_session_for_user
 from oversight import audit
 
 from . import planning
-from .access import FILE, Action, get_file_for_user, get_session_for_user
 from .calendar import session_invitation
 from .form_errors import add_service_errors
 from .models import SessionType, SupervisionSession

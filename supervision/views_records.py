@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from access.files import Action as Reach
+from access.files import may_read_personal_sections, restrict_files
+from access.sessions import get_session_for_user
 from oversight import audit, selectors_flags
 
 from . import record_services as services
-from .access import Action as Reach
-from .access import get_session_for_user, may_read_personal_sections, restrict_files
 from .form_errors import add_service_errors
 from .forms_records import (
     ActionForm,

@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.test import RequestFactory
 
+from access.files import Action, get_file_for_user, may_read_personal_sections
 from oversight.models import AuditEvent
-from supervision.access import Action, get_file_for_user, may_read_personal_sections
 from supervision.models import SupervisoryRelationship
 from supervision.services import relationship_change_line_supervisor
 from tests.factories import RelationshipFactory, StaffProfileFactory, UserFactory

@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from access.children import CaseAction, restrict_children, staff_reach, team_case_reach
 from casework import services
-from casework.access import CaseAction, restrict_children, staff_reach, team_case_reach
 from casework.models import Allocation, CaseNote, Child
 from supervision.models import SupervisoryRelationship
 from tests.factories import SUPERVISEE_PASSWORD

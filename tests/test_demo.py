@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
+from access.roles import roles_for
 from casework.models import Child
 from supervision.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, email_of, load_demo
 from supervision.models import (
@@ -15,7 +16,6 @@ from supervision.models import (
     Unit,
     User,
 )
-from supervision.roles import roles_for
 
 pytestmark = pytest.mark.django_db
 

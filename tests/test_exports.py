@@ -24,12 +24,12 @@ from django.template import Context, Template
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from access.roles import roles_for
+from access.units import units_overseen_by
 from oversight import exports
 from oversight.models import AuditEvent, Export
 from oversight.tasks import export_build
 from supervision.models import StaffProfile
-from supervision.roles import roles_for
-from supervision.selectors import units_overseen_by
 from tests.factories import StaffProfileFactory
 from tests.world import ROLES, build_world
 

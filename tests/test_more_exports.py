@@ -15,12 +15,12 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from access.roles import roles_for
 from oversight import quality
 from oversight.models import AuditEvent, FlagKind, QualityReview
 from oversight.selectors_flags import home_flags
 from supervision import selectors, selectors_home
 from supervision.models import JobRole, SupervisionRecord
-from supervision.roles import roles_for
 from tests.factories import RelationshipFactory, StaffProfileFactory, UnitFactory
 from tests.quality_helpers import (
     NOW,

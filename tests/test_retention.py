@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from access.files import Action, restrict_files
 from agreements.models import AgreementSignature, SupervisionAgreement
 from oversight import audit
 from oversight.models import (
@@ -32,7 +33,6 @@ from oversight.retention import (
     retention_rule_set,
 )
 from oversight.tasks import list_files_due_for_destruction
-from supervision.access import Action, restrict_files
 from supervision.leaving import staff_mark_left
 from supervision.models import (
     Action as RecordAction,

@@ -1,4 +1,4 @@
-"""Who may see and act on which child's case. The one place that decides (issue 6, point 9).
+"""Children and their cases, caseloads, and the team case work around them.
 
 - The allocated worker reads the child's case and rates its risk.
 - The worker's supervisory line (their current supervisors) reads it and writes management
@@ -6,36 +6,35 @@
 - Managers of the child's team and every unit above it, and of the units above the worker,
   read it and write oversight too (a service manager approves strategy discussions, seed 004).
 - Nobody else: not an auditor with a grant over the worker's staff file (that grant is for the
-  staff file, not for children), and never a system administrator.
+  staff file, not for children), never a system administrator, never a leaver.
 
-Outside reach is a 404, never a 403, and both are audited, as for staff files.
+A refusal about a child names the child in the audit entry (`detail.child`) and, as subject,
+the worker the child is allocated to, so the worker's access log shows it.
 """
 
 from datetime import date
 from enum import StrEnum
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
-from django.utils import timezone
 
-from oversight import audit
+from casework.models import CaseNote, CaseNoteAction, Child, FrontDoorSession, GroupSession
 from supervision.models import SupervisoryRelationship, Unit, User
 from supervision.roles import active_on
 
-from .models import Child
+from .files import Action, restrict_files
+from .people import may_read_content, today
+from .refusals import refuse
+from .units import managed_paths, team_reach
 
 CHILD = "child"
+GROUP = "group_session"
+FRONT_DOOR = "front_door_session"
 
 
 class CaseAction(StrEnum):
     VIEW = "view"
     RATE = "rate"  # the worker's own RAG rating before supervision (seed 001 §5.1)
     MANAGE = "manage"  # management oversight
-
-
-def _managed_paths(user) -> list[str]:
-    return list(Unit.objects.filter(manager=user).values_list("path", flat=True))
 
 
 def _supervisees(user, day: date) -> QuerySet:
@@ -46,7 +45,7 @@ def _supervisees(user, day: date) -> QuerySet:
 
 def _managed(user, day: date) -> Q:
     query = Q(allocated_worker__in=_supervisees(user, day))
-    for path in _managed_paths(user):
+    for path in managed_paths(user, day):
         query |= Q(unit__path__startswith=path)
         query |= Q(allocated_worker__profile__unit__path__startswith=path)
     return query
@@ -54,9 +53,9 @@ def _managed(user, day: date) -> Q:
 
 def restrict_children(user, action: CaseAction = CaseAction.VIEW, day: date | None = None):
     """The children whose cases `user` may act on."""
-    if not user.is_authenticated or user.is_staff:
+    day = day or today()
+    if not may_read_content(user, day):
         return Child.objects.none()
-    day = day or timezone.localdate()
     managed = _managed(user, day)
     reach = managed if action == CaseAction.MANAGE else Q(allocated_worker=user) | managed
     return Child.objects.filter(reach).distinct()
@@ -69,13 +68,24 @@ def may_manage(user, child: Child, day: date | None = None) -> bool:
 def staff_reach(user, day: date | None = None) -> QuerySet:
     """Workers whose caseloads `user` may open: themselves, whom they supervise, and the staff
     of units they manage."""
-    from supervision.access import Action, restrict_files
-
-    day = day or timezone.localdate()
+    day = day or today()
     reach = Q(pk=user.pk) | Q(pk__in=_supervisees(user, day))
-    for path in _managed_paths(user):
+    for path in managed_paths(user, day):
         reach |= Q(profile__unit__path__startswith=path)
     return restrict_files(user, Action.VIEW, day).filter(reach)
+
+
+def _refuse_child(request, child_id, child=None, **kwargs):
+    if child is None and str(child_id).isdigit():
+        child = Child.objects.select_related("allocated_worker").filter(pk=child_id).first()
+    refuse(
+        request,
+        CHILD,
+        child_id if child is None else child.pk,
+        subject=child.allocated_worker if child else None,
+        detail={"child": child.pk} if child else None,
+        **kwargs,
+    )
 
 
 def get_child_for_user(
@@ -83,7 +93,7 @@ def get_child_for_user(
 ):
     """The child asked for, or 404 if outside reach, or 403 if readable but not this action.
 
-    Returns (child, may_manage). Each denial is written to the audit log.
+    Returns (child, may_manage). Each refusal is audited.
     """
     user = request.user
     child = None
@@ -95,14 +105,7 @@ def get_child_for_user(
             .first()
         )
     if child is None:
-        audit.record(
-            audit.AuditAction.DENIED,
-            request=request,
-            object_type=CHILD,
-            object_id=str(child_id)[:64],
-            detail={"wanted": str(action), "answer": 404},
-        )
-        raise Http404("No such child.")
+        _refuse_child(request, child_id, wanted=action, message="No such child.")
     manages = may_manage(user, child, day)
     allowed = {
         CaseAction.VIEW: True,
@@ -110,15 +113,20 @@ def get_child_for_user(
         CaseAction.MANAGE: manages,
     }[action]
     if not allowed:
-        audit.record(
-            audit.AuditAction.DENIED,
-            request=request,
-            object_type=CHILD,
-            object_id=child.pk,
-            detail={"wanted": str(action), "answer": 403},
+        _refuse_child(
+            request,
+            child.pk,
+            child,
+            answer=403,
+            wanted=action,
+            message="You may read this child's case but not do this.",
         )
-        raise PermissionDenied("You may read this child's case but not do this.")
     return child, manages
+
+
+def may_set_action_status(user, note: CaseNote, action: CaseNoteAction, manages: bool) -> bool:
+    """A case note's action is marked done by the manager, the note's author or its owner."""
+    return note.is_final and (manages or user.pk in (note.author_id, action.owner_id))
 
 
 def get_caseload_owner_for_user(request, person_id, day: date | None = None) -> User:
@@ -132,14 +140,8 @@ def get_caseload_owner_for_user(request, person_id, day: date | None = None) -> 
             .first()
         )
     if person is None:
-        audit.record(
-            audit.AuditAction.DENIED,
-            request=request,
-            object_type="caseload",
-            object_id=str(person_id)[:64],
-            detail={"answer": 404},
-        )
-        raise Http404("No such caseload.")
+        someone = User.objects.filter(pk=person_id).first() if str(person_id).isdigit() else None
+        refuse(request, "caseload", person_id, subject=someone, message="No such caseload.")
     return person
 
 
@@ -147,9 +149,7 @@ def team_case_reach(user, unit: Unit, day: date | None = None) -> bool:
     """Whether `user` leads case work in the team: its manager, a manager above it, or a
     supervisor in the team who supervises someone in it. They run the team's group supervision
     and its case progression board."""
-    from supervision.development_services import team_reach
-
-    if not user.is_authenticated or user.is_staff:
+    if not may_read_content(user, day):
         return False
     if team_reach(user, unit, day)[1]:
         return True
@@ -163,12 +163,49 @@ def get_team_for_user(request, unit_id, day: date | None = None) -> Unit:
     if str(unit_id).isdigit():
         unit = Unit.objects.filter(pk=unit_id).first()
     if unit is None or not team_case_reach(request.user, unit, day):
-        audit.record(
-            audit.AuditAction.DENIED,
-            request=request,
-            object_type="team_casework",
-            object_id=str(unit_id)[:64],
-            detail={"answer": 404},
-        )
-        raise Http404("No such team.")
+        refuse(request, "team_casework", unit_id, message="No such team.")
     return unit
+
+
+def get_group_for_user(request, group_id) -> tuple[GroupSession, bool]:
+    """The group session, for those who lead the team's case work and those who took part.
+
+    Returns (group, leads). Anyone else gets a 404, audited."""
+    user = request.user
+    group = None
+    if str(group_id).isdigit() and may_read_content(user):
+        group = (
+            GroupSession.objects.select_related("unit", "facilitator").filter(pk=group_id).first()
+        )
+    leads = group is not None and team_case_reach(user, group.unit)
+    if group is None or not (leads or group.participants.filter(pk=user.pk).exists()):
+        refuse(request, GROUP, group_id, message="No such group session.")
+    return group, leads
+
+
+def get_front_door_for_user(request, session_id) -> FrontDoorSession:
+    """The session, if the user may read the supervisee's staff file; otherwise 404, audited."""
+    session = None
+    if str(session_id).isdigit():
+        session = (
+            FrontDoorSession.objects.select_related("supervisor", "supervisee")
+            .filter(
+                pk=session_id,
+                supervisee__in=restrict_files(request.user, Action.VIEW).values("pk"),
+            )
+            .first()
+        )
+    if session is None:
+        other = (
+            FrontDoorSession.objects.select_related("supervisee").filter(pk=session_id).first()
+            if str(session_id).isdigit()
+            else None
+        )
+        refuse(
+            request,
+            FRONT_DOOR,
+            session_id,
+            subject=other.supervisee if other else None,
+            message="No such front-door session.",
+        )
+    return session

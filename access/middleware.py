@@ -1,12 +1,15 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from . import audit
+from oversight import audit
+
+from .refusals import subject_of_arguments
 
 
 class AuditRefusalsMiddleware:
     """Every refusal a view raises is in the audit log, even where the view did not write one
-    itself (the access layer does, and marks the request so it is not written twice)."""
+    itself (the access layer does, and marks the request so it is not written twice), naming
+    the member of staff the URL points at when there is one, so their access log shows it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -27,6 +30,7 @@ class AuditRefusalsMiddleware:
             request=request,
             object_type="page",
             object_id=((match.url_name or "") if match else "")[:64],
+            subject=subject_of_arguments(match.kwargs) if match else None,
             detail={
                 "answer": 403 if isinstance(exception, PermissionDenied) else 404,
                 "arguments": {k: str(v)[:64] for k, v in (match.kwargs if match else {}).items()},

@@ -1,0 +1,24 @@
+"""Signing in: a leaver's account is closed from the day after their leaving date.
+
+`get_user` runs on every request of a signed-in session, so a session begun before the
+leaving date ends with it, whether or not the job that closes accounts has run yet. It loads
+the staff profile with the user, since every access check reads the leaving date."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+from .people import has_left
+
+
+class OrganisationBackend(ModelBackend):
+    def user_can_authenticate(self, user):
+        return super().user_can_authenticate(user) and not has_left(user)
+
+    def get_user(self, user_id):
+        user = (
+            get_user_model()
+            ._default_manager.select_related("profile")
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None
