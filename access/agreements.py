@@ -8,8 +8,18 @@ from .files import Action, restrict_files
 from .refusals import refuse
 
 
+def party_role(user, relationship) -> str | None:
+    """ "supervisee" or "supervisor" when `user` is one of the relationship's two people (only
+    they draw up and sign its agreement), else None."""
+    if user.pk == relationship.supervisee_id:
+        return "supervisee"
+    if user.pk == relationship.supervisor_id:
+        return "supervisor"
+    return None
+
+
 def _party(user, relationship) -> bool:
-    return user.pk in (relationship.supervisor_id, relationship.supervisee_id)
+    return party_role(user, relationship) is not None
 
 
 def get_relationship_for_user(request, relationship_id, *, party: bool = False):

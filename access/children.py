@@ -109,7 +109,7 @@ def get_child_for_user(
     manages = may_manage(user, child, day)
     allowed = {
         CaseAction.VIEW: True,
-        CaseAction.RATE: manages or child.allocated_worker_id == user.pk,
+        CaseAction.RATE: may_rate(user, child, manages),
         CaseAction.MANAGE: manages,
     }[action]
     if not allowed:
@@ -124,9 +124,20 @@ def get_child_for_user(
     return child, manages
 
 
+def may_update_action(user, note: CaseNote, action: CaseNoteAction, manages: bool) -> bool:
+    """A case note's action is updated by the manager, the note's author or its owner."""
+    return manages or user.pk in (note.author_id, action.owner_id)
+
+
 def may_set_action_status(user, note: CaseNote, action: CaseNoteAction, manages: bool) -> bool:
-    """A case note's action is marked done by the manager, the note's author or its owner."""
-    return note.is_final and (manages or user.pk in (note.author_id, action.owner_id))
+    """... once the note is final."""
+    return note.is_final and may_update_action(user, note, action, manages)
+
+
+def may_rate(user, child: Child, manages: bool) -> bool:
+    """The child's allocated worker rates the case's risk before supervision, and so does
+    whoever manages it (seed 001 §5.1)."""
+    return manages or child.allocated_worker_id == user.pk
 
 
 def get_caseload_owner_for_user(request, person_id, day: date | None = None) -> User:

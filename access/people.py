@@ -43,3 +43,8 @@ def may_read_content(user, day: date | None = None) -> bool:
     """May act, and is not a system administrator: administrators run the system and never
     read what is in it (separation of duties), whatever else they are."""
     return may_act(user, day) and not user.is_staff
+
+
+def is_self(user, person) -> bool:
+    """The page is about the person looking at it (for wording: "your caseload")."""
+    return person is not None and user.pk == person.pk

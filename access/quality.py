@@ -63,10 +63,15 @@ def visible_samples(user) -> QuerySet:
     return QualitySample.objects.filter(visible)
 
 
+def drew(user, sample: QualitySample) -> bool:
+    """Whether `user` drew the sample (and so answers its forms)."""
+    return sample.drawn_by_id == user.pk
+
+
 def may_change_review(user, review: QualityReview, supervisee_id: int) -> bool:
     """The person who drew the sample, while they may still open the record."""
     return (
-        review.sample.drawn_by_id == user.pk
+        drew(user, review.sample)
         and may_use_quality(user)
         and restrict_files(user, Action.VIEW).filter(pk=supervisee_id).exists()
     )

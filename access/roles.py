@@ -88,3 +88,14 @@ def role_required(*role_names: str):
         return wrapper
 
     return decorator
+
+
+def may_give_feedback(user, day: date | None = None) -> bool:
+    """Feedback on one's supervision (DOMAIN Q4) is for staff whom somebody supervises now."""
+    from supervision.models import SupervisoryRelationship
+
+    day = day or today()
+    return (
+        roles_for(user, day).supervisee
+        and SupervisoryRelationship.objects.filter(active_on(day), supervisee=user).exists()
+    )

@@ -65,3 +65,8 @@ def get_session_for_user(
             message="You may read this session but not change it.",
         )
     return session, may_edit
+
+
+def is_party(user, session) -> bool:
+    """One of the session's two people: its supervisor or its supervisee."""
+    return user.pk in (session.supervisor_id, session.supervisee_id)

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from access.agreements import get_agreement_for_user, get_relationship_for_user
+from access.agreements import get_agreement_for_user, get_relationship_for_user, party_role
 from oversight import audit
 from supervision.form_errors import add_service_errors
 from supervision.forms_records import PasswordForm
@@ -39,7 +39,7 @@ def relationship_agreements(request, relationship_id):
         {
             "relationship": relationship,
             "agreements": agreements,
-            "is_party": request.user.pk in (relationship.supervisor_id, relationship.supervisee_id),
+            "is_party": party_role(request.user, relationship) is not None,
             "in_force": next((a for a in agreements if a.status == "active"), None),
         },
     )
@@ -76,15 +76,9 @@ def agreement_page(request, agreement_id):
     agreement = get_agreement_for_user(request, agreement_id)
     _audit_read(request, agreement)
     relationship = agreement.relationship
-    is_party = request.user.pk in (relationship.supervisor_id, relationship.supervisee_id)
+    my_role = party_role(request.user, relationship)
+    is_party = my_role is not None
     signed_roles = {s.role for s in agreement.signatures.all()}
-    my_role = (
-        "supervisee"
-        if request.user.pk == relationship.supervisee_id
-        else "supervisor"
-        if request.user.pk == relationship.supervisor_id
-        else None
-    )
     fields = [
         (SupervisionAgreement._meta.get_field(f).verbose_name.capitalize(), getattr(agreement, f))
         for f in SupervisionAgreement.TEXT_SECTIONS

@@ -8,7 +8,7 @@ caseload writes a READ to the audit log.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -23,6 +23,9 @@ from access.children import (
     restrict_children,
     team_case_reach,
 )
+from access.children import may_rate as may_rate_case
+from access.people import is_self
+from access.refusals import refuse
 from oversight import audit, selectors_flags
 from supervision.form_errors import add_service_errors
 
@@ -61,14 +64,14 @@ def _audit_read(request, object_type: str, object_id, subject=None, **detail):
 
 
 def _refuse(request, object_type: str, object_id, wanted: str):
-    audit.record(
-        audit.AuditAction.DENIED,
-        request=request,
-        object_type=object_type,
-        object_id=str(object_id)[:64],
-        detail={"wanted": wanted, "answer": 403},
+    refuse(
+        request,
+        object_type,
+        object_id,
+        answer=403,
+        wanted=wanted,
+        message="This is not yours to do.",
     )
-    raise PermissionDenied("This is not yours to do.")
 
 
 def _template_exists(name: str) -> bool:
@@ -123,7 +126,7 @@ def _caseload_page(request, person, *, load=None, errors=None, posted=None, stat
         {
             "person": person,
             "caseload": load,
-            "is_own": person.pk == request.user.pk,
+            "is_own": is_self(request.user, person),
             "has_errors": bool(errors),
             "worker_flags": flags["worker_flags"],
         },
@@ -319,7 +322,7 @@ def child_page(request, child_id):
     user = request.user
     context = selectors.child_page(child, user)
     _audit_read(request, CHILD, child.pk)
-    may_rate = manages or child.allocated_worker_id == user.pk
+    may_rate = may_rate_case(user, child, manages)
     links = {}
     if manages:
         links = {

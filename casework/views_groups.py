@@ -7,7 +7,7 @@ write oversight on that child (CaseAction.MANAGE). Outside reach is a 404, audit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -22,6 +22,7 @@ from access.children import (
     restrict_children,
     team_case_reach,
 )
+from access.refusals import refuse
 from oversight import audit
 from supervision.form_errors import add_service_errors
 
@@ -112,14 +113,14 @@ def group_session(request, group_id):
     form = AddChildForm(request.POST if request.method == "POST" else None) if leads else None
     if request.method == "POST":
         if not leads:
-            audit.record(
-                audit.AuditAction.DENIED,
-                request=request,
-                object_type=GROUP,
-                object_id=group.pk,
-                detail={"wanted": "add a child", "answer": 403},
+            refuse(
+                request,
+                GROUP,
+                group.pk,
+                answer=403,
+                wanted="add a child",
+                message="You took part in this session but do not lead the team.",
             )
-            raise PermissionDenied("You took part in this session but do not lead the team.")
         if form.is_valid():
             try:
                 note = group_services.group_child_add(

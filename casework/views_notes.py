@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,10 +26,12 @@ from access.children import (
     CaseAction,
     get_child_for_user,
     may_set_action_status,
+    may_update_action,
     restrict_children,
     staff_reach,
 )
-from access.sessions import get_session_for_user
+from access.refusals import refuse
+from access.sessions import get_session_for_user, is_party
 from oversight import audit
 from supervision.form_errors import add_service_errors
 from supervision.models import User
@@ -57,26 +59,20 @@ TEMPLATES = "casework/notes/"
 
 
 def _not_found(request, object_type: str, object_id, **detail):
-    audit.record(
-        audit.AuditAction.DENIED,
-        request=request,
-        object_type=object_type,
-        object_id=str(object_id)[:64],
-        detail={"answer": 404, **detail},
-    )
-    raise Http404("Not found.")
+    refuse(request, object_type, object_id, detail=detail)
 
 
 def _refuse(request, note: CaseNote, wanted: str):
     """Inside the child's reach but not this person's to do: 403, audited."""
-    audit.record(
-        audit.AuditAction.DENIED,
-        request=request,
-        object_type=NOTE,
-        object_id=note.pk,
-        detail={"wanted": wanted, "answer": 403},
+    refuse(
+        request,
+        NOTE,
+        note.pk,
+        answer=403,
+        wanted=wanted,
+        detail={"child": note.child_id},
+        message="This is not yours to do.",
     )
-    raise PermissionDenied("This is not yours to do.")
 
 
 def _note(request, child: Child, note_id) -> CaseNote:
@@ -334,8 +330,7 @@ def _note_page(request, child, note, manages, *, status_error=None, status=200):
             "note": note,
             "manages": manages,
             # The session's own page is theirs to open; others see its date only.
-            "session_link": session is not None
-            and user.pk in (session.supervisor_id, session.supervisee_id),
+            "session_link": session is not None and is_party(user, session),
             "status_choices": CaseNoteAction.Status.choices,
         },
         status=status,
@@ -356,7 +351,7 @@ def case_action_status(request, child_id, note_id, action_id):
     child, manages = get_child_for_user(request, child_id)
     note = _note(request, child, note_id)
     action = _action(request, note, action_id)
-    if not (manages or request.user.pk in (note.author_id, action.owner_id)):
+    if not may_update_action(request.user, note, action, manages):
         _refuse(request, note, "set the progress of an action")
     if not note.is_final:
         messages.error(

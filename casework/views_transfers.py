@@ -9,12 +9,12 @@ child is audited too; what changes is audited by the services.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from access.children import CHILD, CaseAction, get_child_for_user, restrict_children
+from access.refusals import refuse
 from oversight import audit
 from supervision.form_errors import add_service_errors
 
@@ -38,14 +38,14 @@ def _audit_read(request, object_type: str, object_id, page: str):
 def _transfer(request, child: Child, transfer_id) -> Transfer:
     transfer = services.transfer_of(child, transfer_id)
     if transfer is None:
-        audit.record(
-            audit.AuditAction.DENIED,
-            request=request,
-            object_type=TRANSFER,
-            object_id=str(transfer_id)[:64],
-            detail={"child": child.pk, "answer": 404},
+        refuse(
+            request,
+            TRANSFER,
+            transfer_id,
+            subject=child.allocated_worker,
+            detail={"child": child.pk},
+            message="No such transfer.",
         )
-        raise Http404("No such transfer.")
     transfer.child = child
     return transfer
 

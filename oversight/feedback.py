@@ -102,12 +102,8 @@ def supervisor_for_feedback(user, day: date | None = None):
     return chosen.supervisor if chosen else None
 
 
-def may_give_feedback(user, day: date | None = None) -> bool:
-    return bool(
-        user.is_authenticated
-        and StaffProfile.objects.filter(user=user, is_active=True).exists()
-        and supervisor_for_feedback(user, day) is not None
-    )
+def feedback_given(user, period) -> bool:
+    return FeedbackResponse.objects.filter(respondent=user, period=period).exists()
 
 
 def answer_error(statement: str) -> str:

@@ -37,6 +37,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from access.quality import (  # noqa: F401 - the pages call them through this module
+    drew,
     granted_people,
     may_change_review,
     may_draw_from_grants,

@@ -118,7 +118,7 @@ def _number_after(about: str, word: str) -> int | None:
     return None
 
 
-def _url(flag: Flag, *, may_plan: bool) -> str:
+def flag_url(flag: Flag, *, may_plan: bool) -> str:
     """Where the flag is acted on. `may_plan`: the viewer supervises the person, so a missing
     session or cover is arranged on the plan-sessions page rather than read on the file."""
     kind = flag.kind
@@ -155,7 +155,7 @@ def _url(flag: Flag, *, may_plan: bool) -> str:
     return reverse("staff-file", kwargs={"person_id": person}) + "#flags"
 
 
-def _subject(flag: Flag) -> str:
+def flag_subject(flag: Flag) -> str:
     if flag.child_id is not None:
         child = flag.child
         return f"{child.reference} {child.initials}".strip()
@@ -166,12 +166,12 @@ def _row(flag: Flag, now: datetime, *, may_plan: bool) -> FlagRow:
     return FlagRow(
         flag=flag,
         label=flag.get_kind_display(),
-        subject=_subject(flag),
+        subject=flag_subject(flag),
         detail=flag.detail,
         due=flag.due,
         overdue_since=flag.overdue_since,
         overdue_text=overdue_text(flag, now),
-        url=_url(flag, may_plan=may_plan),
+        url=flag_url(flag, may_plan=may_plan),
     )
 
 

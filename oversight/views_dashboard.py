@@ -3,12 +3,12 @@
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from access.refusals import refuse
 from access.units import dashboard_tops, get_person_for_dashboard, get_unit_for_dashboard
 from supervision.models import Unit
 
@@ -158,20 +158,20 @@ def _with_links(flags):
 
 
 def _flag_item(flag, at) -> dict:
-    from .selectors_flags import _subject, _url
+    from .selectors_flags import flag_subject, flag_url
 
     return {
         "flag": flag,
         "label": flag.get_kind_display(),
-        "subject": _subject(flag),
-        "url": _url(flag, may_plan=False),
+        "subject": flag_subject(flag),
+        "url": flag_url(flag, may_plan=False),
         "overdue": overdue_text(flag, at) if flag.resolved_at is None else "",
     }
 
 
 def _items(request, scope, measure, trail, back_url, name, **ids):
     if measure not in dashboard.MEASURE_BY_KEY:
-        raise Http404("No such figure.")
+        refuse(request, "dashboard_figure", measure, message="No such figure.")
     at, is_now, query, error, day = _when(request)
     start = at - timedelta(days=dashboard.WINDOW_DAYS)
     kind = "flags"

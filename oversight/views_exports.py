@@ -16,6 +16,9 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from access.exports import own_export
+from access.refusals import refuse
+
 from . import audit, exports
 from .models import Export
 
@@ -36,11 +39,11 @@ def _refuse(request, *, object_id, detail: dict):
 @require_GET
 def export_table(request, table, file_format):
     if file_format not in exports.FORMATS:
-        raise Http404("No such format.")
+        refuse(request, exports.OBJECT_TYPE, table, wanted=file_format, message="No such format.")
     try:
         exports.registered(table)
     except LookupError:
-        raise Http404("No such table.") from None
+        refuse(request, exports.OBJECT_TYPE, table, message="No such table.")
     params = request.GET.dict()
     try:
         built = exports.build(table, request.user, params)
@@ -72,10 +75,9 @@ def export_table(request, table, file_format):
 def _own_export(request, export_id) -> Export:
     """The export, if the signed-in person asked for it; otherwise 404, audited. Not even an
     administrator sees another person's: the file is a copy of what that person could see."""
-    export = Export.objects.filter(pk=export_id, requested_by=request.user).first()
+    export = own_export(request.user, export_id)
     if export is None:
-        _refuse(request, object_id=export_id, detail={"wanted": "export", "answer": 404})
-        raise Http404("No such export.")
+        refuse(request, exports.OBJECT_TYPE, export_id, wanted="export", message="No such export.")
     return export
 
 
@@ -115,11 +117,16 @@ def export_progress(request, export_id):
 def export_download(request, export_id):
     export = _own_export(request, export_id)
     if export.status != Export.Status.READY or not export.file_name:
-        raise Http404("This download is not ready, or has been removed.")
+        refuse(
+            request,
+            exports.OBJECT_TYPE,
+            export.pk,
+            message="This download is not ready, or was removed.",
+        )
     try:
         file = default_storage.open(export.file_name, "rb")
     except FileNotFoundError:
-        raise Http404("This download has been removed.") from None
+        refuse(request, exports.OBJECT_TYPE, export.pk, message="This download has been removed.")
     audit.record(
         audit.AuditAction.DOWNLOAD,
         request=request,

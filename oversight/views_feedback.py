@@ -5,16 +5,17 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from access.roles import role_required
+from access.refusals import refuse
+from access.roles import may_give_feedback, role_required
 
 from . import feedback as services
 from .forms_feedback import FeedbackForm
-from .models import FEEDBACK_STATEMENTS, FeedbackResponse
+from .models import FEEDBACK_STATEMENTS
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -28,10 +29,10 @@ def _add_errors(form, error: ValidationError) -> None:
 @login_required
 def feedback(request):
     today = timezone.localdate()
-    if not services.may_give_feedback(request.user, today):
+    if not may_give_feedback(request.user, today):
         # Administrators without a profile, and staff nobody supervises now: there is no
-        # supervision to give feedback on. The refusal is audited by the middleware.
-        raise PermissionDenied
+        # supervision to give feedback on.
+        refuse(request, "page", "feedback", answer=403)
     period = services.quarter_of(today)
     form = FeedbackForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -46,7 +47,7 @@ def feedback(request):
                 request, f"Thank you. Your feedback for {services.quarter_label(period)} is saved"
             )
             return redirect("feedback")
-    already_given = FeedbackResponse.objects.filter(respondent=request.user, period=period).exists()
+    already_given = services.feedback_given(request.user, period)
     return render(
         request,
         "oversight/feedback/form.html",

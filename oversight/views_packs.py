@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from access.refusals import refuse
 from access.roles import role_required
 
 from . import pack_services
@@ -328,20 +328,20 @@ def pack_sections(pack: PolicyPack) -> tuple[list[dict], list[tuple[str, str]]]:
     return sections, others
 
 
-def _version_row(code: str, version: int) -> PolicyPackVersion:
+def _version_row(request, code: str, version: int) -> PolicyPackVersion:
     row = (
         PolicyPackVersion.objects.select_related("created_by")
         .filter(code=code, version=version)
         .first()
     )
     if row is None:
-        raise Http404("No such policy pack version")
+        refuse(request, "policy_pack", f"{code} {version}", message="No such policy pack version")
     return row
 
 
 @role_required("system_admin")
 def policy_pack_version(request, code, version):
-    row = _version_row(code, version)
+    row = _version_row(request, code, version)
     pack = load_pack(row.data)
     sections, other_notes = pack_sections(pack)
     return render(
@@ -355,7 +355,7 @@ def policy_pack_version(request, code, version):
 def policy_pack_edit(request, code):
     latest = PolicyPackVersion.objects.filter(code=code).order_by("-version").first()
     if latest is None:
-        raise Http404("No such policy pack")
+        refuse(request, "policy_pack", code, message="No such policy pack")
     form = PackVersionForm(
         request.POST if request.method == "POST" else None,
         base=latest.data,

@@ -7,13 +7,13 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from access.refusals import refuse
 from supervision.form_errors import add_service_errors
 
 from . import audit
@@ -31,28 +31,14 @@ def quality_user_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not services.may_use_quality(request.user):
-            audit.record(
-                audit.AuditAction.DENIED,
-                request=request,
-                object_type="page",
-                object_id=request.resolver_match.url_name or "",
-                detail={"answer": 403},
-            )
-            raise PermissionDenied
+            refuse(request, "page", request.resolver_match.url_name or "", answer=403)
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def _not_found(request, object_type: str, object_id) -> Http404:
-    audit.record(
-        audit.AuditAction.DENIED,
-        request=request,
-        object_type=object_type,
-        object_id=str(object_id)[:64],
-        detail={"answer": 404},
-    )
-    return Http404("No such sample.")
+def _not_found(request, object_type: str, object_id):
+    refuse(request, object_type, object_id, message="No such sample.")
 
 
 def _sample_for(request, sample_id):
@@ -63,7 +49,7 @@ def _sample_for(request, sample_id):
         .first()
     )
     if sample is None:
-        raise _not_found(request, "quality_sample", sample_id)
+        _not_found(request, "quality_sample", sample_id)
     return sample
 
 
@@ -153,7 +139,7 @@ def sample_page(request, sample_id):
             "sample": sample,
             "reviews": reviews,
             "reviewed": sum(1 for review in reviews if review.is_done),
-            "is_drawer": sample.drawn_by_id == request.user.pk,
+            "is_drawer": services.drew(request.user, sample),
             "where": sample.unit.name if sample.unit else services.GRANTS,
             "rows": rows,
             "total": total,
@@ -174,20 +160,20 @@ def review_page(request, sample_id, review_id):
         .first()
     )
     if review is None:
-        raise _not_found(request, "quality_review", review_id)
+        _not_found(request, "quality_review", review_id)
     review.sample = sample
     session = review.record.session
     may_change = services.may_change_review(request.user, review, session.supervisee_id)
     if request.method == "POST" and not may_change:
-        audit.record(
-            audit.AuditAction.DENIED,
-            request=request,
-            object_type="quality_review",
-            object_id=review.pk,
+        refuse(
+            request,
+            "quality_review",
+            review.pk,
+            answer=403,
             subject=session.supervisee,
-            detail={"wanted": "edit", "answer": 403},
+            wanted="edit",
+            message="Only the person who drew the sample answers its form.",
         )
-        raise PermissionDenied("Only the person who drew the sample answers its form.")
     initial = {field: getattr(review, field) for field in services.FIELDS}
     form = ReviewForm(
         request.POST if request.method == "POST" else None,
@@ -226,7 +212,7 @@ def review_page(request, sample_id, review_id):
             "session": session,
             "form": form,
             "may_change": may_change,
-            "is_drawer": sample.drawn_by_id == request.user.pk,
+            "is_drawer": services.drew(request.user, sample),
             "record_url": reverse("record", args=[session.pk]),
             "answered": [
                 (question, labels.get(getattr(review, field), "Not answered"))

@@ -145,3 +145,27 @@ def records_waiting_for(user) -> dict:
             Action.objects.filter(supervisee=user, status="open").order_by("due_date")
         ),
     }
+
+
+def line_supervisees_with_cover(person, day):
+    """The people `person` line supervises on `day`, each marked `covered` when a temporary
+    cover relationship is in place for them (DOMAIN S5)."""
+    from django.db.models import Exists, OuterRef
+
+    return list(
+        SupervisoryRelationship.objects.filter(
+            supervisor=person, kind=SupervisoryRelationship.Kind.LINE, starts_on__lte=day
+        )
+        .exclude(ends_on__lt=day)
+        .select_related("supervisee")
+        .annotate(
+            covered=Exists(
+                SupervisoryRelationship.objects.filter(
+                    supervisee=OuterRef("supervisee"),
+                    kind=SupervisoryRelationship.Kind.TEMPORARY_COVER,
+                    starts_on__lte=day,
+                ).exclude(ends_on__lt=day)
+            )
+        )
+        .order_by("supervisee__full_name")
+    )

@@ -14,17 +14,16 @@ from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from access.files import FILE, get_file_for_user, may_manage_absences
+from access.refusals import refuse
 from oversight import audit
 
-from . import services
+from . import selectors, services
 from .form_errors import add_service_errors
-from .models import SupervisoryRelationship
 from .models.organisation import SupervisorAbsence
 
 DATE_HINT = "For example, 5 3 2026"
@@ -98,15 +97,15 @@ def _cover_limit(day) -> int | None:
 def supervisor_absences(request, person_id):
     person, may_edit = get_file_for_user(request, person_id)
     if not may_manage_absences(request.user, person, may_edit):
-        audit.record(
-            audit.AuditAction.DENIED,
-            request=request,
-            object_type=FILE,
-            object_id=person.pk,
+        refuse(
+            request,
+            FILE,
+            person.pk,
+            answer=403,
             subject=person,
-            detail={"wanted": WANTED, "answer": 403},
+            wanted=WANTED,
+            message="You may read this file but not record absences.",
         )
-        raise PermissionDenied("You may read this file but not record absences.")
 
     form, end_form = AbsenceForm(), EndForm()
     absences = list(
@@ -154,23 +153,7 @@ def supervisor_absences(request, person_id):
         )
 
     today = timezone.localdate()
-    supervisees = list(
-        SupervisoryRelationship.objects.filter(
-            supervisor=person, kind=SupervisoryRelationship.Kind.LINE, starts_on__lte=today
-        )
-        .exclude(ends_on__lt=today)
-        .select_related("supervisee")
-        .annotate(
-            covered=Exists(
-                SupervisoryRelationship.objects.filter(
-                    supervisee=OuterRef("supervisee"),
-                    kind=SupervisoryRelationship.Kind.TEMPORARY_COVER,
-                    starts_on__lte=today,
-                ).exclude(ends_on__lt=today)
-            )
-        )
-        .order_by("supervisee__full_name")
-    )
+    supervisees = selectors.line_supervisees_with_cover(person, today)
     return render(
         request,
         "supervision/absences.html",

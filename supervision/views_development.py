@@ -9,13 +9,14 @@ wellbeing plans belong to a unit, not a person, and have their own reach (team_r
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from access.development import conversation_part, observation_part
 from access.files import Action as Reach
 from access.files import get_file_for_user, may_read_personal_sections
+from access.refusals import refuse
 from access.units import get_team_for_plan
 from oversight import audit
 
@@ -54,27 +55,19 @@ def _audit_read(request, object_type: str, object_id, subject):
 
 def _refuse(request, person, wanted: str):
     """Inside the file's reach but not this person's to do: 403, audited with the subject."""
-    audit.record(
-        audit.AuditAction.DENIED,
-        request=request,
-        object_type=FILE,
-        object_id=person.pk,
+    refuse(
+        request,
+        FILE,
+        person.pk,
+        answer=403,
         subject=person,
-        detail={"wanted": wanted, "answer": 403},
+        wanted=wanted,
+        message="This is not yours to do.",
     )
-    raise PermissionDenied("This is not yours to do.")
 
 
 def _not_found(request, object_type: str, object_id, subject=None):
-    audit.record(
-        audit.AuditAction.DENIED,
-        request=request,
-        object_type=object_type,
-        object_id=str(object_id)[:64],
-        subject=subject,
-        detail={"answer": 404},
-    )
-    raise Http404("Not found.")
+    refuse(request, object_type, object_id, subject=subject)
 
 
 def _form_page(request, form, *, person, title, back_url, intro="", status=200):
@@ -156,8 +149,8 @@ def observation_page(request, person_id, observation_id):
             "person": person,
             "observation": observation,
             "signatures": list(observation.signatures.select_related("signer")),
-            "is_observer": user.pk == observation.observer_id and may_edit,
-            "is_practitioner": user.pk == observation.practitioner_id,
+            "is_observer": observation_part(user, observation) == "observer" and may_edit,
+            "is_practitioner": observation_part(user, observation) == "practitioner",
             "signatures_hold": services.observation_signatures_hold(observation),
         },
     )
@@ -167,7 +160,7 @@ def observation_page(request, person_id, observation_id):
 def observation_edit(request, person_id, observation_id):
     person, _ = get_file_for_user(request, person_id, Reach.EDIT)
     observation = _observation(request, person, observation_id)
-    if request.user.pk != observation.observer_id:
+    if observation_part(request.user, observation) != "observer":
         _refuse(request, person, "change someone else's observation")
     if observation.status != PracticeObservation.Status.DRAFT:
         messages.error(request, "You have signed this observation: it can no longer be changed")
@@ -197,7 +190,7 @@ def observation_edit(request, person_id, observation_id):
 def observation_sign(request, person_id, observation_id):
     person, _ = get_file_for_user(request, person_id, Reach.EDIT)
     observation = _observation(request, person, observation_id)
-    if request.user.pk != observation.observer_id:
+    if observation_part(request.user, observation) != "observer":
         _refuse(request, person, "sign as observer")
     form = PasswordForm(request.POST or None, submit="Sign my feedback")
     if request.method == "POST" and form.is_valid():
@@ -228,7 +221,7 @@ def observation_sign(request, person_id, observation_id):
 def observation_respond(request, person_id, observation_id):
     person, _ = get_file_for_user(request, person_id)
     observation = _observation(request, person, observation_id)
-    if request.user.pk != observation.practitioner_id:
+    if observation_part(request.user, observation) != "practitioner":
         _refuse(request, person, "comment as practitioner")
     if observation.status == PracticeObservation.Status.SIGNED:
         messages.error(request, "You have already signed this observation")
@@ -333,13 +326,14 @@ def development_conversation(request, person_id, conversation_id):
             "person": person,
             "conversation": conversation,
             "signatures": list(conversation.signatures.select_related("signer")),
-            "may_change": user.pk == conversation.agreed_by_id
+            "may_change": conversation_part(user, conversation) == "agreed_by"
             and conversation.status == Status.DRAFT,
             "may_sign": (
-                user.pk == conversation.agreed_by_id and conversation.status == Status.DRAFT
+                conversation_part(user, conversation) == "agreed_by"
+                and conversation.status == Status.DRAFT
             )
             or (
-                user.pk == conversation.person_id
+                conversation_part(user, conversation) == "person"
                 and conversation.status == Status.SUPERVISOR_SIGNED
             ),
         },
@@ -350,7 +344,7 @@ def development_conversation(request, person_id, conversation_id):
 def development_edit(request, person_id, conversation_id):
     person, _ = get_file_for_user(request, person_id, Reach.EDIT)
     conversation = _conversation(request, person, conversation_id)
-    if request.user.pk != conversation.agreed_by_id:
+    if conversation_part(request.user, conversation) != "agreed_by":
         _refuse(request, person, "change someone else's development conversation")
     if conversation.status != DevelopmentConversation.Status.DRAFT:
         messages.error(request, "This has been signed and can no longer be changed")
@@ -386,11 +380,11 @@ def development_sign(request, person_id, conversation_id):
     person, _ = get_file_for_user(request, person_id)
     conversation = _conversation(request, person, conversation_id)
     user = request.user
-    if user.pk not in (conversation.agreed_by_id, conversation.person_id):
+    if conversation_part(user, conversation) is None:
         _refuse(request, person, "sign a development conversation")
     label = conversation.get_kind_display().lower()
     waiting = (
-        user.pk == conversation.person_id
+        conversation_part(user, conversation) == "person"
         and conversation.status == DevelopmentConversation.Status.DRAFT
     )
     form = PasswordForm(request.POST or None, submit=f"Sign the {label}")
@@ -407,7 +401,7 @@ def development_sign(request, person_id, conversation_id):
                 f"You signed the {label}"
                 + (
                     f". {person.full_name} can now sign it"
-                    if user.pk == conversation.agreed_by_id
+                    if conversation_part(user, conversation) == "agreed_by"
                     else ". It is now locked"
                 ),
             )

@@ -6,12 +6,13 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from access.files import Action, may_read_personal_sections
+from access.refusals import refuse
 from access.sessions import get_session_for_user
 from oversight import audit
 
@@ -42,7 +43,9 @@ def record_pdf(request, session_id):
     session, _ = get_session_for_user(request, session_id, Action.VIEW)
     record = SupervisionRecord.objects.filter(session=session).first()
     if record is None:
-        raise Http404("This session has no record.")
+        refuse(
+            request, RECORD, "", subject=session.supervisee, message="This session has no record."
+        )
     record.session = session
     hide_personal = not may_read_personal_sections(request.user, session.supervisee)
     filename = record_pdf_filename(record)
@@ -176,14 +179,7 @@ def _record_for_user(request, record_id) -> SupervisionRecord:
         SupervisionRecord.objects.filter(pk=record_id).values_list("session_id", flat=True).first()
     )
     if session_id is None:
-        audit.record(
-            audit.AuditAction.DENIED,
-            request=request,
-            object_type=RECORD,
-            object_id=record_id,
-            detail={"wanted": str(Action.VIEW), "answer": 404},
-        )
-        raise Http404("No such record.")
+        refuse(request, RECORD, record_id, wanted=Action.VIEW, message="No such record.")
     session, _ = get_session_for_user(request, session_id, Action.VIEW)
     return session.record
 

@@ -643,8 +643,8 @@ def grow(world, size):
         ("supervisor", "person-observations", 18),
         ("supervisor", "person-development", 18),
         ("supervisor", "person-probation", 18),
-        ("supervisor", "person-wellbeing", 21),
-        ("auditor_with_grant", "person-wellbeing", 22),
+        ("supervisor", "person-wellbeing", 20),
+        ("auditor_with_grant", "person-wellbeing", 21),
         ("supervisee", "team-wellbeing", 18),
     ],
 )

@@ -377,7 +377,7 @@ def add_flags(world, count, start=0):
         ("supervisor", "/people/{supervisee}/", FILE_PAGE_QUERIES),
         ("auditor_with_grant", "/people/{supervisee}/", FILE_PAGE_QUERIES),
         ("supervisor", "/caseload/{supervisee}/", CASELOAD_QUERIES),
-        ("supervisor", "/sessions/{session}/record/", 31),
+        ("supervisor", "/sessions/{session}/record/", 30),
     ],
 )
 def test_pages_run_the_same_queries_at_3_flags_and_at_30(
