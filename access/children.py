@@ -168,6 +168,19 @@ def team_case_reach(user, unit: Unit, day: date | None = None) -> bool:
     return Unit.objects.filter(pk__in=above, manager=user).exists()
 
 
+def teams_led(user, people, day: date | None = None) -> list[Unit]:
+    """The teams whose group supervision and case progression board `user` runs: the teams
+    they manage and those of the people listed (their supervisees), where they lead its case
+    work."""
+    if not may_read_content(user, day):
+        return []
+    candidates = Unit.objects.filter(
+        Q(kind=Unit.Kind.TEAM)
+        & (Q(manager=user) | Q(pk__in=[person.profile.unit_id for person in people]))
+    )
+    return [unit for unit in candidates if team_case_reach(user, unit, day)]
+
+
 def get_team_for_user(request, unit_id, day: date | None = None) -> Unit:
     """A team whose case work `user` leads, or 404 (audited)."""
     unit = None

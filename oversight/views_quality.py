@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from access.refusals import refuse
+from access.refusals import audited_list, refuse
 from supervision.form_errors import add_service_errors
 
 from . import audit
@@ -71,6 +71,7 @@ def samples(request):
     rows, total = services.results_by_team(
         services.reviews_of_samples([sample.pk for sample in sample_list])
     )
+    audited_list(request, "quality_samples", count=len(sample_list))
     return render(
         request,
         TEMPLATES + "samples.html",

@@ -3,14 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from access.children import staff_reach
+from access.children import staff_reach, teams_led
 from access.files import FILE, Action, absence_link, get_file_for_user, restrict_files
+from access.refusals import audited_list
 from access.roles import role_required, roles_for
 from oversight import audit, selectors_flags
 
@@ -51,6 +51,7 @@ def home(request):
             request.user, roles, context, now=now, sort=request.GET.get("sort")
         )
     )
+    audited_list(request, "home")
     return render(request, "supervision/home.html", context)
 
 
@@ -70,28 +71,16 @@ def health(request):
 @role_required("supervisor")
 def my_team_page(request):
     team = selectors.my_team(request.user)
+    audited_list(request, "my_team", count=len(team))
     return render(
         request,
         "supervision/my_team.html",
         {
             "team": team,
             "today": timezone.localdate(),
-            "case_teams": _teams_led(request.user, team),
+            "case_teams": teams_led(request.user, [row["person"] for row in team]),
         },
     )
-
-
-def _teams_led(user, team) -> list:
-    """The teams whose group supervision and case progression board this person runs."""
-    from access.children import team_case_reach
-
-    from .models import Unit
-
-    candidates = Unit.objects.filter(
-        Q(kind=Unit.Kind.TEAM)
-        & (Q(manager=user) | Q(pk__in=[row["person"].profile.unit_id for row in team]))
-    )
-    return [unit for unit in candidates if team_case_reach(user, unit)]
 
 
 @login_required
@@ -136,6 +125,7 @@ def organisation(request):
         "units": selectors.organisation_units(),
         "people": selectors.organisation_people(),
     }
+    audited_list(request, "organisation", count=len(context["people"]))
     return render(request, "supervision/organisation.html", context)
 
 

@@ -80,5 +80,5 @@ def test_the_home_page_runs_a_fixed_number_of_queries(client, demo, django_asser
     # Justify any query you add.
     with time_machine.travel(TODAY, tick=False):
         client.post("/sign-in/", {"username": email_of("Priya Raman"), "password": DEMO_PASSWORD})
-        with django_assert_num_queries(39):
+        with django_assert_num_queries(44):
             assert client.get("/").status_code == 200

@@ -463,7 +463,7 @@ def busy_supervisee(world, index):
 # 10, their booked sessions, records and actions 1 each, their children 1; their open flags
 # come from the list the page already reads) and 4 for their own supervision (their line
 # agreement, their next session, their children due; the agenda only with a session booked).
-SUPERVISOR_HOME_QUERIES = 38
+SUPERVISOR_HOME_QUERIES = 43
 
 
 def test_the_supervisors_home_runs_the_same_queries_for_2_supervisees_and_12(
@@ -488,7 +488,7 @@ def test_the_supervisors_home_runs_the_same_queries_for_2_supervisees_and_12(
 
 # The supervisee of the world: the 18 the page ran before, and 6 for their own supervision:
 # pack versions 2, their line agreement, their next session and its agenda, their children due.
-SUPERVISEE_HOME_QUERIES = 24
+SUPERVISEE_HOME_QUERIES = 29
 
 
 def test_the_supervisees_home_runs_the_same_queries_for_1_action_and_child_and_10(
