@@ -8,13 +8,12 @@ columns (last_discussed_at, allocated_at, the levels) so a caseload of any size 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from access.children import CaseAction, restrict_children
-from supervision.models import SupervisoryRelationship, Unit, User
-from supervision.roles import active_on
+from supervision.models import User
 
 from . import rules
 from .models import (
@@ -248,30 +247,6 @@ def caseload_for(worker, viewer, now: datetime | None = None) -> Caseload:
 
 
 # --- Allocating a new child ----------------------------------------------------------------
-
-
-def teams_led_by(user, day: date | None = None):
-    """The teams whose case work `user` leads, as casework.access.team_case_reach has it: the
-    teams at or below the units they manage, and their own team where they supervise someone
-    in it. One query, so the form's list does not cost a query per team."""
-    if not user.is_authenticated or user.is_staff:
-        return Unit.objects.none()
-    day = day or timezone.localdate()
-    query = Q(
-        pk__in=SupervisoryRelationship.objects.filter(
-            active_on(day),
-            supervisor=user,
-            supervisor__profile__unit=F("supervisee__profile__unit"),
-        ).values("supervisor__profile__unit")
-    )
-    for path in Unit.objects.filter(manager=user).values_list("path", flat=True):
-        query |= Q(path__startswith=path)
-    # Children are held by teams; a directorate or a service allocates through its teams.
-    return (
-        Unit.objects.filter(query)
-        .exclude(kind__in=[Unit.Kind.DIRECTORATE, Unit.Kind.SERVICE])
-        .order_by("name")
-    )
 
 
 def case_holders_in(teams, day: date | None = None):

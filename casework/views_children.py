@@ -22,6 +22,7 @@ from access.children import (
     get_child_for_user,
     restrict_children,
     team_case_reach,
+    teams_led_by,
 )
 from access.children import may_rate as may_rate_case
 from access.people import is_self
@@ -252,7 +253,7 @@ def child_find(request):
 @login_required
 def child_new(request):
     """A team leader allocates a new child to a worker in one of their teams."""
-    teams = selectors.teams_led_by(request.user)
+    teams = teams_led_by(request.user)
     if not teams.exists():
         _refuse(request, "page", "child-new", "allocate a child")
     now = timezone.localtime()

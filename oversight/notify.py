@@ -29,6 +29,8 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from access.people import may_act
+
 from .flags import CLAIM_LEASE
 from .models import Flag, FlagKind, Notification, NotificationPreference
 
@@ -116,7 +118,8 @@ def preference_set(*, user, mode: str, request=None) -> NotificationPreference:
 
 
 def _reachable(person) -> bool:
-    return bool(person.is_active and person.email)
+    # A leaver hears nothing more, even before the job that closes their account has run.
+    return bool(person.email) and may_act(person)
 
 
 def flag_raised(flag: Flag, now: datetime) -> list[Notification]:
