@@ -33,6 +33,8 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
+from access.people import may_read_content
+
 from .due import local_date
 from .models import Flag, FlagKind
 from .notify import SUPERVISEE_ACTS
@@ -273,8 +275,8 @@ def home_flags(user, roles, now: datetime | None = None) -> dict:
     mine = Q(person=user, child__isnull=True)
     team = Q(pk__in=[])
     # The child's worker now, not the worker named when it was raised: a transferred child's
-    # flag follows the child. A system administrator reaches no child (casework.access).
-    children_reached = not user.is_staff
+    # flag follows the child. A system administrator reaches no child (access.children).
+    children_reached = may_read_content(user, day)
     if children_reached:
         mine |= Q(child__allocated_worker=user)
     if roles.supervisor:
