@@ -377,7 +377,7 @@ def test_the_record_page_runs_a_fixed_number_of_queries(
     assert record.actions.count() == 30
 
 
-RECORD_PAGE_QUERIES = 31
+RECORD_PAGE_QUERIES = 30
 
 
 def test_home_pages_list_the_records_waiting_for_each_person(session, supervisor, supervisee):
