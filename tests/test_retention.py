@@ -433,10 +433,13 @@ def test_only_administrators_reach_the_retention_pages(world, listed, client):
         reverse("legal-hold-lift", kwargs={"hold_id": hold.pk}),
         destroy_url(listed),
     ]
-    for role in ["supervisee", "supervisor", "senior_manager", "auditor_with_grant"]:
+    for role in ["other_supervisee", "supervisor", "senior_manager", "auditor_with_grant"]:
         client.force_login(world.people[role])
         for page in pages:
             assert client.get(page).status_code == 403, (role, page)
+    # The supervisee left years ago: their account no longer signs in at all.
+    client.force_login(world.supervisee)
+    assert client.get(pages[0]).status_code == 302
     client.force_login(world.admin)
     for page in pages:
         assert client.get(page).status_code == 200, page
