@@ -569,6 +569,7 @@ class Notification(models.Model):
         FLAG = "flag", "New flag"
         DAILY_DIGEST = "daily_digest", "Daily digest"
         WEEKLY_DIGEST = "weekly_digest", "Weekly digest for senior managers"
+        UNIT_WITHOUT_MANAGER = "unit_without_manager", "A unit's manager left"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(
@@ -577,7 +578,8 @@ class Notification(models.Model):
     flag = models.ForeignKey(
         Flag, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
     )
-    # A digest's period, so a digest is written once per person per period.
+    # A digest's period, so a digest is written once per person per period; for a notice that
+    # a unit has lost its manager, "<unit id>:<leaver id>", so it is written once.
     period = models.CharField(max_length=20, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()

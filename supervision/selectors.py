@@ -98,11 +98,24 @@ def organisation_people(day=None):
 
 
 def organisation_units():
+    """Every unit in tree order, each with `manager_now`: its manager, or None when it has none
+    or they have left (from the day after their leaving date, before the nightly job has
+    cleared their name)."""
     from django.db.models import Count
 
-    return (
-        Unit.objects.select_related("manager").annotate(staff_count=Count("staff")).order_by("path")
+    from access.people import has_left
+
+    units = list(
+        Unit.objects.select_related("manager__profile")
+        .annotate(staff_count=Count("staff"))
+        .order_by("path")
     )
+    for unit in units:
+        manager = unit.manager
+        gone = manager is not None and (not manager.is_active or has_left(manager))
+        unit.manager_now = None if gone else manager
+        unit.manager_left_on = manager.profile.leaving_date if gone and has_left(manager) else None
+    return units
 
 
 def records_waiting_for(user) -> dict:

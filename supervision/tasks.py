@@ -23,3 +23,14 @@ def record_pdf_generate(self, record_id: int) -> int | None:
         # A database or disk hiccup passes; a record that fails to render would fail again.
         raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
     return pdf.pk if pdf is not None else None
+
+
+@shared_task
+def leavers_close() -> dict:
+    """Daily at 00:05 London (supervision migration 0011): close the accounts of everyone whose
+    leaving day has ended. Safe to run again, or on two workers: each change is claimed."""
+    from dataclasses import asdict
+
+    from .leaving import leavers_close as close
+
+    return asdict(close())

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -14,16 +15,44 @@ from access.refusals import audited_list
 from access.roles import role_required, roles_for
 from oversight import audit, selectors_flags
 
-from . import file_timeline, selectors, services
+from . import file_timeline, leaving, selectors, services
 from .forms import ChangeSupervisorForm, LeavingForm, SignInForm
 from .leaving import staff_mark_left
 from .models import User
 
 
 class SignInView(auth_views.LoginView):
+    """Sign in. A leaver who gives the right password, or whose session ended because they
+    left, is told their account has closed and whom to ask for their records; anyone else
+    (a wrong password, an unknown email, an account locked by django-axes) learns nothing."""
+
     form_class = SignInForm
     template_name = "registration/sign_in.html"
     redirect_authenticated_user = True
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            closed = leaving.closed_account_of_session(request.session)
+            if closed is not None:
+                request.session.flush()
+                return self.account_closed(closed)
+        return super().get(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if not getattr(self.request, "axes_locked_out", False):
+            closed = leaving.closed_account_for_credentials(
+                form.cleaned_data.get("username", ""), form.cleaned_data.get("password", "")
+            )
+            if closed is not None:
+                return self.account_closed(closed)
+        return super().form_invalid(form)
+
+    def account_closed(self, closed):
+        return render(
+            self.request,
+            "registration/account_closed.html",
+            {"closed": closed, "contact": settings.ACCOUNT_CLOSED_CONTACT},
+        )
 
 
 class SignOutView(auth_views.LogoutView):
