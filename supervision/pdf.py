@@ -192,6 +192,22 @@ def _signer_name(record, signature) -> str:
     return signature.signer.full_name
 
 
+def _finalised_as(record, signature) -> str:
+    """For a record finalised by someone other than the supervisor who held the session (they
+    had left): "Finalised by Joanne Fletcher, line supervisor from 1 September 2025, for the
+    session held by Rachel Turner". Empty otherwise."""
+    from access.records import signed_as
+
+    session = record.session
+    if signature.role != Signature.Role.SUPERVISOR or signature.signer_id == session.supervisor_id:
+        return ""
+    how = signed_as(session, signature.signer, timezone.localtime(signature.signed_at).date()).how
+    return (
+        f"Finalised by {signature.signer.full_name}{', ' + how if how else ''}, "
+        f"for the session held by {_supervisor_name(record)}"
+    )
+
+
 def _action_owner(record, action) -> str:
     if action.owner == Action.Owner.SUPERVISEE:
         return _supervisee_name(record)
@@ -221,7 +237,11 @@ def _context(record, preview: bool, hide_personal: bool) -> dict:
         for action in sorted(record.actions.all(), key=lambda a: (a.position, a.pk))
     ]
     signatures = [
-        {"signature": signature, "name": _signer_name(record, signature)}
+        {
+            "signature": signature,
+            "name": _signer_name(record, signature),
+            "finalised_as": _finalised_as(record, signature),
+        }
         for signature in record.signatures.all()
     ]
     return {

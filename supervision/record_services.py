@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
+from access import records as signing
 from oversight import audit
 from oversight.working_days import add_working_days
 
@@ -103,6 +104,17 @@ def _require_status(record: SupervisionRecord, *allowed: str) -> None:
         raise ValidationError(
             f"This cannot be done while the record is {record.get_status_display().lower()}."
         )
+
+
+def _require_signatory(record: SupervisionRecord, by: User, does: str) -> None:
+    """Only the record's signatory signs as its supervisor (access.records): the supervisor
+    who held the session, or after they have left the supervisee's line supervisor now."""
+    if signing.may_sign_as_supervisor(by, record.session, timezone.localdate()):
+        return
+    signatory = signing.record_signatory(record.session, timezone.localdate())
+    raise PermissionDenied(
+        f"{signatory.name} {does}." if signatory else "Nobody may sign this record as supervisor."
+    )
 
 
 def _locked(record: SupervisionRecord) -> SupervisionRecord:
@@ -325,6 +337,8 @@ def disagreement_add(*, record, subject: str, view: str, by: User, request=None)
     if errors:
         raise ValidationError(errors)
     is_supervisee = by.pk == record.session.supervisee_id
+    if not is_supervisee:
+        _require_signatory(record, by, "gives the supervisor's view on this record")
     disagreement = Disagreement.objects.create(
         record=record,
         subject=subject,
@@ -353,6 +367,7 @@ def disagreement_sign_view(
             raise ValidationError("You have already signed your view.")
         disagreement.supervisee_view, disagreement.supervisee_signed_at = view, now
     else:
+        _require_signatory(record, by, "signs the supervisor's view on this record")
         if disagreement.supervisor_signed_at:
             raise ValidationError("You have already signed your view.")
         disagreement.supervisor_view, disagreement.supervisor_signed_at = view, now
@@ -387,7 +402,7 @@ def record_share(*, record, by: User, request=None) -> SupervisionRecord:
         resolved_at=timezone.now()
     )
     _audit(request, by, record, "shared with supervisee")
-    transaction.on_commit(lambda: notifications.record_shared(record.pk), robust=True)
+    transaction.on_commit(lambda: notifications.record_shared(record.pk, by.pk), robust=True)
     return record
 
 
@@ -446,6 +461,7 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
     if by.pk == record.session.supervisee_id:
         raise PermissionDenied("The supervisor finalises the record.")
     _require_status(record, SupervisionRecord.Status.SUPERVISEE_SIGNED)
+    _require_signatory(record, by, "signs and finalises this record")
     unsigned = record.disagreements.filter(supervisor_signed_at__isnull=True) | (
         record.disagreements.filter(supervisee_signed_at__isnull=True)
     )
@@ -472,7 +488,8 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
     record.content_hash = content_hash
     record.version += 1
     record.save()
-    _audit(request, by, record, "finalised", hash=content_hash)
+    signatory = signing.signed_as(record.session, by, timezone.localdate(now))
+    _audit(request, by, record, "finalised", hash=content_hash, signed_as=signatory.how)
 
     def queue_pdf():
         from .tasks import record_pdf_generate

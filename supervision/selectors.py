@@ -122,6 +122,8 @@ def records_waiting_for(user) -> dict:
     """What needs this person now, most urgent first (UX: home pages are lists of work)."""
     from django.db.models import Q
 
+    from access.records import records_to_finalise_by
+
     from .models import Action, SupervisionRecord, SupervisionSession
 
     records = SupervisionRecord.objects.select_related(
@@ -133,7 +135,9 @@ def records_waiting_for(user) -> dict:
         "to_write": list(
             records.filter(session__supervisor=user, status__in=["draft", "amendment_requested"])
         ),
-        "to_finalise": list(records.filter(session__supervisor=user, status="supervisee_signed")),
+        # Whoever will actually finalise: the supervisor who held the session, or after they
+        # have left the supervisee's line supervisor now (access.records).
+        "to_finalise": list(records.filter(pk__in=records_to_finalise_by(user).values("pk"))),
         "sessions_without_record": list(
             SupervisionSession.objects.filter(
                 supervisor=user,

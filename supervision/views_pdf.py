@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
+from access import records as signing
 from access.files import Action, may_read_personal_sections
 from access.refusals import refuse
 from access.sessions import get_session_for_user
@@ -40,14 +41,17 @@ UNAVAILABLE = (
 
 @login_required
 def record_pdf(request, session_id):
-    session, _ = get_session_for_user(request, session_id, Action.VIEW)
+    # The record's signatory gets its copy even after their reach over the file has ended.
+    session, _ = signing.get_session_to_sign(request, session_id)
     record = SupervisionRecord.objects.filter(session=session).first()
     if record is None:
         refuse(
             request, RECORD, "", subject=session.supervisee, message="This session has no record."
         )
     record.session = session
-    hide_personal = not may_read_personal_sections(request.user, session.supervisee)
+    hide_personal = not signing.may_read_in_full(
+        request.user, session, may_read_personal_sections(request.user, session.supervisee)
+    )
     filename = record_pdf_filename(record)
 
     data = copy = None

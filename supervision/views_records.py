@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from access import records as signing
 from access.files import Action as Reach
-from access.files import may_read_personal_sections, restrict_files
+from access.files import may_read_personal_sections
 from access.sessions import get_session_for_user
 from oversight import audit, selectors_flags
 
@@ -129,13 +130,15 @@ def _load_record(session, records=None):
 
 @login_required
 def record_page(request, session_id):
-    session, may_edit = get_session_for_user(request, session_id)
+    # The record's signatory reads it even after their reach over the file has ended.
+    session, may_edit = signing.get_session_to_sign(request, session_id)
     _record_of(session)
     # The open write-up or sign-off flag comes in the same query as the record.
     record = _load_record(session, selectors_flags.with_open_record_flag(SupervisionRecord.objects))
     _audit_read(request, session)
     user = request.user
     editable = may_edit and record.status in services.EDITABLE
+    may_sign = signing.may_sign_as_supervisor(user, session)
     reviewed = {review.action_id: review for review in record.action_reviews.all()}
     earlier_open = (
         [a for a in services.open_actions_of(session.supervisee) if a.record_id != record.pk]
@@ -147,8 +150,14 @@ def record_page(request, session_id):
         "record": record,
         "may_edit": may_edit,
         "editable": editable,
-        "show_personal": may_read_personal_sections(user, session.supervisee),
+        "show_personal": signing.may_read_in_full(
+            user, session, may_read_personal_sections(user, session.supervisee)
+        ),
         "is_supervisee": user.pk == session.supervisee_id,
+        "may_sign_as_supervisor": may_sign,
+        "may_finalise": signing.may_finalise(user, session),
+        "signatory": None if record.is_finalised else signing.record_signatory(session),
+        "finalised_as": _finalised_as(record),
         "write_up_due": services.write_up_due(session),
         "today": timezone.localdate(),
         "earlier_open_actions": earlier_open,
@@ -342,18 +351,20 @@ def action_review(request, session_id, action_id):
     return redirect("record", session.pk)
 
 
-def _party_only(request, session):
-    is_party = request.user.pk in (session.supervisee_id, session.supervisor_id)
-    if not is_party and not (
-        restrict_files(request.user, Reach.EDIT).filter(pk=session.supervisee_id).exists()
-    ):
-        raise PermissionDenied
+def _finalised_as(record):
+    """How the person who finalised the record came to, where they did not hold the session."""
+    signature = next((s for s in record.signatures.all() if s.role == s.Role.SUPERVISOR), None)
+    if signature is None or signature.signer_id == record.session.supervisor_id:
+        return None
+    return signing.signed_as(
+        record.session, signature.signer, timezone.localtime(signature.signed_at).date()
+    )
 
 
 @login_required
 def disagreement_add(request, session_id):
-    session, _ = get_session_for_user(request, session_id)
-    _party_only(request, session)
+    session, _ = signing.get_session_to_sign(request, session_id)
+    signing.refuse_unless_disagreeing(request, session)
     return _simple_form_view(
         request,
         session,
@@ -368,8 +379,8 @@ def disagreement_add(request, session_id):
 
 @login_required
 def disagreement_sign(request, session_id, disagreement_id):
-    session, _ = get_session_for_user(request, session_id)
-    _party_only(request, session)
+    session, _ = signing.get_session_to_sign(request, session_id)
+    signing.refuse_unless_disagreeing(request, session)
     record = _record_of(session)
     disagreement = get_object_or_404(Disagreement, pk=disagreement_id, record=record)
     mine = "supervisee_view" if request.user.pk == session.supervisee_id else "supervisor_view"
@@ -399,6 +410,16 @@ def record_share(request, session_id):
     return redirect("record", session.pk)
 
 
+def _who_finalises(session) -> str:
+    signatory = signing.record_signatory(session)
+    if signatory is None:
+        return (
+            "You signed the record. Nobody can finalise it until you have a line supervisor: "
+            "ask your manager to record one"
+        )
+    return f"You signed the record. {signatory.name} will now finalise it"
+
+
 @login_required
 def record_sign(request, session_id):
     session, _ = get_session_for_user(request, session_id)
@@ -411,10 +432,17 @@ def record_sign(request, session_id):
         lambda record, data: services.record_sign(
             record=record, by=request.user, request=request, **data
         ),
-        f"You signed the record. {session.supervisor.full_name} will now finalise it",
+        _who_finalises(session),
         "Sign as a correct record",
         form_kwargs={"submit": "Sign as a correct record"},
     )
+
+
+def _who_amends(session) -> str:
+    editor = signing.record_editor(session)
+    if editor is None:
+        return "Changes asked. Ask your manager to record your line supervisor, who will amend it"
+    return f"Changes asked. {editor.full_name} has been told"
 
 
 @login_required
@@ -439,7 +467,7 @@ def record_amend(request, session_id):
         session,
         AmendmentForm,
         handler,
-        f"Changes asked. {session.supervisor.full_name} has been told",
+        _who_amends(session),
         "Ask for changes to the record",
         form_kwargs={"sections": sections},
     )
@@ -447,7 +475,8 @@ def record_amend(request, session_id):
 
 @login_required
 def record_finalise(request, session_id):
-    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    session, _ = signing.get_session_to_sign(request, session_id)
+    signing.refuse_unless_finalising(request, session)
     return _simple_form_view(
         request,
         session,
@@ -464,7 +493,7 @@ def record_finalise(request, session_id):
 @login_required
 def addendum_add(request, session_id):
     session, _ = get_session_for_user(request, session_id)
-    _party_only(request, session)
+    signing.refuse_unless_taking_part(request, session)
     return _simple_form_view(
         request,
         session,

@@ -11,11 +11,11 @@ SESSION_END = datetime(2026, 3, 4, 11, 0, tzinfo=UTC)
 def held_session(world, **extra) -> SupervisionSession:
     return SupervisionSession.objects.create(
         supervisee=world.supervisee,
-        supervisor=world.supervisor,
+        supervisor=extra.pop("supervisor", world.supervisor),
         session_type=extra.pop("session_type", "individual"),
         starts_at=extra.pop("starts_at", SESSION_START),
         ends_at=extra.pop("ends_at", SESSION_END),
         status=extra.pop("status", SupervisionSession.Status.PLANNED),
-        created_by=world.supervisor,
+        created_by=extra.pop("created_by", world.supervisor),
         **extra,
     )

@@ -1,0 +1,287 @@
+"""Who signs and finalises a supervision record as its supervisor (DOMAIN R5, R8), after a
+change of supervisor or a leaver too.
+
+- The supervisor who held the session signs their views on its disagreements and signs and
+  finalises its record, until it is finalised, even after their supervisory relationship with
+  the supervisee has ended: they were there, so they vouch for the account. This right covers
+  that one record only: not the rest of the file, not other sessions.
+- Once they have left (from the day after their leaving date) or their account is closed, the
+  supervisee's current line supervisor does it instead, and the signed copy says so.
+- With neither, nobody can finalise the record until a line supervisor is recorded.
+
+`get_session_to_sign` gives views the session for its signatory even where their reach over
+the file has ended; everyone else gets exactly what `access.sessions.get_session_for_user`
+gives them.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from supervision.models import (
+    Signature,
+    SupervisionRecord,
+    SupervisionSession,
+    SupervisoryRelationship,
+    User,
+)
+from supervision.roles import active_on
+
+from .files import Action, restrict_files
+from .people import has_left, may_read_content, today
+from .refusals import refuse
+from .sessions import SESSION
+
+LINE = SupervisoryRelationship.Kind.LINE
+
+
+def day_text(day: date) -> str:
+    """5 March 2026."""
+    return f"{day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """The person who signs a record as its supervisor, and in which capacity."""
+
+    user: User
+    held_session: bool
+    line_from: date | None = None  # when acting as the supervisee's line supervisor
+
+    @property
+    def how(self) -> str:
+        """ "held the session" or "line supervisor from 1 September 2025"."""
+        if self.held_session:
+            return "held the session"
+        if self.line_from is not None:
+            return f"line supervisor from {day_text(self.line_from)}"
+        return ""
+
+    @property
+    def name(self) -> str:
+        return self.user.full_name
+
+
+def may_still_act(user, day: date | None = None) -> bool:
+    """An open account of someone who has not left: able to sign on `day`."""
+    return user is not None and user.is_active and not has_left(user, day)
+
+
+def _acting_line(supervisee_id, day: date):
+    """The supervisee's line relationship on `day` whose supervisor may act, or None."""
+    relationships = (
+        SupervisoryRelationship.objects.filter(
+            active_on(day), supervisee_id=supervisee_id, kind=LINE
+        )
+        .select_related("supervisor__profile")
+        .order_by("-starts_on", "-pk")
+    )
+    return next((rel for rel in relationships if may_still_act(rel.supervisor, day)), None)
+
+
+def record_signatory(session: SupervisionSession, day: date | None = None) -> Signatory | None:
+    """Who signs and finalises `session`'s record as its supervisor on `day`, or None."""
+    day = day or today()
+    if may_still_act(session.supervisor, day):
+        return Signatory(user=session.supervisor, held_session=True)
+    line = _acting_line(session.supervisee_id, day)
+    if line is None:
+        return None
+    return Signatory(user=line.supervisor, held_session=False, line_from=line.starts_on)
+
+
+def signed_as(session: SupervisionSession, signer, day: date) -> Signatory:
+    """In which capacity `signer` signed `session`'s record as its supervisor on `day`: for
+    the signed copy. One query, and only when the signer did not hold the session."""
+    if signer.pk == session.supervisor_id:
+        return Signatory(user=signer, held_session=True)
+    line = (
+        SupervisoryRelationship.objects.filter(
+            active_on(day), supervisee_id=session.supervisee_id, supervisor=signer, kind=LINE
+        )
+        .order_by("-starts_on")
+        .first()
+    )
+    return Signatory(user=signer, held_session=False, line_from=line.starts_on if line else None)
+
+
+def _record(session):
+    return getattr(session, "record", None) if hasattr(session, "record") else None
+
+
+def _open_record(session) -> bool:
+    record = _record(session)
+    return record is not None and record.status != SupervisionRecord.Status.FINALISED
+
+
+def may_sign_as_supervisor(user, session: SupervisionSession, day: date | None = None) -> bool:
+    """Whether `user` signs as the supervisor on `session`'s record on `day` (their view on a
+    disagreement, the record itself): its signatory, while the record is not finalised."""
+    day = day or today()
+    if user is None or user.pk == session.supervisee_id or not may_read_content(user, day):
+        return False
+    if not _open_record(session):
+        return False
+    signatory = record_signatory(session, day)
+    return signatory is not None and signatory.user.pk == user.pk
+
+
+def may_finalise(user, session: SupervisionSession, day: date | None = None) -> bool:
+    """Whether `user` signs and finalises `session`'s record on `day`. The record's state (signed
+    by the supervisee, every disagreement signed) is the service's to check."""
+    return may_sign_as_supervisor(user, session, day)
+
+
+def signed_as_supervisor(user, session: SupervisionSession) -> bool:
+    """`user` signed `session`'s finalised record as its supervisor (DOMAIN R9: both parties
+    keep a signed copy)."""
+    record = _record(session)
+    return (
+        record is not None
+        and record.status == SupervisionRecord.Status.FINALISED
+        and Signature.objects.filter(
+            record=record, role=Signature.Role.SUPERVISOR, signer_id=user.pk
+        ).exists()
+    )
+
+
+def _as_signatory(user, session, day: date) -> bool:
+    """Reach over this one record, and only it, given by signing it as supervisor."""
+    return may_sign_as_supervisor(user, session, day) or (
+        may_read_content(user, day) and signed_as_supervisor(user, session)
+    )
+
+
+def may_read_in_full(user, session: SupervisionSession, may_read_personal: bool, day=None) -> bool:
+    """Personal sections included: whoever `access.files.may_read_personal_sections` lets read
+    them (`may_read_personal`), and the record's signatory, who must read what they sign."""
+    return may_read_personal or _as_signatory(user, session, day or today())
+
+
+def may_take_part(user, session: SupervisionSession, day: date | None = None) -> bool:
+    """Whether `user` adds to `session`'s record as one of its people (a disagreement, an
+    addendum): its supervisee, its supervisor while they may act, or a supervisor of the
+    supervisee now (reach to edit the file)."""
+    day = day or today()
+    if not may_read_content(user, day):
+        return False
+    if user.pk in (session.supervisee_id, session.supervisor_id):
+        return True
+    return restrict_files(user, Action.EDIT, day).filter(pk=session.supervisee_id).exists()
+
+
+def get_session_to_sign(request, session_id, day: date | None = None):
+    """The session of a record, for its record page, PDF and signing pages.
+
+    Returns (session, may_edit). Someone within reach of the supervisee's file gets what
+    `get_session_for_user` gives them (VIEW); the record's signatory gets it too even when
+    their reach over the file has ended, without the right to edit (may_edit False), and so
+    does whoever signed it as supervisor, once it is finalised. Anyone else: 404, audited.
+    """
+    user = request.user
+    day = day or today()
+    session = None
+    if str(session_id).isdigit():
+        session = (
+            SupervisionSession.objects.select_related(
+                "supervisee__profile__job_role", "supervisor__profile", "record__template"
+            )
+            .annotate(
+                in_reach=Exists(
+                    restrict_files(user, Action.VIEW, day).filter(pk=OuterRef("supervisee_id"))
+                )
+            )
+            .filter(pk=session_id)
+            .first()
+        )
+    if session is not None and session.in_reach:
+        may_edit = restrict_files(user, Action.EDIT, day).filter(pk=session.supervisee_id).exists()
+        return session, may_edit
+    if session is not None and _as_signatory(user, session, day):
+        return session, False
+    refuse(
+        request,
+        SESSION,
+        session_id,
+        subject=session.supervisee if session is not None else None,
+        wanted=Action.VIEW,
+        message="No such session.",
+    )
+
+
+def refuse_unless_finalising(request, session, day: date | None = None) -> None:
+    """403 for anyone but the record's signatory, naming who does it."""
+    if may_finalise(request.user, session, day):
+        return
+    signatory = record_signatory(session, day)
+    refuse(
+        request,
+        SESSION,
+        session.pk,
+        answer=403,
+        subject=session.supervisee,
+        wanted="finalise",
+        message=(
+            f"{signatory.name} signs and finalises this record."
+            if signatory is not None and _open_record(session)
+            else "You may not sign and finalise this record."
+        ),
+    )
+
+
+def may_disagree(user, session: SupervisionSession, day: date | None = None) -> bool:
+    """A disagreement on a record (R5) is between its supervisee and its signatory, each
+    writing and signing their own view."""
+    if user.pk == session.supervisee_id:
+        return may_read_content(user, day)
+    return may_sign_as_supervisor(user, session, day)
+
+
+def refuse_unless_disagreeing(request, session, day: date | None = None) -> None:
+    """403 for anyone but the two sides of a disagreement (see `may_disagree`)."""
+    if may_disagree(request.user, session, day):
+        return
+    refuse(request, SESSION, session.pk, answer=403, subject=session.supervisee, wanted="disagree")
+
+
+def refuse_unless_taking_part(request, session, day: date | None = None) -> None:
+    """403 for anyone but the record's people (see `may_take_part`)."""
+    if may_take_part(request.user, session, day):
+        return
+    refuse(request, SESSION, session.pk, answer=403, subject=session.supervisee, wanted="take part")
+
+
+def records_to_finalise_by(user, day: date | None = None) -> QuerySet:
+    """The records signed by their supervisee that `user` is now to sign and finalise: those of
+    sessions they held, while they may act, and, as line supervisor on `day`, those of sessions
+    held by someone who has left or whose account is closed. Matches `record_signatory`."""
+    day = day or today()
+    if not may_still_act(user, day):
+        return SupervisionRecord.objects.none()
+    gone = Q(session__supervisor__is_active=False) | Q(
+        session__supervisor__profile__leaving_date__lt=day
+    )
+    mine = SupervisoryRelationship.objects.filter(
+        active_on(day), kind=LINE, supervisor=user
+    ).values("supervisee")
+    # A supervisee has one line supervisor on a day (SupervisoryRelationship.clean), so a
+    # record is never listed for two people.
+    return SupervisionRecord.objects.filter(
+        Q(session__supervisor=user) | (gone & Q(session__supervisee__in=mine)),
+        status=SupervisionRecord.Status.SUPERVISEE_SIGNED,
+    )
+
+
+def record_editor(session: SupervisionSession, day: date | None = None):
+    """Who amends `session`'s record when the supervisee asks for changes: the supervisor who
+    held it while they may still edit the file, else the supervisee's line supervisor now.
+    None when there is neither."""
+    day = day or today()
+    supervisor = session.supervisor
+    if may_still_act(supervisor, day) and (
+        restrict_files(supervisor, Action.EDIT, day).filter(pk=session.supervisee_id).exists()
+    ):
+        return supervisor
+    line = _acting_line(session.supervisee_id, day)
+    return line.supervisor if line is not None else None
