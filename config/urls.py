@@ -9,6 +9,7 @@ urlpatterns = [
     path("sign-out/", supervision_views.SignOutView.as_view(), name="sign-out"),
     path("keep-alive/", supervision_views.keep_alive, name="keep-alive"),
     path("healthz/", supervision_views.health, name="health"),
+    path("", include("supervision.urls_passwords")),
     path("", include("supervision.urls")),
     path("", include("supervision.urls_records")),
     path("", include("supervision.urls_planning")),

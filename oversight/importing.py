@@ -1844,7 +1844,7 @@ def import_files(files: dict[str, bytes], *, by=None, request=None, dry_run: boo
             raise ImportRefused(plan.problems)
         if dry_run:
             return plan
-        _Writer(plan, by).run()
+        _Writer(plan, by, request).run()
         from oversight import audit
 
         counts = plan.counts()
@@ -1866,8 +1866,9 @@ def import_files(files: dict[str, bytes], *, by=None, request=None, dry_run: boo
 
 
 class _Writer:
-    def __init__(self, plan: Plan, by):
+    def __init__(self, plan: Plan, by, request=None):
         self.plan = plan
+        self.request = request
         self.check: _Check = plan.state
         self.by = by
         self.now = plan.now
@@ -1922,15 +1923,17 @@ class _Writer:
 
     def write_staff(self) -> None:
         from supervision.models import StaffProfile, User
+        from supervision.passwords import Why, set_password_link_queue
 
         for item in self.items("staff.csv"):
             data = item.data
             if item.outcome == UNCHANGED:
                 continue
             user = item.existing
-            if user is None:
+            created = user is None
+            if created:
                 user = User(email=data["email"], full_name=data["full_name"])
-                # They choose a password through an administrator: nobody knows one yet.
+                # Nobody knows a password for them: they set their own with an emailed link.
                 user.set_unusable_password()
                 user.save()
                 self.users[data["email"]] = user
@@ -1956,6 +1959,12 @@ class _Writer:
             # As marking someone as left does: their file is archived from then on.
             profile.is_active = profile.leaving_date is None
             profile.save()
+            if created:
+                # Written to the outbox in this transaction, so it is sent if and only if the
+                # import is; not to someone who has already left.
+                set_password_link_queue(
+                    user, why=Why.IMPORT, by=self.by, request=self.request, now=self.now
+                )
 
     def write_unit_managers(self) -> None:
         for item in self.items("units.csv"):

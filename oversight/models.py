@@ -87,11 +87,22 @@ class AuditEvent(models.Model):
         "supervisory_relationship": "supervisory relationship",
         "audit_log": "access log",
         "page": "page",
+        "admin_change": "change in the Django admin",
+        "set_password_link": "link to set their password",
     }
+    # Entries whose reason is shown on the access log: the reason is why someone who is not
+    # the person took a copy of everything held about them.
+    REASON_SHOWN = {"subject_access_export"}
 
     @property
     def object_label(self) -> str:
         return self.OBJECT_LABELS.get(self.object_type, self.object_type.replace("_", " "))
+
+    @property
+    def reason_shown(self) -> str:
+        if self.object_type not in self.REASON_SHOWN or not isinstance(self.detail, dict):
+            return ""
+        return str(self.detail.get("reason", ""))
 
     def canonical_content(self) -> bytes:
         content = {
@@ -303,6 +314,9 @@ class SubjectAccessExport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField()
+    # Why an information governance officer made it (the request it answers). Empty when the
+    # person made their own. The person sees it beside the export, and on their access log.
+    reason = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     # Not under MEDIA_URL's reach: the view hands it out, after checking and auditing.
@@ -570,6 +584,7 @@ class Notification(models.Model):
         DAILY_DIGEST = "daily_digest", "Daily digest"
         WEEKLY_DIGEST = "weekly_digest", "Weekly digest for senior managers"
         UNIT_WITHOUT_MANAGER = "unit_without_manager", "A unit's manager left"
+        SET_PASSWORD = "set_password", "A link to set one's password"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(
@@ -579,7 +594,8 @@ class Notification(models.Model):
         Flag, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
     )
     # A digest's period, so a digest is written once per person per period; for a notice that
-    # a unit has lost its manager, "<unit id>:<leaver id>", so it is written once.
+    # a unit has lost its manager, "<unit id>:<leaver id>", so it is written once; for a link
+    # to set one's password, the second it was asked for.
     period = models.CharField(max_length=20, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()

@@ -112,6 +112,7 @@ def send_due(now: datetime | None = None, limit: int = 200) -> SendResult:
         .order_by("created_at", "pk")
         .only(
             "pk",
+            "kind",
             "subject",
             "body",
             "claimed_at",
@@ -145,15 +146,24 @@ def send_due(now: datetime | None = None, limit: int = 200) -> SendResult:
     return result
 
 
+def _body(notice: Notification) -> str:
+    if notice.kind == Notification.Kind.SET_PASSWORD:
+        # The link to set a password is made now, never stored (supervision.passwords).
+        from supervision.passwords import body_to_send
+
+        return body_to_send(notice)
+    return notice.body
+
+
 def _send(notice: Notification, connection, now: datetime) -> bool:
-    email = EmailMessage(
-        subject=notice.subject,
-        body=notice.body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notice.recipient.email],
-        connection=connection,
-    )
     try:
+        email = EmailMessage(
+            subject=notice.subject,
+            body=_body(notice),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notice.recipient.email],
+            connection=connection,
+        )
         if email.send() != 1:
             raise RuntimeError("the mail server accepted no recipient")
     except Exception as error:  # noqa: BLE001 - any failure is recorded, and the batch goes on

@@ -1,6 +1,10 @@
 """Subject access (UK GDPR article 15): everything held about one member of staff, as a zip of
 `manifest.json` and one PDF per supervision record of theirs.
 
+Who may make and download one is decided in `access.subject_access`: the person themself, or
+an information governance officer who gives a reason (kept on the export, audited and shown to
+the person); never a system administrator. This module only makes the zip.
+
 What is theirs: their profile, their sessions and records (all of them, personal sections
 included), their agreements, who was given access to their file, and the audit entries about
 them or made by them. What is not: records of people they supervised. Those are the other
@@ -28,13 +32,23 @@ EXPORT = "subject_access_export"
 MANIFEST = "manifest.json"
 
 
-def subject_access_export_request(*, person, by, request=None) -> SubjectAccessExport:
-    """Queue an export. System administrators read no file in the app; this is the one lawful
-    route by which one takes a copy, so it is audited as an export whoever asks."""
+@transaction.atomic
+def subject_access_export_request(
+    *, person, by, reason: str = "", request=None
+) -> SubjectAccessExport:
+    """Queue an export, audited as an export whoever asks. Someone other than the person must
+    give the reason (the request it answers); it is kept on the export and in the audit entry,
+    so the person sees it on their access log."""
+    from django.core.exceptions import ValidationError
+
     from .tasks import subject_access_export_build
 
+    reason = " ".join(reason.split())
+    by_the_person = by.pk == person.pk
+    if not by_the_person and not reason:
+        raise ValidationError({"reason": "Enter the reason for this export"})
     export = SubjectAccessExport.objects.create(
-        person=person, requested_by=by, requested_at=timezone.now()
+        person=person, requested_by=by, requested_at=timezone.now(), reason=reason
     )
     audit.record(
         audit.AuditAction.EXPORT,
@@ -43,7 +57,11 @@ def subject_access_export_request(*, person, by, request=None) -> SubjectAccessE
         object_type=EXPORT,
         object_id=export.pk,
         subject=person,
-        detail={"event": "requested", "by_the_person": by.pk == person.pk},
+        detail={
+            "event": "requested",
+            "by_the_person": by_the_person,
+            **({"reason": reason} if reason else {}),
+        },
     )
     transaction.on_commit(lambda: subject_access_export_build.delay(export.pk), robust=True)
     return export

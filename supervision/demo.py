@@ -13,7 +13,7 @@ from django.db import transaction
 
 from agreements.demo import load_demo_agreements
 from casework.demo import load_demo_casework
-from supervision.roles import AUDITOR_GROUP
+from supervision.roles import AUDITOR_GROUP, INFORMATION_GOVERNANCE_GROUP
 
 from .demo_file import load_demo_file_items
 from .demo_sessions import load_session_history
@@ -252,6 +252,8 @@ QUALIFIED_ROLES = {
 }
 
 ADMIN = ("Sarah Newton", f"sarah.newton@{DOMAIN}")
+# Answers subject access requests: downloads a person's whole file as a zip, giving a reason.
+INFORMATION_GOVERNANCE = ("Ian Gordon", f"ian.gordon@{DOMAIN}")
 AUDITOR = "Alan Pearce"
 
 # Ellie Moss (student) has a practice educator as well as her line supervisor (F3).
@@ -271,6 +273,7 @@ DEMO_ACCOUNTS = [
     ("Supervisor (team manager)", "Rachel Turner"),
     ("Senior manager (head of service)", "Priya Raman"),
     ("Quality assurance auditor", AUDITOR),
+    ("Information governance officer", INFORMATION_GOVERNANCE[0]),
     ("System administrator", ADMIN[0]),
 ]
 
@@ -278,6 +281,8 @@ DEMO_ACCOUNTS = [
 def email_of(name: str) -> str:
     if name == ADMIN[0]:
         return ADMIN[1]
+    if name == INFORMATION_GOVERNANCE[0]:
+        return INFORMATION_GOVERNANCE[1]
     return next(person.email for person in PEOPLE if person.name == name)
 
 
@@ -358,6 +363,10 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
     created["people"] += was_created
     auditors, _ = Group.objects.get_or_create(name=AUDITOR_GROUP)
     auditors.user_set.add(users[AUDITOR])
+    officer, was_created = _user(*INFORMATION_GOVERNANCE)
+    created["people"] += was_created
+    governance, _ = Group.objects.get_or_create(name=INFORMATION_GOVERNANCE_GROUP)
+    governance.user_set.add(officer)
 
     def relate(supervisor, supervisee, kind, starts_on, ends_on=None):
         relationship, was_created = SupervisoryRelationship.objects.get_or_create(

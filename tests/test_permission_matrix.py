@@ -220,9 +220,10 @@ FEEDBACK_GIVERS = {
     "other_team_supervisor": 200,
 }
 
-# Subject access: the person themself and an administrator (the one lawful route for them).
+# Subject access: the person themself, or information governance with a reason (see
+# tests/test_subject_access_governance.py); never an administrator, who is told so (403).
 SUBJECT_ACCESS = signed_in(
-    404, supervisee=200, admin=200, supervisor=403, senior_manager=403, auditor_with_grant=403
+    404, supervisee=200, admin=403, supervisor=403, senior_manager=403, auditor_with_grant=403
 )
 
 # Children's cases (issue 6 point 9): the allocated worker, the worker's supervisors and the
@@ -247,6 +248,12 @@ GET = {
     "sign-out": (None, everyone(405)),
     "keep-alive": (None, everyone(405)),
     "health": (None, everyone(200)),
+    # Setting one's own password with an emailed link, and asking for one: open to all. A link
+    # that does not work shows a page saying so.
+    "password-forgotten": (None, everyone(200)),
+    "password-forgotten-sent": (None, everyone(200)),
+    "password-set": (lambda world: {"uidb64": "MQ", "token": "no-such-token"}, everyone(200)),
+    "password-set-done": (None, everyone(200)),
     "my-team": (
         None,
         only(
@@ -434,6 +441,8 @@ GET = {
 POST = {
     "sign-out": (None, {}, everyone(302)),
     "keep-alive": (None, {}, signed_in(204)),
+    # No address given: the page comes back with its error.
+    "password-forgotten": (None, {}, everyone(200)),
     "change-supervisor": (the_supervisee, {}, only({"admin": 200})),
     "mark-left": (the_supervisee, {}, only({"admin": 200})),
     "agenda-add": (
@@ -493,7 +502,7 @@ POST = {
         signed_in(
             404,
             supervisee=302,
-            admin=302,
+            admin=403,
             supervisor=403,
             senior_manager=403,
             auditor_with_grant=403,

@@ -1,0 +1,126 @@
+"""Subject access exports (UK GDPR article 15): who may make and download the zip of everything
+held about one member of staff.
+
+- The person it is about, always (while they may act at all): it is theirs.
+- An information governance officer (a member of `supervision.roles.INFORMATION_GOVERNANCE_GROUP`)
+  answering a request, for anyone who has a staff profile: answering requests is their job, so
+  they reach everyone's export without reaching their file. Each export they start needs a
+  reason (the request it answers), which is kept on the export, audited, and shown to the
+  person beside the export and on their file's access log.
+- Never a system administrator, whatever else they are (an information governance officer
+  too, a superuser): administrators run the system and never read it. A subject access
+  request is answered by information governance, not by whoever runs the servers.
+- Nobody else, not even the person's supervisor or the managers above: the export holds
+  everything, personal sections included.
+
+Refusals, each audited and naming the person when there is one:
+- 404 to anyone who cannot even read the person's file (so an id reveals nothing);
+- 403 to those who can read the file but may not export it (a supervisor, a manager, a grant
+  holder), and to an administrator: they list every account in the Django admin already, so a
+  404 would hide nothing from them, and the 403 says plainly that this is not theirs to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .files import Action, restrict_files
+from .people import may_act
+from .refusals import refuse
+from .roles import roles_for
+
+EXPORT = "subject_access_export"
+
+
+@dataclass(frozen=True)
+class SubjectAccess:
+    """The person whose data is asked for, and on what footing the user asks."""
+
+    person: object
+    is_self: bool
+
+    @property
+    def needs_reason(self) -> bool:
+        """An information governance officer says why; the person never has to."""
+        return not self.is_self
+
+
+def may_export(user, person) -> bool:
+    """Whether `user` may start and download subject access exports of `person`."""
+    if person is None or not may_act(user):
+        return False
+    if user.pk == person.pk:
+        return True
+    if user.is_staff:
+        return False
+    return roles_for(user).information_governance and _has_profile(person)
+
+
+def _has_profile(person) -> bool:
+    from supervision.models import StaffProfile
+
+    return StaffProfile.objects.filter(user_id=person.pk).exists()
+
+
+def get_person_for_subject_access(request, person_id) -> SubjectAccess:
+    """The person, if the user may export their data; otherwise an audited 404 or 403 (see the
+    module's docstring)."""
+    from supervision.models import User
+
+    user = request.user
+    person = User.objects.filter(pk=person_id).first() if str(person_id).isdigit() else None
+    if may_export(user, person):
+        return SubjectAccess(person=person, is_self=person.pk == user.pk)
+    wanted = "subject_access"
+    if person is not None and may_act(user) and user.is_staff:
+        refuse(
+            request,
+            EXPORT,
+            person_id,
+            answer=403,
+            subject=person,
+            wanted=wanted,
+            message="System administrators do not export people's data. "
+            "Information governance answers subject access requests.",
+        )
+    readable = (
+        person is not None and restrict_files(user, Action.VIEW).filter(pk=person.pk).exists()
+    )
+    if readable:
+        refuse(
+            request,
+            EXPORT,
+            person_id,
+            answer=403,
+            subject=person,
+            wanted=wanted,
+            message="Only the person themself or information governance may export this.",
+        )
+    refuse(request, EXPORT, person_id, subject=person, wanted=wanted, message="No such person.")
+
+
+def get_export(request, person, export_id, *, ready: bool = False):
+    """One of `person`'s exports, reached through get_person_for_subject_access; an audited 404
+    if there is no such export of theirs or, when `ready` is asked, if it cannot be
+    downloaded (not made yet, failed, or its file destroyed)."""
+    from oversight.models import SubjectAccessExport
+
+    export = (
+        SubjectAccessExport.objects.filter(pk=export_id, person=person).first()
+        if str(export_id).isdigit()
+        else None
+    )
+    if export is None:
+        refuse(
+            request, EXPORT, export_id, subject=person, wanted="export", message="No such export."
+        )
+    if ready and (export.status != SubjectAccessExport.Status.DONE or not export.file):
+        refuse(
+            request,
+            EXPORT,
+            export.pk,
+            subject=person,
+            wanted="download",
+            message="This export is not ready, or its file has been destroyed.",
+        )
+    return export
