@@ -70,3 +70,19 @@ def get_session_for_user(
 def is_party(user, session) -> bool:
     """One of the session's two people: its supervisor or its supervisee."""
     return user.pk in (session.supervisor_id, session.supervisee_id)
+
+
+def is_supervisee(user, session) -> bool:
+    return user.pk == session.supervisee_id
+
+
+def refuse_unless_party(request, session, wanted: str) -> None:
+    """Adding to the agenda is for the session's two people: others who read it get a 403."""
+    if not is_party(request.user, session):
+        refuse(request, SESSION, session.pk, answer=403, subject=session.supervisee, wanted=wanted)
+
+
+def refuse_unless_supervisee(request, session, wanted: str) -> None:
+    """Signing as a correct record and asking for changes are the supervisee's alone."""
+    if not is_supervisee(request.user, session):
+        refuse(request, SESSION, session.pk, answer=403, subject=session.supervisee, wanted=wanted)

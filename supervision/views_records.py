@@ -2,9 +2,9 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -12,7 +12,14 @@ from django.views.decorators.http import require_POST
 from access import records as signing
 from access.files import Action as Reach
 from access.files import may_read_personal_sections
-from access.sessions import get_session_for_user
+from access.refusals import refuse
+from access.sessions import (
+    get_session_for_user,
+    is_supervisee,
+    refuse_unless_party,
+    refuse_unless_supervisee,
+)
+from access.sessions import is_party as session_party
 from oversight import audit, selectors_flags
 
 from . import record_services as services
@@ -32,10 +39,16 @@ from .forms_records import (
 from .models import Action, Disagreement, RecordSection, SupervisionRecord, SupervisionSession
 
 
-def _record_of(session) -> SupervisionRecord:
+def _record_of(session, request=None) -> SupervisionRecord:
     record = getattr(session, "record", None) if hasattr(session, "record") else None
     if record is None:
-        raise Http404("No record has been started for this session.")
+        refuse(
+            request,
+            "supervision_record",
+            session.pk,
+            subject=session.supervisee,
+            message="No record has been started for this session.",
+        )
     return record
 
 
@@ -53,7 +66,7 @@ def _audit_read(request, session, what="supervision_record"):
 def session_page(request, session_id):
     session, may_edit = get_session_for_user(request, session_id)
     _audit_read(request, session, "supervision_session")
-    is_party = request.user.pk in (session.supervisee_id, session.supervisor_id) or may_edit
+    is_party = session_party(request.user, session) or may_edit
     record = getattr(session, "record", None) if hasattr(session, "record") else None
     agenda_open = (
         is_party
@@ -67,7 +80,7 @@ def session_page(request, session_id):
         "agenda": session.agenda_items.select_related("added_by"),
         "open_actions": services.open_actions_of(session.supervisee, before=session.starts_at),
         "agenda_form": AgendaItemForm()
-        if agenda_open and request.user.pk in (session.supervisee_id, session.supervisor_id)
+        if agenda_open and session_party(request.user, session)
         else None,
         "may_start_record": may_edit
         and record is None
@@ -81,8 +94,7 @@ def session_page(request, session_id):
 @login_required
 def agenda_add(request, session_id):
     session, _ = get_session_for_user(request, session_id)
-    if request.user.pk not in (session.supervisee_id, session.supervisor_id):
-        raise PermissionDenied
+    refuse_unless_party(request, session, "add to the agenda")
     form = AgendaItemForm(request.POST)
     if form.is_valid():
         try:
@@ -132,7 +144,7 @@ def _load_record(session, records=None):
 def record_page(request, session_id):
     # The record's signatory reads it even after their reach over the file has ended.
     session, may_edit = signing.get_session_to_sign(request, session_id)
-    _record_of(session)
+    _record_of(session, request)
     # The open write-up or sign-off flag comes in the same query as the record.
     record = _load_record(session, selectors_flags.with_open_record_flag(SupervisionRecord.objects))
     _audit_read(request, session)
@@ -153,7 +165,7 @@ def record_page(request, session_id):
         "show_personal": signing.may_read_in_full(
             user, session, may_read_personal_sections(user, session.supervisee)
         ),
-        "is_supervisee": user.pk == session.supervisee_id,
+        "is_supervisee": is_supervisee(user, session),
         "may_sign_as_supervisor": may_sign,
         "may_finalise": signing.may_finalise(user, session),
         "signatory": None if record.is_finalised else signing.record_signatory(session),
@@ -173,7 +185,7 @@ def record_page(request, session_id):
 @login_required
 def section_edit(request, session_id, key):
     session, _ = get_session_for_user(request, session_id, Reach.EDIT)
-    record = _record_of(session)
+    record = _record_of(session, request)
     section = get_object_or_404(
         RecordSection.objects.select_related("template_section"),
         record=record,
@@ -240,7 +252,7 @@ def section_edit(request, session_id, key):
 def section_autosave(request, session_id, key):
     """Saves as the supervisor types. 409 with both versions when someone else saved first."""
     session, _ = get_session_for_user(request, session_id, Reach.EDIT)
-    record = _record_of(session)
+    record = _record_of(session, request)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -280,7 +292,7 @@ def _simple_form_view(
     template="supervision/records/form.html",
 ):
     """A one-form page about a session's record. The caller has already checked access."""
-    record = _record_of(session)
+    record = _record_of(session, request)
     form_kwargs = form_kwargs or {}
     form = (
         form_class(request.POST, **form_kwargs)
@@ -334,7 +346,7 @@ def action_add(request, session_id):
 @login_required
 def action_review(request, session_id, action_id):
     session, _ = get_session_for_user(request, session_id, Reach.EDIT)
-    record = _record_of(session)
+    record = _record_of(session, request)
     action = get_object_or_404(Action, pk=action_id, supervisee=session.supervisee)
     form = ActionReviewForm(request.POST)
     if not form.is_valid():
@@ -381,9 +393,9 @@ def disagreement_add(request, session_id):
 def disagreement_sign(request, session_id, disagreement_id):
     session, _ = signing.get_session_to_sign(request, session_id)
     signing.refuse_unless_disagreeing(request, session)
-    record = _record_of(session)
+    record = _record_of(session, request)
     disagreement = get_object_or_404(Disagreement, pk=disagreement_id, record=record)
-    mine = "supervisee_view" if request.user.pk == session.supervisee_id else "supervisor_view"
+    mine = "supervisee_view" if is_supervisee(request.user, session) else "supervisor_view"
     return _simple_form_view(
         request,
         session,
@@ -402,7 +414,7 @@ def disagreement_sign(request, session_id, disagreement_id):
 def record_share(request, session_id):
     session, _ = get_session_for_user(request, session_id, Reach.EDIT)
     try:
-        services.record_share(record=_record_of(session), by=request.user, request=request)
+        services.record_share(record=_record_of(session, request), by=request.user, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -423,8 +435,7 @@ def _who_finalises(session) -> str:
 @login_required
 def record_sign(request, session_id):
     session, _ = get_session_for_user(request, session_id)
-    if request.user.pk != session.supervisee_id:
-        raise PermissionDenied
+    refuse_unless_supervisee(request, session, "sign as a correct record")
     return _simple_form_view(
         request,
         session,
@@ -448,9 +459,8 @@ def _who_amends(session) -> str:
 @login_required
 def record_amend(request, session_id):
     session, _ = get_session_for_user(request, session_id)
-    if request.user.pk != session.supervisee_id:
-        raise PermissionDenied
-    record = _record_of(session)
+    refuse_unless_supervisee(request, session, "ask for changes")
+    record = _record_of(session, request)
     sections = [s.template_section for s in record.sections.select_related("template_section")]
 
     def handler(record, data):
