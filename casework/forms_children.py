@@ -11,8 +11,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from supervision.plain_text import PlainTextForm
-
 from .models import (
     LEVELS_BY_SCALE,
     PLANS_BY_SERVICE,
@@ -68,7 +66,7 @@ def plans_hint() -> str:
     )
 
 
-class FindChildForm(PlainTextForm):
+class FindChildForm(forms.Form):
     reference = forms.CharField(
         label="Child's unique reference",
         help_text=REFERENCE_HINT,
@@ -83,7 +81,7 @@ class FindChildForm(PlainTextForm):
         )
 
 
-class ChildNewForm(PlainTextForm):
+class ChildNewForm(forms.Form):
     reference = forms.CharField(
         label="Unique reference",
         help_text=REFERENCE_HINT,
@@ -211,7 +209,7 @@ class ChildNewForm(PlainTextForm):
         return data
 
 
-class ChildEditForm(PlainTextForm):
+class ChildEditForm(forms.Form):
     plan = forms.ChoiceField(error_messages={"required": "Choose the child's plan"})
     chronic_neglect = forms.BooleanField(
         label="Chronic neglect",
@@ -251,7 +249,7 @@ class ChildEditForm(PlainTextForm):
         )
 
 
-class RiskForm(PlainTextForm):
+class RiskForm(forms.Form):
     """The levels on the child's own scales, and why they changed."""
 
     reason = forms.CharField(
@@ -302,7 +300,7 @@ class RiskForm(PlainTextForm):
         return {name: self.cleaned_data.get(name) or "" for name in self.scale_fields}
 
 
-class FamilyLinkForm(PlainTextForm):
+class FamilyLinkForm(forms.Form):
     sibling_reference = forms.CharField(
         label="Brother or sister's unique reference",
         help_text="For example, NS104231. Their whole family joins this child's, if they have one.",

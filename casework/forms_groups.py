@@ -12,7 +12,6 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 
-from supervision.plain_text import PlainTextForm
 from supervision.times import parse_time
 
 from .group_services import FORMAT_GUIDANCE, FamilyRow
@@ -65,7 +64,7 @@ def _held_at(form, date_name: str, time_name: str) -> datetime | None:
     return datetime.combine(data[date_name], at, tzinfo=timezone.get_current_timezone())
 
 
-class GroupSessionForm(PlainTextForm):
+class GroupSessionForm(forms.Form):
     format = forms.ChoiceField(
         label="Kind of group supervision",
         choices=[
@@ -125,7 +124,7 @@ class GroupSessionForm(PlainTextForm):
         return data
 
 
-class AddChildForm(PlainTextForm):
+class AddChildForm(forms.Form):
     reference = forms.CharField(
         label="Child's unique reference",
         help_text="For example, NS104231. Never the child's name.",
@@ -142,7 +141,7 @@ class AddChildForm(PlainTextForm):
         )
 
 
-class FrontDoorForm(PlainTextForm):
+class FrontDoorForm(forms.Form):
     """Seed 004 "Front Door supervision": at least two families, each by the child's unique
     reference, the criterion it was chosen by, and the reflective discussion.
 

@@ -12,7 +12,6 @@ from django import forms
 from django.utils import timezone
 
 from supervision.models import SessionType, SupervisionSession
-from supervision.plain_text import PlainTextForm
 from supervision.times import parse_time
 
 from .models import CaseNote, CaseNoteAction, GroupSession
@@ -174,7 +173,7 @@ def case_sessions(child, now: datetime):
     )
 
 
-class NewNoteForm(PlainTextForm):
+class NewNoteForm(forms.Form):
     kind = forms.ChoiceField(
         label="What is this note about?",
         help_text="The point in the child's journey where you are recording oversight.",
@@ -267,7 +266,7 @@ class NewNoteForm(PlainTextForm):
         return data
 
 
-class NoteForm(PlainTextForm):
+class NoteForm(forms.Form):
     """The headings of one note. Nothing is required to save a draft: what a final note
     needs is checked when it is finalised (services.note_errors), field by field."""
 
@@ -367,7 +366,7 @@ class NoteForm(PlainTextForm):
         return data
 
 
-class ActionForm(PlainTextForm):
+class ActionForm(forms.Form):
     """One SMART action (R4): what, who and by when. Added one at a time."""
 
     description = forms.CharField(
@@ -419,7 +418,7 @@ class ActionForm(PlainTextForm):
         return data
 
 
-class ActionStatusForm(PlainTextForm):
+class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(
         label="Progress",
         choices=CaseNoteAction.Status.choices,
@@ -437,7 +436,7 @@ PASSWORD_HELP = (
 )
 
 
-class FinaliseForm(PlainTextForm):
+class FinaliseForm(forms.Form):
     password = forms.CharField(
         label="Your password",
         help_text=PASSWORD_HELP,
@@ -451,7 +450,7 @@ class FinaliseForm(PlainTextForm):
         self.helper = _helper(Field.text("password"), submit="Sign and finalise the note")
 
 
-class ExtractForm(PlainTextForm):
+class ExtractForm(forms.Form):
     format = forms.ChoiceField(
         label="Format",
         choices=[

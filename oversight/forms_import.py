@@ -4,8 +4,6 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 
-from supervision.plain_text import PlainTextForm
-
 from .importing import MAX_FILE_BYTES, MAX_ZIP_BYTES
 
 
@@ -41,7 +39,7 @@ def _helper(*layout) -> FormHelper:
     return helper
 
 
-class ImportUploadForm(PlainTextForm):
+class ImportUploadForm(forms.Form):
     files = MultipleFileField(
         label="Choose the CSV files, or one .zip file holding them",
         help_text=(
@@ -76,7 +74,7 @@ class ImportUploadForm(PlainTextForm):
         return [(upload.name, upload.read()) for upload in uploads]
 
 
-class ImportConfirmForm(PlainTextForm):
+class ImportConfirmForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(Button("confirm", "Import these files"))

@@ -22,8 +22,6 @@ from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
-from supervision.plain_text import PlainTextForm
-
 from .pack_services import pack_error_dict
 from .packs import AD_HOC, SERVICES, SESSION_TYPES, PackError, PolicyPack, load_pack
 
@@ -103,7 +101,7 @@ def _yes_no(label: str, what: str, help_text: str = ""):
     )
 
 
-class PackChoiceForm(PlainTextForm):
+class PackChoiceForm(forms.Form):
     pack_code = forms.ChoiceField(
         label="Which policy pack should the organisation run?",
         widget=forms.RadioSelect,
@@ -125,7 +123,7 @@ class PackChoiceForm(PlainTextForm):
         )
 
 
-class PackVersionForm(PlainTextForm):
+class PackVersionForm(forms.Form):
     """A new version of a pack, starting from the settings of `base` (a version's data)."""
 
     effective_from = DateInputField(

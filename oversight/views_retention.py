@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from access.roles import role_required
 from supervision.models import User
-from supervision.plain_text import PlainTextForm
 
 from . import retention
 from .models import DestroyedFile, DestructionCandidate, LegalHold, RecordKind, RetentionRule
@@ -30,7 +29,7 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, field_messages)
 
 
-class ConfirmDestructionForm(PlainTextForm):
+class ConfirmDestructionForm(forms.Form):
     confirm_name = forms.CharField(
         label="Type the person's full name to confirm",
         max_length=200,
@@ -46,7 +45,7 @@ class ConfirmDestructionForm(PlainTextForm):
         )
 
 
-class PlaceHoldForm(PlainTextForm):
+class PlaceHoldForm(forms.Form):
     person = forms.ModelChoiceField(
         queryset=User.objects.filter(profile__isnull=False).order_by("full_name"),
         label="Whose file",
@@ -70,7 +69,7 @@ class PlaceHoldForm(PlainTextForm):
         )
 
 
-class LiftHoldForm(PlainTextForm):
+class LiftHoldForm(forms.Form):
     lift_reason = forms.CharField(
         label="Why the hold is no longer needed",
         max_length=500,
@@ -83,7 +82,7 @@ class LiftHoldForm(PlainTextForm):
         self.helper = _helper(Field.textarea("lift_reason"), Button("submit", "Lift legal hold"))
 
 
-class RetentionRulesForm(PlainTextForm):
+class RetentionRulesForm(forms.Form):
     def __init__(self, *args, years: dict[str, int], **kwargs):
         super().__init__(*args, **kwargs)
         for kind, label in RecordKind.choices:

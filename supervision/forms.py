@@ -5,10 +5,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from .models import User
-from .plain_text import PlainTextChecks, PlainTextForm
 
 
-class SignInForm(PlainTextChecks, AuthenticationForm):
+class SignInForm(AuthenticationForm):
     """Email and password. An unknown email and a wrong password get the same message, so the
     form never reveals who has an account."""
 
@@ -47,7 +46,7 @@ class SignInForm(PlainTextChecks, AuthenticationForm):
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
 
 
-class ChangeSupervisorForm(PlainTextForm):
+class ChangeSupervisorForm(forms.Form):
     new_supervisor = forms.ModelChoiceField(
         queryset=None,
         label="New line supervisor",
@@ -80,7 +79,7 @@ class ChangeSupervisorForm(PlainTextForm):
         )
 
 
-class LeavingForm(PlainTextForm):
+class LeavingForm(forms.Form):
     leaving_date = DateInputField(
         label="Last working day",
         help_text="Their file becomes read-only from this day and is kept for the retention "

@@ -7,7 +7,6 @@ from crispy_forms_gds.layout import Button, Field, Fieldset, Fixed, Fluid, Layou
 from django import forms
 
 from .models import DevelopmentConversation, ProbationReview, TeamWellbeingPlan, WellbeingPlan
-from .plain_text import PlainTextForm
 
 DATE_HINT = "For example, 5 3 2026"
 
@@ -56,7 +55,7 @@ def _password_field() -> forms.CharField:
     )
 
 
-class ObservationForm(PlainTextForm):
+class ObservationForm(forms.Form):
     """Seed 004 Appendix D, as the observer fills it in."""
 
     observer_role = forms.CharField(
@@ -123,7 +122,7 @@ class ObservationForm(PlainTextForm):
         )
 
 
-class PasswordForm(PlainTextForm):
+class PasswordForm(forms.Form):
     password = _password_field()
 
     def __init__(self, *args, submit="Sign", **kwargs):
@@ -131,7 +130,7 @@ class PasswordForm(PlainTextForm):
         self.helper = _helper(Field.text("password"), submit=submit)
 
 
-class PractitionerResponseForm(PlainTextForm):
+class PractitionerResponseForm(forms.Form):
     comments = _text(
         "Your comments",
         help_text="On the session observed, on the feedback, on the process. Optional.",
@@ -148,7 +147,7 @@ class PractitionerResponseForm(PlainTextForm):
         )
 
 
-class ConversationForm(PlainTextForm):
+class ConversationForm(forms.Form):
     kind = forms.ChoiceField(
         label="Which conversation",
         choices=DevelopmentConversation.Kind.choices,
@@ -182,7 +181,7 @@ class ConversationForm(PlainTextForm):
         self.helper = _helper(*fields, submit=submit)
 
 
-class ProbationReviewForm(PlainTextForm):
+class ProbationReviewForm(forms.Form):
     held_on = _date_field("Date of the review", "Enter the date of the review")
     outcome = forms.ChoiceField(
         choices=ProbationReview.Outcome.choices,
@@ -213,7 +212,7 @@ class ProbationReviewForm(PlainTextForm):
         )
 
 
-class WellbeingPlanForm(PlainTextForm):
+class WellbeingPlanForm(forms.Form):
     keeps_me_well = _text(
         "What keeps me well at work", help_text="Written in the person's own words."
     )
@@ -241,7 +240,7 @@ class WellbeingPlanForm(PlainTextForm):
         )
 
 
-class TeamWellbeingPlanForm(PlainTextForm):
+class TeamWellbeingPlanForm(forms.Form):
     """Seed 004 Appendix E, which each team may adapt."""
 
     working_arrangements = _text(

@@ -4,7 +4,6 @@ from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
 from .models import Action
-from .plain_text import PlainTextForm
 
 
 def _helper(*fields, submit: str) -> FormHelper:
@@ -15,7 +14,7 @@ def _helper(*fields, submit: str) -> FormHelper:
     return helper
 
 
-class AgendaItemForm(PlainTextForm):
+class AgendaItemForm(forms.Form):
     text = forms.CharField(
         label="Add an item to the agenda",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -28,7 +27,7 @@ class AgendaItemForm(PlainTextForm):
         self.helper = _helper(Field.textarea("text", label_size="s"), submit="Add to agenda")
 
 
-class SectionForm(PlainTextForm):
+class SectionForm(forms.Form):
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 12}), strip=False)
     completed = forms.BooleanField(required=False, label="I have finished this section")
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -45,7 +44,7 @@ class SectionForm(PlainTextForm):
         )
 
 
-class DecisionForm(PlainTextForm):
+class DecisionForm(forms.Form):
     decision = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), error_messages={"required": "Enter the decision"}
     )
@@ -64,7 +63,7 @@ class DecisionForm(PlainTextForm):
         )
 
 
-class ActionForm(PlainTextForm):
+class ActionForm(forms.Form):
     description = forms.CharField(
         label="What is to be done",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -90,7 +89,7 @@ class ActionForm(PlainTextForm):
         )
 
 
-class ActionReviewForm(PlainTextForm):
+class ActionReviewForm(forms.Form):
     outcome = forms.ChoiceField(
         choices=[("done", "Done"), ("open", "Still open"), ("dropped", "Dropped")],
         widget=forms.RadioSelect,
@@ -99,7 +98,7 @@ class ActionReviewForm(PlainTextForm):
     note = forms.CharField(label="Note (needed if dropped)", required=False, max_length=2000)
 
 
-class PasswordForm(PlainTextForm):
+class PasswordForm(forms.Form):
     password = forms.CharField(
         label="Your password",
         help_text="Enter your password again to sign. Your signature records your name, the "
@@ -114,7 +113,7 @@ class PasswordForm(PlainTextForm):
         self.helper = _helper(Field.text("password"), submit=submit)
 
 
-class AmendmentForm(PlainTextForm):
+class AmendmentForm(forms.Form):
     comment = forms.CharField(
         label="What should change",
         help_text="Say which heading and what is missing or wrong.",
@@ -135,7 +134,7 @@ class AmendmentForm(PlainTextForm):
         )
 
 
-class DisagreementForm(PlainTextForm):
+class DisagreementForm(forms.Form):
     subject = forms.CharField(
         label="What you disagree about",
         max_length=300,

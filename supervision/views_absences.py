@@ -25,7 +25,6 @@ from oversight import audit
 from . import selectors, services
 from .form_errors import add_service_errors
 from .models.organisation import SupervisorAbsence
-from .plain_text import PlainTextForm
 
 DATE_HINT = "For example, 5 3 2026"
 WANTED = "manage_absences"
@@ -46,7 +45,7 @@ def _helper(*fields, submit: str) -> FormHelper:
     return helper
 
 
-class AbsenceForm(PlainTextForm):
+class AbsenceForm(forms.Form):
     starts_on = _date("First day away", required=True, message="Enter the first day away")
     ends_on = _date(
         "Last day away (optional)",
@@ -73,7 +72,7 @@ class AbsenceForm(PlainTextForm):
         )
 
 
-class EndForm(PlainTextForm):
+class EndForm(forms.Form):
     ends_on = _date("Last day away", required=True, message="Enter the last day away")
 
     def __init__(self, *args, **kwargs):

@@ -29,7 +29,6 @@ from .pdf import (
     record_pdf_store,
     render_record_pdf,
 )
-from .plain_text import PlainTextForm
 
 RECORD = "supervision_record"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -103,7 +102,7 @@ def record_pdf(request, session_id):
     return response
 
 
-class CheckCopyForm(PlainTextForm):
+class CheckCopyForm(forms.Form):
     pdf_file = forms.FileField(
         label="The PDF copy of the record",
         help_text="The PDF file you were given or found, up to 10 MB.",

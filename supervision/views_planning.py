@@ -35,7 +35,6 @@ from . import planning
 from .calendar import session_invitation
 from .form_errors import add_service_errors
 from .models import SessionType, SupervisionSession
-from .plain_text import PlainTextForm
 from .times import parse_time
 
 SESSIONS_PER_PAGE = 50
@@ -53,7 +52,7 @@ def _time_field(label):
     )
 
 
-class ClashConfirmation(PlainTextForm):
+class ClashConfirmation(forms.Form):
     """A clash is a warning, not a refusal: supervisors do double-book on purpose (a session
     moved to the slot of one that will be cancelled). They confirm the clashes they were
     shown; if the clashes change, they are asked again."""
@@ -429,7 +428,7 @@ def cancel_session(request, session_id):
     )
 
 
-class SessionOutcomeForm(PlainTextForm):
+class SessionOutcomeForm(forms.Form):
     status = forms.ChoiceField(
         label="Did the session take place?",
         choices=[
