@@ -3,10 +3,12 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
 
+from supervision.plain_text import PlainTextModelForm
+
 from .models import SupervisionAgreement
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(PlainTextModelForm):
     starts_on = DateInputField(label="Start date", help_text="For example, 5 3 2026")
     review_due_on = DateInputField(
         label="Review date", help_text="At least once a year (DOMAIN A2). For example, 5 3 2027"

@@ -11,6 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from supervision.plain_text import PlainTextForm
+
 from .models import (
     LEVELS_BY_SCALE,
     PLANS_BY_SERVICE,
@@ -66,7 +68,7 @@ def plans_hint() -> str:
     )
 
 
-class FindChildForm(forms.Form):
+class FindChildForm(PlainTextForm):
     reference = forms.CharField(
         label="Child's unique reference",
         help_text=REFERENCE_HINT,
@@ -81,7 +83,7 @@ class FindChildForm(forms.Form):
         )
 
 
-class ChildNewForm(forms.Form):
+class ChildNewForm(PlainTextForm):
     reference = forms.CharField(
         label="Unique reference",
         help_text=REFERENCE_HINT,
@@ -209,7 +211,7 @@ class ChildNewForm(forms.Form):
         return data
 
 
-class ChildEditForm(forms.Form):
+class ChildEditForm(PlainTextForm):
     plan = forms.ChoiceField(error_messages={"required": "Choose the child's plan"})
     chronic_neglect = forms.BooleanField(
         label="Chronic neglect",
@@ -249,7 +251,7 @@ class ChildEditForm(forms.Form):
         )
 
 
-class RiskForm(forms.Form):
+class RiskForm(PlainTextForm):
     """The levels on the child's own scales, and why they changed."""
 
     reason = forms.CharField(
@@ -300,7 +302,7 @@ class RiskForm(forms.Form):
         return {name: self.cleaned_data.get(name) or "" for name in self.scale_fields}
 
 
-class FamilyLinkForm(forms.Form):
+class FamilyLinkForm(PlainTextForm):
     sibling_reference = forms.CharField(
         label="Brother or sister's unique reference",
         help_text="For example, NS104231. Their whole family joins this child's, if they have one.",

@@ -12,6 +12,7 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 
+from supervision.plain_text import PlainTextForm
 from supervision.times import parse_time
 
 from .group_services import FORMAT_GUIDANCE, FamilyRow
@@ -64,7 +65,7 @@ def _held_at(form, date_name: str, time_name: str) -> datetime | None:
     return datetime.combine(data[date_name], at, tzinfo=timezone.get_current_timezone())
 
 
-class GroupSessionForm(forms.Form):
+class GroupSessionForm(PlainTextForm):
     format = forms.ChoiceField(
         label="Kind of group supervision",
         choices=[
@@ -124,7 +125,7 @@ class GroupSessionForm(forms.Form):
         return data
 
 
-class AddChildForm(forms.Form):
+class AddChildForm(PlainTextForm):
     reference = forms.CharField(
         label="Child's unique reference",
         help_text="For example, NS104231. Never the child's name.",
@@ -141,7 +142,7 @@ class AddChildForm(forms.Form):
         )
 
 
-class FrontDoorForm(forms.Form):
+class FrontDoorForm(PlainTextForm):
     """Seed 004 "Front Door supervision": at least two families, each by the child's unique
     reference, the criterion it was chosen by, and the reflective discussion.
 

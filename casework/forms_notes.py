@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from supervision.models import SessionType, SupervisionSession
+from supervision.plain_text import PlainTextForm
 from supervision.times import parse_time
 
 from .models import CaseNote, CaseNoteAction, GroupSession
@@ -173,7 +174,7 @@ def case_sessions(child, now: datetime):
     )
 
 
-class NewNoteForm(forms.Form):
+class NewNoteForm(PlainTextForm):
     kind = forms.ChoiceField(
         label="What is this note about?",
         help_text="The point in the child's journey where you are recording oversight.",
@@ -266,7 +267,7 @@ class NewNoteForm(forms.Form):
         return data
 
 
-class NoteForm(forms.Form):
+class NoteForm(PlainTextForm):
     """The headings of one note. Nothing is required to save a draft: what a final note
     needs is checked when it is finalised (services.note_errors), field by field."""
 
@@ -366,7 +367,7 @@ class NoteForm(forms.Form):
         return data
 
 
-class ActionForm(forms.Form):
+class ActionForm(PlainTextForm):
     """One SMART action (R4): what, who and by when. Added one at a time."""
 
     description = forms.CharField(
@@ -418,7 +419,7 @@ class ActionForm(forms.Form):
         return data
 
 
-class ActionStatusForm(forms.Form):
+class ActionStatusForm(PlainTextForm):
     status = forms.ChoiceField(
         label="Progress",
         choices=CaseNoteAction.Status.choices,
@@ -436,7 +437,7 @@ PASSWORD_HELP = (
 )
 
 
-class FinaliseForm(forms.Form):
+class FinaliseForm(PlainTextForm):
     password = forms.CharField(
         label="Your password",
         help_text=PASSWORD_HELP,
@@ -450,7 +451,7 @@ class FinaliseForm(forms.Form):
         self.helper = _helper(Field.text("password"), submit="Sign and finalise the note")
 
 
-class ExtractForm(forms.Form):
+class ExtractForm(PlainTextForm):
     format = forms.ChoiceField(
         label="Format",
         choices=[

@@ -7,6 +7,7 @@ from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
 from supervision.models import Unit
+from supervision.plain_text import PlainTextForm
 
 from .models import Child, Service
 from .transfer_services import receiving_workers
@@ -46,7 +47,7 @@ def _text(label: str, message: str, help_text: str = "", rows: int = 5) -> forms
     )
 
 
-class TransferForm(forms.Form):
+class TransferForm(PlainTextForm):
     to_unit = forms.ModelChoiceField(
         queryset=None,
         label="Team taking the case",
@@ -92,7 +93,7 @@ class TransferForm(forms.Form):
         )
 
 
-class ClosureForm(forms.Form):
+class ClosureForm(PlainTextForm):
     closed_on = _date_field("Closure date", "Enter the closure date", "For example, 5 3 2026")
     closure_reason = forms.ChoiceField(
         label="Reason for closing",

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from supervision.plain_text import PlainTextValidator
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -98,7 +100,9 @@ class Family(models.Model):
     """Siblings linked as one family, so a front-door session counts families, not children,
     and a worker sees the brothers and sisters of the child in front of them."""
 
-    reference = models.CharField(max_length=30, unique=True)
+    reference = models.CharField(
+        max_length=30, unique=True, validators=[PlainTextValidator("Reference")]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -119,10 +123,15 @@ class Child(models.Model):
         ORDER_ENDED = "order_ended", "Order or disposal completed"
         OTHER = "other", "Other"
 
-    reference = models.CharField("unique reference", max_length=30, unique=True)
-    initials = models.CharField(max_length=5)
+    reference = models.CharField(
+        "unique reference",
+        max_length=30,
+        unique=True,
+        validators=[PlainTextValidator("Unique reference")],
+    )
+    initials = models.CharField(max_length=5, validators=[PlainTextValidator("Initials")])
     # Optional and never required: the product works on references (R11).
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True, validators=[PlainTextValidator("Name")])
     date_of_birth = models.DateField(null=True, blank=True)
     family = models.ForeignKey(
         Family, null=True, blank=True, on_delete=models.SET_NULL, related_name="children"

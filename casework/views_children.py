@@ -28,6 +28,7 @@ from access.children import may_rate as may_rate_case
 from access.people import is_self
 from access.refusals import refuse
 from oversight import audit, selectors_flags
+from supervision import plain_text
 from supervision.form_errors import add_service_errors
 
 from . import child_services, selectors, services
@@ -163,7 +164,9 @@ def caseload_discuss(request, person_id):
             if row.marked:
                 unmarks.append(child)
             continue
-        if len(reason) > child_services.REASON_LIMIT:
+        if kind := plain_text.problem(reason, one_line=True):
+            errors[f"reason-{key}"] = plain_text.message(kind, f"The reason for {child.reference}")
+        elif len(reason) > child_services.REASON_LIMIT:
             errors[f"reason-{key}"] = (
                 f"Enter a reason for {child.reference} of {child_services.REASON_LIMIT} "
                 "characters or fewer"

@@ -35,6 +35,7 @@ from access.sessions import get_session_for_user, is_party
 from oversight import audit
 from supervision.form_errors import add_service_errors
 from supervision.models import User
+from supervision.plain_text import PlainTextForm
 
 from . import pdf, services
 from .forms_notes import (
@@ -496,7 +497,7 @@ def child_extract(request, child_id):
     return _extract_page(request, child, form)
 
 
-class ExtractQuery(forms.Form):
+class ExtractQuery(PlainTextForm):
     """The download's query string: format=pdf|txt&from=2026-01-01&to=2026-03-31."""
 
     def __init__(self, *args, **kwargs):

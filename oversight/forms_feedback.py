@@ -2,11 +2,13 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
+from supervision.plain_text import PlainTextForm
+
 from .feedback import answer_error
 from .models import FEEDBACK_STATEMENTS, Agreement
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(PlainTextForm):
     """The quarterly questionnaire. No free-text box: see oversight/feedback.py for why."""
 
     def __init__(self, *args, **kwargs):

@@ -4,6 +4,8 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 
+from supervision.plain_text import PlainTextForm
+
 from .importing import MAX_FILE_BYTES, MAX_ZIP_BYTES
 
 
@@ -39,7 +41,7 @@ def _helper(*layout) -> FormHelper:
     return helper
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(PlainTextForm):
     files = MultipleFileField(
         label="Choose the CSV files, or one .zip file holding them",
         help_text=(
@@ -74,7 +76,7 @@ class ImportUploadForm(forms.Form):
         return [(upload.name, upload.read()) for upload in uploads]
 
 
-class ImportConfirmForm(forms.Form):
+class ImportConfirmForm(PlainTextForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(Button("confirm", "Import these files"))

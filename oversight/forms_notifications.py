@@ -2,13 +2,15 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
+from supervision.plain_text import PlainTextForm
+
 from .models import NotificationPreference
 
 QUESTION = "How would you like to hear about overdue items?"
 CHOOSE = "Select how you would like to hear about overdue items"
 
 
-class NotificationPreferenceForm(forms.Form):
+class NotificationPreferenceForm(PlainTextForm):
     mode = forms.ChoiceField(
         label=QUESTION,
         choices=NotificationPreference.Mode.choices,

@@ -22,6 +22,8 @@ from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
+from supervision.plain_text import PlainTextForm
+
 from .pack_services import pack_error_dict
 from .packs import AD_HOC, SERVICES, SESSION_TYPES, PackError, PolicyPack, load_pack
 
@@ -101,7 +103,7 @@ def _yes_no(label: str, what: str, help_text: str = ""):
     )
 
 
-class PackChoiceForm(forms.Form):
+class PackChoiceForm(PlainTextForm):
     pack_code = forms.ChoiceField(
         label="Which policy pack should the organisation run?",
         widget=forms.RadioSelect,
@@ -123,7 +125,7 @@ class PackChoiceForm(forms.Form):
         )
 
 
-class PackVersionForm(forms.Form):
+class PackVersionForm(PlainTextForm):
     """A new version of a pack, starting from the settings of `base` (a version's data)."""
 
     effective_from = DateInputField(

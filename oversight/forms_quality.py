@@ -7,6 +7,8 @@ from crispy_forms_gds.layout import Button, Field, Fixed, Layout, Size
 from django import forms
 from django.utils import timezone
 
+from supervision.plain_text import PlainTextForm
+
 from . import quality
 from .models import QualityAnswer
 
@@ -32,7 +34,7 @@ def _date(name: str) -> Field:
     return Field(name, context={"legend_size": Size.for_legend("s")})
 
 
-class SampleDrawForm(forms.Form):
+class SampleDrawForm(PlainTextForm):
     """Where from, which period and how many. A senior manager chooses one of the units they
     oversee; an auditor draws from the files they hold a grant for, so has no choice to make
     (unless they are a senior manager too, when the grants are one more choice)."""
@@ -101,7 +103,7 @@ class SampleDrawForm(forms.Form):
         return self.units.get(self.cleaned_data.get("unit") or "")
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PlainTextForm):
     """The short audit form for one sampled record."""
 
     comments = forms.CharField(
@@ -137,7 +139,7 @@ class ReviewForm(forms.Form):
         )
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(PlainTextForm):
     """The overview's period (samples drawn from ... to ...), sent by GET so it can be shared."""
 
     drawn_from = _date_field("Samples drawn from", "Enter the first date samples were drawn")

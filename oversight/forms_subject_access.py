@@ -5,10 +5,12 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 
+from supervision.plain_text import PlainTextForm
+
 REASON_MAX = 1000
 
 
-class SubjectAccessRequestForm(forms.Form):
+class SubjectAccessRequestForm(PlainTextForm):
     reason = forms.CharField(
         label="Reason for this export",
         help_text=(

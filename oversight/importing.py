@@ -41,6 +41,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from supervision import plain_text
+
 LONDON = ZoneInfo("Europe/London")
 IMPORTED_SIGNATURE = "Signed outside this system (imported)"
 # A date alone in a date-and-time column means this time of that day.
@@ -145,6 +147,18 @@ COLUMNS: dict[str, dict[str, bool]] = {
     },
 }
 FILE_NAMES = tuple(COLUMNS)
+# Columns of prose, which may run over several lines; every other value is one line.
+MULTI_LINE_COLUMNS = frozenset(
+    {
+        "cancellation_reason",
+        "closure_rationale",
+        "current_situation",
+        "working_well",
+        "worries",
+        "decision",
+        "reasons",
+    }
+)
 LABELS = {
     "units.csv": "units",
     "staff.csv": "staff",
@@ -392,6 +406,15 @@ def parse_table(name: str, data: bytes) -> tuple[Table | None, list[Problem]]:
             )
             continue
         cells = {header[i]: (record[i].strip() if i < len(record) else "") for i in keep}
+        hidden = [
+            Problem(name, plain_text.message(kind, "This value"), row=number, column=column)
+            for column, value in cells.items()
+            if (kind := plain_text.problem(value, one_line=column not in MULTI_LINE_COLUMNS))
+        ]
+        if hidden:
+            # Left out of the checks that follow: PostgreSQL cannot even look up a NUL.
+            problems += hidden
+            continue
         rows.append((number, cells))
     return Table(name, [header[i] for i in keep], rows), problems
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from access.roles import role_required
 from supervision.models import User
+from supervision.plain_text import PlainTextForm
 
 from . import retention
 from .models import DestroyedFile, DestructionCandidate, LegalHold, RecordKind, RetentionRule
@@ -29,7 +30,7 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, field_messages)
 
 
-class ConfirmDestructionForm(forms.Form):
+class ConfirmDestructionForm(PlainTextForm):
     confirm_name = forms.CharField(
         label="Type the person's full name to confirm",
         max_length=200,
@@ -45,7 +46,7 @@ class ConfirmDestructionForm(forms.Form):
         )
 
 
-class PlaceHoldForm(forms.Form):
+class PlaceHoldForm(PlainTextForm):
     person = forms.ModelChoiceField(
         queryset=User.objects.filter(profile__isnull=False).order_by("full_name"),
         label="Whose file",
@@ -69,7 +70,7 @@ class PlaceHoldForm(forms.Form):
         )
 
 
-class LiftHoldForm(forms.Form):
+class LiftHoldForm(PlainTextForm):
     lift_reason = forms.CharField(
         label="Why the hold is no longer needed",
         max_length=500,
@@ -82,7 +83,7 @@ class LiftHoldForm(forms.Form):
         self.helper = _helper(Field.textarea("lift_reason"), Button("submit", "Lift legal hold"))
 
 
-class RetentionRulesForm(forms.Form):
+class RetentionRulesForm(PlainTextForm):
     def __init__(self, *args, years: dict[str, int], **kwargs):
         super().__init__(*args, **kwargs)
         for kind, label in RecordKind.choices:

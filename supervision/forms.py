@@ -5,9 +5,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from .models import User
+from .plain_text import PlainTextChecks, PlainTextForm
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(PlainTextChecks, AuthenticationForm):
     """Email and password. An unknown email and a wrong password get the same message, so the
     form never reveals who has an account."""
 
@@ -46,7 +47,7 @@ class SignInForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
 
 
-class ChangeSupervisorForm(forms.Form):
+class ChangeSupervisorForm(PlainTextForm):
     new_supervisor = forms.ModelChoiceField(
         queryset=None,
         label="New line supervisor",
@@ -79,7 +80,7 @@ class ChangeSupervisorForm(forms.Form):
         )
 
 
-class LeavingForm(forms.Form):
+class LeavingForm(PlainTextForm):
     leaving_date = DateInputField(
         label="Last working day",
         help_text="Their file becomes read-only from this day and is kept for the retention "

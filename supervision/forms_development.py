@@ -7,6 +7,7 @@ from crispy_forms_gds.layout import Button, Field, Fieldset, Fixed, Fluid, Layou
 from django import forms
 
 from .models import DevelopmentConversation, ProbationReview, TeamWellbeingPlan, WellbeingPlan
+from .plain_text import PlainTextForm
 
 DATE_HINT = "For example, 5 3 2026"
 
@@ -55,7 +56,7 @@ def _password_field() -> forms.CharField:
     )
 
 
-class ObservationForm(forms.Form):
+class ObservationForm(PlainTextForm):
     """Seed 004 Appendix D, as the observer fills it in."""
 
     observer_role = forms.CharField(
@@ -122,7 +123,7 @@ class ObservationForm(forms.Form):
         )
 
 
-class PasswordForm(forms.Form):
+class PasswordForm(PlainTextForm):
     password = _password_field()
 
     def __init__(self, *args, submit="Sign", **kwargs):
@@ -130,7 +131,7 @@ class PasswordForm(forms.Form):
         self.helper = _helper(Field.text("password"), submit=submit)
 
 
-class PractitionerResponseForm(forms.Form):
+class PractitionerResponseForm(PlainTextForm):
     comments = _text(
         "Your comments",
         help_text="On the session observed, on the feedback, on the process. Optional.",
@@ -147,7 +148,7 @@ class PractitionerResponseForm(forms.Form):
         )
 
 
-class ConversationForm(forms.Form):
+class ConversationForm(PlainTextForm):
     kind = forms.ChoiceField(
         label="Which conversation",
         choices=DevelopmentConversation.Kind.choices,
@@ -181,7 +182,7 @@ class ConversationForm(forms.Form):
         self.helper = _helper(*fields, submit=submit)
 
 
-class ProbationReviewForm(forms.Form):
+class ProbationReviewForm(PlainTextForm):
     held_on = _date_field("Date of the review", "Enter the date of the review")
     outcome = forms.ChoiceField(
         choices=ProbationReview.Outcome.choices,
@@ -212,7 +213,7 @@ class ProbationReviewForm(forms.Form):
         )
 
 
-class WellbeingPlanForm(forms.Form):
+class WellbeingPlanForm(PlainTextForm):
     keeps_me_well = _text(
         "What keeps me well at work", help_text="Written in the person's own words."
     )
@@ -240,7 +241,7 @@ class WellbeingPlanForm(forms.Form):
         )
 
 
-class TeamWellbeingPlanForm(forms.Form):
+class TeamWellbeingPlanForm(PlainTextForm):
     """Seed 004 Appendix E, which each team may adapt."""
 
     working_arrangements = _text(

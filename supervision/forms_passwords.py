@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import SetPasswordForm
 
+from .plain_text import PlainTextChecks, PlainTextForm
+
 
 def _helper(*fields, button: str) -> FormHelper:
     helper = FormHelper()
@@ -18,7 +20,7 @@ def _helper(*fields, button: str) -> FormHelper:
     return helper
 
 
-class PasswordForgottenForm(forms.Form):
+class PasswordForgottenForm(PlainTextForm):
     email = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -34,7 +36,7 @@ class PasswordForgottenForm(forms.Form):
         self.helper = _helper("email", button="Send me a link")
 
 
-class PasswordSetForm(SetPasswordForm):
+class PasswordSetForm(PlainTextChecks, SetPasswordForm):
     """The person's own new password, typed twice and checked by the password validators."""
 
     error_messages = {"password_mismatch": "Enter the same password in both fields"}

@@ -4,6 +4,7 @@ from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
 from .models import Action
+from .plain_text import PlainTextForm
 
 
 def _helper(*fields, submit: str) -> FormHelper:
@@ -14,7 +15,7 @@ def _helper(*fields, submit: str) -> FormHelper:
     return helper
 
 
-class AgendaItemForm(forms.Form):
+class AgendaItemForm(PlainTextForm):
     text = forms.CharField(
         label="Add an item to the agenda",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -27,7 +28,7 @@ class AgendaItemForm(forms.Form):
         self.helper = _helper(Field.textarea("text", label_size="s"), submit="Add to agenda")
 
 
-class SectionForm(forms.Form):
+class SectionForm(PlainTextForm):
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 12}), strip=False)
     completed = forms.BooleanField(required=False, label="I have finished this section")
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -44,7 +45,7 @@ class SectionForm(forms.Form):
         )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(PlainTextForm):
     decision = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), error_messages={"required": "Enter the decision"}
     )
@@ -63,7 +64,7 @@ class DecisionForm(forms.Form):
         )
 
 
-class ActionForm(forms.Form):
+class ActionForm(PlainTextForm):
     description = forms.CharField(
         label="What is to be done",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -89,7 +90,7 @@ class ActionForm(forms.Form):
         )
 
 
-class ActionReviewForm(forms.Form):
+class ActionReviewForm(PlainTextForm):
     outcome = forms.ChoiceField(
         choices=[("done", "Done"), ("open", "Still open"), ("dropped", "Dropped")],
         widget=forms.RadioSelect,
@@ -98,7 +99,7 @@ class ActionReviewForm(forms.Form):
     note = forms.CharField(label="Note (needed if dropped)", required=False, max_length=2000)
 
 
-class PasswordForm(forms.Form):
+class PasswordForm(PlainTextForm):
     password = forms.CharField(
         label="Your password",
         help_text="Enter your password again to sign. Your signature records your name, the "
@@ -113,7 +114,7 @@ class PasswordForm(forms.Form):
         self.helper = _helper(Field.text("password"), submit=submit)
 
 
-class AmendmentForm(forms.Form):
+class AmendmentForm(PlainTextForm):
     comment = forms.CharField(
         label="What should change",
         help_text="Say which heading and what is missing or wrong.",
@@ -134,7 +135,7 @@ class AmendmentForm(forms.Form):
         )
 
 
-class DisagreementForm(forms.Form):
+class DisagreementForm(PlainTextForm):
     subject = forms.CharField(
         label="What you disagree about",
         max_length=300,

@@ -25,6 +25,7 @@ from oversight import audit
 from . import selectors, services
 from .form_errors import add_service_errors
 from .models.organisation import SupervisorAbsence
+from .plain_text import PlainTextForm
 
 DATE_HINT = "For example, 5 3 2026"
 WANTED = "manage_absences"
@@ -45,7 +46,7 @@ def _helper(*fields, submit: str) -> FormHelper:
     return helper
 
 
-class AbsenceForm(forms.Form):
+class AbsenceForm(PlainTextForm):
     starts_on = _date("First day away", required=True, message="Enter the first day away")
     ends_on = _date(
         "Last day away (optional)",
@@ -72,7 +73,7 @@ class AbsenceForm(forms.Form):
         )
 
 
-class EndForm(forms.Form):
+class EndForm(PlainTextForm):
     ends_on = _date("Last day away", required=True, message="Enter the last day away")
 
     def __init__(self, *args, **kwargs):

@@ -29,6 +29,7 @@ from .pdf import (
     record_pdf_store,
     render_record_pdf,
 )
+from .plain_text import PlainTextForm
 
 RECORD = "supervision_record"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -102,7 +103,7 @@ def record_pdf(request, session_id):
     return response
 
 
-class CheckCopyForm(forms.Form):
+class CheckCopyForm(PlainTextForm):
     pdf_file = forms.FileField(
         label="The PDF copy of the record",
         help_text="The PDF file you were given or found, up to 10 MB.",

@@ -35,6 +35,7 @@ from . import planning
 from .calendar import session_invitation
 from .form_errors import add_service_errors
 from .models import SessionType, SupervisionSession
+from .plain_text import PlainTextForm
 from .times import parse_time
 
 SESSIONS_PER_PAGE = 50
@@ -52,7 +53,7 @@ def _time_field(label):
     )
 
 
-class ClashConfirmation(forms.Form):
+class ClashConfirmation(PlainTextForm):
     """A clash is a warning, not a refusal: supervisors do double-book on purpose (a session
     moved to the slot of one that will be cancelled). They confirm the clashes they were
     shown; if the clashes change, they are asked again."""
@@ -428,7 +429,7 @@ def cancel_session(request, session_id):
     )
 
 
-class SessionOutcomeForm(forms.Form):
+class SessionOutcomeForm(PlainTextForm):
     status = forms.ChoiceField(
         label="Did the session take place?",
         choices=[

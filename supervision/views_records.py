@@ -22,6 +22,7 @@ from access.sessions import (
 from access.sessions import is_party as session_party
 from oversight import audit, selectors_flags
 
+from . import plain_text
 from . import record_services as services
 from .form_errors import add_service_errors
 from .forms_records import (
@@ -257,11 +258,16 @@ def section_autosave(request, session_id, key):
         version = int(request.POST.get("version", ""))
     except ValueError:
         return JsonResponse({"error": "version is required"}, status=400)
+    text = request.POST.get("text", "")
+    if kind := plain_text.problem(text, one_line=False):
+        heading = RecordSection.objects.filter(record=record, template_section__key=key)
+        heading = heading.values_list("template_section__heading", flat=True).first()
+        return JsonResponse({"error": plain_text.message(kind, heading or "The text")}, status=400)
     try:
         record = services.record_section_save(
             record=record,
             section_key=key,
-            text=request.POST.get("text", ""),
+            text=text,
             completed=request.POST.get("completed") == "on",
             expected_version=version,
             by=request.user,

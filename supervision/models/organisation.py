@@ -6,6 +6,8 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
+from ..plain_text import PlainTextValidator
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -36,7 +38,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in. Staff details live on StaffProfile; admins may have none."""
 
     email = models.EmailField("email address", unique=True)
-    full_name = models.CharField(max_length=200)
+    full_name = models.CharField(max_length=200, validators=[PlainTextValidator("Full name")])
     is_active = models.BooleanField(default=True)
     # Django admin access. Administrators manage people and units, never record content.
     is_staff = models.BooleanField("system administrator", default=False)
@@ -78,7 +80,7 @@ class Unit(models.Model):
         TEAM = "team", "Team"
         OTHER = "other", "Other"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[PlainTextValidator("Name")])
     code = models.SlugField(max_length=50, unique=True, help_text="Short code used in imports.")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
@@ -145,7 +147,7 @@ class JobRole(models.Model):
         SUPPORT = "support", "Business support or administration"
 
     code = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[PlainTextValidator("Name")])
     category = models.CharField(max_length=30, choices=Category.choices)
     holds_cases = models.BooleanField(default=True)
 
