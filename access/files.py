@@ -17,10 +17,9 @@ from enum import StrEnum
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from supervision.models import SupervisoryRelationship, Unit, User
-from supervision.roles import active_on
 
 from .grants import grant_opens_personal_sections, granted
-from .people import may_read_content, today
+from .people import live_on, may_read_content, today
 from .refusals import refuse
 from .units import managed_paths, under
 
@@ -36,7 +35,7 @@ class Action(StrEnum):
 def supervised_by(user, day: date) -> Q:
     """People `user` supervises on `day`: a Q over User."""
     return Q(
-        pk__in=SupervisoryRelationship.objects.filter(active_on(day), supervisor=user).values(
+        pk__in=SupervisoryRelationship.objects.filter(live_on(day), supervisor=user).values(
             "supervisee"
         )
     )
@@ -52,11 +51,11 @@ def restrict_files(user, action: Action = Action.VIEW, day: date | None = None) 
     if not may_read_content(user, day):
         return User.objects.none()
     if action == Action.EDIT:
-        # An archived file (DOMAIN S2) is read-only from the leaving date.
-        reach = (
-            supervised_by(user, day)
-            & Q(profile__is_active=True)
-            & (Q(profile__leaving_date__isnull=True) | Q(profile__leaving_date__gt=day))
+        # An archived file (DOMAIN S2) is read-only from the leaving date, not from the day
+        # the leaving was recorded: the last weeks' supervision must still be written.
+        reach = supervised_by(user, day) & (
+            Q(profile__leaving_date__isnull=True, profile__is_active=True)
+            | Q(profile__leaving_date__gt=day)
         )
     elif action == Action.VIEW_ACCESS_LOG:
         reach = _below_managed_units(user, day) & ~Q(pk=user.pk) | granted(user, day)

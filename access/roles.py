@@ -11,9 +11,9 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 
-from supervision.roles import AUDITOR_GROUP, INFORMATION_GOVERNANCE_GROUP, active_on
+from supervision.roles import AUDITOR_GROUP, INFORMATION_GOVERNANCE_GROUP
 
-from .people import may_act, today
+from .people import live_on, may_act, today
 from .refusals import refuse, subject_of_arguments
 
 
@@ -55,7 +55,7 @@ def roles_for(user, day: date | None = None) -> Roles:
         roles = Roles(
             supervisee=StaffProfile.objects.filter(user=user, is_active=True).exists(),
             supervisor=SupervisoryRelationship.objects.filter(
-                active_on(day), supervisor=user
+                live_on(day), supervisor=user
             ).exists(),
             senior_manager=Unit.objects.filter(manager=user).exclude(kind=Unit.Kind.TEAM).exists(),
             auditor=AUDITOR_GROUP in groups,
@@ -97,5 +97,5 @@ def may_give_feedback(user, day: date | None = None) -> bool:
     day = day or today()
     return (
         roles_for(user, day).supervisee
-        and SupervisoryRelationship.objects.filter(active_on(day), supervisee=user).exists()
+        and SupervisoryRelationship.objects.filter(live_on(day), supervisee=user).exists()
     )

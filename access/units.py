@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from supervision.models import StaffProfile, SupervisoryRelationship, Unit
 
-from .people import may_act, may_read_content, today
+from .people import live_on, may_act, may_read_content, today
 from .refusals import refuse
 
 
@@ -110,7 +110,6 @@ def team_reach(user, unit: Unit, day: date | None = None) -> tuple[bool, bool]:
     the team and the managers of the units above it. System administrators read nothing, as
     with files.
     """
-    from supervision.roles import active_on
 
     day = day or today()
     if not may_read_content(user, day):
@@ -118,7 +117,7 @@ def team_reach(user, unit: Unit, day: date | None = None) -> tuple[bool, bool]:
     may_edit = (
         unit.manager_id == user.pk
         or SupervisoryRelationship.objects.filter(
-            active_on(day),
+            live_on(day),
             supervisor=user,
             supervisor__profile__unit=unit,
             supervisee__profile__unit=unit,
