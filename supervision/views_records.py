@@ -107,7 +107,8 @@ def agenda_add(request, session_id):
         else:
             messages.success(request, "Item added to the agenda")
     else:
-        messages.error(request, "Enter the agenda item")
+        # The form's own message: "Enter the agenda item", or what is wrong with the text.
+        messages.error(request, " ".join(form.errors["text"]))
     return redirect("session", session.pk)
 
 

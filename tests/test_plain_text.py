@@ -122,7 +122,7 @@ CASES = {
         "supervisor",
         lambda w: reverse("agenda-add", args=[w.session.pk]),
         {"text": BAD},
-        None,  # the page says "Enter the agenda item" in a banner
+        None,  # the session page says what is wrong in a banner
         lambda w: AgendaItem.objects.count(),
     ),
     "record section": (
@@ -206,7 +206,10 @@ def test_a_control_character_is_a_field_error_and_nothing_is_saved(client, world
 
     assert after == before
     if case == "agenda item":
+        # The agenda form sits on the session page: the redirect's banner says what is wrong.
         assert response.status_code == 302
+        banner = html.unescape(client.get(response["Location"]).content.decode())
+        assert "must not contain hidden control characters, such as a null byte" in banner
         return
     assert response.status_code == 200
     page = html.unescape(response.content.decode())
