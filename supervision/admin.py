@@ -84,22 +84,29 @@ class AuditedAdmin:
     each is also written, with the request, to the audit log. tests/test_admin_passwords.py
     checks that every registered ModelAdmin has it."""
 
+    # True where save and delete go through a service that writes its own audited entry
+    # with the request (grants): a second entry for the same change would only be noise.
+    audited_by_service = False
+
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
-        audit_admin_change(request, obj, ADDITION, message)
+        if not self.audited_by_service:
+            audit_admin_change(request, obj, ADDITION, message)
         return entry
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
-        audit_admin_change(request, obj, CHANGE, message)
+        if not self.audited_by_service:
+            audit_admin_change(request, obj, CHANGE, message)
         return entry
 
     def log_deletions(self, request, queryset):
         # Called before the objects are deleted, once for one or many.
         objects = list(queryset)
         entries = super().log_deletions(request, objects)
-        for obj in objects:
-            audit_admin_change(request, obj, DELETION)
+        if not self.audited_by_service:
+            for obj in objects:
+                audit_admin_change(request, obj, DELETION)
         return entries
 
 
@@ -277,6 +284,7 @@ class AccessGrantAdmin(AuditedAdmin, admin.ModelAdmin):
     autocomplete_fields = ["grantee", "subject"]
     fields = ["grantee", "subject", "starts_on", "ends_on", "includes_personal_sections", "reason"]
     list_select_related = ["grantee", "subject"]
+    audited_by_service = True
 
     def has_change_permission(self, request, obj=None):
         # A grant is given or revoked, never edited: the audit trail keeps each step.

@@ -338,3 +338,23 @@ def test_someone_without_admin_rights_cannot_send_links(client, world):
     url = reverse("admin:supervision_user_send_password_link", args=[other.pk])
     assert client.post(url).status_code == 302, "sent to the admin's sign-in"
     assert not Notification.objects.filter(recipient=other).exists()
+
+
+def test_a_grant_given_in_the_admin_is_audited_once_with_the_admin_as_actor(admin_client, world):
+    before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    response = admin_client.post(
+        reverse("admin:supervision_accessgrant_add"),
+        {
+            "grantee": world.auditor_without_grant.pk,
+            "subject": world.supervisee.pk,
+            "starts_on": "2026-03-05",
+            "ends_on": "2026-03-31",
+            "reason": "Peer audit",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entries = AuditEvent.objects.filter(action="write", pk__gt=before)
+    assert [(e.object_type, e.detail.get("change"), e.actor) for e in entries] == [
+        ("access_grant", "access granted", world.admin)
+    ]
