@@ -74,6 +74,16 @@ def staff_mark_left(*, person: User, leaving_date: date, by: User, request=None)
             )
             ended.append(relationship.pk)
 
+        # A leaving date corrected to one not yet passed reopens an account that an earlier,
+        # wrong date closed: the person is still at work and must be able to sign in. What the
+        # closing ended (relationships, grants, a unit) stays ended for a person to restore.
+        reopened = bool(
+            leaving_date >= timezone.localdate()
+            and _leaving_date_had_passed(before["leaving_date"])
+            and User.objects.filter(pk=person.pk, is_active=False).update(is_active=True)
+        )
+        if reopened:
+            person.is_active = True
         audit.record(
             audit.AuditAction.WRITE,
             request=request,
@@ -86,11 +96,20 @@ def staff_mark_left(*, person: User, leaving_date: date, by: User, request=None)
                 "before": before,
                 "leaving_date": leaving_date.isoformat(),
                 "relationships_ended": ended,
+                **({"account_reopened": True} if reopened else {}),
             },
         )
         if leaving_date < timezone.localdate():
             account_close(person=person, by=by, request=request)
     return profile
+
+
+def _leaving_date_had_passed(earlier_leaving_date: str | None) -> bool:
+    """Whether the leaving date being corrected had already passed, so that the account was
+    closed for it (by the daily job, or at once when it was entered)."""
+    return earlier_leaving_date is not None and (
+        date.fromisoformat(earlier_leaving_date) < timezone.localdate()
+    )
 
 
 # --- Closing a leaver's account (from the day after the leaving date) ------------------------

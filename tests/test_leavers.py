@@ -293,3 +293,16 @@ def test_the_task_runs_the_job(world):
 
     with time_machine.travel(NEXT_MORNING, tick=False):
         assert task.apply().get()["accounts_closed"] == 1
+
+
+def test_a_leaving_date_corrected_to_a_later_day_reopens_the_account(client, world):
+    person = world.supervisee
+    with time_machine.travel(NEXT_MORNING, tick=False):
+        # Entered wrongly as yesterday: the account closes at once.
+        staff_mark_left(person=person, leaving_date=date(2026, 3, 5), by=world.admin)
+        assert "Your account has closed" in sign_in(client, person.email).content.decode()
+        staff_mark_left(person=person, leaving_date=date(2026, 3, 31), by=world.admin)
+        assert sign_in(client, person.email)["Location"] == "/"
+        assert client.get(f"/people/{person.pk}/").status_code == 200
+    corrected = AuditEvent.objects.filter(object_type="staff_file", subject=person).latest("pk")
+    assert corrected.detail["account_reopened"] is True
