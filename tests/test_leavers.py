@@ -304,5 +304,7 @@ def test_a_leaving_date_corrected_to_a_later_day_reopens_the_account(client, wor
         staff_mark_left(person=person, leaving_date=date(2026, 3, 31), by=world.admin)
         assert sign_in(client, person.email)["Location"] == "/"
         assert client.get(f"/people/{person.pk}/").status_code == 200
-    corrected = AuditEvent.objects.filter(object_type="staff_file", subject=person).latest("pk")
+    corrected = AuditEvent.objects.filter(
+        action="write", object_type="staff_file", subject=person
+    ).latest("pk")
     assert corrected.detail["account_reopened"] is True
