@@ -124,3 +124,27 @@ def get_export(request, person, export_id, *, ready: bool = False):
             message="This export is not ready, or its file has been destroyed.",
         )
     return export
+
+
+def refuse_unless_answering_requests(request) -> None:
+    """The page for finding whose data is asked for: information governance only (never an
+    administrator, whatever else they are). Others get an audited 403."""
+    user = request.user
+    if may_act(user) and not user.is_staff and roles_for(user).information_governance:
+        return
+    refuse(request, EXPORT, "", answer=403, wanted="find a person for a subject access request")
+
+
+def people_for_requests(query: str):
+    """Everyone with a staff profile (leavers too: their files are kept and can be asked for)
+    whose name or email contains `query`."""
+    from django.db.models import Q
+
+    from supervision.models import User
+
+    return (
+        User.objects.filter(profile__isnull=False)
+        .filter(Q(full_name__icontains=query) | Q(email__icontains=query))
+        .select_related("profile__unit", "profile__job_role")
+        .order_by("full_name", "pk")
+    )

@@ -17,6 +17,11 @@ urlpatterns = [
         name="legal-hold-lift",
     ),
     path(
+        "subject-access/",
+        views_subject_access.subject_access_requests,
+        name="subject-access-requests",
+    ),
+    path(
         "people/<str:person_id>/subject-access/",
         views_subject_access.subject_access,
         name="subject-access",

@@ -9,7 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from access.subject_access import get_export, get_person_for_subject_access
+from access.refusals import audited_list
+from access.subject_access import (
+    get_export,
+    get_person_for_subject_access,
+    people_for_requests,
+    refuse_unless_answering_requests,
+)
 from supervision.form_errors import add_service_errors
 
 from . import audit
@@ -104,3 +110,37 @@ def subject_access_download(request, person_id, export_id):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+SHORTEST_SEARCH = 2
+MOST_FOUND = 50
+
+
+@login_required
+@require_GET
+def subject_access_requests(request):
+    """Information governance finds the person a subject access request is about, by name or
+    email, leavers included, and goes to their export page."""
+    refuse_unless_answering_requests(request)
+    query = " ".join(request.GET.get("q", "").split())
+    error = ""
+    people = []
+    if "q" in request.GET:
+        if len(query) < SHORTEST_SEARCH:
+            error = "Enter at least 2 letters of the person's name or email address"
+        else:
+            people = list(people_for_requests(query)[: MOST_FOUND + 1])
+            # The search words are not written down: they may be a name; the count is.
+            audited_list(request, "subject access search", count=len(people[:MOST_FOUND]))
+    return render(
+        request,
+        "oversight/subject_access/requests.html",
+        {
+            "query": query,
+            "error": error,
+            "searched": "q" in request.GET and not error,
+            "people": people[:MOST_FOUND],
+            "more": len(people) > MOST_FOUND,
+            "most": MOST_FOUND,
+        },
+    )

@@ -31,6 +31,11 @@ def navigation_for(request) -> list[NavItem]:
         ("Quality assurance", "quality-samples", roles.senior_manager or roles.auditor),
         ("Access log", "audit-log", roles.senior_manager or roles.auditor),
         ("Supervision feedback", "feedback-report", roles.senior_manager),
+        (
+            "Subject access requests",
+            "subject-access-requests",
+            roles.information_governance and not roles.system_admin,
+        ),
     ]
     items = []
     for label, name, allowed in entries:

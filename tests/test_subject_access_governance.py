@@ -179,3 +179,81 @@ def test_an_administrator_may_still_export_their_own_data(client, world):
     client.force_login(world.admin)
     own = reverse("subject-access", kwargs={"person_id": world.admin.pk})
     assert client.get(own).status_code == 200
+
+
+# --- Finding the person a request is about ---------------------------------------------------
+
+SEARCH = "/subject-access/"
+
+
+@pytest.mark.parametrize(
+    "role,status",
+    [
+        ("ig_officer", 200),
+        ("ig_admin", 403),
+        ("admin", 403),
+        ("supervisor", 403),
+        ("senior_manager", 403),
+        ("supervisee", 403),
+        ("auditor_with_grant", 403),
+    ],
+)
+def test_only_information_governance_may_search_for_a_person(client, world, role, status):
+    client.force_login(world.people[role])
+    assert client.get(SEARCH, {"q": "Supervisee"}).status_code == status
+
+
+def test_information_governance_finds_a_person_and_their_export_page(client, world):
+    client.force_login(world.ig_officer)
+    home = client.get("/").content.decode()
+    assert f'href="{SEARCH}"' in home  # in the navigation
+    page = client.get(SEARCH, {"q": "other super"}).content.decode()
+    assert "Other Supervisee" in page
+    assert reverse("subject-access", kwargs={"person_id": world.other_supervisee.pk}) in page
+    assert "Senior Manager" not in page
+    entry = AuditEvent.objects.filter(object_type="list", object_id="subject access search").get()
+    assert entry.actor == world.ig_officer
+    assert entry.detail == {"count": 1}  # the words searched for are not kept: they are a name
+
+
+def test_a_search_of_one_letter_names_the_field(client, world):
+    client.force_login(world.ig_officer)
+    page = client.get(SEARCH, {"q": " a "}).content.decode()
+    assert "Error: Subject access requests" in page
+    assert 'href="#q">Enter at least 2 letters of the person' in page
+
+
+def test_a_search_shows_leavers_and_escapes_what_was_typed(client, world):
+    from supervision.leaving import staff_mark_left
+
+    staff_mark_left(person=world.other_supervisee, leaving_date=TODAY, by=world.admin)
+    client.force_login(world.ig_officer)
+    page = client.get(SEARCH, {"q": "Supervisee"}).content.decode()
+    assert "5 March 2026" in page
+    page = client.get(SEARCH, {"q": "<script>x"}).content.decode()
+    assert "<script>x" not in page
+    assert "containing “&lt;script&gt;x”" in page
+
+
+def test_the_search_runs_the_same_queries_for_1_or_30_people_found(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from supervision.models import Unit
+    from tests.factories import StaffProfileFactory
+
+    team = Unit.objects.get(name="Team A")
+    client.force_login(world.ig_officer)
+    counts = []
+    for extra in (1, 29):
+        for n in range(extra):
+            StaffProfileFactory(
+                user__email=f"extra{len(counts)}.{n}@example.org",
+                user__full_name="Extra Person",
+                unit=team,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(SEARCH, {"q": "extra person"}).content.decode()
+        counts.append(len(queries))
+        assert page.count("Extra Person") == (1 if extra == 1 else 30)
+    assert counts == [15, 15]
