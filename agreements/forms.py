@@ -1,8 +1,8 @@
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
 
+from supervision.date_input import DateInputField
 from supervision.plain_text import PlainTextModelForm
 
 from .models import SupervisionAgreement

@@ -4,13 +4,13 @@ and the messages are the same wherever they come from."""
 
 from datetime import datetime
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Fixed, Fluid, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from supervision.date_input import DateInputField
 from supervision.plain_text import PlainTextForm
 
 from .models import (

@@ -5,13 +5,13 @@ in obeys them."""
 from datetime import datetime
 
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Fixed, Layout, Size
 from django import forms
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 
+from supervision.date_input import DateInputField
 from supervision.plain_text import PlainTextForm
 from supervision.times import parse_time
 

@@ -5,12 +5,12 @@ casework.access, so every way in obeys the same rules."""
 from datetime import datetime, timedelta
 
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Fixed, Fluid, Layout, Size
 from django import forms
 from django.utils import timezone
 
+from supervision.date_input import DateInputField
 from supervision.models import SessionType, SupervisionSession
 from supervision.plain_text import PlainTextForm
 from supervision.times import parse_time

@@ -1,11 +1,11 @@
 """Forms to plan a transfer and to close a case. They check shape only: the rules (dates,
 who can take a case, C4) live in transfer_services so every way in obeys them."""
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
+from supervision.date_input import DateInputField
 from supervision.models import Unit
 from supervision.plain_text import PlainTextForm
 

@@ -16,12 +16,12 @@ from datetime import date
 from typing import Any
 
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
+from supervision.date_input import DateInputField
 from supervision.plain_text import PlainTextForm
 
 from .pack_services import pack_error_dict

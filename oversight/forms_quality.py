@@ -1,12 +1,12 @@
 """Forms for quality assurance sampling. They check shape; the rules (reach, period, size) are
 checked again by oversight/quality.py, so every way in obeys them."""
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Layout, Size
 from django import forms
 from django.utils import timezone
 
+from supervision.date_input import DateInputField
 from supervision.plain_text import PlainTextForm
 
 from . import quality

@@ -1,11 +1,11 @@
 """Forms for the development side of the file. They check shape only: the rules (permission,
 dates, one plan a year) live in development_services so every way in obeys them."""
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Fixed, Fluid, Layout, Size
 from django import forms
 
+from .date_input import DateInputField
 from .models import DevelopmentConversation, ProbationReview, TeamWellbeingPlan, WellbeingPlan
 from .plain_text import PlainTextForm
 

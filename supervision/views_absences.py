@@ -8,7 +8,6 @@ units at or above theirs. Nobody records their own absence. Anyone else who read
 403, audited.
 """
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
@@ -23,6 +22,7 @@ from access.refusals import refuse
 from oversight import audit
 
 from . import selectors, services
+from .date_input import DateInputField
 from .form_errors import add_service_errors
 from .models.organisation import SupervisorAbsence
 from .plain_text import PlainTextForm

@@ -5,7 +5,6 @@ Thin views over `planning`; the forms live here because only these pages use the
 
 from datetime import datetime, time, timedelta
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import (
     HTML,
@@ -33,6 +32,7 @@ from oversight import audit
 
 from . import planning
 from .calendar import session_invitation
+from .date_input import DateInputField
 from .form_errors import add_service_errors
 from .models import SessionType, SupervisionSession
 from .plain_text import PlainTextForm

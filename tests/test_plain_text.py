@@ -369,3 +369,50 @@ def test_the_import_keeps_line_breaks_in_prose_columns():
 
     assert problems == []
     assert table.rows[0][1]["decision"] == "Continue\r\nthe plan"
+
+
+# --- Dates that cannot exist -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "day,month,year",
+    [("31", "4", "2026"), ("29", "2", "2027"), ("1", "13", "2026"), ("1", "1", "20261")],
+)
+def test_a_date_that_cannot_exist_is_named_and_never_pythons_words(client, world, day, month, year):
+    client.force_login(world.supervisor)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(
+            reverse("plan-sessions", args=[world.supervisee.pk]),
+            {
+                "session_type": "individual",
+                "first_date_0": day,
+                "first_date_1": month,
+                "first_date_2": year,
+                "start_time": "10:00",
+                "duration_minutes": "60",
+                "frequency": "monthly",
+                "mode": "in_person",
+            },
+        )
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "out of range" not in page
+    assert "Date of the first session must be a real date" in page
+
+
+def test_every_date_field_is_the_projects_own():
+    """No form takes GOV.UK's date input straight from crispy-forms-gds: only
+    supervision/date_input.py may, so a date that cannot exist always gets the pattern's
+    message."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = [
+        str(path.relative_to(root))
+        for package in ("supervision", "agreements", "casework", "oversight", "access")
+        for path in (root / package).rglob("*.py")
+        if "crispy_forms_gds.fields import DateInputField" in path.read_text()
+        or "gds.DateInputField" in path.read_text()
+        and path.name != "date_input.py"
+    ]
+    assert offenders == []
