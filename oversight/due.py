@@ -591,7 +591,9 @@ def person_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[Due
     for action in facts.actions:
         if action.done_on is not None and action.done_on <= today:
             continue
-        add(ACTION_OVERDUE, action.due_on, "Action not done", "R4", action.about)
+        # Named by its date, never its words: the text can be personal and flags go by email.
+        detail = f"Action due {_when(action.due_on)} not done"
+        add(ACTION_OVERDUE, action.due_on, detail, "R4", action.about)
 
     # Q1, Q2
     category = facts.schedule_category

@@ -1111,7 +1111,7 @@ class _Generator:
                 resolved=day_start(done_on) if done_on else None,
                 person=holder,
                 about=f"action {action['id']}",
-                detail="Action not done",
+                detail=f"Action due {due_on.day} {due_on:%B %Y} not done",
                 leaves=holder.leaves,
             )
 

@@ -755,6 +755,8 @@ def test_r4_action_overdue_after_its_timescale_seed_001(action, moment, state):
     found = items_of("action_overdue", due.person_items(KENT, person(actions=(action,)), moment))
     assert [i.state for i in found] == ([state] if state else [])
     assert all(i.about == "17" for i in found)
+    # A link text that says which action, never its words (they go by email in digests).
+    assert all(i.detail == "Action due 10 March 2026 not done" for i in found)
 
 
 # Q1, Q2, Q3
