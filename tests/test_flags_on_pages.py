@@ -222,8 +222,9 @@ def test_every_reader_of_the_file_sees_the_persons_flags_and_no_child(world, rol
     assert f'href="{record_url(world)}"' in flags
     assert "6 March 2026" in flags and "4 days overdue" in flags
     assert "NS100001" not in flags and "Child not discussed" not in flags
-    open_part = flags.split("History: resolved flags")[0]
+    open_part = flags.split("History: overdue and since put right")[0]
     assert "Supervision overdue" not in open_part, "a session was held on 4 March"
+    assert ">Overdue</h2>" in flags and "Flags" not in flags  # the reader's word, not ours
 
 
 def test_the_supervisor_plans_an_overdue_session_from_the_file(world):
@@ -256,7 +257,7 @@ def test_a_resolved_flag_moves_to_the_files_history(world):
     assert flag.resolved_at is not None
     at = shared + timedelta(hours=1)
     flags = section(page(world, "supervisor", f"/people/{world.supervisee.pk}/", at), 'id="flags"')
-    open_part, history = flags.split("History: resolved flags")
+    open_part, history = flags.split("History: overdue and since put right")
     assert "Record not written up" not in open_part
     row = section(history, "Record not written up", end="</tr>")
     # Raised by the tick of 10 March, overdue from 7 March, resolved on the day it was shared.
