@@ -130,6 +130,14 @@ def records_waiting_for(user) -> dict:
         "session__supervisee", "session__supervisor"
     ).order_by("session__starts_at")
     now = timezone.now()
+    # Actions of records the supervisee has been shown (not a draft still being written):
+    # theirs to do, and apart, those the supervisor or someone else agreed to take. One query.
+    actions = list(
+        Action.objects.filter(supervisee=user, status=Action.Status.OPEN)
+        .exclude(record__status="draft")
+        .select_related("record")
+        .order_by("due_date", "pk")
+    )
     return {
         "to_sign": list(records.filter(session__supervisee=user, status="shared")),
         "to_write": list(
@@ -158,9 +166,8 @@ def records_waiting_for(user) -> dict:
             .select_related("supervisee", "supervisor")
             .order_by("starts_at")
         ),
-        "my_open_actions": list(
-            Action.objects.filter(supervisee=user, status="open").order_by("due_date")
-        ),
+        "my_open_actions": [a for a in actions if a.owner == Action.Owner.SUPERVISEE],
+        "open_actions_for_me": [a for a in actions if a.owner != Action.Owner.SUPERVISEE],
     }
 
 

@@ -1,8 +1,10 @@
 from django.urls import path
 
+from . import views_actions
 from . import views_records as views
 
 urlpatterns = [
+    path("actions/<str:action_id>/done/", views_actions.action_done, name="action-done"),
     path("sessions/<str:session_id>/", views.session_page, name="session"),
     path("sessions/<str:session_id>/agenda/", views.agenda_add, name="agenda-add"),
     path("sessions/<str:session_id>/record/start/", views.record_start, name="record-start"),

@@ -126,8 +126,8 @@ def record_in(world, person, day, status):
     return record
 
 
-def actions_for(world, person, due_dates, held_on=date(2026, 2, 2)):
-    record = record_in(world, person, held_on, SupervisionRecord.Status.DRAFT)
+def actions_for(world, person, due_dates, held_on=date(2026, 2, 2), status="draft"):
+    record = record_in(world, person, held_on, status)
     return [
         Action.objects.create(
             record=record,
@@ -354,7 +354,9 @@ def test_a_supervisee_with_nothing_booked_is_told_who_books_it(world):
 
 
 def test_a_supervisee_sees_their_open_actions_with_overdue_ones_tagged(world):
-    actions_for(world, world.supervisee, [date(2026, 3, 2)])
+    # Shared: a supervisee is shown no action of a draft they have not been shown.
+    SupervisionRecord.objects.filter(pk=world.record.pk).update(status="shared")
+    actions_for(world, world.supervisee, [date(2026, 3, 2)], status="shared")
     Action.objects.create(
         record=world.record,
         supervisee=world.supervisee,
@@ -496,6 +498,7 @@ def test_the_supervisees_home_runs_the_same_queries_for_1_action_and_child_and_1
 ):
     session = planned_session(world, world.supervisee, datetime(2026, 3, 12, 10, tzinfo=UTC))
     AgendaItem.objects.create(session=session, added_by=world.supervisee, text="Item")
+    SupervisionRecord.objects.filter(pk=world.record.pk).update(status="shared")
     client = Client()
     counts = {}
     for size in (1, 10):
@@ -504,7 +507,9 @@ def test_the_supervisees_home_runs_the_same_queries_for_1_action_and_child_and_1
             child_due_in(world, world.supervisee, -1, f"NS5{index:05d}")
             AgendaItem.objects.create(session=session, added_by=world.supervisor, text=f"{index}")
         open_now = Action.objects.filter(supervisee=world.supervisee, status="open").count()
-        actions_for(world, world.supervisee, [date(2026, 3, 1)] * (size - open_now))
+        actions_for(
+            world, world.supervisee, [date(2026, 3, 1)] * (size - open_now), status="shared"
+        )
         with time_machine.travel(TUESDAY, tick=False):
             client.force_login(world.supervisee)
             client.get("/")
