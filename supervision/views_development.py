@@ -97,7 +97,9 @@ def _observation(request, person, observation_id) -> PracticeObservation:
 def person_observations(request, person_id):
     person, may_edit = get_file_for_user(request, person_id)
     observations = list(
-        PracticeObservation.objects.filter(practitioner=person).select_related("observer")
+        PracticeObservation.objects.filter(practitioner=person).select_related(
+            "observer", "practitioner"
+        )
     )
     _audit_read(request, "practice_observations", person.pk, person)
     year_ago = timezone.localdate() - relativedelta(years=1)
@@ -271,7 +273,7 @@ def _conversation(request, person, conversation_id) -> DevelopmentConversation:
 def person_development(request, person_id):
     person, may_edit = get_file_for_user(request, person_id)
     conversations = list(
-        DevelopmentConversation.objects.filter(person=person).select_related("agreed_by")
+        DevelopmentConversation.objects.filter(person=person).select_related("agreed_by", "person")
     )
     _audit_read(request, "development_conversations", person.pk, person)
     return render(

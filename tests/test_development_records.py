@@ -706,3 +706,26 @@ def test_postgres_refuses_changes_to_a_signed_observation(world, postgres_only, 
         connection.cursor() as cursor,
     ):
         cursor.execute(sql, {"id": observation.pk})
+
+
+def test_what_a_signed_form_waits_for_names_the_person_or_says_you(world):
+    observation = observe(world)
+    conversation = plan(world)
+    with time_machine.travel(DAY, tick=False):
+        services.observation_sign_as_observer(
+            observation=observation, password=SUPERVISEE_PASSWORD, by=world.supervisor
+        )
+        services.conversation_sign(
+            conversation=conversation, password=SUPERVISEE_PASSWORD, by=world.supervisor
+        )
+    person = {"person_id": world.supervisee.pk}
+    for url in (
+        reverse("person-observations", kwargs=person),
+        reverse("observation", kwargs={**person, "observation_id": observation.pk}),
+        reverse("person-development", kwargs=person),
+        reverse("development-conversation", kwargs={**person, "conversation_id": conversation.pk}),
+    ):
+        own = text(as_(world, "supervisee").get(url))
+        assert "Waiting for you to sign" in own, url
+        assert "Waiting for the" not in own, url
+        assert "Waiting for Supervisee to sign" in text(as_(world, "supervisor").get(url)), url
