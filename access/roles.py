@@ -10,6 +10,7 @@ from datetime import date
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 
 from supervision.roles import AUDITOR_GROUP, INFORMATION_GOVERNANCE_GROUP
 
@@ -21,6 +22,8 @@ from .refusals import refuse, subject_of_arguments
 class Roles:
     supervisee: bool = False
     supervisor: bool = False
+    supervised: bool = False  # somebody supervises them on the day (not a role shown)
+    holds_cases: bool = False  # their job role holds a caseload (not a role shown)
     senior_manager: bool = False
     auditor: bool = False
     information_governance: bool = False
@@ -52,11 +55,25 @@ def roles_for(user, day: date | None = None) -> Roles:
         from supervision.models import StaffProfile, SupervisoryRelationship, Unit
 
         groups = set(user.groups.values_list("name", flat=True))
+        # One query for both sides of the person's relationships on the day.
+        sides = SupervisoryRelationship.objects.filter(
+            live_on(day), Q(supervisor=user) | Q(supervisee=user)
+        ).aggregate(
+            supervising=Count("pk", filter=Q(supervisor=user)),
+            supervised=Count("pk", filter=Q(supervisee=user)),
+        )
+        # On the books: a leaving date still to come keeps them staff to the end of it.
+        profile = (
+            StaffProfile.objects.filter(user=user)
+            .filter(Q(is_active=True) | Q(leaving_date__isnull=False))
+            .values_list("job_role__holds_cases", flat=True)
+            .first()
+        )
         roles = Roles(
-            supervisee=StaffProfile.objects.filter(user=user, is_active=True).exists(),
-            supervisor=SupervisoryRelationship.objects.filter(
-                live_on(day), supervisor=user
-            ).exists(),
+            supervisee=profile is not None,
+            holds_cases=bool(profile),
+            supervisor=bool(sides["supervising"]),
+            supervised=bool(sides["supervised"]),
             senior_manager=Unit.objects.filter(manager=user).exclude(kind=Unit.Kind.TEAM).exists(),
             auditor=AUDITOR_GROUP in groups,
             information_governance=INFORMATION_GOVERNANCE_GROUP in groups,
@@ -92,10 +109,5 @@ def role_required(*role_names: str):
 
 def may_give_feedback(user, day: date | None = None) -> bool:
     """Feedback on one's supervision (DOMAIN Q4) is for staff whom somebody supervises now."""
-    from supervision.models import SupervisoryRelationship
-
-    day = day or today()
-    return (
-        roles_for(user, day).supervisee
-        and SupervisoryRelationship.objects.filter(live_on(day), supervisee=user).exists()
-    )
+    roles = roles_for(user, day)
+    return roles.supervisee and roles.supervised

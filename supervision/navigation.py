@@ -18,9 +18,14 @@ def navigation_for(request) -> list[NavItem]:
     if not user.is_authenticated:
         return []
     roles = roles_for(user)
+    # The supervisee's own places; a senior manager reaches theirs from the home page, so
+    # that every role's navigation fits one row.
+    own = roles.supervisee and not roles.senior_manager
     entries = [("Home", "home", True)]
     entries += [
-        ("My caseload", "caseload-mine", roles.supervisee),
+        ("My caseload", "caseload-mine", roles.holds_cases),
+        ("My supervision file", ("staff-file", user.pk), own),
+        ("Give feedback", "feedback", own and roles.supervised),
         ("Find a child", "child-find", roles.supervisor or roles.senior_manager),
         ("My team", "my-team", roles.supervisor),
         ("Organisation", "organisation", roles.system_admin),
@@ -28,9 +33,9 @@ def navigation_for(request) -> list[NavItem]:
         ("Policy", "policy-packs", roles.system_admin),
         ("Import data", "import-upload", roles.system_admin),
         ("Dashboard", "dashboard", roles.senior_manager),
-        ("Quality assurance", "quality-samples", roles.senior_manager or roles.auditor),
+        ("Quality", "quality-samples", roles.senior_manager or roles.auditor),
         ("Access log", "audit-log", roles.senior_manager or roles.auditor),
-        ("Supervision feedback", "feedback-report", roles.senior_manager),
+        ("Feedback", "feedback-report", roles.senior_manager),
         (
             "Subject access requests",
             "subject-access-requests",
@@ -42,7 +47,7 @@ def navigation_for(request) -> list[NavItem]:
         if not allowed:
             continue
         try:
-            url = reverse(name)
+            url = reverse(name[0], args=name[1:]) if isinstance(name, tuple) else reverse(name)
         except Exception:  # noqa: BLE001, S112 - a page not built yet is simply not offered
             continue
         active = request.path == url or (url != "/" and request.path.startswith(url))

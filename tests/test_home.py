@@ -82,3 +82,31 @@ def test_the_home_page_runs_a_fixed_number_of_queries(client, demo, django_asser
         client.post("/sign-in/", {"username": email_of("Priya Raman"), "password": DEMO_PASSWORD})
         with django_assert_num_queries(44):
             assert client.get("/").status_code == 200
+
+
+def nav_labels(html) -> list[str]:
+    import re
+
+    return [
+        " ".join(re.sub(r"<[^>]+>", "", label).split())
+        for label in re.findall(
+            r'<a class="govuk-service-navigation__link"[^>]*>(.*?)</a>', menu(html), re.S
+        )
+    ]
+
+
+def test_a_supervisee_finds_their_own_file_and_feedback_in_the_navigation(client, demo):
+    from supervision.models import User
+
+    html = home_as(client, "Ellie Moss").content.decode()
+    ellie = User.objects.get(full_name="Ellie Moss")
+    assert f'href="/people/{ellie.pk}/"' in menu(html)
+    assert nav_labels(html) == ["Home", "My caseload", "My supervision file", "Give feedback"]
+    with time_machine.travel(TODAY, tick=False):
+        assert client.get("/feedback/").status_code == 200
+
+
+def test_a_head_of_service_is_offered_no_caseload_they_do_not_hold(client, demo):
+    labels = nav_labels(home_as(client, "Priya Raman").content.decode())
+    assert "My caseload" not in labels and "My supervision file" not in labels
+    assert labels[0] == "Home" and "Dashboard" in labels
