@@ -19,9 +19,10 @@ from django.db.models import F, Q, QuerySet
 
 from casework.models import CaseNote, CaseNoteAction, Child, FrontDoorSession, GroupSession
 from supervision.models import SupervisoryRelationship, Unit, User
+from supervision.roles import active_on
 
 from .files import Action, restrict_files
-from .people import live_on, may_read_content, today
+from .people import may_read_content, today
 from .refusals import refuse
 from .units import managed_paths, team_reach
 
@@ -37,7 +38,7 @@ class CaseAction(StrEnum):
 
 
 def _supervisees(user, day: date) -> QuerySet:
-    return SupervisoryRelationship.objects.filter(live_on(day), supervisor=user).values(
+    return SupervisoryRelationship.objects.filter(active_on(day), supervisor=user).values(
         "supervisee"
     )
 
@@ -189,7 +190,7 @@ def teams_led_by(user, day: date | None = None):
         return Unit.objects.none()
     query = Q(
         pk__in=SupervisoryRelationship.objects.filter(
-            live_on(day),
+            active_on(day),
             supervisor=user,
             supervisor__profile__unit=F("supervisee__profile__unit"),
         ).values("supervisor__profile__unit")

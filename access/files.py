@@ -17,9 +17,10 @@ from enum import StrEnum
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from supervision.models import SupervisoryRelationship, Unit, User
+from supervision.roles import active_on
 
 from .grants import grant_opens_personal_sections, granted
-from .people import live_on, may_read_content, today
+from .people import may_read_content, today
 from .refusals import refuse
 from .units import managed_paths, under
 
@@ -35,7 +36,7 @@ class Action(StrEnum):
 def supervised_by(user, day: date) -> Q:
     """People `user` supervises on `day`: a Q over User."""
     return Q(
-        pk__in=SupervisoryRelationship.objects.filter(live_on(day), supervisor=user).values(
+        pk__in=SupervisoryRelationship.objects.filter(active_on(day), supervisor=user).values(
             "supervisee"
         )
     )

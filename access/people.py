@@ -10,10 +10,7 @@ job must not leave a door open, so the check is here too.
 from datetime import date
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q
 from django.utils import timezone
-
-from supervision.roles import active_on
 
 
 def today() -> date:
@@ -51,15 +48,3 @@ def may_read_content(user, day: date | None = None) -> bool:
 def is_self(user, person) -> bool:
     """The page is about the person looking at it (for wording: "your caseload")."""
     return person is not None and user.pk == person.pk
-
-
-def live_on(day: date) -> Q:
-    """Supervisory relationships in force on `day`: inside their dates, with neither party
-    gone. Marking someone as left ends their relationships on the leaving date, but a leaving
-    date set another way (an import, a correction) must not leave a supervisor reading the
-    file of someone who has gone, nor a leaver counted as anyone's supervisor."""
-    return (
-        active_on(day)
-        & ~Q(supervisee__profile__leaving_date__lt=day)
-        & ~Q(supervisor__profile__leaving_date__lt=day)
-    )

@@ -29,7 +29,7 @@ from supervision.models import (
 from supervision.roles import active_on
 
 from .files import Action, restrict_files
-from .people import has_left, live_on, may_read_content, today
+from .people import has_left, may_read_content, today
 from .refusals import refuse
 from .sessions import SESSION
 
@@ -71,7 +71,9 @@ def may_still_act(user, day: date | None = None) -> bool:
 def _acting_line(supervisee_id, day: date):
     """The supervisee's line relationship on `day` whose supervisor may act, or None."""
     relationships = (
-        SupervisoryRelationship.objects.filter(live_on(day), supervisee_id=supervisee_id, kind=LINE)
+        SupervisoryRelationship.objects.filter(
+            active_on(day), supervisee_id=supervisee_id, kind=LINE
+        )
         .select_related("supervisor__profile")
         .order_by("-starts_on", "-pk")
     )
@@ -260,9 +262,9 @@ def records_to_finalise_by(user, day: date | None = None) -> QuerySet:
     gone = Q(session__supervisor__is_active=False) | Q(
         session__supervisor__profile__leaving_date__lt=day
     )
-    mine = SupervisoryRelationship.objects.filter(live_on(day), kind=LINE, supervisor=user).values(
-        "supervisee"
-    )
+    mine = SupervisoryRelationship.objects.filter(
+        active_on(day), kind=LINE, supervisor=user
+    ).values("supervisee")
     # A supervisee has one line supervisor on a day (SupervisoryRelationship.clean), so a
     # record is never listed for two people.
     return SupervisionRecord.objects.filter(

@@ -12,9 +12,9 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 
-from supervision.roles import AUDITOR_GROUP, INFORMATION_GOVERNANCE_GROUP
+from supervision.roles import AUDITOR_GROUP, INFORMATION_GOVERNANCE_GROUP, active_on
 
-from .people import live_on, may_act, today
+from .people import may_act, today
 from .refusals import refuse, subject_of_arguments
 
 
@@ -57,7 +57,7 @@ def roles_for(user, day: date | None = None) -> Roles:
         groups = set(user.groups.values_list("name", flat=True))
         # One query for both sides of the person's relationships on the day.
         sides = SupervisoryRelationship.objects.filter(
-            live_on(day), Q(supervisor=user) | Q(supervisee=user)
+            active_on(day), Q(supervisor=user) | Q(supervisee=user)
         ).aggregate(
             supervising=Count("pk", filter=Q(supervisor=user)),
             supervised=Count("pk", filter=Q(supervisee=user)),

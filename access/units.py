@@ -11,8 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from supervision.models import StaffProfile, SupervisoryRelationship, Unit
+from supervision.roles import active_on
 
-from .people import live_on, may_act, may_read_content, today
+from .people import may_act, may_read_content, today
 from .refusals import refuse
 
 
@@ -117,7 +118,7 @@ def team_reach(user, unit: Unit, day: date | None = None) -> tuple[bool, bool]:
     may_edit = (
         unit.manager_id == user.pk
         or SupervisoryRelationship.objects.filter(
-            live_on(day),
+            active_on(day),
             supervisor=user,
             supervisor__profile__unit=unit,
             supervisee__profile__unit=unit,

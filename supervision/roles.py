@@ -12,4 +12,13 @@ INFORMATION_GOVERNANCE_GROUP = "Information governance"
 
 
 def active_on(day: date) -> Q:
-    return Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+    """Supervisory relationships in force on `day`: inside their dates, with neither party
+    gone. Marking someone as left ends their relationships on the leaving date, but a leaving
+    date set another way (an import, a correction) must not leave a supervisor reading the
+    file of someone who has gone, nor a leaver counted as anyone's supervisor, on any page."""
+    return (
+        Q(starts_on__lte=day)
+        & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        & ~Q(supervisee__profile__leaving_date__lt=day)
+        & ~Q(supervisor__profile__leaving_date__lt=day)
+    )
