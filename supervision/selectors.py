@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from access.grants import current_grants
 from access.roles import Roles
 from access.units import units_overseen_by
 from supervision.roles import active_on
@@ -41,6 +42,12 @@ def home_page_for(user, roles: Roles) -> dict:
         context["my_supervisees"] = list(current_supervisees_of(user))
     if roles.senior_manager:
         context["overseen_units"] = list(units_overseen_by(user))
+    if roles.auditor:
+        context["grants"] = list(
+            current_grants(user)
+            .select_related("subject__profile__unit", "granted_by")
+            .order_by("ends_on", "subject__full_name")
+        )
     return context
 
 
