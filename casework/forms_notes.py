@@ -97,12 +97,12 @@ FOUR_P_PROMPTS = {
 }
 
 
-def _helper(*fields, submit: str, button: str = "submit") -> FormHelper:
+def _helper(*fields, submit: str, button: str = "submit", **button_attrs) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False  # the template owns the <form>, its action and CSRF token
     helper.disable_csrf = True
     # Pages with two forms give each button its own name, so their ids differ.
-    helper.layout = Layout(*fields, Button(button, submit))
+    helper.layout = Layout(*fields, Button(button, submit, **button_attrs))
     return helper
 
 
@@ -389,7 +389,7 @@ class ActionForm(PlainTextForm):
     )
     due_on = _date_field("Date it will be done by", required=False, name="date it will be done by")
 
-    def __init__(self, *args, staff, submit: str = "Add the action", **kwargs):
+    def __init__(self, *args, staff, submit: str = "Add the action", formaction="", **kwargs):
         kwargs.setdefault("prefix", "action")
         super().__init__(*args, **kwargs)
         self.staff = {str(person.pk): person for person in staff}
@@ -405,6 +405,9 @@ class ActionForm(PlainTextForm):
             _date("due_on"),
             submit=submit,
             button="add_action",
+            # The action's fields share the note's form, so adding an action saves the note's
+            # text first instead of losing it.
+            **({"formaction": formaction} if formaction else {}),
         )
 
     def clean(self):

@@ -373,12 +373,18 @@ def case_note_update(*, note: CaseNote, version: int, by: User, request=None, **
     _require_draft(note)
     if note.version != version:
         raise NoteConflict(note)
+    changed = False
     for name, value in _clean_fields(fields).items():
+        changed = changed or getattr(note, name) != value
         setattr(note, name, value)
     if note.next_review_on and note.next_review_on < timezone.localtime(note.discussed_at).date():
         raise ValidationError(
             {"next_review_on": "Enter a next review date on or after the discussion"}
         )
+    if not changed:
+        # Autosave and the page's other buttons save first: a save with nothing new in it
+        # neither moves the version on (which would look like someone else's edit) nor audits.
+        return note
     note.version += 1
     note.save()
     _audit(request, by, "case_note", note, "saved", version=note.version)

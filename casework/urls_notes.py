@@ -8,6 +8,7 @@ urlpatterns = [
     path("children/<str:child_id>/notes/new/", views.case_note_new, name="case-note-new"),
     path(NOTE, views.case_note_page, name="case-note"),
     path(NOTE + "edit/", views.case_note_edit, name="case-note-edit"),
+    path(NOTE + "autosave/", views.case_note_autosave, name="case-note-autosave"),
     path(NOTE + "actions/add/", views.case_note_action_add, name="case-note-action-add"),
     path(
         NOTE + "actions/<str:action_id>/remove/",

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import F
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -182,6 +182,7 @@ def _edit_page(request, child, note, *, form=None, action_form=None, conflict=No
         action_form = ActionForm(
             staff=staff,
             submit="Add another action" if note.actions.all() else "Add the action",
+            formaction=_note_url("case-note-action-add", note),
         )
     saved = []
     if conflict is not None:
@@ -224,20 +225,16 @@ def _final_page(request, child, note, status=200):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def case_note_edit(request, child_id, note_id):
-    child, _ = get_child_for_user(request, child_id, CaseAction.MANAGE)
-    note = _note(request, child, note_id)
-    if note.is_final:
-        # A final note is on the child's record for good: nothing posted here changes it.
-        return _final_page(request, child, note, status=403 if request.method == "POST" else 200)
-    if request.method == "GET":
-        return _edit_page(request, child, note)
+def _save_note(request, child, note, *, action_form=None):
+    """Save the note's text posted with any button of the edit page: the page is one form, so
+    adding or removing an action never loses what was typed above it. Returns None when saved
+    (or when nothing of the note was posted), else the page to show again, nothing lost."""
+    if "version" not in request.POST:
+        return None
     neglect = services.note_needs_neglect_review(note)
     form = NoteForm(request.POST, note=note, neglect=neglect)
     if not form.is_valid():
-        return _edit_page(request, child, note, form=form)
+        return _edit_page(request, child, note, form=form, action_form=action_form)
     try:
         services.case_note_update(
             note=note,
@@ -253,7 +250,15 @@ def case_note_edit(request, child_id, note_id):
         data["version"] = str(conflict.note.version)
         form = NoteForm(data, note=note, neglect=neglect)
         form.is_valid()
-        return _edit_page(request, child, note, form=form, conflict=conflict.note, status=409)
+        return _edit_page(
+            request,
+            child,
+            note,
+            form=form,
+            action_form=action_form,
+            conflict=conflict.note,
+            status=409,
+        )
     except ValidationError as error:
         if (
             not hasattr(error, "error_dict")
@@ -261,9 +266,57 @@ def case_note_edit(request, child_id, note_id):
         ):
             return _final_page(request, child, note, status=403)
         add_service_errors(form, error)
-        return _edit_page(request, child, note, form=form)
+        return _edit_page(request, child, note, form=form, action_form=action_form)
+    note.refresh_from_db()
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_note_edit(request, child_id, note_id):
+    child, _ = get_child_for_user(request, child_id, CaseAction.MANAGE)
+    note = _note(request, child, note_id)
+    if note.is_final:
+        # A final note is on the child's record for good: nothing posted here changes it.
+        return _final_page(request, child, note, status=403 if request.method == "POST" else 200)
+    if request.method == "GET":
+        return _edit_page(request, child, note)
+    if "version" not in request.POST:
+        return _edit_page(request, child, note)
+    unsaved = _save_note(request, child, note)
+    if unsaved is not None:
+        return unsaved
     messages.success(request, "Case note saved")
     return redirect("case-note", child.pk, note.pk)
+
+
+@login_required
+@require_POST
+def case_note_autosave(request, child_id, note_id):
+    """Saves as the worker types (static/js/app.mjs): JSON, 409 when someone else saved first."""
+    child, _ = get_child_for_user(request, child_id, CaseAction.MANAGE)
+    note = _note(request, child, note_id)
+    if note.is_final:
+        return JsonResponse({"error": "This note is final and cannot be changed."}, status=403)
+    form = NoteForm(request.POST, note=note, neglect=services.note_needs_neglect_review(note))
+    if not form.is_valid():
+        first = next(iter(form.errors.values()))
+        return JsonResponse({"error": " ".join(first)}, status=400)
+    try:
+        note = services.case_note_update(
+            note=note,
+            version=form.cleaned_data["version"],
+            by=request.user,
+            request=request,
+            **form.note_fields(),
+        )
+    except services.NoteConflict as conflict:
+        return JsonResponse({"conflict": True, "version": conflict.note.version}, status=409)
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    return JsonResponse(
+        {"version": note.version, "saved_at": timezone.localtime().strftime("%H:%M:%S")}
+    )
 
 
 @login_required
@@ -273,7 +326,14 @@ def case_note_action_add(request, child_id, note_id):
     note = _note(request, child, note_id)
     if note.is_final:
         return _final_page(request, child, note, status=403)
-    form = ActionForm(request.POST, staff=_action_staff(request, child, note))
+    form = ActionForm(
+        request.POST,
+        staff=_action_staff(request, child, note),
+        formaction=_note_url("case-note-action-add", note),
+    )
+    unsaved = _save_note(request, child, note, action_form=form)
+    if unsaved is not None:
+        return unsaved
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -302,6 +362,9 @@ def case_note_action_remove(request, child_id, note_id, action_id):
     action = _action(request, note, action_id)
     if note.is_final:
         return _final_page(request, child, note, status=403)
+    unsaved = _save_note(request, child, note)
+    if unsaved is not None:
+        return unsaved
     try:
         services.case_note_action_remove(action=action, by=request.user, request=request)
     except ValidationError:

@@ -838,3 +838,85 @@ def test_the_session_children_page_runs_the_same_queries_however_many_children(
             # Justify any query added to this page.
             with django_assert_num_queries(25):
                 assert client.get(address).status_code == 200
+
+
+# Nothing typed is lost (wave 2 · 2 of 9)
+
+ACTION = {
+    "action-description": "Visit your gran",
+    "action-owner": "other",
+    "action-owner_name": "Your gran",
+    **date_fields("action-due_on", date(2026, 3, 12)),
+}
+
+
+def test_adding_an_action_before_saving_the_note_keeps_every_heading_typed(world):
+    note = world.case_note
+    supervisor = as_(world, "supervisor")
+    page = text(supervisor.get(url("case-note-edit", note)))
+    # One form: the add and remove buttons post the note's text with them.
+    forms = re.findall(r'<form method="post" action="([^"]+)"', page)
+    assert [f for f in forms if f not in ("/sign-out/", "/keep-alive/")] == [
+        url("case-note-edit", note)
+    ]
+    assert f'formaction="{url("case-note-action-add", note)}"' in page
+    response = supervisor.post(url("case-note-action-add", note), note_form(note) | ACTION)
+    assert response.status_code == 302
+    page = text(supervisor.get(url("case-note-edit", note)))
+    saved = CaseNote.objects.get(pk=note.pk)
+    assert saved.current_situation == "You are settled at school."
+    assert saved.working_well == "Your gran takes you to school every day."
+    assert saved.decision == DECISION and saved.next_review_on == date(2026, 4, 2)
+    assert "You are settled at school." in page and "Visit your gran" in page
+
+
+def test_removing_an_action_keeps_the_text_typed_too(world):
+    note = world.case_note
+    supervisor = as_(world, "supervisor")
+    supervisor.post(url("case-note-action-add", note), note_form(note) | ACTION)
+    action = CaseNoteAction.objects.get()
+    version = CaseNote.objects.get(pk=note.pk).version
+    typed = note_form(note, worries="New worry typed", version=str(version))
+    response = supervisor.post(url("case-note-action-remove", note, action.pk), typed)
+    assert response.status_code == 302
+    assert CaseNote.objects.get(pk=note.pk).worries == "New worry typed"
+    assert not CaseNoteAction.objects.exists()
+
+
+def test_an_action_added_with_a_stale_note_shows_both_texts_and_adds_nothing(world):
+    note = world.case_note
+    stale = note_form(note, worries="Mine")
+    complete(world, note)  # someone else saves first
+    response = as_(world, "supervisor").post(url("case-note-action-add", note), stale | ACTION)
+    assert response.status_code == 409
+    page = text(response)
+    assert "Someone else saved this note since you opened it" in page
+    assert "Mine" in page and "Visit your gran" in page  # both kept on the page
+    assert not CaseNoteAction.objects.exists()
+
+
+def test_the_note_saves_itself_as_it_is_typed(world):
+    note = world.case_note
+    supervisor = as_(world, "supervisor")
+    autosave = url("case-note-autosave", note)
+    assert f'data-autosave-url="{autosave}"' in text(supervisor.get(url("case-note-edit", note)))
+    first = supervisor.post(autosave, note_form(note, worries="Typed so far"))
+    assert first.status_code == 200
+    version = first.json()["version"]
+    assert CaseNote.objects.get(pk=note.pk).worries == "Typed so far"
+    # Nothing new typed: the version stays, so the next save is not taken for someone else's.
+    again = supervisor.post(autosave, note_form(note, worries="Typed so far", version=version))
+    assert again.json()["version"] == version
+    stale = supervisor.post(autosave, note_form(note, worries="Other", version=version - 1))
+    assert stale.status_code == 409 and stale.json()["conflict"] is True
+    bad = supervisor.post(autosave, note_form(note, worries="a\x00b", version=version))
+    assert bad.status_code == 400 and "control characters" in bad.json()["error"]
+    assert CaseNote.objects.get(pk=note.pk).worries == "Typed so far"
+
+
+@pytest.mark.parametrize("role", ["supervisee", "other_team_supervisor", "admin"])
+def test_nobody_without_oversight_autosaves_a_note(world, role):
+    note = world.case_note
+    response = as_(world, role).post(url("case-note-autosave", note), note_form(note))
+    assert response.status_code in (403, 404)
+    assert CaseNote.objects.get(pk=note.pk).worries == ""

@@ -127,6 +127,10 @@ def the_action(world):
     return {"session_id": world.session.pk, "action_id": world.action.pk}
 
 
+def the_own_action(world):
+    return {"action_id": world.action.pk}
+
+
 def the_disagreement(world):
     return {"session_id": world.session.pk, "disagreement_id": world.disagreement.pk}
 
@@ -309,6 +313,7 @@ GET = {
     "decision-add": (the_session, SUPERVISOR_WRITES),
     "action-add": (the_session, SUPERVISOR_WRITES),
     "action-review": (the_action, everyone(405)),
+    "action-done": (the_own_action, everyone(405)),
     "disagreement-add": (the_session, EITHER_PARTY),
     "disagreement-sign": (the_disagreement, EITHER_PARTY),
     "record-share": (the_session, everyone(405)),
@@ -337,6 +342,8 @@ GET = {
     "legal-hold-lift": (the_hold, only({"admin": 200})),
     "retention-destroy": (the_candidate, only({"admin": 200})),
     "subject-access": (the_supervisee, SUBJECT_ACCESS),
+    # Finding whom a request is about: information governance only.
+    "subject-access-requests": (None, signed_in(403)),
     "subject-access-progress": (the_export, SUBJECT_ACCESS),
     "subject-access-download": (the_export, SUBJECT_ACCESS),
     "person-observations": (the_supervisee, signed_in(404, **READERS)),
@@ -376,6 +383,7 @@ GET = {
     "case-note-new": (the_child, CASE_MANAGERS),
     "case-note": (the_case_note, CASE_READERS),
     "case-note-edit": (the_case_note, CASE_MANAGERS),
+    "case-note-autosave": (the_case_note, signed_in(405)),
     "case-note-action-add": (the_case_note, signed_in(405)),
     "case-note-action-remove": (the_case_note_action, signed_in(405)),
     "case-note-action-status": (the_case_note_action, signed_in(405)),
@@ -460,6 +468,8 @@ POST = {
         {"text": "x"},
         signed_in(404, supervisor=400, supervisee=403, senior_manager=403, auditor_with_grant=403),
     ),
+    # The supervisee's own action: refused with a message while the record is a draft.
+    "action-done": (the_own_action, {}, signed_in(404, supervisee=302)),
     "action-review": (
         the_action,
         {"outcome": "done"},
@@ -530,6 +540,11 @@ POST = {
     "child-close": (the_child, {}, CASE_MANAGERS),
     "case-note-new": (the_child, {}, CASE_MANAGERS),
     "case-note-edit": (the_case_note, {}, CASE_MANAGERS),
+    "case-note-autosave": (
+        the_case_note,
+        {},
+        signed_in(404, supervisor=400, senior_manager=400, supervisee=403),
+    ),
     "case-note-action-add": (the_case_note, {}, CASE_MANAGERS),
     "case-note-action-remove": (the_case_note_action, {}, CASE_MANAGERS_REDIRECTED),
     # A draft's action is not progressed: back to the note with a message, nothing changed.
