@@ -739,7 +739,9 @@ class _Check:
                 self.db_sessions[key] = session
         self.templates = {
             t.session_type: t
-            for t in RecordTemplate.objects.filter(is_current=True).prefetch_related("sections")
+            for t in RecordTemplate.objects.filter(is_current=True, audience="").prefetch_related(
+                "sections"
+            )
         }
         references = {
             r.upper()

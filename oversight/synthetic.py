@@ -806,7 +806,9 @@ class _Generator:
     def sessions(self):
         from supervision.models import RecordTemplate
 
-        templates = RecordTemplate.objects.filter(is_current=True).prefetch_related("sections")
+        templates = RecordTemplate.objects.filter(is_current=True, audience="").prefetch_related(
+            "sections"
+        )
         self.templates = {t.session_type: t.pk for t in templates}
         self.sections = {
             t.pk: [

@@ -63,6 +63,12 @@ def record_content(record) -> dict:
             }
             for d in sorted(record.disagreements.all(), key=lambda d: d.pk)
         ],
+        # Only when given, so that records written before the form asked keep their hash.
+        **(
+            {"next_session_at": record.next_session_at.isoformat()}
+            if record.next_session_at
+            else {}
+        ),
     }
 
 

@@ -93,7 +93,9 @@ def load_session_history(today: date, rng: random.Random | None = None) -> int:
     if SupervisionSession.objects.exists():
         return 0
     rng = rng or random.Random(2026)
-    templates = {t.session_type: t for t in RecordTemplate.objects.filter(is_current=True)}
+    templates = {
+        t.session_type: t for t in RecordTemplate.objects.filter(is_current=True, audience="")
+    }
     sections_of = {t.pk: list(t.sections.order_by("position")) for t in templates.values()}
     relationships = list(
         SupervisoryRelationship.objects.filter(kind="line")

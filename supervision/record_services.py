@@ -30,6 +30,7 @@ from .models import (
     RecordSection,
     RecordTemplate,
     Signature,
+    StaffProfile,
     SupervisionRecord,
     SupervisionSession,
     User,
@@ -162,7 +163,7 @@ def record_start(*, session: SupervisionSession, by: User, request=None) -> Supe
     if session.status == SupervisionSession.Status.PLANNED:
         session.status = SupervisionSession.Status.HELD
         session.save(update_fields=["status"])
-    template = RecordTemplate.objects.get(session_type=session.session_type, is_current=True)
+    template = current_template(session.session_type, _category_of(session.supervisee))
     record = SupervisionRecord.objects.create(session=session, template=template)
     agenda = _agreed_agenda_text(session)
     RecordSection.objects.bulk_create(
@@ -182,6 +183,35 @@ def record_start(*, session: SupervisionSession, by: User, request=None) -> Supe
     )
     _audit(request, by, record, "record started", template=f"{template.code} v{template.version}")
     return record
+
+
+# Which staff a template's audience is for (RecordTemplate.audience).
+AUDIENCES = {
+    "asye": {"asye"},
+    "managers": {"manager", "senior_manager", "support", "independent"},
+}
+
+
+def audience_for(category: str | None) -> str:
+    return next((name for name, kinds in AUDIENCES.items() if category in kinds), "")
+
+
+def current_template(session_type: str, category: str | None = None) -> RecordTemplate:
+    """The current template for the session type: the one for the supervisee's kind of job
+    where there is one (Kent's Appendix A for managers, the ASYE form), else the general one."""
+    wanted = audience_for(category)
+    templates = RecordTemplate.objects.filter(
+        session_type=session_type, is_current=True, audience__in={wanted, ""}
+    )
+    return sorted(templates, key=lambda t: t.audience != wanted)[0]
+
+
+def _category_of(person) -> str | None:
+    return (
+        StaffProfile.objects.filter(user=person)
+        .values_list("job_role__category", flat=True)
+        .first()
+    )
 
 
 def _agreed_agenda_text(session) -> str:

@@ -1,5 +1,6 @@
-"""The first version of each record template (DOMAIN R1–R3; seeds 001 §3.1.1, 004 Appendices
-A and B). Loaded by a data migration; a change to a template is a new version, never an edit."""
+"""Record templates (DOMAIN R1–R3; seeds 001 §3.1.1, §3.1.4, 004 Appendices A and B), loaded
+by data migrations: the first versions (TEMPLATES), then later versions (NEW_VERSIONS). A change
+to a template is a new version, never an edit: records keep the version they were written on."""
 
 REFLECTIVE = (
     "Experience: what happened? Reflection: how did it feel, for you and for the child or family? "
@@ -271,3 +272,272 @@ def load_templates(record_template_model, template_section_model) -> None:
                 prompts=prompts,
                 is_personal=is_personal,
             )
+
+
+def _discussion_and_actions(key, heading, prompts, is_personal=False):
+    """Kent's forms ask, under each heading, for the discussion and then the actions agreed."""
+    return [
+        (key, f"{heading}: discussion", prompts, is_personal),
+        (
+            f"{key}-actions",
+            f"{heading}: actions",
+            "What will be done, by whom and by when. Add each as an action below too, so that "
+            "it is reviewed next time.",
+            is_personal,
+        ),
+    ]
+
+
+ASYE_EVIDENCE = (
+    "Which piece of work does this session evidence, and against which Professional "
+    "Capabilities Framework (PCF) domains and Knowledge and Skills Statement (KSS) for child "
+    "and family practitioners? Say what it shows and what is still to evidence."
+)
+
+# (code, version, session type, audience, name, introduction, sections). Each is a new
+# version (or a new template) made current; it asks for the date of the next supervision.
+NEW_VERSIONS = [
+    (
+        "individual-staff-supervision",
+        2,
+        "individual",
+        "",
+        "Staff supervision record",
+        "Individual staff supervision (Surrey 001 §3.1.1). Place on the supervision file and give "
+        "a copy to the supervisee. It ends with the date of the next supervision.",
+        TEMPLATES[0][4],
+    ),
+    (
+        "personal-supervision",
+        2,
+        "personal_support",
+        "",
+        "Personal supervision record",
+        "Personal supervision of frontline practitioners (Kent 004 Appendix B). The record may be "
+        "seen by line managers above the supervisor: agree what personal information it holds. "
+        "Information about children only where it bears on the worker, by initials only.",
+        [
+            *_discussion_and_actions(
+                "wellbeing",
+                "Wellbeing and work–life balance",
+                "Wellbeing plan review: stress level scaling, working hours, absences and support "
+                "needed, personal worries or outside responsibilities, hybrid working, emotional "
+                "support, occupational health and the support line (referrals agreed or refused).",
+                True,
+            ),
+            (
+                "health-safety",
+                "Workstation assessment, health and safety, and hybrid working",
+                "",
+                True,
+            ),
+            ("leave", "Annual leave, TOIL and flexi", "", False),
+            *_discussion_and_actions(
+                "personal-development",
+                "Personal development",
+                "Development plan review and preparation for progression; mandatory training "
+                "and other training; evidence to consider and record; feedback received from "
+                "families, quality assurance and audits.",
+            ),
+            *_discussion_and_actions(
+                "team-welfare",
+                "Team welfare and staffing",
+                "Individual workload and staff wellbeing; team workload and support needed; any "
+                "capability worries in the team.",
+            ),
+            *_discussion_and_actions(
+                "children-families",
+                "Individual children and families: high risk, reflections, worries",
+                "The detail goes on the child's file unless it is personal to the worker. Use "
+                "children's initials only. " + REFLECTIVE,
+            ),
+            *_discussion_and_actions("other-topics", "Any other topics", ""),
+        ],
+    ),
+    (
+        "professional-supervision",
+        1,
+        "personal_support",
+        "managers",
+        "Professional supervision record",
+        "Professional support supervision (Kent 004 Appendix A), for managers and staff who are "
+        "not frontline practitioners. Record the decision or discussion and the actions for "
+        "each item.",
+        [
+            *_discussion_and_actions(
+                "previous-actions", "Actions from previous session", "What happened to each."
+            ),
+            *_discussion_and_actions(
+                "health-wellbeing",
+                "Health and wellbeing",
+                "Including work–life balance, annual leave and wellbeing tools.",
+                True,
+            ),
+            *_discussion_and_actions(
+                "health-safety",
+                "Health and safety in the workplace",
+                "Including lone working where it applies.",
+            ),
+            *_discussion_and_actions("professional-development", "Professional development", ""),
+            *_discussion_and_actions(
+                "any-other-business",
+                "Any other business",
+                "Including review of the supervision agreement and the Good Conversation.",
+            ),
+        ],
+    ),
+    (
+        "management-supervision",
+        2,
+        "management",
+        "",
+        "Management supervision record",
+        "Supervision of practice, team, service and strategic managers (Surrey 001 §3.1.4): the "
+        "welfare headings and the business of the service, so that risks and good practice pass "
+        "up the organisation and decisions pass down to frontline staff.",
+        [
+            ("agreed-agenda", "Agreed agenda", "", False),
+            ("check-in", "Check-in: wellbeing and impact of work", "", True),
+            ("review-of-actions", "Review of actions from last supervision", "", False),
+            (
+                "performance-indicators",
+                "Key performance indicators and commentary",
+                "Performance data, caseloads, timeliness, supervision compliance.",
+                False,
+            ),
+            (
+                "serious-incidents",
+                "Serious incidents, children of concern, exploitation, complaints, escalations, "
+                "commendations and good practice",
+                "Children by initials or unique reference only.",
+                False,
+            ),
+            (
+                "risk",
+                "Risk management, including health and safety, and strategies",
+                "",
+                False,
+            ),
+            ("budget", "Budget position", "For service managers and above.", False),
+            (
+                "capacity",
+                "Capacity, vacancies, staff absence, maternity and staff morale",
+                "",
+                False,
+            ),
+            (
+                "quality",
+                "Quality of practice and oversight",
+                "Audit findings, complaints, compliments, management oversight on children's files.",
+                False,
+            ),
+            (
+                "policy-cascade",
+                "Updates on key policy and procedural changes",
+                "Corporate and directorate changes, and how they will reach frontline staff.",
+                False,
+            ),
+            ("reflection", "Reflection on leadership and practice", REFLECTIVE, False),
+            ("learning-development", "Learning and development", "", False),
+            ("any-other-business", "Any other business", "", False),
+        ],
+    ),
+    (
+        "asye-supervision",
+        1,
+        "individual",
+        "asye",
+        "ASYE supervision record",
+        "Supervision in the Assessed and Supported Year in Employment (Kent 004: up to an hour "
+        "and a half, weekly for the first six weeks, fortnightly up to the six-month review, at "
+        "least monthly after). Protected learning time and a caseload about 10% below the team's.",
+        [
+            ("agreed-agenda", "Agreed agenda", "What you both agreed to discuss, in order.", False),
+            (
+                "check-in",
+                "Check-in: wellbeing and impact of work",
+                "How is the newly qualified worker, and how is the work affecting them?",
+                True,
+            ),
+            (
+                "review-of-actions",
+                "Review of actions from last supervision",
+                "Say what happened with each action from last time.",
+                False,
+            ),
+            (
+                "workload",
+                "Workload and protected learning time",
+                "Is the caseload reduced as agreed? Was the protected learning time kept?",
+                False,
+            ),
+            ("reflection", "Reflection on practice", REFLECTIVE, False),
+            ("pcf-kss-evidence", "Evidence against the PCF and the KSS", ASYE_EVIDENCE, False),
+            (
+                "six-month-review",
+                "Progress towards the six-month review",
+                "Where the worker stands against the PCF and the KSS; what the six-month (and "
+                "then the final) review will need; any concern about progress, said early.",
+                False,
+            ),
+            (
+                "support-self-care",
+                "Support and self-care",
+                "What support does the worker need, and what will they do for themselves?",
+                True,
+            ),
+            ("learning-development", "Learning and development", "", False),
+            ("any-other-business", "Any other business", "", False),
+        ],
+    ),
+    (
+        "iro-cp-chair-supervision",
+        2,
+        "iro_cp_chair",
+        "",
+        "IRO and CP chair supervision record",
+        TEMPLATES[4][3],
+        TEMPLATES[4][4],
+    ),
+    (
+        "lado-supervision",
+        2,
+        "lado",
+        "",
+        "LADO supervision record",
+        TEMPLATES[5][3],
+        TEMPLATES[5][4],
+    ),
+]
+
+
+def load_new_versions(record_template_model, template_section_model) -> None:
+    """Make each of NEW_VERSIONS the current template for its session type and audience; the
+    versions before it stay, for the records written on them."""
+    for code, version, session_type, audience, name, introduction, sections in NEW_VERSIONS:
+        if record_template_model.objects.filter(code=code, version=version).exists():
+            continue
+        record_template_model.objects.filter(
+            session_type=session_type, audience=audience, is_current=True
+        ).update(is_current=False)
+        template = record_template_model.objects.create(
+            code=code,
+            version=version,
+            name=name,
+            session_type=session_type,
+            audience=audience,
+            introduction=introduction,
+            is_current=True,
+            asks_next_session=True,
+        )
+        template_section_model.objects.bulk_create(
+            template_section_model(
+                template=template,
+                position=position,
+                key=key,
+                heading=heading,
+                prompts=prompts,
+                is_personal=is_personal,
+            )
+            for position, (key, heading, prompts, is_personal) in enumerate(sections, start=1)
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_actions
+from . import views_actions, views_next_session
 from . import views_records as views
 
 urlpatterns = [
@@ -9,6 +9,11 @@ urlpatterns = [
     path("sessions/<str:session_id>/agenda/", views.agenda_add, name="agenda-add"),
     path("sessions/<str:session_id>/record/start/", views.record_start, name="record-start"),
     path("sessions/<str:session_id>/record/", views.record_page, name="record"),
+    path(
+        "sessions/<str:session_id>/record/next-session/",
+        views_next_session.record_next_session,
+        name="record-next-session",
+    ),
     path(
         "sessions/<str:session_id>/record/sections/<slug:key>/",
         views.section_edit,

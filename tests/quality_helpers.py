@@ -29,7 +29,7 @@ def finalised_record(
         created_by=supervisor,
         status=SupervisionSession.Status.HELD,
     )
-    template = RecordTemplate.objects.get(session_type="individual", is_current=True)
+    template = RecordTemplate.objects.get(session_type="individual", is_current=True, audience="")
     record = SupervisionRecord.objects.create(
         session=session,
         template=template,

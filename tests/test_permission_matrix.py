@@ -311,6 +311,7 @@ GET = {
     "record-section": (the_section, SUPERVISOR_WRITES),
     "record-section-autosave": (the_section, everyone(405)),
     "decision-add": (the_session, SUPERVISOR_WRITES),
+    "record-next-session": (the_session, SUPERVISOR_WRITES),
     "action-add": (the_session, SUPERVISOR_WRITES),
     "action-review": (the_action, everyone(405)),
     "action-done": (the_own_action, everyone(405)),
@@ -468,6 +469,8 @@ POST = {
         {"text": "x"},
         signed_in(404, supervisor=400, supervisee=403, senior_manager=403, auditor_with_grant=403),
     ),
+    # Nothing posted: the form says what is missing; nothing is booked.
+    "record-next-session": (the_session, {}, SUPERVISOR_WRITES),
     # The supervisee's own action: refused with a message while the record is a draft.
     "action-done": (the_own_action, {}, signed_in(404, supervisee=302)),
     "action-review": (

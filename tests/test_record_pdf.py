@@ -94,7 +94,7 @@ def new_session(world, day: date) -> SupervisionSession:
 def write_record(world, *, texts: dict[str, str] | None = None, finalise=True):
     """A record as the services leave it: written, hashed, signed by both, then finalised."""
     texts = texts or {}
-    template = RecordTemplate.objects.get(session_type="individual", is_current=True)
+    template = RecordTemplate.objects.get(session_type="individual", is_current=True, audience="")
     earlier = SupervisionRecord.objects.create(
         session=new_session(world, date(2026, 2, 5)), template=template
     )
@@ -211,7 +211,7 @@ def test_the_signed_pdf_holds_the_whole_record_and_both_signatures(record):
         "5 March 2026",
         "10:00 to 11:30",
         "Individual staff supervision",
-        "Staff supervision record, version 1",
+        "Staff supervision record, version 2",
         "Step the Ahmed family down to early help",
         "Home conditions have improved for three months",
         ACTION_TEXT,

@@ -19,7 +19,7 @@ def world():
 
 def fill_file(world, sessions: int):
     """`sessions` past sessions, each with a record and an action: two items each."""
-    template = RecordTemplate.objects.get(session_type="individual", is_current=True)
+    template = RecordTemplate.objects.get(session_type="individual", is_current=True, audience="")
     start = datetime(2024, 1, 1, 10, tzinfo=UTC)
     made = SupervisionSession.objects.bulk_create(
         SupervisionSession(

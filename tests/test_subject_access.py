@@ -58,7 +58,7 @@ def finalised_record(supervisee, supervisor, day, text) -> SupervisionRecord:
         status=SupervisionSession.Status.HELD,
         created_by=supervisor,
     )
-    template = RecordTemplate.objects.get(session_type="individual", is_current=True)
+    template = RecordTemplate.objects.get(session_type="individual", is_current=True, audience="")
     record = SupervisionRecord.objects.create(
         session=session,
         template=template,

@@ -122,6 +122,17 @@ class RecordTemplate(models.Model):
     session_type = models.CharField(max_length=30, choices=SessionType.choices)
     introduction = models.TextField(blank=True)
     is_current = models.BooleanField(default=True)
+    # Some policies give one kind of session a form of its own for some staff: Kent's
+    # professional supervision (004 Appendix A) for managers and support staff beside the
+    # personal supervision record (Appendix B) for frontline practitioners; an ASYE form for
+    # newly qualified social workers. Blank: everyone else.
+    audience = models.CharField(
+        max_length=30,
+        blank=True,
+        choices=[("managers", "Managers and support staff"), ("asye", "Newly qualified (ASYE)")],
+    )
+    # The form ends with the date of the next supervision, which books that session.
+    asks_next_session = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -129,9 +140,9 @@ class RecordTemplate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="template_version_unique"),
             models.UniqueConstraint(
-                fields=["session_type"],
+                fields=["session_type", "audience"],
                 condition=Q(is_current=True),
-                name="one_current_template_per_type",
+                name="one_current_template_per_type_and_audience",
             ),
         ]
 
@@ -188,6 +199,16 @@ class SupervisionRecord(models.Model):
     supervisee_role = models.CharField(max_length=200, blank=True)
     supervisor_name = models.CharField(max_length=200, blank=True)
     supervisor_role = models.CharField(max_length=200, blank=True)
+    # "Date of next supervision" (Kent 004 Appendices A and B): part of the signed record, and
+    # the session it booked. PROTECT: a finalised record is never updated, so never nulled.
+    next_session_at = models.DateTimeField("date of next supervision", null=True, blank=True)
+    next_session = models.ForeignKey(
+        SupervisionSession,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="booked_by_record",
+    )
 
     class Meta:
         ordering = ["-session__starts_at"]

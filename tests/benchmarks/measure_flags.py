@@ -249,7 +249,7 @@ def build(staff_count: int, children_count: int, rng: random.Random) -> dict:
     counts.update(relationships=len(relationships), agreements=len(agreements))
 
     # A year of sessions, each with its record, signatures and actions.
-    template = RecordTemplate.objects.get(session_type="individual", is_current=True)
+    template = RecordTemplate.objects.get(session_type="individual", is_current=True, audience="")
     sessions = []
     for relationship in relationships:
         person = relationship.supervisee
