@@ -81,6 +81,14 @@ def test_the_board_shows_the_team_open_children_in_six_stages(world):
     # Never a name, and never another team's child.
     assert "Alice" not in page
     assert "NS200002" not in page
+    # Counts first, each linking to its stage, so a long board is read from its top.
+    counts = page[
+        page.index("Children in each stage") : page.index(
+            "</ul>", page.index("Children in each stage")
+        )
+    ]
+    assert f'href="#stage-1">1. {ProgressionStage(1).label}</a>: <strong>1</strong>' in counts
+    assert f'href="#stage-2">2. {ProgressionStage(2).label}</a>: <strong>0</strong>' in counts
 
 
 def test_closed_children_are_not_on_the_board(world):
@@ -273,7 +281,7 @@ def test_the_board_runs_the_same_queries_at_30_and_300_tiles(world, django_asser
             # Justify any query added to this page.
             page = person.client.get(board_url(world))
         assert page.status_code == 200
-        assert text(page).count('class="govuk-summary-card"') == target
+        assert text(page).count('class="app-tile"') == target
 
 
 # Committed data, so the two movers' connections see the tile. The serialized rollback puts

@@ -133,7 +133,7 @@ def test_a_supervisor_records_case_supervision_and_moves_the_child_on_the_board(
     check_a11y(page)
     assert heading(page) == "Move each child to the stage their family has reached"
     stage = page.get_by_role("region", name=re.compile(r"^1\. Assessment"))
-    tile = stage.locator(".govuk-summary-card", has_text=CHILD)
+    tile = stage.locator(".app-tile", has_text=CHILD)
     tile.get_by_text(f"Move {CHILD}", exact=True).click()
     check_a11y(page)  # the tile's move form, opened
     tile.get_by_label(f"Move {CHILD} to").select_option(
@@ -144,8 +144,8 @@ def test_a_supervisor_records_case_supervision_and_moves_the_child_on_the_board(
     check_a11y(page)
     assert banner(page) == f"{CHILD} moved to agreeing a plan and outcomes with the family"
     moved = page.get_by_role("region", name=re.compile(r"^2\. Agreeing a plan"))
-    expect(moved.locator(".govuk-summary-card", has_text=CHILD)).to_be_visible()
-    expect(stage.locator(".govuk-summary-card", has_text=CHILD)).to_have_count(0)
+    expect(moved.locator(".app-tile", has_text=CHILD)).to_be_visible()
+    expect(stage.locator(".app-tile", has_text=CHILD)).to_have_count(0)
     recent = table_by_caption(page, "moves on the board, newest first")
     assert rows(recent)[0][:4] == [
         f"{CHILD} (AB)",
