@@ -242,7 +242,7 @@ def _context(record, preview: bool, hide_personal: bool) -> dict:
             "name": _signer_name(record, signature),
             "finalised_as": _finalised_as(record, signature),
         }
-        for signature in record.signatures.all()
+        for signature in record.current_signatures
     ]
     return {
         "record": record,

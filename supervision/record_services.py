@@ -385,14 +385,23 @@ def disagreement_add(*, record, subject: str, view: str, by: User, request=None)
 def disagreement_sign_view(
     *, disagreement: Disagreement, view: str, password: str, by: User, request=None
 ) -> Disagreement:
-    """Each person writes their own view and signs it (R5). A signed view does not change."""
+    """Each person writes their own view and signs it (R5). A signed view does not change.
+
+    The supervisor may still give theirs after the supervisee has signed the record (a record
+    shared before the supervisor's view was written, from before the supervisee's signing
+    waited for it): the record then goes back to the supervisee to sign again, since what
+    they signed has changed. No state is left from which nobody can move."""
     record = _locked(disagreement.record)
-    _require_status(record, *EDITABLE, SupervisionRecord.Status.SHARED)
+    signed = SupervisionRecord.Status.SUPERVISEE_SIGNED
+    is_supervisee = by.pk == record.session.supervisee_id
+    if is_supervisee and record.status == signed:
+        raise ValidationError("You have signed the record, so your view cannot be added now.")
+    _require_status(record, *EDITABLE, SupervisionRecord.Status.SHARED, signed)
     if not view.strip():
         raise ValidationError({"view": "Enter your view in your own words"})
     check_signing_password(by, password)
     now = timezone.now()
-    if by.pk == record.session.supervisee_id:
+    if is_supervisee:
         if disagreement.supervisee_signed_at:
             raise ValidationError("You have already signed your view.")
         disagreement.supervisee_view, disagreement.supervisee_signed_at = view, now
@@ -402,9 +411,28 @@ def disagreement_sign_view(
             raise ValidationError("You have already signed your view.")
         disagreement.supervisor_view, disagreement.supervisor_signed_at = view, now
     disagreement.save()
-    _bump(record)
     _audit(request, by, record, "disagreement view signed", disagreement=disagreement.pk)
+    if record.status == signed:
+        record.status = SupervisionRecord.Status.SHARED
+        record.version += 1
+        record.save()
+        _audit(request, by, record, "shared again: a view was added after the supervisee signed")
+        transaction.on_commit(lambda: notifications.record_shared(record.pk, by.pk), robust=True)
+    else:
+        _bump(record)
     return disagreement
+
+
+def views_missing(record: SupervisionRecord) -> list[tuple[Disagreement, str]]:
+    """Each disagreement still without a signed view, with whose view it waits for
+    ("supervisee" or "supervisor"): the supervisee signs the record only once none is left."""
+    missing = []
+    for disagreement in sorted(record.disagreements.all(), key=lambda d: d.pk):
+        if not disagreement.supervisee_signed_at:
+            missing.append((disagreement, "supervisee"))
+        if not disagreement.supervisor_signed_at:
+            missing.append((disagreement, "supervisor"))
+    return missing
 
 
 def _snapshot(record: SupervisionRecord) -> None:
@@ -467,6 +495,20 @@ def record_sign(*, record, password: str, by: User, request=None) -> Signature:
     if by.pk != record.session.supervisee_id:
         raise PermissionDenied("Only the supervisee signs here.")
     _require_status(record, SupervisionRecord.Status.SHARED)
+    # Both views on every disagreement come before the signature (R5): signing first would
+    # sign a record without the supervisor's view, which could then only be added by
+    # sending it back.
+    for disagreement, whose in views_missing(record):
+        if whose == "supervisee":
+            raise ValidationError(
+                f"Give and sign your view on “{disagreement.subject}” before you sign the record."
+            )
+        signatory = signing.record_signatory(record.session, timezone.localdate())
+        who = signatory.name if signatory else "Your supervisor"
+        raise ValidationError(
+            f"{who} must give and sign their view on “{disagreement.subject}” before you can "
+            "sign the record. The record shows them it is waiting for them."
+        )
     check_signing_password(by, password)
     signature = Signature.objects.create(
         record=record,
@@ -499,7 +541,10 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
         raise ValidationError("Both of you must sign your views on every disagreement first.")
     check_signing_password(by, password)
     content_hash = record_hash(load_record_for_content(record.pk))
-    supervisee_signature = record.signatures.get(role=Signature.Role.SUPERVISEE)
+    # The latest: a record sent back for a view added after signing is signed again.
+    supervisee_signature = record.signatures.filter(role=Signature.Role.SUPERVISEE).latest(
+        "signed_at", "pk"
+    )
     if supervisee_signature.content_hash != content_hash:
         raise ValidationError(
             "The record changed after the supervisee signed it: share it again for signature."

@@ -170,6 +170,8 @@ def record_page(request, session_id):
         "is_supervisee": is_supervisee(user, session),
         "may_sign_as_supervisor": may_sign,
         "may_finalise": signing.may_finalise(user, session),
+        # The supervisee signs once both views on every disagreement are signed.
+        "views_missing": services.views_missing(record),
         "signatory": None if record.is_finalised else signing.record_signatory(session),
         "finalised_as": _finalised_as(record),
         "write_up_due": services.write_up_due(session),

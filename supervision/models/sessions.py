@@ -239,6 +239,15 @@ class SupervisionRecord(models.Model):
     def is_finalised(self) -> bool:
         return self.status == self.Status.FINALISED
 
+    @property
+    def current_signatures(self) -> list:
+        """The signature that stands for each role, the latest: a record sent back to the
+        supervisee after a view was added is signed again, and the earlier one is history."""
+        latest = {}
+        for signature in self.signatures.all():
+            latest[signature.role] = signature
+        return sorted(latest.values(), key=lambda s: (s.signed_at, s.pk))
+
 
 class RecordPart(models.Model):
     """Something written in a record: refused once the record is finalised."""
