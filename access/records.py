@@ -285,3 +285,29 @@ def record_editor(session: SupervisionSession, day: date | None = None):
         return supervisor
     line = _acting_line(session.supervisee_id, day)
     return line.supervisor if line is not None else None
+
+
+def records_to_edit_by(user, day: date | None = None) -> QuerySet:
+    """The drafts and records sent back for changes that `user` is to write or amend now, as
+    `record_editor` has it, in one query: those of sessions they held while they still
+    supervise the person, and, as line supervisor, those whose session's supervisor no longer
+    does (a change of supervisor: the file passed to them, DOMAIN S1)."""
+    day = day or today()
+    if not may_still_act(user, day):
+        return SupervisionRecord.objects.none()
+    editable = restrict_files(user, Action.EDIT, day).values("pk")
+    holder_still_supervises = Exists(
+        SupervisoryRelationship.objects.filter(
+            active_on(day),
+            supervisor=OuterRef("session__supervisor"),
+            supervisee=OuterRef("session__supervisee"),
+        )
+    )
+    mine = SupervisoryRelationship.objects.filter(
+        active_on(day), kind=LINE, supervisor=user
+    ).values("supervisee")
+    return SupervisionRecord.objects.filter(
+        Q(session__supervisor=user) | (~holder_still_supervises & Q(session__supervisee__in=mine)),
+        status__in=[SupervisionRecord.Status.DRAFT, SupervisionRecord.Status.AMENDMENT_REQUESTED],
+        session__supervisee__in=editable,
+    )

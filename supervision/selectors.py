@@ -129,7 +129,7 @@ def records_waiting_for(user) -> dict:
     """What needs this person now, most urgent first (UX: home pages are lists of work)."""
     from django.db.models import Q
 
-    from access.records import records_to_finalise_by
+    from access.records import records_to_edit_by, records_to_finalise_by
 
     from .models import Action, SupervisionRecord, SupervisionSession
 
@@ -147,9 +147,8 @@ def records_waiting_for(user) -> dict:
     )
     return {
         "to_sign": list(records.filter(session__supervisee=user, status="shared")),
-        "to_write": list(
-            records.filter(session__supervisor=user, status__in=["draft", "amendment_requested"])
-        ),
+        # Whoever amends now (access.records): after a change of supervisor, the new one.
+        "to_write": list(records.filter(pk__in=records_to_edit_by(user).values("pk"))),
         # Whoever will actually finalise: the supervisor who held the session, or after they
         # have left the supervisee's line supervisor now (access.records).
         "to_finalise": list(records.filter(pk__in=records_to_finalise_by(user).values("pk"))),

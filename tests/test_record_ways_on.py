@@ -246,3 +246,34 @@ def test_after_a_change_of_supervisor_someone_still_leads_on(
             client.force_login(other)
             response = client.get(f"/sessions/{session.pk}/record/")
             assert response.status_code != 200 or url not in response.content.decode()
+
+
+def test_changes_asked_after_a_change_of_supervisor_go_to_the_new_one_on_their_home(
+    world, new_supervisor, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    person, change = new_supervisor
+    session = into(world, "shared")
+    with time_machine.travel(NOW, tick=False):
+        change(
+            supervisee=world.supervisee,
+            new_supervisor=person,
+            on=date(2026, 3, 9),
+            by=world.senior_manager,
+        )
+    mail.outbox.clear()
+    with time_machine.travel(CHANGED, tick=False), django_capture_on_commit_callbacks(execute=True):
+        client = Client()
+        client.force_login(world.supervisee)
+        record = SupervisionRecord.objects.get(session=session)
+        services.record_request_amendment(
+            record=record, comments=[(None, "Please add the plan")], by=world.supervisee
+        )
+    assert [m.to for m in mail.outbox] == [[person.email]]  # told: the one who will amend
+    record_link = f'href="/sessions/{session.pk}/record/"'
+    with time_machine.travel(CHANGED, tick=False):
+        client.force_login(person)
+        assert record_link in client.get("/").content.decode()
+        client.force_login(world.supervisor)
+        assert record_link not in client.get("/").content.decode()
