@@ -220,8 +220,8 @@ def test_the_signed_pdf_holds_the_whole_record_and_both_signatures(record):
         "Finished early",
         "Eighteen children is manageable with support",
         "Eighteen children is too many to visit well",
-        "signed at 14:05 UTC on 5 March 2026",
-        "signed at 15:30 UTC on 5 March 2026",
+        "signed at 14:05 on 5 March 2026 (UK time)",
+        "signed at 15:30 on 5 March 2026 (UK time)",
         "Password re-entered in the browser",
         f"Record content hash (SHA-256): {record.content_hash}",
         PERSONAL_TEXT,
@@ -384,7 +384,7 @@ def test_an_addendum_signed_after_the_pdf_travels_with_it(client, world, record)
     response = get_as(client, world.supervisee, pdf_url(record))
     text = flat(pdf_text(response.content))
     assert "Correction: the course is on 26 March, not 19 March." in text
-    assert "signed at 09:15 UTC on 6 March 2026" in text
+    assert "signed at 09:15 on 6 March 2026 (UK time)" in text
     assert f"Record content hash (SHA-256): {record.content_hash}" in text
     assert hashlib.sha256(response.content).hexdigest() != stored.sha256
     assert "-with-addenda.pdf" in response["Content-Disposition"]
@@ -545,3 +545,22 @@ def test_the_upload_form_sends_files(client, world, record):
     html = get_as(client, world.supervisor, verify_url(record)).content.decode()
     assert 'enctype="multipart/form-data"' in html
     assert 'type="file"' in html
+
+
+def test_signing_times_are_uk_time_in_summer_too(world):
+    """15 July is British Summer Time: a signature at 09:00 UTC was made at 10:00 in the UK,
+    and the signed copy says 10:00, never a UTC time the signers would not recognise."""
+    record = write_record(world, finalise=False)
+    record.content_hash = record_hash(load_record_for_content(record.pk))
+    record.save()
+    Signature.objects.create(
+        record=record,
+        signer=world.supervisee,
+        role="supervisee",
+        signed_at=datetime(2026, 7, 15, 9, 0, tzinfo=UTC),
+        content_hash=record.content_hash,
+    )
+    with time_machine.travel(datetime(2026, 7, 15, 12, 0, tzinfo=UTC), tick=False):
+        text = flat(pdf_text(render_record_pdf(record, preview=True)))
+    assert "Signed at 10:00 on 15 July 2026 (UK time)" in text
+    assert "09:00" not in text and "UTC" not in text
