@@ -18,9 +18,7 @@ SIDEWAYS = """() => {
 
 def test_the_supervisees_pages_fit_a_390_pixel_screen(page):
     team = build_team()
-    agreement = SupervisionAgreement.objects.filter(
-        relationship__supervisee=team.supervisee
-    ).get()
+    agreement = SupervisionAgreement.objects.filter(relationship__supervisee=team.supervisee).get()
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, team.supervisee.email, PASSWORD)
     too_wide = {}
