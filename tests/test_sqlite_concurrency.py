@@ -1,0 +1,99 @@
+"""The embedded default never shows "database is locked" (wave 2 · 2 of 9, point 3): with
+`make run` on SQLite, the Celery worker sending emails and a person reading pages (each page
+view writes an audit row) write to one file at once. Two real connections to one SQLite file,
+with the options the settings give: one keeps writing, the other reads then writes inside a
+transaction, as a page view does; none fails."""
+
+import sqlite3
+import threading
+
+import pytest
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.backends.sqlite3.base import DatabaseWrapper
+
+ROUNDS = 150
+
+
+def wrapper(path, options):
+    return DatabaseWrapper(
+        {
+            **settings.DATABASES["default"],
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(path),
+            "OPTIONS": dict(options),
+            "TIME_ZONE": None,
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": False,
+            "AUTOCOMMIT": True,
+            "ATOMIC_REQUESTS": False,
+            "TEST": {},
+        },
+        alias="probe",
+    )
+
+
+def race(path, options) -> list[str]:
+    setup = sqlite3.connect(path)
+    setup.execute("CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY, what TEXT)")
+    setup.commit()
+    setup.close()
+    errors: list[str] = []
+
+    def writer(name, reads_first):
+        # The real path: transaction.atomic() on a connection with the given options, as a
+        # page view (read, then write its audit row) or the worker (write) runs it.
+        alias = f"probe-{name}-{id(options)}"
+        connections[alias] = wrapper(path, options)
+        try:
+            for n in range(ROUNDS):
+                with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+                    if reads_first:
+                        cursor.execute("SELECT COUNT(*) FROM audit")
+                        cursor.fetchone()
+                    cursor.execute("INSERT INTO audit (what) VALUES (%s)", [f"{name} {n}"])
+        except Exception as error:  # noqa: BLE001 - what the person would see as a 500
+            errors.append(f"{name}: {error}")
+        finally:
+            connections[alias].close()
+            del connections[alias]
+
+    threads = [
+        threading.Thread(target=writer, args=("email", False)),
+        threading.Thread(target=writer, args=("page", True)),
+        threading.Thread(target=writer, args=("other page", True)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+@pytest.fixture
+def unblocked(django_db_blocker):
+    # The two connections are this test's own, to its own file: not the test database.
+    with django_db_blocker.unblock():
+        yield
+
+
+def test_the_settings_let_a_worker_and_page_views_write_at_once(tmp_path, unblocked):
+    from config.settings.base import SQLITE_OPTIONS
+
+    errors = race(tmp_path / "embedded.sqlite3", SQLITE_OPTIONS)
+    assert errors == []
+    check = sqlite3.connect(tmp_path / "embedded.sqlite3")
+    assert check.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 3 * ROUNDS
+    assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_without_them_sqlite_says_database_is_locked(tmp_path, unblocked):
+    """The failure the settings prevent, on the same race with Django's defaults: a deferred
+    transaction cannot wait for the lock when its read turns into a write. A race may miss on
+    one try, so up to five; it has to show at least once."""
+    seen = []
+    for attempt in range(5):
+        seen = race(tmp_path / f"default-{attempt}.sqlite3", {"timeout": 0.05})
+        if seen:
+            break
+    assert any("database is locked" in error for error in seen), seen
