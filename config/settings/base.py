@@ -49,6 +49,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Northshire Children's Services")
 SERVICE_NAME = os.environ.get("SERVICE_NAME", "Supervision records")
+# Printed at the top and bottom of every printed page and PDF; set it empty for none.
+PROTECTIVE_MARKING = os.environ.get("PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
 # Whom a leaver is told to ask for their records, on the page they see when they try to sign
 # in after their account has closed. Plain text, finishing the sentence "contact …".
 ACCOUNT_CLOSED_CONTACT = os.environ.get(
