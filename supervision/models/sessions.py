@@ -57,6 +57,8 @@ class SupervisionSession(models.Model):
     replaces = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_as"
     )
+    # A session recorded after it was held, not planned first: why it was not planned.
+    unplanned_reason = models.TextField("why it was not planned", blank=True)
     lateness_notes = models.TextField(blank=True)
     interruption_notes = models.TextField(blank=True)
     series = models.UUIDField(null=True, blank=True, db_index=True)
