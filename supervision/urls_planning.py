@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_past_sessions
+from . import views_moving, views_past_sessions
 from . import views_planning as views
 
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
         name="session-record-past",
     ),
     path("sessions/<str:session_id>/cancel/", views.cancel_session, name="cancel-session"),
+    path("sessions/<str:session_id>/move/", views_moving.move_session, name="move-session"),
     path("sessions/<str:session_id>/outcome/", views.session_outcome, name="session-outcome"),
     path(
         "sessions/<str:session_id>/calendar.ics",

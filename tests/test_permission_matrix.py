@@ -326,6 +326,7 @@ GET = {
     "plan-sessions": (the_supervisee, SUPERVISOR_WRITES),
     "session-record-past": (the_supervisee, SUPERVISOR_WRITES),
     "cancel-session": (the_session, SUPERVISOR_WRITES),
+    "move-session": (the_session, SUPERVISOR_WRITES),
     "session-outcome": (the_session, SUPERVISOR_WRITES),
     "session-calendar": (the_session, signed_in(404, **READERS)),
     "record-pdf": (the_session, signed_in(404, **READERS)),
@@ -487,6 +488,7 @@ POST = {
     "plan-sessions": (the_supervisee, {}, SUPERVISOR_WRITES),
     "session-record-past": (the_supervisee, {}, SUPERVISOR_WRITES),
     "cancel-session": (the_session, {}, SUPERVISOR_WRITES),
+    "move-session": (the_session, {}, SUPERVISOR_WRITES),
     "session-outcome": (the_session, {}, SUPERVISOR_WRITES),
     "record-verify": (the_record, {}, signed_in(404, **READERS)),
     "agreement-withdraw": (

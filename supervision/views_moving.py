@@ -1,0 +1,101 @@
+"""Moving a planned session (supervision.moving): a page of its own beside "Cancel"."""
+
+from datetime import datetime
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Fixed, Layout, Size
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from access.files import Action
+from access.sessions import get_session_for_user
+
+from .date_input import DateInputField
+from .form_errors import add_service_errors
+from .moving import session_move
+from .plain_text import PlainTextForm
+from .planning import describe_clashes, long_date, session_clashes
+from .times import parse_time
+
+
+class MoveSessionForm(PlainTextForm):
+    new_date = DateInputField(label="New date", help_text="For example, 12 4 2026")
+    new_time = forms.CharField(
+        label="New start time",
+        help_text="Use the 24-hour clock, for example 09:30 or 14:00",
+        error_messages={"required": "Enter the new start time"},
+    )
+    confirm_clashes = forms.BooleanField(
+        required=False, label="Move it anyway: I will sort out the clash"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_date"].error_messages["required"] = "Enter the new date"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Field("new_date", context={"legend_size": Size.for_legend("s")}),
+            Field.text("new_time", label_size="s", field_width=Fixed.FIVE),
+            Button("submit", "Move the session"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if "new_time" in data:
+            at = parse_time(data["new_time"])
+            if at is None:
+                self.add_error("new_time", "Enter the new start time, like 09:30 or 14:00")
+            elif data.get("new_date"):
+                data["new_start"] = datetime.combine(
+                    data["new_date"], at, tzinfo=timezone.get_current_timezone()
+                )
+        return data
+
+
+@login_required
+def move_session(request, session_id):
+    session, _ = get_session_for_user(request, session_id, Action.EDIT)
+    form = MoveSessionForm(request.POST if request.method == "POST" else None)
+    clashes = []
+    if request.method == "POST" and form.is_valid():
+        new_start = form.cleaned_data["new_start"]
+        found = session_clashes(
+            supervisor=session.supervisor,
+            supervisee=session.supervisee,
+            starts_at=new_start,
+            ends_at=new_start + (session.ends_at - session.starts_at),
+            exclude_ids=[session.pk],
+        )
+        if found and not form.cleaned_data.get("confirm_clashes"):
+            clashes = describe_clashes(
+                found, supervisor=session.supervisor, supervisee=session.supervisee
+            )
+            form.helper.layout.insert(
+                len(form.helper.layout) - 1, Field.checkbox("confirm_clashes")
+            )
+        else:
+            try:
+                moved = session_move(
+                    session=session, new_start=new_start, by=request.user, request=request
+                )
+            except ValidationError as error:
+                add_service_errors(form, error, {"new_start": "new_date"})
+            else:
+                when = timezone.localtime(moved.starts_at)
+                messages.success(
+                    request,
+                    f"Session moved to {long_date(when)} at {when:%H:%M}. Both of you are sent "
+                    "the calendar update",
+                )
+                return redirect("person-sessions", person_id=session.supervisee_id)
+    return render(
+        request,
+        "supervision/planning/move.html",
+        {"form": form, "session": session, "clashes": clashes},
+    )
