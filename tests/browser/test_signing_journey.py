@@ -206,4 +206,4 @@ def test_a_record_from_planning_to_the_signed_pdf(page, clock):
         "Daniel Price, Supervisor Signed at 10:0",
     ):
         assert expected in flat, f"{expected!r} is not in the PDF:\n{text}"
-    assert flat.count("on 12 March 2026 Method: Password re-entered in the browser") == 2
+    assert flat.count("on 12 March 2026 (UK time) Method: Password re-entered in the browser") == 2
