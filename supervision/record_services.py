@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from access import records as signing
 from oversight import audit
@@ -451,6 +452,27 @@ def _snapshot(record: SupervisionRecord) -> None:
 def record_share(*, record, by: User, request=None) -> SupervisionRecord:
     record = _locked(record)
     _require_status(record, *EDITABLE)
+    # R10: actions from earlier sessions are the first item of the next. Each is reviewed
+    # (done, still open, dropped with a reason) before the record goes to the supervisee.
+    unreviewed = list(
+        Action.objects.filter(
+            supervisee=record.session.supervisee,
+            status=Action.Status.OPEN,
+            record__session__starts_at__lt=record.session.starts_at,
+        )
+        .exclude(reviews__record=record)
+        .order_by("due_date", "pk")
+    )
+    if unreviewed:
+        listed = "; ".join(
+            f"“{Truncator(a.description).chars(60)}” (due {a.due_date.day} {a.due_date:%B %Y})"
+            for a in unreviewed[:5]
+        )
+        more = f" and {len(unreviewed) - 5} more" if len(unreviewed) > 5 else ""
+        raise ValidationError(
+            "Review each action from earlier sessions before you share the record: say whether "
+            f"it is done, still open or dropped. Not yet reviewed: {listed}{more}."
+        )
     _snapshot(record)
     record.status = SupervisionRecord.Status.SHARED
     record.shared_at = timezone.now()

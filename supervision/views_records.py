@@ -455,6 +455,7 @@ def record_sign(request, session_id):
         _who_finalises(session),
         "Sign as a correct record",
         form_kwargs={"submit": "Sign as a correct record"},
+        template="supervision/records/sign.html",
     )
 
 
@@ -506,6 +507,7 @@ def record_finalise(request, session_id):
         "Record signed and finalised. Both of you will get the signed PDF",
         "Sign and finalise the record",
         form_kwargs={"submit": "Sign and finalise"},
+        template="supervision/records/sign.html",
     )
 
 

@@ -108,6 +108,10 @@ def test_an_action_of_a_record_not_yet_finalised_waits_and_a_draft_shows_nothing
         record = services.record_start(session=later, by=world.supervisor)
         draft = _action(record, "Draft thought", "supervisee", world.supervisor)
         assert "Draft thought" not in home(client, world)
+        for earlier in services.open_actions_of(world.supervisee, before=later.starts_at):
+            services.action_review(
+                record=record, action=earlier, outcome="open", note="", by=world.supervisor
+            )
         services.record_share(record=record, by=world.supervisor)
         page = home(client, world)
         assert "Draft thought" in page

@@ -277,3 +277,55 @@ def test_changes_asked_after_a_change_of_supervisor_go_to_the_new_one_on_their_h
         assert record_link in client.get("/").content.decode()
         client.force_login(world.supervisor)
         assert record_link not in client.get("/").content.decode()
+
+
+def test_earlier_actions_are_each_reviewed_before_the_record_is_shared(world):
+    """R10: the world's earlier record agreed "Read the neglect guidance"; the next record
+    cannot go to the supervisee until that action is said to be done, open or dropped."""
+    with time_machine.travel(NOW, tick=False):
+        later = held_session(
+            world,
+            status="held",
+            starts_at=datetime(2026, 3, 5, 9, tzinfo=UTC),
+            ends_at=datetime(2026, 3, 5, 10, tzinfo=UTC),
+        )
+        services.record_start(session=later, by=world.supervisor)
+    supervisor = as_(world, "supervisor")
+    response = post(supervisor, f"/sessions/{later.pk}/record/share/")
+    page = get(supervisor, response["Location"])
+    assert "Review each action from earlier sessions before you share the record" in page
+    assert "“Read the neglect guidance” (due 20 March 2026)" in page
+    assert SupervisionRecord.objects.get(session=later).status == "draft"
+    post(
+        supervisor,
+        f"/sessions/{later.pk}/record/actions/{world.action.pk}/review/",
+        {"outcome": "dropped", "note": "No longer needed"},
+    )
+    post(supervisor, f"/sessions/{later.pk}/record/share/")
+    assert SupervisionRecord.objects.get(session=later).status == "shared"
+
+
+def test_the_sign_and_finalise_pages_show_the_record_being_signed(world):
+    with time_machine.travel(NOW, tick=False):
+        session = held_session(world, status="held")
+        record = services.record_start(session=session, by=world.supervisor)
+        services.record_section_save(
+            record=record,
+            section_key="reflection",
+            text="We reflected on the Ahmed family's plan.",
+            completed=True,
+            expected_version=record.version,
+            by=world.supervisor,
+        )
+        for earlier in services.open_actions_of(world.supervisee, before=session.starts_at):
+            services.action_review(
+                record=record, action=earlier, outcome="open", note="", by=world.supervisor
+            )
+        services.record_share(record=record, by=world.supervisor)
+    page = get(as_(world, "supervisee"), f"/sessions/{session.pk}/record/sign/")
+    assert "What you are signing" in page
+    assert "We reflected on the Ahmed family&#x27;s plan." in page
+    with time_machine.travel(NOW, tick=False):
+        services.record_sign(record=record, password=SUPERVISEE_PASSWORD, by=world.supervisee)
+    page = get(as_(world, "supervisor"), f"/sessions/{session.pk}/record/finalise/")
+    assert "What you are signing" in page and "Ahmed family" in page

@@ -401,6 +401,10 @@ def test_the_next_record_notes_whether_the_previous_one_was_approved(world, supe
         ends_at=datetime(2026, 3, 4, 15, tzinfo=UTC),
     )
     started_record(session, supervisor)
+    # The world's earlier action is reviewed first (R10), or the record cannot be shared.
+    supervisor.post(
+        f"/sessions/{session.pk}/record/actions/{world.action.pk}/review/", {"outcome": "open"}
+    )
     supervisor.post(f"/sessions/{session.pk}/record/share/")
     nxt = held_session(
         world,
