@@ -77,6 +77,26 @@ def _kept(request) -> dict[str, bytes] | None:
     return files if _digest(files) == kept["digest"] else None
 
 
+def file_columns() -> list[dict]:
+    """Each file's columns as the importer reads them (importing.COLUMNS, the one source),
+    for the page, so nobody is sent to read the README to know what to put in them."""
+    return [
+        {
+            "name": name,
+            "label": importing.LABELS[name],
+            "columns": [
+                {
+                    "name": column,
+                    "required": required,
+                    "multi_line": column in importing.MULTI_LINE_COLUMNS,
+                }
+                for column, required in columns.items()
+            ],
+        }
+        for name, columns in importing.COLUMNS.items()
+    ]
+
+
 def _discard(request) -> None:
     kept = request.session.pop(SESSION_KEY, None)
     token = (kept or {}).get("token", "")
@@ -96,7 +116,11 @@ def _ready(counts: dict[str, dict[str, int]]) -> str:
 
 
 def _refused(request, form, problems):
-    return render(request, "oversight/import/upload.html", {"form": form, "problems": problems})
+    return render(
+        request,
+        "oversight/import/upload.html",
+        {"form": form, "problems": problems, "files": file_columns()},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -128,7 +152,7 @@ def import_upload(request):
                 "form": ImportConfirmForm(),
             },
         )
-    return render(request, "oversight/import/upload.html", {"form": form})
+    return render(request, "oversight/import/upload.html", {"form": form, "files": file_columns()})
 
 
 @require_POST

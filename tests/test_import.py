@@ -996,3 +996,16 @@ def test_the_command_on_postgresql(postgres_only, folder):
         "changed"
     ]
     assert snapshot() == before
+
+
+def test_the_page_lists_each_files_columns_from_the_importer_itself(client, world):
+    from oversight.importing import COLUMNS
+
+    client.force_login(world.admin)
+    page = client.get(reverse("import-upload")).content.decode()
+    assert "README" not in page
+    for name, columns in COLUMNS.items():
+        assert f"Columns of {name}" in page
+        for column in columns:
+            assert f"<code>{column}</code>" in page
+    assert "sent an email with a link to set their own" in page
