@@ -155,6 +155,49 @@ def series_clashes(
     ]
 
 
+def already_booked(
+    *,
+    supervisee: User,
+    session_type: str,
+    slots: list[tuple[datetime, datetime]],
+    interval_weeks: int | None,
+    monthly: bool,
+) -> dict[datetime, SupervisionSession]:
+    """The new series' start times that fall in a period already covered by a session of the
+    same type planned for the supervisee (within half the interval either side, or in the same
+    calendar month for a monthly series), each with that session. Planning over sessions
+    already booked doubles them up, and cancelling the extras would count as cancellations.
+    A session at an overlapping time is a clash instead (`series_clashes`)."""
+    if not slots:
+        return {}
+    half = timedelta(days=7 * (interval_weeks or 4) / 2)
+    existing = list(
+        SupervisionSession.objects.filter(
+            supervisee=supervisee,
+            session_type=session_type,
+            status=SupervisionSession.Status.PLANNED,
+            starts_at__gt=timezone.now(),
+            starts_at__gte=min(start for start, _ in slots) - timedelta(days=31),
+            starts_at__lte=max(start for start, _ in slots) + timedelta(days=31),
+        ).order_by("starts_at", "pk")
+    )
+    found = {}
+    for start, end in slots:
+        local = timezone.localtime(start)
+        for session in existing:
+            if session.starts_at < end and session.ends_at > start:
+                continue  # a clash, asked about on its own
+            other = timezone.localtime(session.starts_at)
+            if monthly:
+                near = (other.year, other.month) == (local.year, local.month)
+            else:
+                near = abs(other - local) < half
+            if near:
+                found[start] = session
+                break
+    return found
+
+
 @dataclass(frozen=True)
 class Clash:
     """How a clash is told to the person planning: who is busy and when, never with whom,
@@ -209,10 +252,12 @@ def sessions_plan_series(
     until: date | None = None,
     mode: str = SupervisionSession.Mode.IN_PERSON,
     location: str = "",
+    skip: Iterable[datetime] = (),
     by: User,
     request=None,
 ) -> list[SupervisionSession]:
-    """Plan a series of sessions ahead (DOMAIN S3), all or none."""
+    """Plan a series of sessions ahead (DOMAIN S3), all or none, leaving out the start times
+    in `skip` (dates already booked: `already_booked`)."""
     if supervisor == supervisee:
         raise ValidationError({"supervisor": "A person cannot supervise themselves."})
     starts = series_start_times(
@@ -222,6 +267,12 @@ def sessions_plan_series(
         monthly=monthly,
         until=until,
     )
+    skipped = set(skip)
+    starts = [start for start in starts if start not in skipped]
+    if not starts:
+        raise ValidationError(
+            {"first_start": "Every date of this series already has a session booked near it"}
+        )
     series = uuid.uuid4()
     sessions = []
     for starts_at in starts:

@@ -146,6 +146,34 @@ class PlanSessionsForm(ClashConfirmation):
         required=False,
         max_length=200,
     )
+    SKIP, PLAN_ANYWAY = "skip", "plan"
+    booked = forms.ChoiceField(
+        label="What should happen to those dates?",
+        choices=[
+            (SKIP, "Skip the dates that already have a session"),
+            (PLAN_ANYWAY, "Plan them anyway"),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    booked_seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def booked_answered(self, found) -> bool:
+        """Whether the planner chose what to do about exactly these dates already booked."""
+        return self.cleaned_data.get("booked") in (self.SKIP, self.PLAN_ANYWAY) and (
+            self.cleaned_data.get("booked_seen") == self.fingerprint(found.values())
+        )
+
+    def ask_about_booked(self, found) -> None:
+        self.data = self.data.copy()
+        self.data["booked_seen"] = self.fingerprint(found.values())
+        if self.data.get("booked") not in (self.SKIP, self.PLAN_ANYWAY):
+            self.data["booked"] = self.SKIP
+        button = len(self.helper.layout) - 1
+        self.helper.layout.insert(button, Field.radios("booked", legend_size="s"))
+        self.helper.layout.insert(
+            button, HTML('{% include "supervision/planning/_already_booked.html" %}')
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,6 +197,7 @@ class PlanSessionsForm(ClashConfirmation):
             Field.radios("mode", legend_size="s"),
             Field.text("location", label_size="s", field_width=Fluid.TWO_THIRDS),
             Field("clashes_seen"),
+            Field("booked_seen"),
             Button("submit", "Plan sessions"),
         )
 
@@ -211,6 +240,22 @@ def plan_sessions(request, person_id):
         except ValidationError as error:
             add_service_errors(form, error, PLAN_ERRORS)
         else:
+            booked = planning.already_booked(
+                supervisee=person,
+                session_type=form.cleaned_data["session_type"],
+                slots=[(start, start + plan["duration"]) for start in starts],
+                interval_weeks=plan["interval_weeks"],
+                monthly=plan["monthly"],
+            )
+            if booked and not form.booked_answered(booked):
+                form.ask_about_booked(booked)
+                return render(
+                    request,
+                    "supervision/planning/plan.html",
+                    {"form": form, "person": person, "clashes": [], "booked": booked},
+                )
+            skip = list(booked) if booked and form.cleaned_data["booked"] == form.SKIP else []
+            starts = [start for start in starts if start not in skip]
             found = planning.series_clashes(
                 supervisor=request.user,
                 supervisee=person,
@@ -231,16 +276,23 @@ def plan_sessions(request, person_id):
                         location=form.cleaned_data["location"],
                         by=request.user,
                         request=request,
+                        skip=skip,
                         **plan,
                     )
                 except ValidationError as error:
                     add_service_errors(form, error, PLAN_ERRORS)
                 else:
                     count = len(sessions)
+                    left_out = (
+                        f". {len(skip)} date{'s' if len(skip) != 1 else ''} already booked left out"
+                        if skip
+                        else ""
+                    )
                     messages.success(
                         request,
                         f"{count} session{'s' if count != 1 else ''} planned with "
-                        f"{person.full_name} until {planning.long_date(sessions[-1].starts_at)}",
+                        f"{person.full_name} until "
+                        f"{planning.long_date(sessions[-1].starts_at)}{left_out}",
                     )
                     return redirect("person-sessions", person_id=person.pk)
     return render(

@@ -662,3 +662,76 @@ def test_the_supervisor_opens_each_form_and_each_read_is_audited(client, world):
 )
 def test_start_times_are_read_as_people_write_them(typed, read_as):
     assert parse_time(typed) == read_as
+
+
+# Sessions already booked in the same period (wave 2 · 2 of 9, point 5)
+
+
+def test_planning_over_booked_sessions_warns_and_skips_those_dates(client, world):
+    """Three monthly sessions are booked on the 10th; a new monthly series on the 12th would
+    double them up. The page lists them and skips them unless told to plan them anyway."""
+    for month in (4, 5, 6):
+        a_session(world, at(date(2026, month, 10), 14))
+    url = f"/people/{world.supervisee.pk}/sessions/plan/"
+    data = plan_form(frequency="monthly", interval_weeks="")
+
+    warned = post_as(client, world.supervisor, url, data)
+    html = warned.content.decode()
+    assert warned.status_code == 200
+    assert "Sessions are already booked near 3 of these dates" in html
+    assert "12 April 2026: Supervisee already has a session on 10 April 2026 at 14:00" in html
+    assert new_sessions(world).count() == 3  # nothing planned yet
+
+    seen = re.search(r'name="booked_seen" value="([^"]*)"', html)[1]
+    response = post_as(
+        client, world.supervisor, url, {**data, "booked": "skip", "booked_seen": seen}
+    )
+    assert response.status_code == 302
+    planned = sorted(
+        s.starts_at.astimezone(LONDON).date() for s in new_sessions(world).filter(starts_at__day=12)
+    )
+    # 12 March to 12 September, less April, May and June.
+    assert planned == [date(2026, 3, 12), date(2026, 7, 12), date(2026, 8, 12), date(2026, 9, 12)]
+    assert not SupervisionSession.objects.filter(status="cancelled").exists()
+    page = get_as(client, world.supervisor, response["Location"]).content.decode()
+    assert "3 dates already booked left out" in page
+
+
+def test_the_planner_may_plan_over_booked_dates_on_purpose(client, world):
+    a_session(world, at(date(2026, 4, 10), 14))
+    url = f"/people/{world.supervisee.pk}/sessions/plan/"
+    data = plan_form(frequency="monthly", interval_weeks="")
+    seen = re.search(
+        r'name="booked_seen" value="([^"]*)"',
+        post_as(client, world.supervisor, url, data).content.decode(),
+    )[1]
+    post_as(client, world.supervisor, url, {**data, "booked": "plan", "booked_seen": seen})
+    assert new_sessions(world).filter(starts_at__day=12).count() == 7
+
+
+@pytest.mark.parametrize(
+    "booked_at,weeks,near",
+    [
+        (at(date(2026, 3, 24), 14), 2, True),  # two days from 26 March: within a week
+        (at(date(2026, 3, 19), 10), 2, False),  # a full week from 12 and 26 March: between
+        (at(date(2026, 4, 30), 14), 4, True),  # a week from 7 May, within two
+    ],
+)
+def test_near_means_within_half_the_interval(world, booked_at, weeks, near):
+    from supervision.planning import already_booked, series_start_times
+
+    booked = a_session(world, booked_at)
+    with time_machine.travel(NOW, tick=False):
+        starts = series_start_times(
+            first_start=at(date(2026, 3, 12), 10),
+            duration=timedelta(hours=1),
+            interval_weeks=weeks,
+        )
+        found = already_booked(
+            supervisee=world.supervisee,
+            session_type="individual",
+            slots=[(s, s + timedelta(hours=1)) for s in starts],
+            interval_weeks=weeks,
+            monthly=False,
+        )
+    assert (booked in found.values()) is near
