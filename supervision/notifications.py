@@ -100,16 +100,11 @@ def record_finalised(record_id: int) -> None:
     session = record.session
     from django.utils import timezone
 
-    from access.records import signed_as, supervisee_has_gone
+    from access.records import signed_as
 
     signature = _supervisor_signature(record)
     finaliser = signature.signer if signature else session.supervisor
-    if record.finalised_without_supervisee:
-        signed = (
-            f"signed by {finaliser.full_name} without {session.supervisee.full_name}'s "
-            "signature, as they have left,"
-        )
-    elif finaliser.pk == session.supervisor_id:
+    if finaliser.pk == session.supervisor_id:
         signed = "signed by both"
     else:
         how = signed_as(session, finaliser, timezone.localtime(signature.signed_at).date()).how
@@ -122,11 +117,5 @@ def record_finalised(record_id: int) -> None:
         f"The record of supervision on {_when(record)} between {session.supervisee.full_name} "
         f"and {session.supervisor.full_name} is {signed} and finalised. It can no "
         f"longer be changed. Download your signed copy:\n{_link(record)}\n",
-        # A supervisee who has left no longer has an account to download it with.
-        list(
-            dict.fromkeys(
-                ([] if supervisee_has_gone(session) else [session.supervisee.email])
-                + [finaliser.email]
-            )
-        ),
+        list(dict.fromkeys([session.supervisee.email, finaliser.email])),
     )

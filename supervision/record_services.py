@@ -388,13 +388,15 @@ def disagreement_sign_view(
 ) -> Disagreement:
     """Each person writes their own view and signs it (R5). A signed view does not change.
 
-    Either of them may still give theirs after the supervisee has signed the record (a record
-    shared before a view was signed, from before the supervisee's signing waited for both):
-    the record then goes back to the supervisee to sign again, since what they signed has
-    changed. No state is left from which nobody can move."""
+    The supervisor may still give theirs after the supervisee has signed the record (a record
+    shared before the supervisor's view was written, from before the supervisee's signing
+    waited for it): the record then goes back to the supervisee to sign again, since what
+    they signed has changed. No state is left from which nobody can move."""
     record = _locked(disagreement.record)
     signed = SupervisionRecord.Status.SUPERVISEE_SIGNED
     is_supervisee = by.pk == record.session.supervisee_id
+    if is_supervisee and record.status == signed:
+        raise ValidationError("You have signed the record, so your view cannot be added now.")
     _require_status(record, *EDITABLE, SupervisionRecord.Status.SHARED, signed)
     if not view.strip():
         raise ValidationError({"view": "Enter your view in your own words"})
@@ -416,10 +418,7 @@ def disagreement_sign_view(
         record.version += 1
         record.save()
         _audit(request, by, record, "shared again: a view was added after the supervisee signed")
-        if not is_supervisee:  # the supervisee, who signs again, is the one acting now
-            transaction.on_commit(
-                lambda: notifications.record_shared(record.pk, by.pk), robust=True
-            )
+        transaction.on_commit(lambda: notifications.record_shared(record.pk, by.pk), robust=True)
     else:
         _bump(record)
     return disagreement
@@ -453,11 +452,6 @@ def _snapshot(record: SupervisionRecord) -> None:
 def record_share(*, record, by: User, request=None) -> SupervisionRecord:
     record = _locked(record)
     _require_status(record, *EDITABLE)
-    if signing.supervisee_has_gone(record.session, timezone.localdate()):
-        raise ValidationError(
-            f"{record.session.supervisee.full_name} has left and cannot sign it: sign and "
-            "finalise the record without their signature."
-        )
     # R10: actions from earlier sessions are the first item of the next. Each is reviewed
     # (done, still open, dropped with a reason) before the record goes to the supervisee.
     unreviewed = list(
@@ -556,50 +550,27 @@ def record_sign(*, record, password: str, by: User, request=None) -> Signature:
 
 @transaction.atomic
 def record_finalise(*, record, password: str, by: User, request=None) -> SupervisionRecord:
-    """The supervisor signs after the supervisee and the record is closed for good (R8).
-
-    Once the supervisee has left they can no longer sign: the signatory then finalises the
-    record from whatever state it is in, without the supervisee's signature (the record says
-    so), so that a leaver's records are never left open for good."""
+    """The supervisor signs after the supervisee and the record is closed for good (R8)."""
     record = _locked(record)
     if by.pk == record.session.supervisee_id:
         raise PermissionDenied("The supervisor finalises the record.")
-    signed = SupervisionRecord.Status.SUPERVISEE_SIGNED
-    gone = signing.supervisee_has_gone(record.session, timezone.localdate())
-    if gone:
-        _require_status(record, *EDITABLE, SupervisionRecord.Status.SHARED, signed)
-    else:
-        _require_status(record, signed)
+    _require_status(record, SupervisionRecord.Status.SUPERVISEE_SIGNED)
     _require_signatory(record, by, "signs and finalises this record")
-    for disagreement, whose in views_missing(record):
-        if whose == "supervisee" and gone:
-            continue  # the record shows their view as not given
-        # Not reached through the pages, which send the record back to the supervisee when a
-        # view is signed after they signed; this names who acts, never a dead end.
-        if whose == "supervisor":
-            raise ValidationError(
-                f"Give and sign your view on “{disagreement.subject}” first: the record then "
-                "goes back to the supervisee to sign again."
-            )
-        raise ValidationError(
-            f"{record.session.supervisee.full_name} must give and sign their view on "
-            f"“{disagreement.subject}” first, then sign the record again."
-        )
+    unsigned = record.disagreements.filter(supervisor_signed_at__isnull=True) | (
+        record.disagreements.filter(supervisee_signed_at__isnull=True)
+    )
+    if unsigned.exists():
+        raise ValidationError("Both of you must sign your views on every disagreement first.")
     check_signing_password(by, password)
-    if record.status == SupervisionRecord.Status.DRAFT:
-        _snapshot(record)  # never shared: names and roles as they stand now
-        record.save()
     content_hash = record_hash(load_record_for_content(record.pk))
-    if record.status == signed:
-        # The latest: a record sent back for a view added after signing is signed again.
-        supervisee_signature = record.signatures.filter(role=Signature.Role.SUPERVISEE).latest(
-            "signed_at", "pk"
+    # The latest: a record sent back for a view added after signing is signed again.
+    supervisee_signature = record.signatures.filter(role=Signature.Role.SUPERVISEE).latest(
+        "signed_at", "pk"
+    )
+    if supervisee_signature.content_hash != content_hash:
+        raise ValidationError(
+            "The record changed after the supervisee signed it: share it again for signature."
         )
-        if supervisee_signature.content_hash != content_hash:
-            raise ValidationError(
-                "The record changed after the supervisee signed it: share it again for signature."
-            )
-    unsigned_by_supervisee = record.status != signed
     now = timezone.now()
     Signature.objects.create(
         record=record,
@@ -615,20 +586,7 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
     record.version += 1
     record.save()
     signatory = signing.signed_as(record.session, by, timezone.localdate(now))
-    if unsigned_by_supervisee:
-        AmendmentRequest.objects.filter(record=record, resolved_at__isnull=True).update(
-            resolved_at=now
-        )
-        _audit(
-            request,
-            by,
-            record,
-            "finalised without the supervisee's signature: they have left",
-            hash=content_hash,
-            signed_as=signatory.how,
-        )
-    else:
-        _audit(request, by, record, "finalised", hash=content_hash, signed_as=signatory.how)
+    _audit(request, by, record, "finalised", hash=content_hash, signed_as=signatory.how)
 
     def queue_pdf():
         from .tasks import record_pdf_generate
