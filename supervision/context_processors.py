@@ -8,7 +8,5 @@ def service(request):
         "organisation_name": settings.ORGANISATION_NAME,
         "service_name": settings.SERVICE_NAME,
         "session_idle_seconds": settings.SESSION_COOKIE_AGE,
-        # A request refused before AuthenticationMiddleware ran (a wrong Host header) still
-        # draws its 400 page through these processors, and has no user to build menus for.
-        "navigation": navigation_for(request) if hasattr(request, "user") else [],
+        "navigation": navigation_for(request),
     }
