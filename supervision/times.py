@@ -1,7 +1,9 @@
 """Times as people type them into a form: one reading for every form that asks for one."""
 
 import re
-from datetime import time
+from datetime import datetime, time
+
+from django.utils import timezone
 
 TIME_PATTERN = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
 
@@ -21,3 +23,15 @@ def parse_time(text: str) -> time | None:
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
+
+
+def read_start(form, data: dict, *, date_field: str, time_field: str, into: str, message: str):
+    """In a form's clean(): the typed date and time as one London moment in `data[into]`, or
+    `message` beside the time field when the time cannot be read."""
+    if time_field not in data:
+        return
+    at = parse_time(data[time_field])
+    if at is None:
+        form.add_error(time_field, message)
+    elif data.get(date_field):
+        data[into] = datetime.combine(data[date_field], at, tzinfo=timezone.get_current_timezone())

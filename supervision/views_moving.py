@@ -1,7 +1,5 @@
 """Moving a planned session (supervision.moving): a page of its own beside "Cancel"."""
 
-from datetime import datetime
-
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Layout, Size
 from django import forms
@@ -19,7 +17,7 @@ from .form_errors import add_service_errors
 from .moving import session_move
 from .plain_text import PlainTextForm
 from .planning import describe_clashes, long_date, session_clashes
-from .times import parse_time
+from .times import read_start
 
 
 class MoveSessionForm(PlainTextForm):
@@ -47,14 +45,14 @@ class MoveSessionForm(PlainTextForm):
 
     def clean(self):
         data = super().clean()
-        if "new_time" in data:
-            at = parse_time(data["new_time"])
-            if at is None:
-                self.add_error("new_time", "Enter the new start time, like 09:30 or 14:00")
-            elif data.get("new_date"):
-                data["new_start"] = datetime.combine(
-                    data["new_date"], at, tzinfo=timezone.get_current_timezone()
-                )
+        read_start(
+            self,
+            data,
+            date_field="new_date",
+            time_field="new_time",
+            into="new_start",
+            message="Enter the new start time, like 09:30 or 14:00",
+        )
         return data
 
 

@@ -1,8 +1,6 @@
 """The record's "Date of next supervision" (Kent 004 Appendices A and B): a page of its own,
 reached from the record, that books the session (supervision.next_session)."""
 
-from datetime import datetime
-
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Layout, Size
 from django import forms
@@ -21,7 +19,7 @@ from .form_errors import add_service_errors
 from .next_session import record_next_session_set
 from .plain_text import PlainTextForm
 from .planning import long_date
-from .times import parse_time
+from .times import read_start
 
 
 class NextSessionForm(PlainTextForm):
@@ -51,14 +49,14 @@ class NextSessionForm(PlainTextForm):
 
     def clean(self):
         data = super().clean()
-        if "start_time" in data:
-            at = parse_time(data["start_time"])
-            if at is None:
-                self.add_error("start_time", "Enter the start time, like 09:30 or 14:00")
-            elif data.get("next_date"):
-                data["starts_at"] = datetime.combine(
-                    data["next_date"], at, tzinfo=timezone.get_current_timezone()
-                )
+        read_start(
+            self,
+            data,
+            date_field="next_date",
+            time_field="start_time",
+            into="starts_at",
+            message="Enter the start time, like 09:30 or 14:00",
+        )
         return data
 
 

@@ -1,6 +1,6 @@
 """Recording a session already held that was not planned (supervision.past_sessions)."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout, Size
@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from access.files import Action, get_file_for_user
 
@@ -18,7 +17,7 @@ from .form_errors import add_service_errors
 from .models import SessionType, SupervisionSession
 from .past_sessions import session_record_past
 from .plain_text import PlainTextForm
-from .times import parse_time
+from .times import read_start
 
 
 class PastSessionForm(PlainTextForm):
@@ -77,14 +76,14 @@ class PastSessionForm(PlainTextForm):
 
     def clean(self):
         data = super().clean()
-        if "start_time" in data:
-            at = parse_time(data["start_time"])
-            if at is None:
-                self.add_error("start_time", "Enter the start time, like 09:30 or 14:00")
-            elif data.get("held_on"):
-                data["starts_at"] = datetime.combine(
-                    data["held_on"], at, tzinfo=timezone.get_current_timezone()
-                )
+        read_start(
+            self,
+            data,
+            date_field="held_on",
+            time_field="start_time",
+            into="starts_at",
+            message="Enter the start time, like 09:30 or 14:00",
+        )
         return data
 
 
