@@ -388,15 +388,13 @@ def disagreement_sign_view(
 ) -> Disagreement:
     """Each person writes their own view and signs it (R5). A signed view does not change.
 
-    The supervisor may still give theirs after the supervisee has signed the record (a record
-    shared before the supervisor's view was written, from before the supervisee's signing
-    waited for it): the record then goes back to the supervisee to sign again, since what
-    they signed has changed. No state is left from which nobody can move."""
+    Either of them may still give theirs after the supervisee has signed the record (a record
+    shared before a view was signed, from before the supervisee's signing waited for both):
+    the record then goes back to the supervisee to sign again, since what they signed has
+    changed. No state is left from which nobody can move."""
     record = _locked(disagreement.record)
     signed = SupervisionRecord.Status.SUPERVISEE_SIGNED
     is_supervisee = by.pk == record.session.supervisee_id
-    if is_supervisee and record.status == signed:
-        raise ValidationError("You have signed the record, so your view cannot be added now.")
     _require_status(record, *EDITABLE, SupervisionRecord.Status.SHARED, signed)
     if not view.strip():
         raise ValidationError({"view": "Enter your view in your own words"})
@@ -418,7 +416,10 @@ def disagreement_sign_view(
         record.version += 1
         record.save()
         _audit(request, by, record, "shared again: a view was added after the supervisee signed")
-        transaction.on_commit(lambda: notifications.record_shared(record.pk, by.pk), robust=True)
+        if not is_supervisee:  # the supervisee, who signs again, is the one acting now
+            transaction.on_commit(
+                lambda: notifications.record_shared(record.pk, by.pk), robust=True
+            )
     else:
         _bump(record)
     return disagreement
@@ -556,11 +557,18 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
         raise PermissionDenied("The supervisor finalises the record.")
     _require_status(record, SupervisionRecord.Status.SUPERVISEE_SIGNED)
     _require_signatory(record, by, "signs and finalises this record")
-    unsigned = record.disagreements.filter(supervisor_signed_at__isnull=True) | (
-        record.disagreements.filter(supervisee_signed_at__isnull=True)
-    )
-    if unsigned.exists():
-        raise ValidationError("Both of you must sign your views on every disagreement first.")
+    for disagreement, whose in views_missing(record):
+        # Not reached through the pages, which send the record back to the supervisee when a
+        # view is signed after they signed; this names who acts, never a dead end.
+        if whose == "supervisor":
+            raise ValidationError(
+                f"Give and sign your view on “{disagreement.subject}” first: the record then "
+                "goes back to the supervisee to sign again."
+            )
+        raise ValidationError(
+            f"{record.session.supervisee.full_name} must give and sign their view on "
+            f"“{disagreement.subject}” first, then sign the record again."
+        )
     check_signing_password(by, password)
     content_hash = record_hash(load_record_for_content(record.pk))
     # The latest: a record sent back for a view added after signing is signed again.

@@ -140,6 +140,94 @@ def test_a_record_already_signed_without_the_supervisors_view_goes_back_to_be_si
     assert page.count("(supervisee) signed on") == 1
 
 
+def test_the_finding_through_the_pages_the_supervisor_shares_before_signing_her_own_view(world):
+    """The finding as it happened, every step a post by the person: the supervisor records a
+    disagreement, shares the record without signing her view, the supervisee signs hers. The
+    supervisor's link stays until she has signed, and finalising then works."""
+    with time_machine.travel(NOW, tick=False):
+        session = held_session(world, status="held")
+    base = f"/sessions/{session.pk}/record"
+    supervisor, supervisee = as_(world, "supervisor"), as_(world, "supervisee")
+    assert post(supervisor, f"{base}/start/").status_code == 302
+    response = post(
+        supervisor, f"{base}/disagreements/add/", {"subject": "Caseload", "view": "Manageable"}
+    )
+    assert response.status_code == 302
+    disagreement = Disagreement.objects.get(record__session=session)
+    assert post(supervisor, f"{base}/share/").status_code == 302
+    sign_view = f"{base}/disagreements/{disagreement.pk}/sign/"
+
+    assert f'href="{sign_view}"' in get(supervisee, f"{base}/")
+    assert post(supervisee, sign_view, {"view": "Too high", **PASSWORD}).status_code == 302
+    refused = post(supervisee, f"{base}/sign/", PASSWORD).content.decode()
+    assert "Supervisor must give and sign their view on “Caseload”" in refused
+
+    page = get(supervisor, f"{base}/")
+    assert f'href="{sign_view}"' in page
+    assert f'href="{base}/finalise/"' not in page
+    assert post(supervisor, sign_view, {"view": "Manageable", **PASSWORD}).status_code == 302
+    assert f'href="{base}/sign/"' in get(supervisee, f"{base}/")
+    assert post(supervisee, f"{base}/sign/", PASSWORD).status_code == 302
+    assert f'href="{base}/finalise/"' in get(supervisor, f"{base}/")
+    assert post(supervisor, f"{base}/finalise/", PASSWORD).status_code == 302
+    assert SupervisionRecord.objects.get(session=session).status == "finalised"
+
+
+def test_a_record_signed_before_the_supervisees_own_view_was_signed_is_not_stuck(
+    world, django_capture_on_commit_callbacks
+):
+    """The other half of the stuck state: signed by the supervisee while her own view on the
+    supervisor's disagreement was unsigned. She was told her view "cannot be added now" and
+    finalising refused: nobody could move. Now her link stays, the supervisor's page says it
+    waits for her (no finalise button), and once she signs her view she signs again."""
+    from supervision.canonical import load_record_for_content, record_hash
+
+    with time_machine.travel(NOW, tick=False):
+        session = held_session(world, status="held")
+        record = services.record_start(session=session, by=world.supervisor)
+        disagreement = services.disagreement_add(
+            record=record, subject="Caseload", view="Manageable", by=world.supervisor
+        )
+        services.disagreement_sign_view(
+            disagreement=disagreement,
+            view="Manageable",
+            password=SUPERVISEE_PASSWORD,
+            by=world.supervisor,
+        )
+        services.record_share(record=record, by=world.supervisor)
+    Signature.objects.create(
+        record=record,
+        signer=world.supervisee,
+        role="supervisee",
+        signed_at=NOW,
+        content_hash=record_hash(load_record_for_content(record.pk)),
+    )
+    SupervisionRecord.objects.filter(pk=record.pk).update(status="supervisee_signed")
+    base = f"/sessions/{session.pk}/record"
+    sign_view = f"{base}/disagreements/{disagreement.pk}/sign/"
+    supervisor, supervisee = as_(world, "supervisor"), as_(world, "supervisee")
+
+    page = get(supervisor, f"{base}/")
+    assert f'href="{base}/finalise/"' not in page
+    assert "Supervisee is to give and sign their view on “Caseload”" in page
+    refused = post(supervisor, f"{base}/finalise/", PASSWORD).content.decode()
+    assert "Supervisee must give and sign their view on “Caseload” first" in refused
+
+    page = get(supervisee, f"{base}/")
+    assert f'href="{sign_view}"' in page
+    assert "Give and sign your view on “Caseload”" in page
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(supervisee, sign_view, {"view": "Too high", **PASSWORD})
+    assert response.status_code == 302
+    assert SupervisionRecord.objects.get(pk=record.pk).status == "shared"
+    assert mail.outbox == []  # she is the one to act next, and the page says so
+    assert f'href="{base}/sign/"' in get(supervisee, f"{base}/")
+    assert post(supervisee, f"{base}/sign/", PASSWORD).status_code == 302
+    assert post(supervisor, f"{base}/finalise/", PASSWORD).status_code == 302
+    assert SupervisionRecord.objects.get(pk=record.pk).status == "finalised"
+
+
 # --- Every state has a way on ---------------------------------------------------------------
 
 LEADS_ON = {
