@@ -9,9 +9,12 @@ change of supervisor or a leaver too.
   supervisee's current line supervisor does it instead, and the signed copy says so.
 - With neither, nobody can finalise the record until a line supervisor is recorded.
 
+The same person writes and amends the record (`record_editor`): the supervisee's change
+requests go to them, and they may amend that one record while it is a draft or sent back.
+
 `get_session_to_sign` gives views the session for its signatory even where their reach over
-the file has ended; everyone else gets exactly what `access.sessions.get_session_for_user`
-gives them.
+the file has ended, and `get_session_to_edit` gives it to them to write or amend it; everyone
+else gets exactly what `access.sessions.get_session_for_user` gives them.
 """
 
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ from supervision.roles import active_on
 from .files import Action, restrict_files
 from .people import has_left, may_read_content, today
 from .refusals import refuse
-from .sessions import SESSION
+from .sessions import SESSION, get_session_for_user
 
 LINE = SupervisoryRelationship.Kind.LINE
 
@@ -127,6 +130,12 @@ def may_sign_as_supervisor(user, session: SupervisionSession, day: date | None =
     return signatory is not None and signatory.user.pk == user.pk
 
 
+def supervisee_has_gone(session: SupervisionSession, day: date | None = None) -> bool:
+    """The supervisee has left (from the day after their leaving date) or their account is
+    closed: they can no longer sign, so the record's signatory finalises it without them."""
+    return not may_still_act(session.supervisee, day or today())
+
+
 def may_finalise(user, session: SupervisionSession, day: date | None = None) -> bool:
     """Whether `user` signs and finalises `session`'s record on `day`. The record's state (signed
     by the supervisee, every disagreement signed) is the service's to check."""
@@ -197,9 +206,9 @@ def get_session_to_sign(request, session_id, day: date | None = None):
         )
     if session is not None and session.in_reach:
         may_edit = restrict_files(user, Action.EDIT, day).filter(pk=session.supervisee_id).exists()
-        return session, may_edit
+        return session, may_edit or may_amend_as_editor(user, session, day)
     if session is not None and _as_signatory(user, session, day):
-        return session, False
+        return session, may_amend_as_editor(user, session, day)
     refuse(
         request,
         SESSION,
@@ -208,6 +217,26 @@ def get_session_to_sign(request, session_id, day: date | None = None):
         wanted=Action.VIEW,
         message="No such session.",
     )
+
+
+def get_session_to_edit(request, session_id, day: date | None = None):
+    """The session of a record, for the pages that write or amend it: for whoever may edit the
+    supervisee's file (as `get_session_for_user` with EDIT, refusing the same way), and for
+    the record's editor (`may_amend_as_editor`) even where their reach over the file ended."""
+    day = day or today()
+    session = None
+    if str(session_id).isdigit():
+        session = (
+            SupervisionSession.objects.select_related(
+                "supervisee__profile__job_role", "supervisor__profile", "record__template"
+            )
+            .filter(pk=session_id)
+            .first()
+        )
+    if session is not None and may_amend_as_editor(request.user, session, day):
+        return session
+    session, _ = get_session_for_user(request, session_id, Action.EDIT, day)
+    return session
 
 
 def refuse_unless_finalising(request, session, day: date | None = None) -> None:
@@ -259,6 +288,13 @@ def records_to_finalise_by(user, day: date | None = None) -> QuerySet:
     day = day or today()
     if not may_still_act(user, day):
         return SupervisionRecord.objects.none()
+    return SupervisionRecord.objects.filter(
+        _signed_by(user, day), status=SupervisionRecord.Status.SUPERVISEE_SIGNED
+    )
+
+
+def _signed_by(user, day: date) -> Q:
+    """Records whose signatory (`record_signatory`) is `user` on `day`, who may still act."""
     gone = Q(session__supervisor__is_active=False) | Q(
         session__supervisor__profile__leaving_date__lt=day
     )
@@ -267,47 +303,37 @@ def records_to_finalise_by(user, day: date | None = None) -> QuerySet:
     ).values("supervisee")
     # A supervisee has one line supervisor on a day (SupervisoryRelationship.clean), so a
     # record is never listed for two people.
-    return SupervisionRecord.objects.filter(
-        Q(session__supervisor=user) | (gone & Q(session__supervisee__in=mine)),
-        status=SupervisionRecord.Status.SUPERVISEE_SIGNED,
-    )
+    return Q(session__supervisor=user) | (gone & Q(session__supervisee__in=mine))
 
 
 def record_editor(session: SupervisionSession, day: date | None = None):
-    """Who amends `session`'s record when the supervisee asks for changes: the supervisor who
-    held it while they may still edit the file, else the supervisee's line supervisor now.
-    None when there is neither."""
-    day = day or today()
-    supervisor = session.supervisor
-    if may_still_act(supervisor, day) and (
-        restrict_files(supervisor, Action.EDIT, day).filter(pk=session.supervisee_id).exists()
-    ):
-        return supervisor
-    line = _acting_line(session.supervisee_id, day)
-    return line.supervisor if line is not None else None
+    """Who writes and amends `session`'s record now (the supervisee's change requests go to
+    them): the one person who also signs and finalises it, `record_signatory`. After a change
+    of supervisor that is still the supervisor who held the session while they have not left,
+    else the supervisee's line supervisor now. None when there is neither."""
+    signatory = record_signatory(session, day)
+    return signatory.user if signatory is not None else None
+
+
+EDITABLE = (SupervisionRecord.Status.DRAFT, SupervisionRecord.Status.AMENDMENT_REQUESTED)
+
+
+def may_amend_as_editor(user, session: SupervisionSession, day: date | None = None) -> bool:
+    """`user` is `record_editor` of `session`'s record, which is a draft or sent back for
+    changes: they write or amend this one record even where their reach over the file has
+    ended (a change of supervisor), and nothing else of the file."""
+    record = _record(session)
+    if record is None or record.status not in EDITABLE:
+        return False
+    return may_sign_as_supervisor(user, session, day)
 
 
 def records_to_edit_by(user, day: date | None = None) -> QuerySet:
     """The drafts and records sent back for changes that `user` is to write or amend now, as
-    `record_editor` has it, in one query: those of sessions they held while they still
-    supervise the person, and, as line supervisor, those whose session's supervisor no longer
-    does (a change of supervisor: the file passed to them, DOMAIN S1)."""
+    `record_editor` has it, in one query: those of sessions they held, while they may act,
+    and, as line supervisor, those of sessions held by someone who has left or whose account
+    is closed. The same people as `records_to_finalise_by`, for the earlier statuses."""
     day = day or today()
     if not may_still_act(user, day):
         return SupervisionRecord.objects.none()
-    editable = restrict_files(user, Action.EDIT, day).values("pk")
-    holder_still_supervises = Exists(
-        SupervisoryRelationship.objects.filter(
-            active_on(day),
-            supervisor=OuterRef("session__supervisor"),
-            supervisee=OuterRef("session__supervisee"),
-        )
-    )
-    mine = SupervisoryRelationship.objects.filter(
-        active_on(day), kind=LINE, supervisor=user
-    ).values("supervisee")
-    return SupervisionRecord.objects.filter(
-        Q(session__supervisor=user) | (~holder_still_supervises & Q(session__supervisee__in=mine)),
-        status__in=[SupervisionRecord.Status.DRAFT, SupervisionRecord.Status.AMENDMENT_REQUESTED],
-        session__supervisee__in=editable,
-    )
+    return SupervisionRecord.objects.filter(_signed_by(user, day), status__in=EDITABLE)

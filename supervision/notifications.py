@@ -100,11 +100,16 @@ def record_finalised(record_id: int) -> None:
     session = record.session
     from django.utils import timezone
 
-    from access.records import signed_as
+    from access.records import signed_as, supervisee_has_gone
 
     signature = _supervisor_signature(record)
     finaliser = signature.signer if signature else session.supervisor
-    if finaliser.pk == session.supervisor_id:
+    if record.finalised_without_supervisee:
+        signed = (
+            f"signed by {finaliser.full_name} without {session.supervisee.full_name}'s "
+            "signature, as they have left,"
+        )
+    elif finaliser.pk == session.supervisor_id:
         signed = "signed by both"
     else:
         how = signed_as(session, finaliser, timezone.localtime(signature.signed_at).date()).how
@@ -117,5 +122,11 @@ def record_finalised(record_id: int) -> None:
         f"The record of supervision on {_when(record)} between {session.supervisee.full_name} "
         f"and {session.supervisor.full_name} is {signed} and finalised. It can no "
         f"longer be changed. Download your signed copy:\n{_link(record)}\n",
-        list(dict.fromkeys([session.supervisee.email, finaliser.email])),
+        # A supervisee who has left no longer has an account to download it with.
+        list(
+            dict.fromkeys(
+                ([] if supervisee_has_gone(session) else [session.supervisee.email])
+                + [finaliser.email]
+            )
+        ),
     )

@@ -453,6 +453,11 @@ def _snapshot(record: SupervisionRecord) -> None:
 def record_share(*, record, by: User, request=None) -> SupervisionRecord:
     record = _locked(record)
     _require_status(record, *EDITABLE)
+    if signing.supervisee_has_gone(record.session, timezone.localdate()):
+        raise ValidationError(
+            f"{record.session.supervisee.full_name} has left and cannot sign it: sign and "
+            "finalise the record without their signature."
+        )
     # R10: actions from earlier sessions are the first item of the next. Each is reviewed
     # (done, still open, dropped with a reason) before the record goes to the supervisee.
     unreviewed = list(
@@ -551,13 +556,24 @@ def record_sign(*, record, password: str, by: User, request=None) -> Signature:
 
 @transaction.atomic
 def record_finalise(*, record, password: str, by: User, request=None) -> SupervisionRecord:
-    """The supervisor signs after the supervisee and the record is closed for good (R8)."""
+    """The supervisor signs after the supervisee and the record is closed for good (R8).
+
+    Once the supervisee has left they can no longer sign: the signatory then finalises the
+    record from whatever state it is in, without the supervisee's signature (the record says
+    so), so that a leaver's records are never left open for good."""
     record = _locked(record)
     if by.pk == record.session.supervisee_id:
         raise PermissionDenied("The supervisor finalises the record.")
-    _require_status(record, SupervisionRecord.Status.SUPERVISEE_SIGNED)
+    signed = SupervisionRecord.Status.SUPERVISEE_SIGNED
+    gone = signing.supervisee_has_gone(record.session, timezone.localdate())
+    if gone:
+        _require_status(record, *EDITABLE, SupervisionRecord.Status.SHARED, signed)
+    else:
+        _require_status(record, signed)
     _require_signatory(record, by, "signs and finalises this record")
     for disagreement, whose in views_missing(record):
+        if whose == "supervisee" and gone:
+            continue  # the record shows their view as not given
         # Not reached through the pages, which send the record back to the supervisee when a
         # view is signed after they signed; this names who acts, never a dead end.
         if whose == "supervisor":
@@ -570,15 +586,20 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
             f"“{disagreement.subject}” first, then sign the record again."
         )
     check_signing_password(by, password)
+    if record.status == SupervisionRecord.Status.DRAFT:
+        _snapshot(record)  # never shared: names and roles as they stand now
+        record.save()
     content_hash = record_hash(load_record_for_content(record.pk))
-    # The latest: a record sent back for a view added after signing is signed again.
-    supervisee_signature = record.signatures.filter(role=Signature.Role.SUPERVISEE).latest(
-        "signed_at", "pk"
-    )
-    if supervisee_signature.content_hash != content_hash:
-        raise ValidationError(
-            "The record changed after the supervisee signed it: share it again for signature."
+    if record.status == signed:
+        # The latest: a record sent back for a view added after signing is signed again.
+        supervisee_signature = record.signatures.filter(role=Signature.Role.SUPERVISEE).latest(
+            "signed_at", "pk"
         )
+        if supervisee_signature.content_hash != content_hash:
+            raise ValidationError(
+                "The record changed after the supervisee signed it: share it again for signature."
+            )
+    unsigned_by_supervisee = record.status != signed
     now = timezone.now()
     Signature.objects.create(
         record=record,
@@ -594,7 +615,20 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
     record.version += 1
     record.save()
     signatory = signing.signed_as(record.session, by, timezone.localdate(now))
-    _audit(request, by, record, "finalised", hash=content_hash, signed_as=signatory.how)
+    if unsigned_by_supervisee:
+        AmendmentRequest.objects.filter(record=record, resolved_at__isnull=True).update(
+            resolved_at=now
+        )
+        _audit(
+            request,
+            by,
+            record,
+            "finalised without the supervisee's signature: they have left",
+            hash=content_hash,
+            signed_as=signatory.how,
+        )
+    else:
+        _audit(request, by, record, "finalised", hash=content_hash, signed_as=signatory.how)
 
     def queue_pdf():
         from .tasks import record_pdf_generate

@@ -173,6 +173,8 @@ def record_page(request, session_id):
         # The supervisee signs once both views on every disagreement are signed.
         "views_missing": services.views_missing(record),
         "signatory": None if record.is_finalised else signing.record_signatory(session),
+        # A supervisee who has left cannot sign: the signatory finalises without them.
+        "supervisee_gone": not record.is_finalised and signing.supervisee_has_gone(session),
         "finalised_as": _finalised_as(record),
         "write_up_due": services.write_up_due(session),
         "today": timezone.localdate(),
@@ -188,7 +190,7 @@ def record_page(request, session_id):
 
 @login_required
 def section_edit(request, session_id, key):
-    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    session = signing.get_session_to_edit(request, session_id)
     record = _record_of(session, request)
     section = get_object_or_404(
         RecordSection.objects.select_related("template_section"),
@@ -255,7 +257,7 @@ def section_edit(request, session_id, key):
 @login_required
 def section_autosave(request, session_id, key):
     """Saves as the supervisor types. 409 with both versions when someone else saved first."""
-    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    session = signing.get_session_to_edit(request, session_id)
     record = _record_of(session, request)
     try:
         version = int(request.POST.get("version", ""))
@@ -323,7 +325,7 @@ def _simple_form_view(
 
 @login_required
 def decision_add(request, session_id):
-    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    session = signing.get_session_to_edit(request, session_id)
     return _simple_form_view(
         request,
         session,
@@ -338,7 +340,7 @@ def decision_add(request, session_id):
 
 @login_required
 def action_add(request, session_id):
-    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    session = signing.get_session_to_edit(request, session_id)
     return _simple_form_view(
         request,
         session,
@@ -354,7 +356,7 @@ def action_add(request, session_id):
 @require_POST
 @login_required
 def action_review(request, session_id, action_id):
-    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    session = signing.get_session_to_edit(request, session_id)
     record = _record_of(session, request)
     action = get_object_or_404(Action, pk=action_id, supervisee=session.supervisee)
     form = ActionReviewForm(request.POST)
@@ -421,7 +423,7 @@ def disagreement_sign(request, session_id, disagreement_id):
 @require_POST
 @login_required
 def record_share(request, session_id):
-    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    session = signing.get_session_to_edit(request, session_id)
     try:
         services.record_share(record=_record_of(session, request), by=request.user, request=request)
     except ValidationError as error:

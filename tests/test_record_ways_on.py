@@ -7,12 +7,14 @@ must sign your views…", and the sign page said it "cannot be done while the re
 supervisee". Now the supervisee signs only once both views are signed, and a record already in
 that state goes back to the supervisee when the supervisor adds her view."""
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 
 from supervision import record_services as services
 from supervision.models import Disagreement, Signature, SupervisionRecord
@@ -229,13 +231,39 @@ def test_a_record_signed_before_the_supervisees_own_view_was_signed_is_not_stuck
 
 
 # --- Every state has a way on ---------------------------------------------------------------
+#
+# For every status of the model (a new one fails `test_every_status_is_handled_here` until it
+# is given a way on here) and every situation of the people, the person who is to act has the
+# link that leads on, following it moves the record on, and every page says who that is.
 
-LEADS_ON = {
-    "draft": ("supervisor", "record-share"),
-    "shared": ("supervisee", "record-sign"),
-    "amendment_requested": ("supervisor", "record-share"),
-    "supervisee_signed": ("supervisor", "record-finalise"),
+CHANGE_ON = date(2026, 3, 9)  # Joanne Fletcher is the supervisee's line supervisor from then
+LEAVES_ON = date(2026, 3, 13)  # the last day of whoever leaves
+CHANGED = datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
+LEFT = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+# situation: (when the pages are read, who can still sign in, who writes, amends, finalises)
+SITUATIONS = {
+    "as held": (NOW, ("held", "supervisee"), "held"),
+    # She held the session, so she vouches for it: she keeps the record until it is final.
+    "after a change of supervisor": (CHANGED, ("held", "supervisee", "new"), "held"),
+    "the session's supervisor has left": (LEFT, ("supervisee", "new"), "new"),
+    # Nobody can sign for a leaver: the signatory finalises without their signature.
+    "the supervisee has left": (LEFT, ("held",), "held"),
 }
+
+# status: the step that leads on, as (who takes it, the page it is on); None once final.
+WAY_ON = {
+    "draft": ("editor", "record-share"),
+    "shared": ("supervisee", "record-sign"),
+    "amendment_requested": ("editor", "record-share"),
+    "supervisee_signed": ("editor", "record-finalise"),
+    "finalised": None,
+}
+STEPS = ("record-share", "record-sign", "record-amend", "record-finalise")
+
+
+def test_every_status_is_handled_here():
+    assert set(SupervisionRecord.Status.values) == set(WAY_ON)
 
 
 def into(world, status):
@@ -258,113 +286,168 @@ def into(world, status):
     return session
 
 
-def test_every_status_is_handled_here():
-    assert set(SupervisionRecord.Status.values) == {*LEADS_ON, "finalised"}
-
-
-@pytest.mark.parametrize("status", sorted(LEADS_ON))
-def test_in_every_state_before_final_someone_has_the_button_that_leads_on(world, status):
-    session = into(world, status)
-    assert SupervisionRecord.objects.get(session=session).status == status
-    who, url_name = LEADS_ON[status]
-    from django.urls import reverse
-
-    page = get(as_(world, who), f"/sessions/{session.pk}/record/")
-    assert reverse(url_name, args=[session.pk]) in page, (status, who)
-
-
-# After a change of supervisor, and after the supervisor who held the session has left.
-
-CHANGED = datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
-LEFT = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
-
-
 @pytest.fixture
-def new_supervisor(world):
-    from supervision.services import relationship_change_line_supervisor
+def joanne(world):
     from tests.factories import StaffProfileFactory
 
     with time_machine.travel(NOW, tick=False):
-        person = StaffProfileFactory(
+        return StaffProfileFactory(
             user__email="joanne.fletcher@example.org",
             user__full_name="Joanne Fletcher",
             unit=world.units["team"],
             job_role=world.supervisor.profile.job_role,
         ).user
-    return person, relationship_change_line_supervisor
+
+
+def arrange(world, joanne, situation):
+    """The change of supervisor and the leaving, recorded as the product records them."""
+    from supervision.leaving import staff_mark_left
+    from supervision.services import relationship_change_line_supervisor
+
+    with time_machine.travel(NOW, tick=False):
+        if situation != "as held" and situation != "the supervisee has left":
+            relationship_change_line_supervisor(
+                supervisee=world.supervisee,
+                new_supervisor=joanne,
+                on=CHANGE_ON,
+                by=world.senior_manager,
+            )
+        if situation == "the session's supervisor has left":
+            staff_mark_left(person=world.supervisor, leaving_date=LEAVES_ON, by=world.admin)
+        if situation == "the supervisee has left":
+            staff_mark_left(person=world.supervisee, leaving_date=LEAVES_ON, by=world.admin)
+    return {"held": world.supervisor, "supervisee": world.supervisee, "new": joanne}
+
+
+def who_acts(page: str) -> str:
+    found = re.search(r'id="who-acts">(.*?)</p>', page, re.S)
+    return re.sub(r"<[^>]+>", "", found.group(1)) if found else ""
+
+
+@pytest.mark.parametrize("situation", list(SITUATIONS))
+@pytest.mark.parametrize("status", SupervisionRecord.Status.values)
+def test_in_every_state_the_person_who_acts_has_the_way_on_and_every_page_names_them(
+    world, joanne, status, situation
+):
+    at, present, editor = SITUATIONS[situation]
+    session = into(world, status)
+    people = arrange(world, joanne, situation)
+    record_url = f"/sessions/{session.pk}/record/"
+    pages = {}
+    with time_machine.travel(at, tick=False):
+        for party, person in people.items():
+            client = Client()
+            client.force_login(person)
+            response = client.get(record_url)
+            if party not in present:  # left: nothing of the record, let alone a step
+                assert response.status_code != 200, (party, "has left")
+                continue
+            assert response.status_code == 200, party
+            pages[party] = (client, response.content.decode())
+
+    step = WAY_ON[status]
+    if step is None:  # terminal: nobody has a step, every page says it is final
+        for party, (_, page) in pages.items():
+            assert not [s for s in STEPS if reverse(s, args=[session.pk]) in page], party
+            assert "Finalised" in page
+        return
+
+    who, url_name = step
+    who = editor if who == "editor" else who
+    if situation == "the supervisee has left":
+        who, url_name = editor, "record-finalise"
+    actor = people[who]
+    url = reverse(url_name, args=[session.pk])
+    # The person who acts has the link that leads on. Signing and finalising are theirs
+    # alone; a draft or amended record may also be shared by whoever may edit the file (the
+    # new line supervisor), but never by the supervisee.
+    for party, (_, page) in pages.items():
+        if party == who:
+            assert url in page, (party, url_name)
+        elif url_name != "record-share" or party == "supervisee":
+            assert url not in page, (party, url_name)
+    # Every page names them: "You …" on theirs, their name on everyone else's.
+    for party, (_, page) in pages.items():
+        sentence = who_acts(page)
+        if party == who:
+            expected = "Read the record, then sign it" if who == "supervisee" else "You "
+            assert sentence.startswith(expected) or f". {expected}" in sentence, (party, sentence)
+        else:
+            assert actor.full_name in sentence, (party, sentence)
+
+    # Following it moves the record on.
+    client = pages[who][0]
+    with time_machine.travel(at, tick=False):
+        response = client.post(url, {} if url_name == "record-share" else PASSWORD)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    moved_to = SupervisionRecord.objects.get(session=session).status
+    assert moved_to != status
+    if situation == "the supervisee has left":
+        assert moved_to == "finalised"
+        with time_machine.travel(at, tick=False):
+            page = client.get(record_url).content.decode()
+        unsigned = "Not signed by Supervisee, who left before signing it."
+        assert (unsigned in page) == (status != "supervisee_signed"), page
+
+
+def post_as(person, url, at, data=None):
+    client = Client()
+    with time_machine.travel(at, tick=False):
+        client.force_login(person)
+        return client, client.post(url, data or {})
 
 
 @pytest.mark.parametrize(
-    "status,after,acts",
-    [
-        ("draft", CHANGED, "new"),  # the file passed to the new supervisor (S1)
-        ("amendment_requested", CHANGED, "new"),
-        ("supervisee_signed", CHANGED, "held"),  # she held the session: she vouches for it
-        ("supervisee_signed", LEFT, "new"),  # she has left: the line supervisor finalises
-    ],
+    "situation,acts",
+    [("after a change of supervisor", "held"), ("the session's supervisor has left", "new")],
 )
-def test_after_a_change_of_supervisor_someone_still_leads_on(
-    world, new_supervisor, status, after, acts
+def test_changes_asked_go_to_and_are_shown_to_the_person_who_will_make_them(
+    world, joanne, situation, acts, django_capture_on_commit_callbacks
 ):
-    from datetime import date
-
-    from django.urls import reverse
-
-    from supervision.leaving import staff_mark_left
-
-    person, change = new_supervisor
-    session = into(world, status)
-    with time_machine.travel(NOW, tick=False):
-        change(
-            supervisee=world.supervisee,
-            new_supervisor=person,
-            on=date(2026, 3, 9),
-            by=world.senior_manager,
-        )
-        if after == LEFT:
-            staff_mark_left(person=world.supervisor, leaving_date=date(2026, 3, 13), by=world.admin)
-    who = person if acts == "new" else world.supervisor
-    other = world.supervisor if acts == "new" else person
-    url = reverse(LEADS_ON[status][1], args=[session.pk])
-    with time_machine.travel(after, tick=False):
-        client = Client()
-        client.force_login(who)
-        assert url in client.get(f"/sessions/{session.pk}/record/").content.decode()
-        if after != LEFT:
-            client.force_login(other)
-            response = client.get(f"/sessions/{session.pk}/record/")
-            assert response.status_code != 200 or url not in response.content.decode()
-
-
-def test_changes_asked_after_a_change_of_supervisor_go_to_the_new_one_on_their_home(
-    world, new_supervisor, django_capture_on_commit_callbacks
-):
-    from datetime import date
-
-    person, change = new_supervisor
+    """After a change of supervisor the supervisor who held the session amends its record
+    while she is with us (she also signs and finalises it); once she has left, the line
+    supervisor now. Told by email, listed on their home page, named on the supervisee's."""
+    at = SITUATIONS[situation][0]
     session = into(world, "shared")
-    with time_machine.travel(NOW, tick=False):
-        change(
-            supervisee=world.supervisee,
-            new_supervisor=person,
-            on=date(2026, 3, 9),
-            by=world.senior_manager,
-        )
+    people = arrange(world, joanne, situation)
+    actor, other = people[acts], people["new" if acts == "held" else "held"]
+    base = f"/sessions/{session.pk}/record"
     mail.outbox.clear()
-    with time_machine.travel(CHANGED, tick=False), django_capture_on_commit_callbacks(execute=True):
-        client = Client()
-        client.force_login(world.supervisee)
-        record = SupervisionRecord.objects.get(session=session)
-        services.record_request_amendment(
-            record=record, comments=[(None, "Please add the plan")], by=world.supervisee
+    with time_machine.travel(at, tick=False), django_capture_on_commit_callbacks(execute=True):
+        client, response = post_as(
+            world.supervisee, f"{base}/ask-for-changes/", at, {"comment": "Add the plan"}
         )
-    assert [m.to for m in mail.outbox] == [[person.email]]  # told: the one who will amend
-    record_link = f'href="/sessions/{session.pk}/record/"'
-    with time_machine.travel(CHANGED, tick=False):
-        client.force_login(person)
-        assert record_link in client.get("/").content.decode()
-        client.force_login(world.supervisor)
-        assert record_link not in client.get("/").content.decode()
+    assert response.status_code == 302
+    with time_machine.travel(at, tick=False):
+        page = client.get(response["Location"]).content.decode()
+    assert f"Changes asked. {actor.full_name} has been told" in page
+    assert actor.full_name in who_acts(page)
+    assert [m.to for m in mail.outbox] == [[actor.email]]
+    assert "asked for changes" in mail.outbox[0].subject
+
+    record_link = f'href="{base}/"'
+    with time_machine.travel(at, tick=False):
+        client = Client()
+        client.force_login(actor)
+        home = client.get("/").content.decode()
+        assert "Records to write or amend" in home and record_link in home
+        if situation == "after a change of supervisor":  # the new supervisor is not asked
+            other_client = Client()
+            other_client.force_login(other)
+            assert "Records to write or amend" not in other_client.get("/").content.decode()
+        page = client.get(f"{base}/").content.decode()
+        assert "Add the plan" in page and who_acts(page).startswith("You make the changes")
+        # They amend it and share it again, through the pages.
+        edit = client.get(f"{base}/sections/reflection/")
+        assert edit.status_code == 200
+        version = SupervisionRecord.objects.get(session=session).version
+        saved = client.post(
+            f"{base}/sections/reflection/",
+            {"text": "The plan is agreed.", "completed": "on", "version": version},
+        )
+        assert saved.status_code == 302, saved.content.decode()[:1500]
+        assert client.post(f"{base}/share/").status_code == 302
+        assert SupervisionRecord.objects.get(session=session).status == "shared"
 
 
 def test_earlier_actions_are_each_reviewed_before_the_record_is_shared(world):
@@ -417,3 +500,29 @@ def test_the_sign_and_finalise_pages_show_the_record_being_signed(world):
         services.record_sign(record=record, password=SUPERVISEE_PASSWORD, by=world.supervisee)
     page = get(as_(world, "supervisor"), f"/sessions/{session.pk}/record/finalise/")
     assert "What you are signing" in page and "Ahmed family" in page
+
+
+def test_a_leavers_record_is_finalised_without_them_and_every_copy_says_so(
+    world, joanne, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    import subprocess
+
+    settings.MEDIA_ROOT = tmp_path
+    session = into(world, "shared")
+    arrange(world, joanne, "the supervisee has left")
+    base = f"/sessions/{session.pk}/record"
+    mail.outbox.clear()
+    with time_machine.travel(LEFT, tick=False), django_capture_on_commit_callbacks(execute=True):
+        client, response = post_as(world.supervisor, f"{base}/finalise/", LEFT, PASSWORD)
+    assert response.status_code == 302
+    finalised = next(m for m in mail.outbox if "finalised" in m.subject)
+    assert finalised.to == [world.supervisor.email]  # the leaver has no account to read it
+    assert "without Supervisee's signature, as they have left" in finalised.body
+    with time_machine.travel(LEFT, tick=False):
+        pdf = client.get(f"{base.removesuffix('/record')}/record.pdf")
+    assert pdf.status_code == 200
+    data = b"".join(pdf.streaming_content) if pdf.streaming else pdf.content
+    text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    assert "Not signed by Supervisee, who left before signing it." in " ".join(
+        text.stdout.decode().split()
+    )

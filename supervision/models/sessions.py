@@ -242,6 +242,15 @@ class SupervisionRecord(models.Model):
         return self.status == self.Status.FINALISED
 
     @property
+    def finalised_without_supervisee(self) -> bool:
+        """Finalised without the supervisee's signature on what was finalised: they left
+        before signing it (record_services.record_finalise)."""
+        return self.is_finalised and not any(
+            s.role == "supervisee" and s.content_hash == self.content_hash
+            for s in self.signatures.all()
+        )
+
+    @property
     def current_signatures(self) -> list:
         """The signature that stands for each role, the latest: a record sent back to the
         supervisee after a view was added is signed again, and the earlier one is history."""
