@@ -526,3 +526,33 @@ def test_a_leavers_record_is_finalised_without_them_and_every_copy_says_so(
     assert "Not signed by Supervisee, who left before signing it." in " ".join(
         text.stdout.decode().split()
     )
+
+
+def test_with_the_sessions_supervisor_gone_and_no_line_supervisor_the_page_says_who_unblocks_it(
+    world, joanne
+):
+    """Nobody may finalise until a line supervisor is recorded: every page says so and who
+    records one; the supervisee can still sign; once one is recorded, they finalise it."""
+    from supervision.leaving import staff_mark_left
+    from supervision.services import relationship_change_line_supervisor
+
+    session = into(world, "shared")
+    with time_machine.travel(NOW, tick=False):
+        staff_mark_left(person=world.supervisor, leaving_date=LEAVES_ON, by=world.admin)
+    base = f"/sessions/{session.pk}/record"
+    client = Client()
+    with time_machine.travel(LEFT, tick=False):
+        client.force_login(world.supervisee)
+        page = client.get(f"{base}/").content.decode()
+        assert "Nobody can finalise this record" in page
+        assert "A system administrator records a new line supervisor" in page
+        assert f'href="{base}/sign/"' in page  # her step is still open
+        assert client.post(f"{base}/sign/", PASSWORD).status_code == 302
+        relationship_change_line_supervisor(
+            supervisee=world.supervisee, new_supervisor=joanne, on=LEFT.date(), by=world.admin
+        )
+        client.force_login(joanne)
+        page = client.get(f"{base}/").content.decode()
+        assert f'href="{base}/finalise/"' in page and who_acts(page).startswith("You sign")
+        assert client.post(f"{base}/finalise/", PASSWORD).status_code == 302
+    assert SupervisionRecord.objects.get(session=session).status == "finalised"
