@@ -3,11 +3,10 @@ supervision often happens first and is written up after. It is recorded as held,
 was not planned; planned sessions stay the rule (DOMAIN S3), so the reason is kept and shown.
 Writes own their transaction and audit entry."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from oversight import audit
@@ -20,6 +19,26 @@ from .planning import (
     long_date,
     session_clashes,
 )
+
+
+def supervising_since(supervisor: User, supervisee: User, today: date | None = None) -> date | None:
+    """The day the supervisor's current supervision of the person began, or None if they do not
+    supervise them today. Relationships that follow on from one another without a day's gap (a
+    practice educator who becomes the line supervisor) are one spell; an earlier spell, before a
+    gap, is not the current one."""
+    today = today or timezone.localdate()
+    spells = SupervisoryRelationship.objects.filter(
+        supervisor=supervisor, supervisee=supervisee, starts_on__lte=today
+    ).values_list("starts_on", "ends_on")
+    spells = sorted(spells, key=lambda spell: spell[0], reverse=True)
+    current = [starts for starts, ends in spells if ends is None or ends >= today]
+    if not current:
+        return None
+    began = min(current)
+    for starts, ends in spells:  # latest first: walk back while each joins on
+        if starts < began and (ends is None or ends >= began - timedelta(days=1)):
+            began = starts
+    return began
 
 
 @transaction.atomic
@@ -48,16 +67,13 @@ def session_record_past(
         )
     else:
         day = timezone.localtime(starts_at).date()
-        began = (
-            SupervisoryRelationship.objects.filter(supervisor=supervisor, supervisee=supervisee)
-            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-            .order_by("starts_on")
-            .values_list("starts_on", flat=True)
-            .first()
-        )
+        began = supervising_since(supervisor, supervisee)
         if began is None or began > day:
-            errors["starts_at"] = f"Enter a date when you supervised {supervisee.full_name}" + (
-                f": from {long_date(began)}" if began else ""
+            errors["starts_at"] = (
+                f"Enter a date since you started supervising {supervisee.full_name}, "
+                f"from {long_date(began)}"
+                if began
+                else f"You do not supervise {supervisee.full_name} now"
             )
     if not SHORTEST_SESSION <= duration <= LONGEST_SESSION:
         errors["duration"] = "Enter a length from 15 minutes to 4 hours"
