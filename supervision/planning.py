@@ -164,8 +164,8 @@ def already_booked(
     monthly: bool,
 ) -> dict[datetime, SupervisionSession]:
     """The new series' start times that fall in a period already covered by a session of the
-    same type planned for the supervisee (within half the interval either side, or in the same
-    calendar month for a monthly series), each with that session. Planning over sessions
+    same type planned or held for the supervisee (within half the interval either side, or in
+    the same calendar month for a monthly series), each with that session. Planning over sessions
     already booked doubles them up, and cancelling the extras would count as cancellations.
     A session at an overlapping time is a clash instead (`series_clashes`)."""
     if not slots:
@@ -175,11 +175,12 @@ def already_booked(
         SupervisionSession.objects.filter(
             supervisee=supervisee,
             session_type=session_type,
-            status=SupervisionSession.Status.PLANNED,
-            starts_at__gt=timezone.now(),
+            status__in=OCCUPYING,
             starts_at__gte=min(start for start, _ in slots) - timedelta(days=31),
             starts_at__lte=max(start for start, _ in slots) + timedelta(days=31),
-        ).order_by("starts_at", "pk")
+        )
+        .select_related("supervisor")
+        .order_by("starts_at", "pk")
     )
     found = {}
     for start, end in slots:

@@ -74,8 +74,11 @@ def plan(world, **changes):
 
 
 def plan_form(**changes):
+    # Case supervision: the shared world's individual session held on 4 March is in the period
+    # of a first date of 12 March, which would ask about dates already booked (tests of that
+    # book case supervision of their own).
     data = {
-        "session_type": "individual",
+        "session_type": "case",
         "first_date_0": "12",
         "first_date_1": "3",
         "first_date_2": "2026",
@@ -671,7 +674,7 @@ def test_planning_over_booked_sessions_warns_and_skips_those_dates(client, world
     """Three monthly sessions are booked on the 10th; a new monthly series on the 12th would
     double them up. The page lists them and skips them unless told to plan them anyway."""
     for month in (4, 5, 6):
-        a_session(world, at(date(2026, month, 10), 14))
+        a_session(world, at(date(2026, month, 10), 14), session_type="case")
     url = f"/people/{world.supervisee.pk}/sessions/plan/"
     data = plan_form(frequency="monthly", interval_weeks="")
 
@@ -679,7 +682,10 @@ def test_planning_over_booked_sessions_warns_and_skips_those_dates(client, world
     html = warned.content.decode()
     assert warned.status_code == 200
     assert "Sessions are already booked near 3 of these dates" in html
-    assert "12 April 2026: Supervisee already has a session on 10 April 2026 at 14:00" in html
+    assert (
+        "You already have a session with Supervisee on 10 April 2026 at 14:00, near 12 April 2026"
+        in html
+    )
     assert new_sessions(world).count() == 3  # nothing planned yet
 
     seen = re.search(r'name="booked_seen" value="([^"]*)"', html)[1]
@@ -698,7 +704,7 @@ def test_planning_over_booked_sessions_warns_and_skips_those_dates(client, world
 
 
 def test_the_planner_may_plan_over_booked_dates_on_purpose(client, world):
-    a_session(world, at(date(2026, 4, 10), 14))
+    a_session(world, at(date(2026, 4, 10), 14), session_type="case")
     url = f"/people/{world.supervisee.pk}/sessions/plan/"
     data = plan_form(frequency="monthly", interval_weeks="")
     seen = re.search(
@@ -720,7 +726,7 @@ def test_the_planner_may_plan_over_booked_dates_on_purpose(client, world):
 def test_near_means_within_half_the_interval(world, booked_at, weeks, near):
     from supervision.planning import already_booked, series_start_times
 
-    booked = a_session(world, booked_at)
+    booked = a_session(world, booked_at, session_type="case")
     with time_machine.travel(NOW, tick=False):
         starts = series_start_times(
             first_start=at(date(2026, 3, 12), 10),
@@ -729,9 +735,69 @@ def test_near_means_within_half_the_interval(world, booked_at, weeks, near):
         )
         found = already_booked(
             supervisee=world.supervisee,
-            session_type="individual",
+            session_type="case",
             slots=[(s, s + timedelta(hours=1)) for s in starts],
             interval_weeks=weeks,
             monthly=False,
         )
     assert (booked in found.values()) is near
+
+
+@pytest.mark.parametrize(
+    "booked_at,status,session_type,near",
+    [
+        # Monthly on the 12th from 12 March 2026: the same calendar month is the period.
+        (at(date(2026, 3, 2), 14), "held", "case", [date(2026, 3, 12)]),
+        (at(date(2026, 3, 31), 14), "planned", "case", [date(2026, 3, 12)]),
+        (at(date(2026, 4, 1), 9), "planned", "case", [date(2026, 4, 12)]),
+        (at(date(2026, 3, 20), 14), "cancelled", "case", []),
+        (at(date(2026, 3, 20), 14), "did_not_take_place", "case", []),
+        (at(date(2026, 3, 20), 14), "planned", "individual", []),  # another type of supervision
+        (at(date(2026, 3, 12), 10, 30), "planned", "case", []),  # overlaps: a clash
+    ],
+)
+def test_booked_means_planned_or_held_of_the_same_type_in_the_same_month(
+    world, booked_at, status, session_type, near
+):
+    from supervision.planning import already_booked, series_start_times
+
+    a_session(world, booked_at, status=status, session_type=session_type)
+    with time_machine.travel(NOW, tick=False):
+        starts = series_start_times(
+            first_start=at(date(2026, 3, 12), 10), duration=timedelta(hours=1), monthly=True
+        )
+        found = already_booked(
+            supervisee=world.supervisee,
+            session_type="case",
+            slots=[(s, s + timedelta(hours=1)) for s in starts],
+            interval_weeks=None,
+            monthly=True,
+        )
+    assert [start.astimezone(LONDON).date() for start in found] == near
+
+
+def test_a_session_held_this_week_and_one_booked_by_another_supervisor_are_both_named(
+    client, world
+):
+    """A weekly series from 6 March: the session held on 4 March (two days before) and
+    another supervisor's session on 18 March are both within half a week of a new date."""
+    a_session(world, at(date(2026, 3, 4), 14), status="held", session_type="case")
+    a_session(
+        world,
+        at(date(2026, 3, 18), 9),
+        supervisor=world.people["senior_manager"],
+        session_type="case",
+    )
+    url = f"/people/{world.supervisee.pk}/sessions/plan/"
+    data = plan_form(interval_weeks="1", first_date_0="6")
+    html = post_as(client, world.supervisor, url, data).content.decode()
+    assert "You already have a session with Supervisee on 4 March 2026 at 14:00 (held)" in html
+    assert "Supervisee already has a session with Senior Manager on 18 March 2026 at 09:00" in html
+    seen = re.search(r'name="booked_seen" value="([^"]*)"', html)[1]
+    response = post_as(
+        client, world.supervisor, url, {**data, "booked": "skip", "booked_seen": seen}
+    )
+    assert response.status_code == 302
+    days = {s.starts_at.astimezone(LONDON).date() for s in new_sessions(world)}
+    assert date(2026, 3, 6) not in days and date(2026, 3, 20) not in days
+    assert date(2026, 3, 13) in days
