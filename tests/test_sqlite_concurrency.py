@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
+from config.settings.base import SQLITE_OPTIONS, database_from_url
+
 ROUNDS = 150
 
 
@@ -77,23 +79,41 @@ def unblocked(django_db_blocker):
         yield
 
 
-def test_the_settings_let_a_worker_and_page_views_write_at_once(tmp_path, unblocked):
-    from config.settings.base import SQLITE_OPTIONS
-
-    errors = race(tmp_path / "embedded.sqlite3", SQLITE_OPTIONS)
+def test_the_settings_let_a_worker_and_page_views_write_at_once(tmp_path, unblocked, settings):
+    # The options Django was given, not the constant: dropping them from DATABASES fails here.
+    options = settings.DATABASES["default"]["OPTIONS"]
+    errors = race(tmp_path / "embedded.sqlite3", options)
     assert errors == []
     check = sqlite3.connect(tmp_path / "embedded.sqlite3")
     assert check.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 3 * ROUNDS
     assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_without_them_sqlite_says_database_is_locked(tmp_path, unblocked):
-    """The failure the settings prevent, on the same race with Django's defaults: a deferred
-    transaction cannot wait for the lock when its read turns into a write. A race may miss on
-    one try, so up to five; it has to show at least once."""
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({}, id="Django's defaults"),
+        # A long wait alone does not help: a deferred transaction whose read turns into a write
+        # fails at once rather than wait, so IMMEDIATE is the option that matters.
+        pytest.param(
+            {key: value for key, value in SQLITE_OPTIONS.items() if key != "transaction_mode"},
+            id="WAL and the timeout without IMMEDIATE",
+        ),
+    ],
+)
+def test_without_them_sqlite_says_database_is_locked(tmp_path, unblocked, options):
+    """The failure the settings prevent, on the same race. A race may miss on one try, so up to
+    five; it has to show at least once."""
     seen = []
     for attempt in range(5):
-        seen = race(tmp_path / f"default-{attempt}.sqlite3", {"timeout": 0.05})
+        seen = race(tmp_path / f"default-{attempt}.sqlite3", options)
         if seen:
             break
     assert any("database is locked" in error for error in seen), seen
+
+
+def test_the_options_go_to_sqlite_only():
+    sqlite = database_from_url("sqlite:////tmp/example.sqlite3")
+    assert sqlite["OPTIONS"] == SQLITE_OPTIONS
+    postgres = database_from_url("postgres://user:secret@db.example:5432/supervision")
+    assert postgres["OPTIONS"] == {"options": "-c jit=off"}

@@ -114,13 +114,6 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
-}
 # The embedded default (`make run`): the web server and the Celery worker write to one SQLite
 # file, and every page view writes an audit row. WAL lets readers go on while one writes; a
 # transaction takes the write lock when it begins (IMMEDIATE), so two writers queue for up to
@@ -131,12 +124,31 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's JIT compiles a query its planner thinks costly before running it: for the
-    # dashboard's aggregates that took 0.8 s to save a few milliseconds (bench_dashboard).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
+
+def database_from_url(url: str) -> dict:
+    """DATABASES["default"] for a DATABASE_URL, with the options its engine needs. A function so
+    the test can show the SQLite options reach SQLite and nothing else."""
+    database = dj_database_url.parse(
+        url,
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # PostgreSQL's JIT compiles a query its planner thinks costly before running it: for
+        # the dashboard's aggregates that took 0.8 s to save a few milliseconds
+        # (bench_dashboard).
+        database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    return database
+
+
+DATABASES = {
+    "default": database_from_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "supervision.User"
