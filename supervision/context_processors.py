@@ -8,5 +8,7 @@ def service(request):
         "organisation_name": settings.ORGANISATION_NAME,
         "service_name": settings.SERVICE_NAME,
         "session_idle_seconds": settings.SESSION_COOKIE_AGE,
-        "navigation": navigation_for(request),
+        # A request refused before AuthenticationMiddleware ran (a wrong Host header) still
+        # draws its 400 page through these processors, and has no user to build menus for.
+        "navigation": navigation_for(request) if hasattr(request, "user") else [],
     }
