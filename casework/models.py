@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from supervision.plain_text import PlainTextValidator
 
@@ -460,7 +461,8 @@ class CaseNote(models.Model):
     FORMAL_SUPERVISION = (Kind.CASE_SUPERVISION, Kind.GROUP_SUPERVISION, Kind.JOINT_SUPERVISION)
 
     def __str__(self):
-        when = f"{self.discussed_at:%-d %B %Y}"
+        # The London day: a note made just after midnight in summer is still 23:xx in UTC.
+        when = f"{timezone.localtime(self.discussed_at):%-d %B %Y}"
         return f"{self.get_kind_display()} for {self.child.reference} on {when}"
 
     def save(self, *args, **kwargs):
