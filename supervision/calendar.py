@@ -70,6 +70,8 @@ def _subject(session: SupervisionSession, method: str) -> str:
     when = f"{starts:%-d %B %Y} at {starts:%H:%M}"
     if method == "CANCEL":
         return f"Cancelled: supervision on {when}"
+    if session.ics_sequence:
+        return f"Changed: supervision now on {when}"
     return f"Supervision on {when}"
 
 
@@ -86,7 +88,11 @@ def _body(session: SupervisionSession, method: str) -> str:
     return (
         f"Supervision of {session.supervisee.full_name} with {session.supervisor.full_name}\n"
         f"{starts:%-d %B %Y}, {starts:%H:%M} to {ends:%H:%M}\n{where}\n\n"
-        "The attached file adds it to your calendar.\n"
+        + (
+            "This session has changed. The attached file updates it in your calendar.\n"
+            if session.ics_sequence
+            else "The attached file adds it to your calendar.\n"
+        )
     )
 
 

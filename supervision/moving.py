@@ -28,7 +28,15 @@ def session_move(
             f"Only a planned session can be moved; this one is "
             f"{session.get_status_display().lower()}."
         )
-    furthest = add_months(timezone.localdate(), FURTHEST_MONTHS_AHEAD)
+    today = timezone.localdate()
+    if timezone.localtime(session.starts_at).date() < today:
+        # A session whose day has gone was missed, not moved: moving it would hide that it did
+        # not happen (DOMAIN S4 counts cancellations and sessions that did not take place).
+        raise ValidationError(
+            f"The session of {long_date(session.starts_at)} has passed, so it cannot be moved. "
+            "Record what happened, or cancel it and book another"
+        )
+    furthest = add_months(today, FURTHEST_MONTHS_AHEAD)
     if new_start <= timezone.now():
         raise ValidationError({"new_start": "Enter a new date and time in the future"})
     if timezone.localtime(new_start).date() > furthest:

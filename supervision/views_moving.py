@@ -15,24 +15,22 @@ from access.sessions import get_session_for_user
 from .date_input import DateInputField
 from .form_errors import add_service_errors
 from .moving import session_move
-from .plain_text import PlainTextForm
 from .planning import describe_clashes, long_date, session_clashes
 from .times import read_start
+from .views_planning import ClashConfirmation, audit_session_read
 
 
-class MoveSessionForm(PlainTextForm):
+class MoveSessionForm(ClashConfirmation):
     new_date = DateInputField(label="New date", help_text="For example, 12 4 2026")
     new_time = forms.CharField(
         label="New start time",
         help_text="Use the 24-hour clock, for example 09:30 or 14:00",
         error_messages={"required": "Enter the new start time"},
     )
-    confirm_clashes = forms.BooleanField(
-        required=False, label="Move it anyway: I will sort out the clash"
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["confirm_clashes"].label = "Move it anyway: I will sort out the clashes"
         self.fields["new_date"].error_messages["required"] = "Enter the new date"
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -40,6 +38,7 @@ class MoveSessionForm(PlainTextForm):
         self.helper.layout = Layout(
             Field("new_date", context={"legend_size": Size.for_legend("s")}),
             Field.text("new_time", label_size="s", field_width=Fixed.FIVE),
+            Field("clashes_seen"),
             Button("submit", "Move the session"),
         )
 
@@ -61,7 +60,9 @@ def move_session(request, session_id):
     session, _ = get_session_for_user(request, session_id, Action.EDIT)
     form = MoveSessionForm(request.POST if request.method == "POST" else None)
     clashes = []
-    if request.method == "POST" and form.is_valid():
+    if request.method == "GET":
+        audit_session_read(request, session, "move")
+    elif form.is_valid():
         new_start = form.cleaned_data["new_start"]
         found = session_clashes(
             supervisor=session.supervisor,
@@ -70,12 +71,10 @@ def move_session(request, session_id):
             ends_at=new_start + (session.ends_at - session.starts_at),
             exclude_ids=[session.pk],
         )
-        if found and not form.cleaned_data.get("confirm_clashes"):
+        if found and not form.clashes_confirmed(found):
+            form.ask_to_confirm(found)
             clashes = describe_clashes(
                 found, supervisor=session.supervisor, supervisee=session.supervisee
-            )
-            form.helper.layout.insert(
-                len(form.helper.layout) - 1, Field.checkbox("confirm_clashes")
             )
         else:
             try:

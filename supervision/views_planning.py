@@ -335,6 +335,9 @@ def person_sessions(request, person_id):
             "session": session,
             "when": _when(session, today),
             "may_cancel": may_edit and session.status == SupervisionSession.Status.PLANNED,
+            "may_move": may_edit
+            and session.status == SupervisionSession.Status.PLANNED
+            and timezone.localtime(session.starts_at).date() >= today,
             "may_record_outcome": may_edit
             and session.status == SupervisionSession.Status.PLANNED
             and session.starts_at <= now,
@@ -415,7 +418,7 @@ class CancelSessionForm(ClashConfirmation):
 CANCEL_ERRORS = {"new_start": "new_date"}
 
 
-def _audit_session_read(request, session, page: str) -> None:
+def audit_session_read(request, session, page: str) -> None:
     audit.record(
         audit.AuditAction.READ,
         request=request,
@@ -433,7 +436,7 @@ def cancel_session(request, session_id):
     form = CancelSessionForm(request.POST if request.method == "POST" else None, latest=latest)
     clashes = []
     if request.method == "GET":
-        _audit_session_read(request, session, "cancel")
+        audit_session_read(request, session, "cancel")
     elif form.is_valid():
         new_start = form.cleaned_data["new_start"]
         found = []
@@ -536,7 +539,7 @@ def session_outcome(request, session_id):
     session, _ = get_session_for_user(request, session_id, Action.EDIT)
     form = SessionOutcomeForm(request.POST if request.method == "POST" else None)
     if request.method == "GET":
-        _audit_session_read(request, session, "outcome")
+        audit_session_read(request, session, "outcome")
     elif form.is_valid():
         try:
             session = planning.session_record_outcome(
