@@ -18,7 +18,7 @@ from access import records as signing
 from oversight import audit
 from oversight.working_days import add_working_days
 
-from . import notifications
+from . import notifications, plain_text
 from .canonical import load_record_for_content, record_hash
 from .models import (
     Action,
@@ -30,6 +30,7 @@ from .models import (
     Disagreement,
     RecordSection,
     RecordTemplate,
+    SharedText,
     Signature,
     StaffProfile,
     SupervisionRecord,
@@ -40,6 +41,20 @@ from .models import (
 WRITE_UP_WORKING_DAYS = 2  # DOMAIN R6; policy packs (issue 6 of 8) will make this configurable
 EDITABLE = (SupervisionRecord.Status.DRAFT, SupervisionRecord.Status.AMENDMENT_REQUESTED)
 SIGNING_METHOD = "Password re-entered in the browser"
+
+# Long enough for the longest heading seen in the councils' forms written in full (a case
+# discussion runs to two or three thousand characters); the count shows the writer how close
+# they are, and it keeps a pasted document out of a heading.
+HEADING_MAX_CHARACTERS = 10_000
+
+
+def heading_problem(text: str, heading: str) -> str | None:
+    """What is wrong with a heading's text, as the error message, or None."""
+    if kind := plain_text.problem(text, one_line=False):
+        return plain_text.message(kind, heading)
+    if len(text) > HEADING_MAX_CHARACTERS:
+        return f"{heading} must be {HEADING_MAX_CHARACTERS:,} characters or fewer"
+    return None
 
 
 class RecordConflict(Exception):
@@ -241,6 +256,10 @@ def record_section_save(
     request=None,
 ) -> SupervisionRecord:
     """Save one heading. Fails with RecordConflict if the record moved on since it was read."""
+    heading = RecordSection.objects.filter(record=record, template_section__key=section_key)
+    heading = heading.values_list("template_section__heading", flat=True).first() or "The text"
+    if problem := heading_problem(text, heading):
+        raise ValidationError({"text": problem})
     changed = SupervisionRecord.objects.filter(
         pk=record.pk, version=expected_version, status__in=EDITABLE
     ).update(version=F("version") + 1, updated_at=timezone.now())
@@ -482,6 +501,12 @@ def record_share(*, record, by: User, request=None) -> SupervisionRecord:
     _snapshot(record)
     record.status = SupervisionRecord.Status.SHARED
     record.shared_at = timezone.now()
+    # What the supervisee reads now: the next share shows them what changed since.
+    SharedText.objects.create(
+        record=record,
+        shared_at=record.shared_at,
+        texts=dict(record.sections.values_list("template_section__key", "text")),
+    )
     record.version += 1
     record.save()
     AmendmentRequest.objects.filter(record=record, resolved_at__isnull=True).update(

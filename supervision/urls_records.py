@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_actions, views_next_session
+from . import views_actions, views_next_session, views_write_up
 from . import views_records as views
 
 urlpatterns = [
@@ -13,6 +13,11 @@ urlpatterns = [
         "sessions/<str:session_id>/record/next-session/",
         views_next_session.record_next_session,
         name="record-next-session",
+    ),
+    path(
+        "sessions/<str:session_id>/record/write-up/",
+        views_write_up.write_up,
+        name="record-write-up",
     ),
     path(
         "sessions/<str:session_id>/record/sections/<slug:key>/",

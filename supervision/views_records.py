@@ -22,7 +22,7 @@ from access.sessions import (
 from access.sessions import is_party as session_party
 from oversight import audit, selectors_flags
 
-from . import plain_text
+from . import plain_text, write_up
 from . import record_services as services
 from .form_errors import add_service_errors
 from .forms_records import (
@@ -135,6 +135,7 @@ def _load_record(session, records=None):
             "action_reviews__action",
             Prefetch("disagreements", Disagreement.objects.order_by("pk")),
             "amendment_requests__section",
+            "shared_texts",
             "signatures__signer",
             "addenda__author",
         )
@@ -154,6 +155,15 @@ def record_page(request, session_id):
     editable = may_edit and record.status in services.EDITABLE
     may_sign = signing.may_sign_as_supervisor(user, session)
     reviewed = {review.action_id: review for review in record.action_reviews.all()}
+    show_personal = signing.may_read_in_full(
+        user, session, may_read_personal_sections(user, session.supervisee)
+    )
+    changes = {} if record.is_finalised else write_up.changes_since_last_read(record)
+    changed_headings = 0
+    for section in record.sections.all():
+        shown = show_personal or not section.template_section.is_personal
+        section.change = changes.get(section.template_section.key) if shown else None
+        changed_headings += section.change is not None
     earlier_open = (
         [a for a in services.open_actions_of(session.supervisee) if a.record_id != record.pk]
         if editable
@@ -164,9 +174,7 @@ def record_page(request, session_id):
         "record": record,
         "may_edit": may_edit,
         "editable": editable,
-        "show_personal": signing.may_read_in_full(
-            user, session, may_read_personal_sections(user, session.supervisee)
-        ),
+        "show_personal": show_personal,
         "is_supervisee": is_supervisee(user, session),
         "may_sign_as_supervisor": may_sign,
         "may_finalise": signing.may_finalise(user, session),
@@ -184,6 +192,7 @@ def record_page(request, session_id):
         "open_amendments": [a for a in record.amendment_requests.all() if a.resolved_at is None],
         "previous": services.previous_record(record),
         "record_flag": selectors_flags.record_flag(record),
+        "changed_headings": changed_headings,
     }
     return render(request, "supervision/records/record.html", context)
 

@@ -309,6 +309,7 @@ GET = {
     "record-start": (the_session, everyone(405)),
     "record": (the_session, signed_in(404, **READERS)),
     "record-section": (the_section, SUPERVISOR_WRITES),
+    "record-write-up": (the_session, SUPERVISOR_WRITES),
     "record-section-autosave": (the_section, everyone(405)),
     "decision-add": (the_session, SUPERVISOR_WRITES),
     "record-next-session": (the_session, SUPERVISOR_WRITES),

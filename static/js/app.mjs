@@ -95,3 +95,84 @@ document.querySelectorAll("[data-module='app-autosave']").forEach((form) => {
   });
   document.addEventListener("app:session-expiring", save);
 });
+
+// The write-up page: every heading saves on its own as it is typed (the record's autosave
+// for one heading), one heading at a time, since each save moves the record's version on.
+// Saving the page waits for a save under way, so it never clashes with the writer's own.
+document.querySelectorAll("[data-module='app-write-up']").forEach((form) => {
+  const version = form.querySelector("[data-write-up-version]");
+  const csrf = form.querySelector("input[name='csrfmiddlewaretoken']");
+  const dirty = new Set();
+  let saving = false;
+  let stopped = false;
+  let pendingSubmit = null;
+  let pause;
+
+  const statusOf = (box) => box.closest(".govuk-form-group").querySelector("[data-autosave-status]");
+
+  const saveNext = async () => {
+    if (saving || stopped || dirty.size === 0) return;
+    const box = dirty.values().next().value;
+    dirty.delete(box);
+    saving = true;
+    const body = new FormData();
+    body.append("csrfmiddlewaretoken", csrf.value);
+    body.append("version", version.value);
+    body.append("text", box.value);
+    body.append("completed", box.dataset.completed || "");
+    try {
+      const response = await fetch(box.dataset.autosaveUrl, {
+        method: "POST",
+        body,
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+      });
+      const data = await response.json();
+      if (response.ok) {
+        version.value = data.version;
+        statusOf(box).textContent = `Saved at ${data.saved_at}`;
+      } else if (response.status === 409) {
+        // Someone else saved the record: stop saving over them. Saving the page shows both.
+        stopped = true;
+        statusOf(box).textContent =
+          "Someone else has saved this record. Your text is still here: save the page to compare both versions.";
+      } else {
+        dirty.add(box);
+        statusOf(box).textContent = data.error || "Not saved. Check your connection; your text is still here.";
+      }
+    } catch (error) {
+      dirty.add(box);
+      statusOf(box).textContent = "Not saved. Check your connection; your text is still here.";
+    } finally {
+      saving = false;
+    }
+    if (pendingSubmit) {
+      const button = pendingSubmit;
+      pendingSubmit = null;
+      form.requestSubmit(button);
+    } else if (dirty.size && !stopped) {
+      saveNext();
+    }
+  };
+
+  form.querySelectorAll("textarea[data-autosave-url]").forEach((box) => {
+    box.addEventListener("input", () => {
+      dirty.add(box);
+      clearTimeout(pause);
+      pause = setTimeout(saveNext, 3000);
+    });
+  });
+  form.addEventListener("submit", (event) => {
+    clearTimeout(pause);
+    dirty.clear();
+    if (saving) {
+      event.preventDefault();
+      pendingSubmit = event.submitter;
+    }
+  });
+  setInterval(saveNext, 30000);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") saveNext();
+  });
+  document.addEventListener("app:session-expiring", saveNext);
+});

@@ -407,6 +407,25 @@ class Disagreement(RecordPart):
         return self.subject
 
 
+class SharedText(RecordPart):
+    """The headings as they read each time the record was shared. When it is shared again after
+    changes were asked for, the supervisee is shown, heading by heading, what changed since the
+    version they read, rather than having to read the whole record again to find it."""
+
+    record = models.ForeignKey(
+        SupervisionRecord, on_delete=models.PROTECT, related_name="shared_texts"
+    )
+    shared_at = models.DateTimeField()
+    # {template section key: text}: the keys stay fixed for the record's template version.
+    texts = models.JSONField()
+
+    class Meta:
+        ordering = ["shared_at", "pk"]
+
+    def __str__(self):
+        return f"Record {self.record_id} as shared at {self.shared_at:%Y-%m-%d %H:%M}"
+
+
 class AmendmentRequest(RecordPart):
     record = models.ForeignKey(
         SupervisionRecord, on_delete=models.PROTECT, related_name="amendment_requests"

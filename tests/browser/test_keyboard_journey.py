@@ -89,8 +89,7 @@ def test_the_signing_journey_with_the_keyboard_alone(page, clock):
     activate(page, "Write the record", key="Space")
     activate(page, "Workload and performance")
     type_into(page, "Workload and performance", "Amira holds 18 children.")
-    press_space_on(page, "I have finished this section")
-    activate(page, "Save and return to the record")
+    activate(page, "Save: I have finished writing up")
     activate(page, "Add a decision")
     type_into(page, "Decision", "No new allocations until 24 March")
     type_into(page, "Reasons for the decision", "Two final hearings this month")
@@ -140,7 +139,7 @@ def test_the_signing_journey_with_the_keyboard_alone(page, clock):
         "Amira holds 18 children, two of them in proceedings.",
         replace=True,
     )
-    activate(page, "Save and return to the record")
+    activate(page, "Save: I have finished writing up")
     activate(page, "Share with Amira Khan")
     sign_out(page)
 

@@ -96,8 +96,7 @@ def test_a_record_from_planning_to_the_signed_pdf(page, clock):
     page.get_by_label("Workload and performance").fill(
         "Amira holds 18 children. The court week took two days from visits."
     )
-    page.get_by_label("I have finished this section").check()
-    go(page, "button", "Save and return to the record")
+    go(page, "button", "Save: I have finished writing up")
     go(page, "link", "Add a decision")
     page.get_by_label("Decision", exact=True).fill("No new allocations until 24 March")
     page.get_by_label("Reasons for the decision").fill("Two final hearings this month")
@@ -149,11 +148,14 @@ def test_a_record_from_planning_to_the_signed_pdf(page, clock):
     go(page, "link", "Amira Khan, 10 March 2026")
     assert "Say that two of the 18 are in proceedings." in main_text(page)
     go(page, "link", "Workload and performance")
+    # Her request is beside the heading it is about.
+    heading = page.locator("#heading-workload-performance")
+    assert "Say that two of the 18 are in proceedings." in heading.inner_text()
     page.get_by_label("Workload and performance").fill(
         "Amira holds 18 children, two of them in proceedings. "
         "The court week took two days from visits."
     )
-    go(page, "button", "Save and return to the record")
+    go(page, "button", "Save: I have finished writing up")
     go(page, "button", "Share with Amira Khan")
     sign_out(page)
 
@@ -163,6 +165,10 @@ def test_a_record_from_planning_to_the_signed_pdf(page, clock):
     shot(page, "supervisee-home")
     go(page, "link", "Read and sign the record of 10 March 2026")
     assert "two of them in proceedings" in main_text(page)
+    # She is shown what changed since she asked, not left to find it.
+    assert "One heading has changed since the record was last shared" in main_text(page)
+    added = page.locator(".app-diff__added").all_inner_texts()
+    assert any("two of them in proceedings" in text for text in added), added
     go(page, "link", "Give and sign your view on Caseload weighting")
     page.get_by_label("Your view, in your own words").fill("Court work should count double")
     page.get_by_label("Your password").fill(PASSWORD)

@@ -1,0 +1,92 @@
+"""Writing up an eight-heading record on one page, counting the clicks, in Chromium.
+
+Daniel Price held supervision with Amira Khan on 4 March 2026. On 5 March he opens the record,
+writes every heading on one page (one heading saves itself while he types, and is still there
+after the tab is reloaded), saves, and shares the record. The journey counts every click:
+the target is under 15 for an eight-heading record (it was about 38 with a page per heading).
+"""
+
+from datetime import datetime
+
+from supervision.models import RecordSection, SupervisionRecord, SupervisionSession
+from tests.browser.axe import check_a11y
+from tests.browser.conftest import LONDON
+from tests.browser.helpers import shot, sign_in
+from tests.browser.signing_setup import PASSWORD, build_team
+
+
+class Clicks:
+    def __init__(self, page):
+        self.page = page
+        self.count = 0
+
+    def follow(self, role, name):
+        """A click that loads a page, which is then checked with axe."""
+        with self.page.expect_navigation():
+            self.click(self.page.get_by_role(role, name=name, exact=True))
+        check_a11y(self.page)
+
+    def click(self, locator):
+        self.count += 1
+        locator.click()
+
+
+def test_an_eight_heading_record_is_written_up_in_under_15_clicks(page, clock):
+    team = build_team()
+    session = SupervisionSession.objects.create(
+        supervisee=team.supervisee,
+        supervisor=team.supervisor,
+        session_type="individual",
+        starts_at=datetime(2026, 3, 4, 10, tzinfo=LONDON),
+        ends_at=datetime(2026, 3, 4, 11, tzinfo=LONDON),
+        created_by=team.supervisor,
+    )
+    sign_in(page, team.supervisor.email, PASSWORD)
+    clicks = Clicks(page)
+    clicks.follow("link", "Amira Khan, 4 March 2026")
+    clicks.follow("button", "Write the record")
+    clicks.follow("button", "Write up every heading")
+    boxes = page.locator("textarea[data-autosave-url]")
+    assert boxes.count() == 8
+    headings = page.locator("form label.govuk-label--m").all_inner_texts()
+
+    # The first heading saves itself while he types: reloading the tab loses nothing.
+    first = boxes.nth(0)
+    clicks.click(first)
+    first.press_sequentially("Amira and I agreed the agenda: her caseload, and court.")
+    status = page.locator("[data-autosave-status]").nth(0)
+    status.filter(has_text="Saved at").wait_for(timeout=15_000)
+    page.reload()
+    check_a11y(page)
+    assert (
+        page.locator("textarea[data-autosave-url]")
+        .nth(0)
+        .input_value()
+        .startswith("Amira and I agreed the agenda")
+    )
+    # The character count tells him how much room is left.
+    assert (
+        "characters remaining" in page.locator(".govuk-character-count__status").nth(0).inner_text()
+    )
+
+    for index in range(1, 8):
+        box = page.locator("textarea[data-autosave-url]").nth(index)
+        clicks.click(box)
+        box.fill(f"What we said about {headings[index].lower()}.")
+    shot(page, "write-up-one-page")
+    clicks.follow("button", "Save: I have finished writing up")
+    assert "Write-up saved" in page.locator(".govuk-notification-banner--success").inner_text()
+    statuses = page.locator(".govuk-task-list__status").all_inner_texts()
+    assert statuses == ["Completed"] * 8, statuses
+    clicks.follow("button", "Share with Amira Khan")
+    assert "Record shared with Amira Khan" in page.locator("main").inner_text()
+
+    record = SupervisionRecord.objects.get(session=session)
+    assert record.status == SupervisionRecord.Status.SHARED
+    texts = list(
+        record.sections.order_by("template_section__position").values_list("text", "progress")
+    )
+    assert texts[0][0].startswith("Amira and I agreed the agenda")
+    assert all(progress == RecordSection.Progress.COMPLETED for _, progress in texts)
+    print(f"Clicks to write up and share an eight-heading record: {clicks.count}")
+    assert clicks.count < 15, clicks.count
