@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from access.agreements import get_agreement_for_user, get_relationship_for_user, party_role
 from oversight import audit
+from supervision.drafts import Drafting
 from supervision.form_errors import add_service_errors
 from supervision.forms_records import PasswordForm
 
@@ -51,8 +52,10 @@ def agreement_new(request, relationship_id):
     existing = SupervisionAgreement.objects.filter(relationship=relationship).first()
     if existing:
         return redirect("agreement", existing.pk)
-    initial = {**services.DEFAULT_TEXT}
-    form = AgreementForm(request.POST if request.method == "POST" else None, initial=initial)
+    drafting = Drafting(request, subject=relationship.supervisee)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(AgreementForm, initial={**services.DEFAULT_TEXT})
     if request.method == "POST" and form.is_valid():
         try:
             data = {f: form.cleaned_data[f] for f in SupervisionAgreement.CONTENT_FIELDS}
@@ -62,12 +65,18 @@ def agreement_new(request, relationship_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(request, "Draft agreement saved. Read it together, then both sign")
             return redirect("agreement", agreement.pk)
     return render(
         request,
         "agreements/form.html",
-        {"form": form, "relationship": relationship, "title": "Draw up the supervision agreement"},
+        {
+            "form": form,
+            "relationship": relationship,
+            "title": "Draw up the supervision agreement",
+            "drafting": drafting,
+        },
     )
 
 
@@ -102,8 +111,12 @@ def agreement_page(request, agreement_id):
 @login_required
 def agreement_edit(request, agreement_id):
     agreement = get_agreement_for_user(request, agreement_id, party=True)
-    form = AgreementForm(request.POST if request.method == "POST" else None, instance=agreement)
-    if request.method == "POST" and form.is_valid():
+    saved = {f: getattr(agreement, f) for f in SupervisionAgreement.CONTENT_FIELDS}
+    drafting = Drafting(request, subject=agreement.relationship.supervisee, saved=saved)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(AgreementForm, instance=agreement)
+    if request.method == "POST" and form.is_valid() and not drafting.clashed(form):
         try:
             services.agreement_update(
                 agreement=agreement,
@@ -114,6 +127,7 @@ def agreement_edit(request, agreement_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(request, "Draft agreement saved")
             return redirect("agreement", agreement.pk)
     return render(
@@ -124,6 +138,7 @@ def agreement_edit(request, agreement_id):
             "relationship": agreement.relationship,
             "agreement": agreement,
             "title": "Change the draft agreement",
+            "drafting": drafting,
         },
     )
 

@@ -44,6 +44,9 @@ DESTROYED_MODELS = {
     "supervision.ActionReview",
     "supervision.Disagreement",
     "supervision.AmendmentRequest",
+    "supervision.SharedText",
+    # What someone was typing about the person and had not saved.
+    "supervision.FormDraft",
     "supervision.Signature",
     "supervision.Addendum",
     "supervision.RecordPdf",
@@ -413,6 +416,7 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
         ProbationReview,
         RecordPdf,
         RecordSection,
+        SharedText,
         Signature,
         SupervisionRecord,
         SupervisionSession,
@@ -449,6 +453,7 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
         ("action_reviews", ActionReview),
         ("disagreements", Disagreement),
         ("amendment_requests", AmendmentRequest),
+        ("shared_texts", SharedText),
         ("actions", Action),
     ]:
         gone(label, model.objects.filter(record__in=records))
@@ -458,6 +463,9 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
     # answers are about this person's supervision.
     gone("quality_reviews", QualityReview.objects.filter(record__in=records))
     gone("records", records)
+    from supervision.models import FormDraft
+
+    gone("drafts", FormDraft.objects.filter(subject=person))
     gone("agenda_items", AgendaItem.objects.filter(session__supervisee=person))
     from casework.models import CaseNote, FrontDoorDiscussion, FrontDoorSession
 

@@ -21,6 +21,7 @@ from access.units import get_team_for_plan
 from oversight import audit
 
 from . import development_services as services
+from .drafts import Drafting
 from .form_errors import add_service_errors
 from .forms_development import (
     ConversationForm,
@@ -70,11 +71,18 @@ def _not_found(request, object_type: str, object_id, subject=None):
     refuse(request, object_type, object_id, subject=subject)
 
 
-def _form_page(request, form, *, person, title, back_url, intro="", status=200):
+def _form_page(request, form, *, person, title, back_url, intro="", status=200, drafting=None):
     return render(
         request,
         FORM_TEMPLATE,
-        {"form": form, "person": person, "title": title, "back_url": back_url, "intro": intro},
+        {
+            "form": form,
+            "person": person,
+            "title": title,
+            "back_url": back_url,
+            "intro": intro,
+            "drafting": drafting,
+        },
         status=status,
     )
 
@@ -118,7 +126,10 @@ def person_observations(request, person_id):
 @login_required
 def observation_new(request, person_id):
     person, _ = get_file_for_user(request, person_id, Reach.EDIT)
-    form = ObservationForm(request.POST or None)
+    drafting = Drafting(request, subject=person)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(ObservationForm)
     if request.method == "POST" and form.is_valid():
         try:
             observation = services.observation_record(
@@ -127,6 +138,7 @@ def observation_new(request, person_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(request, "Observation saved. Sign your feedback when it is complete")
             return redirect("observation", person.pk, observation.pk)
     return _form_page(
@@ -135,6 +147,7 @@ def observation_new(request, person_id):
         person=person,
         title=f"Record an observation of {person.full_name}'s practice",
         back_url=_url("person-observations", person),
+        drafting=drafting,
     )
 
 
@@ -168,8 +181,11 @@ def observation_edit(request, person_id, observation_id):
         messages.error(request, "You have signed this observation: it can no longer be changed")
         return redirect("observation", person.pk, observation.pk)
     initial = {name: getattr(observation, name) for name in services.OBSERVATION_INPUTS}
-    form = ObservationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    drafting = Drafting(request, subject=person, saved=initial)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(ObservationForm, initial=initial)
+    if request.method == "POST" and form.is_valid() and not drafting.clashed(form):
         try:
             services.observation_update(
                 observation=observation, by=request.user, request=request, **form.cleaned_data
@@ -177,6 +193,7 @@ def observation_edit(request, person_id, observation_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(request, "Observation saved")
             return redirect("observation", person.pk, observation.pk)
     return _form_page(
@@ -185,6 +202,7 @@ def observation_edit(request, person_id, observation_id):
         person=person,
         title=f"Change the observation of {observation.observed_on:%-d %B %Y}",
         back_url=_url("observation", person, observation.pk),
+        drafting=drafting,
     )
 
 
@@ -228,7 +246,10 @@ def observation_respond(request, person_id, observation_id):
     if observation.status == PracticeObservation.Status.SIGNED:
         messages.error(request, "You have already signed this observation")
         return redirect("observation", person.pk, observation.pk)
-    form = PractitionerResponseForm(request.POST or None)
+    drafting = Drafting(request, subject=person)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(PractitionerResponseForm)
     if request.method == "POST" and form.is_valid():
         try:
             services.observation_comment_and_sign(
@@ -237,6 +258,7 @@ def observation_respond(request, person_id, observation_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(request, "Your comments are added and the observation is signed")
             return redirect("observation", person.pk, observation.pk)
     waiting = observation.status == PracticeObservation.Status.DRAFT
@@ -252,6 +274,7 @@ def observation_respond(request, person_id, observation_id):
             if waiting
             else "Once you sign, the observation is locked and nobody can change it."
         ),
+        drafting=drafting,
     )
 
 
@@ -292,7 +315,10 @@ def development_new(request, person_id):
         "year": today.year,
         "kind": kind if kind in DevelopmentConversation.Kind.values else None,
     }
-    form = ConversationForm(request.POST or None, initial=initial)
+    drafting = Drafting(request, subject=person)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(ConversationForm, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             conversation = services.conversation_record(
@@ -301,6 +327,7 @@ def development_new(request, person_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(
                 request, f"{conversation.get_kind_display()} for {conversation.year} saved"
             )
@@ -311,6 +338,7 @@ def development_new(request, person_id):
         person=person,
         title=f"Record a development conversation with {person.full_name}",
         back_url=_url("person-development", person),
+        drafting=drafting,
     )
 
 
@@ -351,14 +379,12 @@ def development_edit(request, person_id, conversation_id):
     if conversation.status != DevelopmentConversation.Status.DRAFT:
         messages.error(request, "This has been signed and can no longer be changed")
         return redirect("development-conversation", person.pk, conversation.pk)
-    form = ConversationForm(
-        request.POST or None,
-        with_kind=False,
-        initial={
-            name: getattr(conversation, name) for name in ("year", "held_on", "goals", "progress")
-        },
-    )
-    if request.method == "POST" and form.is_valid():
+    saved = {name: getattr(conversation, name) for name in ("year", "held_on", "goals", "progress")}
+    drafting = Drafting(request, subject=person, saved=saved)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(ConversationForm, with_kind=False, initial=saved)
+    if request.method == "POST" and form.is_valid() and not drafting.clashed(form):
         try:
             services.conversation_update(
                 conversation=conversation, by=request.user, request=request, **form.cleaned_data
@@ -366,6 +392,7 @@ def development_edit(request, person_id, conversation_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(request, f"{conversation.get_kind_display()} saved")
             return redirect("development-conversation", person.pk, conversation.pk)
     return _form_page(
@@ -374,6 +401,7 @@ def development_edit(request, person_id, conversation_id):
         person=person,
         title=f"Change the {conversation.get_kind_display().lower()} for {conversation.year}",
         back_url=_url("development-conversation", person, conversation.pk),
+        drafting=drafting,
     )
 
 
@@ -448,16 +476,18 @@ def probation_review(request, person_id, month):
     if due is None:
         _not_found(request, "probation_review", f"{person.pk}/{month}", person)
     existing = due.review
-    form = ProbationReviewForm(
-        request.POST or None,
-        final=month == ProbationReview.Month.FIVE,
-        initial=(
-            {"held_on": existing.held_on, "outcome": existing.outcome, "notes": existing.notes}
-            if existing
-            else {}
-        ),
+    saved = (
+        {"held_on": existing.held_on, "outcome": existing.outcome, "notes": existing.notes}
+        if existing
+        else {}
     )
-    if request.method == "POST" and form.is_valid():
+    drafting = Drafting(request, subject=person, saved=saved)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(
+        ProbationReviewForm, final=month == ProbationReview.Month.FIVE, initial=saved
+    )
+    if request.method == "POST" and form.is_valid() and not drafting.clashed(form):
         try:
             services.probation_review_record(
                 person=person, month=month, by=request.user, request=request, **form.cleaned_data
@@ -465,6 +495,7 @@ def probation_review(request, person_id, month):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(request, f"Month {month} probation review saved")
             return redirect("person-probation", person.pk)
     return _form_page(
@@ -474,6 +505,7 @@ def probation_review(request, person_id, month):
         title=f"{ProbationReview.Month(month).label} probation review",
         back_url=_url("person-probation", person),
         intro=f"Due {due.due_on:%-d %B %Y}.",
+        drafting=drafting,
     )
 
 
@@ -517,8 +549,11 @@ def wellbeing_review(request, person_id):
     person, _ = get_file_for_user(request, person_id, Reach.EDIT)
     current = services.current_wellbeing_plan(person)
     initial = {name: getattr(current, name) for name in WellbeingPlan.SECTIONS} if current else {}
-    form = WellbeingPlanForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    drafting = Drafting(request, subject=person, saved=initial)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(WellbeingPlanForm, initial=initial)
+    if request.method == "POST" and form.is_valid() and not drafting.clashed(form):
         try:
             plan = services.wellbeing_plan_review(
                 person=person, by=request.user, request=request, **form.cleaned_data
@@ -526,6 +561,7 @@ def wellbeing_review(request, person_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(
                 request,
                 f"Wellbeing plan saved as version {plan.version}"
@@ -540,6 +576,7 @@ def wellbeing_review(request, person_id):
         back_url=_url("person-wellbeing", person),
         intro="Personal: seen by the person, their supervisors and the managers above them. "
         "Keep to what is relevant to the role.",
+        drafting=drafting,
     )
 
 
@@ -573,8 +610,11 @@ def team_wellbeing_review(request, unit_id):
     initial = (
         {name: getattr(current, name) for name in TeamWellbeingPlan.SECTIONS} if current else {}
     )
-    form = TeamWellbeingPlanForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    drafting = Drafting(request, saved=initial)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(TeamWellbeingPlanForm, initial=initial)
+    if request.method == "POST" and form.is_valid() and not drafting.clashed(form):
         try:
             plan = services.team_wellbeing_plan_review(
                 unit=unit, by=request.user, request=request, **form.cleaned_data
@@ -582,6 +622,7 @@ def team_wellbeing_review(request, unit_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(
                 request, f"{unit.name}'s wellbeing plan saved as version {plan.version}"
             )
@@ -595,6 +636,7 @@ def team_wellbeing_review(request, unit_id):
             "title": f"{'Review' if current else 'Write'} {unit.name}'s wellbeing plan",
             "back_url": _url("team-wellbeing", unit_id=unit.pk),
             "intro": "Made together as a team. Adapt the headings to what your team needs.",
+            "drafting": drafting,
         },
     )
 

@@ -24,6 +24,7 @@ from oversight import audit, selectors_flags
 
 from . import plain_text, write_up
 from . import record_services as services
+from .drafts import Drafting
 from .form_errors import add_service_errors
 from .forms_records import (
     ActionForm,
@@ -313,22 +314,29 @@ def _simple_form_view(
 ):
     """A one-form page about a session's record. The caller has already checked access."""
     record = _record_of(session, request)
-    form_kwargs = form_kwargs or {}
-    form = (
-        form_class(request.POST, **form_kwargs)
-        if request.method == "POST"
-        else form_class(**form_kwargs)
-    )
+    drafting = Drafting(request, subject=session.supervisee)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(form_class, **(form_kwargs or {}))
     if request.method == "POST" and form.is_valid():
         try:
             handler(record, form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(request, success)
             return redirect("record", session.pk)
     return render(
-        request, template, {"session": session, "record": record, "form": form, "title": title}
+        request,
+        template,
+        {
+            "session": session,
+            "record": record,
+            "form": form,
+            "title": title,
+            "drafting": drafting,
+        },
     )
 
 

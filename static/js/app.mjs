@@ -176,3 +176,74 @@ document.querySelectorAll("[data-module='app-write-up']").forEach((form) => {
   });
   document.addEventListener("app:session-expiring", saveNext);
 });
+
+// Any other form of more than a line (supervision.drafts): the whole form is kept on the
+// server as a draft a few seconds after typing stops, posted to the page's own address so the
+// page's own checks of who may fill it in apply. Saving the form waits for a draft under way.
+document.querySelectorAll("[data-module='app-draft']").forEach((status) => {
+  const form = status.closest("form");
+  if (!form) return;
+  let version = Number(status.dataset.draftVersion || 0);
+  let dirty = false;
+  let saving = false;
+  let stopped = false;
+  let pendingSubmit = null;
+  let pause;
+
+  const save = async () => {
+    if (!dirty || saving || stopped) return;
+    saving = true;
+    dirty = false;
+    const body = new FormData(form);
+    body.set("draft_version", version);
+    try {
+      const response = await fetch(form.getAttribute("action") || window.location.pathname, {
+        method: "POST",
+        body,
+        credentials: "same-origin",
+        headers: { "X-Autosave": "draft" },
+      });
+      const data = await response.json();
+      if (response.ok) {
+        version = data.version;
+        status.textContent = `Draft kept at ${data.saved_at}. Save the page when you have finished.`;
+      } else if (response.status === 409) {
+        stopped = true;
+        status.textContent =
+          "This form is open in another window, which kept its own draft. Your text is still here: save the page to keep it.";
+      } else {
+        dirty = true;
+        status.textContent = data.error || "Draft not kept. Check your connection; your text is still here.";
+      }
+    } catch (error) {
+      dirty = true;
+      status.textContent = "Draft not kept. Check your connection; your text is still here.";
+    } finally {
+      saving = false;
+    }
+    if (pendingSubmit) {
+      const button = pendingSubmit;
+      pendingSubmit = null;
+      form.requestSubmit(button);
+    }
+  };
+
+  form.addEventListener("input", () => {
+    dirty = true;
+    clearTimeout(pause);
+    pause = setTimeout(save, 3000);
+  });
+  form.addEventListener("submit", (event) => {
+    clearTimeout(pause);
+    stopped = true;
+    if (saving) {
+      event.preventDefault();
+      pendingSubmit = event.submitter;
+    }
+  });
+  setInterval(save, 30000);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") save();
+  });
+  document.addEventListener("app:session-expiring", save);
+});

@@ -8,6 +8,7 @@ from .development import (
     TeamWellbeingPlan,
     WellbeingPlan,
 )
+from .drafts import FormDraft
 from .organisation import (
     AccessGrant,
     JobRole,
@@ -47,6 +48,7 @@ __all__ = [
     "Decision",
     "DevelopmentConversation",
     "DevelopmentRecordLockedError",
+    "FormDraft",
     "Disagreement",
     "JobRole",
     "ObservationSignature",

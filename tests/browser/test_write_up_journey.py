@@ -90,3 +90,24 @@ def test_an_eight_heading_record_is_written_up_in_under_15_clicks(page, clock):
     assert all(progress == RecordSection.Progress.COMPLETED for _, progress in texts)
     print(f"Clicks to write up and share an eight-heading record: {clicks.count}")
     assert clicks.count < 15, clicks.count
+
+
+def test_a_half_written_wellbeing_plan_survives_leaving_the_page(page, clock):
+    team = build_team()
+    sign_in(page, team.supervisor.email, PASSWORD)
+    form = f"/people/{team.supervisee.pk}/wellbeing/review/"
+    page.goto(form)
+    check_a11y(page)
+    page.get_by_label("Support agreed").press_sequentially("A monthly check-in after court weeks.")
+    page.locator("[data-module='app-draft']").filter(has_text="Draft kept at").wait_for(
+        timeout=15_000
+    )
+    # She is called away and leaves the page without saving; later she opens the form again.
+    page.goto("/")
+    check_a11y(page)
+    page.goto(form)
+    check_a11y(page)
+    assert "was kept and is back in the form" in page.locator("main").inner_text()
+    assert page.get_by_label("Support agreed").input_value() == (
+        "A monthly check-in after court weeks."
+    )
