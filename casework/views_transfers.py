@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from access.children import CHILD, CaseAction, get_child_for_user, restrict_children
 from access.refusals import refuse
 from oversight import audit
+from supervision.drafts import Drafting
 from supervision.form_errors import add_service_errors
 
 from . import transfer_services as services
@@ -54,9 +55,11 @@ def _transfer(request, child: Child, transfer_id) -> Transfer:
 def child_transfer(request, child_id):
     """Plan a transfer to another worker, team or service."""
     child, _ = get_child_for_user(request, child_id, CaseAction.MANAGE)
-    form = TransferForm(
-        request.POST if request.method == "POST" else None,
-        initial={"to_unit": child.unit_id, "to_service": child.service},
+    drafting = Drafting(request)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(
+        TransferForm, initial={"to_unit": child.unit_id, "to_service": child.service}
     )
     if request.method == "POST" and child.is_open and form.is_valid():
         try:
@@ -66,6 +69,7 @@ def child_transfer(request, child_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(
                 request,
                 f"Transfer to {transfer.to_worker.full_name} planned for "
@@ -74,7 +78,11 @@ def child_transfer(request, child_id):
             return redirect("child-transfer-detail", child.pk, transfer.pk)
     if request.method == "GET":
         _audit_read(request, CHILD, child.pk, "plan a transfer")
-    return render(request, "casework/transfers/plan.html", {"child": child, "form": form})
+    return render(
+        request,
+        "casework/transfers/plan.html",
+        {"child": child, "form": form, "drafting": drafting},
+    )
 
 
 @login_required
@@ -173,16 +181,17 @@ def child_close(request, child_id):
             request, "casework/transfers/closed.html", {"child": child, "may_manage": may_manage}
         )
     supervision = services.service_supervision(child)
-    form = ClosureForm(
-        request.POST if request.method == "POST" else None,
-        supervision_held=supervision.held,
-    )
+    drafting = Drafting(request)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(ClosureForm, supervision_held=supervision.held)
     if request.method == "POST" and form.is_valid():
         try:
             services.child_close(child=child, by=request.user, request=request, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(request, f"{child.reference}'s case closed")
             return redirect("child-close", child.pk)
     if request.method == "GET":
@@ -190,5 +199,5 @@ def child_close(request, child_id):
     return render(
         request,
         "casework/transfers/close.html",
-        {"child": child, "form": form, "supervision": supervision},
+        {"child": child, "form": form, "supervision": supervision, "drafting": drafting},
     )
