@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_staff_admin
 
 urlpatterns = [
     path("team/", views.my_team_page, name="my-team"),
@@ -12,4 +12,12 @@ urlpatterns = [
         name="change-supervisor",
     ),
     path("organisation/people/<int:person_id>/leaving/", views.mark_left, name="mark-left"),
+    path("organisation/people/add/", views_staff_admin.person_add, name="person-add"),
+    path(
+        "organisation/people/<int:person_id>/change/",
+        views_staff_admin.person_edit,
+        name="person-edit",
+    ),
+    path("organisation/units/add/", views_staff_admin.unit_add, name="unit-add"),
+    path("organisation/units/<int:unit_id>/change/", views_staff_admin.unit_edit, name="unit-edit"),
 ]

@@ -292,6 +292,10 @@ GET = {
     "organisation": (None, only({"admin": 200})),
     "change-supervisor": (the_supervisee, only({"admin": 200})),
     "mark-left": (the_supervisee, only({"admin": 200})),
+    "person-add": (None, only({"admin": 200})),
+    "person-edit": (the_supervisee, only({"admin": 200})),
+    "unit-add": (None, only({"admin": 200})),
+    "unit-edit": (the_service, only({"admin": 200})),
     "audit-log": (
         None,
         only(
@@ -457,6 +461,11 @@ POST = {
     "password-forgotten": (None, {}, everyone(200)),
     "change-supervisor": (the_supervisee, {}, only({"admin": 200})),
     "mark-left": (the_supervisee, {}, only({"admin": 200})),
+    # No details given: the page comes back with its errors, and nothing is written.
+    "person-add": (None, {}, only({"admin": 200})),
+    "person-edit": (the_supervisee, {}, only({"admin": 200})),
+    "unit-add": (None, {}, only({"admin": 200})),
+    "unit-edit": (the_service, {}, only({"admin": 200})),
     "agenda-add": (
         the_session,
         {"text": "Item"},

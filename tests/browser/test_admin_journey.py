@@ -86,3 +86,46 @@ def test_an_administrator_changes_the_supervisor_and_the_new_one_sees_the_file(p
     check_a11y(page)
     sessions = table_by_caption(page, "Sessions, newest first")
     assert rows(sessions)[0][2] == "Supervisor"
+
+
+def test_an_administrator_adds_a_team_and_a_new_starter_through_the_products_pages(page):
+    world = build_world()
+    sign_in(page, world.admin.email, SUPERVISEE_PASSWORD)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Organisation").click()
+    check_a11y(page)
+
+    page.get_by_role("button", name="Add a unit").click()
+    check_a11y(page)
+    page.get_by_label("Name").fill("Family Safeguarding South")
+    page.get_by_label("Short code").fill("fs-south")
+    page.get_by_label("Kind of unit").select_option(label="Team")
+    page.get_by_label("Part of (optional)").select_option(label="– Service A (service)")
+    page.get_by_role("button", name="Add the unit").click()
+    check_a11y(page)
+    assert "Family Safeguarding South added" in banner(page)
+
+    page.get_by_role("button", name="Add a person").click()
+    check_a11y(page)
+    # Saved with nothing filled in: every missing answer is named and linked.
+    page.get_by_role("button", name="Add the person").click()
+    check_a11y(page)
+    assert "Enter their full name" in error_summary(page)
+    page.get_by_label("Full name").fill("Priya Shah")
+    page.get_by_label("Work email address").fill("priya.shah@example.org")
+    page.get_by_label("Job role").select_option(label=world.supervisee.profile.job_role.name)
+    page.get_by_label("Team or unit").select_option(label="– – Family Safeguarding South (team)")
+    start = page.get_by_role("group", name="Start date", exact=True)
+    start.get_by_label("Day").fill("2")
+    start.get_by_label("Month").fill("3")
+    start.get_by_label("Year").fill("2026")
+    page.get_by_label("Line supervisor (optional)").select_option(
+        label=f"{world.supervisor.full_name} ({world.supervisor.profile.job_role.name})"
+    )
+    page.get_by_role("button", name="Add the person").click()
+    check_a11y(page)
+    assert "Priya Shah added and sent a link to set their password" in banner(page)
+    people = table_by_caption(page, "People")
+    row = people.locator("tbody tr", has=page.get_by_role("cell", name="Priya Shah", exact=True))
+    assert cells(row)[2] == "Family Safeguarding South"
+    assert cells(row)[3] == world.supervisor.full_name
+    shot(page, "organisation-new-starter")
