@@ -6,14 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
-from access.files import Action as Reach
-from access.sessions import get_session_for_user
+from access import records as signing
+from access.refusals import refuse
+from oversight import audit
 
 from . import record_services as services
 from .form_errors import add_service_errors
-from .models import AmendmentRequest, RecordSection
+from .models import AmendmentRequest, RecordSection, SupervisionRecord
 from .plain_text import PlainTextForm
-from .views_records import _audit_read, _record_of
 from .write_up import write_up_save
 
 
@@ -67,8 +67,17 @@ def _headings(record, form, sections, theirs=None):
 
 @login_required
 def write_up(request, session_id):
-    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
-    record = _record_of(session, request)
+    # Whoever writes the record (access.records.record_editor), as on every page that does.
+    session = signing.get_session_to_edit(request, session_id)
+    record = SupervisionRecord.objects.filter(session=session).first()
+    if record is None:
+        refuse(
+            request,
+            "supervision_record",
+            session.pk,
+            subject=session.supervisee,
+            message="No record has been started for this session.",
+        )
     if record.status not in services.EDITABLE:
         messages.error(
             request,
@@ -123,7 +132,13 @@ def write_up(request, session_id):
                 )
                 return redirect("record", session.pk)
     else:
-        _audit_read(request, session)
+        audit.record(
+            audit.AuditAction.READ,
+            request=request,
+            object_type="supervision_record",
+            object_id=session.pk,
+            subject=session.supervisee,
+        )
         form = WriteUpForm(
             initial={"version": record.version}
             | {field_name(s.template_section.key): s.text for s in sections},

@@ -18,6 +18,7 @@ from oversight.flags import pack_on, tick
 from oversight.models import Flag, FlagKind
 from supervision import record_services
 from tests.test_caseload import CASELOAD_QUERIES
+from tests.test_record_workflow import RECORD_PAGE_QUERIES
 from tests.test_staff_file import FILE_PAGE_QUERIES
 from tests.world import TODAY, build_world
 
@@ -378,7 +379,7 @@ def add_flags(world, count, start=0):
         ("supervisor", "/people/{supervisee}/", FILE_PAGE_QUERIES),
         ("auditor_with_grant", "/people/{supervisee}/", FILE_PAGE_QUERIES),
         ("supervisor", "/caseload/{supervisee}/", CASELOAD_QUERIES),
-        ("supervisor", "/sessions/{session}/record/", 30),
+        ("supervisor", "/sessions/{session}/record/", RECORD_PAGE_QUERIES),
     ],
 )
 def test_pages_run_the_same_queries_at_3_flags_and_at_30(

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from supervision.models import StaffProfile
 from tests.world import TODAY, build_world
@@ -33,8 +34,12 @@ def test_an_administrator_marks_someone_as_left_and_the_file_becomes_read_only(c
     assert response.status_code == 302
     profile = StaffProfile.objects.get(user=world.supervisee)
     assert not profile.is_active and profile.leaving_date == date(2026, 3, 5)
+    # The file takes nothing new; the record of a session held before they left can still be
+    # finished by the supervisor who held it, and finalised without their signature.
+    new_observation = reverse("observation-new", args=[world.supervisee.pk])
+    assert as_user(client, world.supervisor, "get", new_observation).status_code == 403
     record_edit = f"/sessions/{world.session.pk}/record/sections/reflection/"
-    assert as_user(client, world.supervisor, "get", record_edit).status_code == 403
+    assert as_user(client, world.supervisor, "get", record_edit).status_code == 200
     assert as_user(
         client, world.supervisor, "get", f"/people/{world.supervisee.pk}/"
     ).status_code in (200, 404)

@@ -115,5 +115,5 @@ def test_without_them_sqlite_says_database_is_locked(tmp_path, unblocked, option
 def test_the_options_go_to_sqlite_only():
     sqlite = database_from_url("sqlite:////tmp/example.sqlite3")
     assert sqlite["OPTIONS"] == SQLITE_OPTIONS
-    postgres = database_from_url("postgres://user:secret@db.example:5432/supervision")
+    postgres = database_from_url("postgres://db.example:5432/supervision")
     assert postgres["OPTIONS"] == {"options": "-c jit=off"}
