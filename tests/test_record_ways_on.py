@@ -344,6 +344,10 @@ def test_in_every_state_the_person_who_acts_has_the_way_on_and_every_page_names_
                 continue
             assert response.status_code == 200, party
             pages[party] = (client, response.content.decode())
+        # The way back from the record leads somewhere each of them may go.
+        for party, (client, page) in pages.items():
+            back = re.search(r'href="([^"]+)" class="govuk-back-link"', page).group(1)
+            assert client.get(back).status_code == 200, (party, back)
 
     step = WAY_ON[status]
     if step is None:  # terminal: nobody has a step, every page says it is final
