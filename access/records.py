@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from supervision.models import (
     Signature,
@@ -293,17 +294,68 @@ def records_to_finalise_by(user, day: date | None = None) -> QuerySet:
     )
 
 
-def _signed_by(user, day: date) -> Q:
-    """Records whose signatory (`record_signatory`) is `user` on `day`, who may still act."""
-    gone = Q(session__supervisor__is_active=False) | Q(
-        session__supervisor__profile__leaving_date__lt=day
+def _signed_by(user, day: date, session: str = "session__") -> Q:
+    """Records whose signatory (`record_signatory`) is `user` on `day`, who may still act;
+    with session="" the sessions whose record they would sign."""
+    gone = Q(**{f"{session}supervisor__is_active": False}) | Q(
+        **{f"{session}supervisor__profile__leaving_date__lt": day}
     )
     mine = SupervisoryRelationship.objects.filter(
         active_on(day), kind=LINE, supervisor=user
     ).values("supervisee")
     # A supervisee has one line supervisor on a day (SupervisoryRelationship.clean), so a
     # record is never listed for two people.
-    return Q(session__supervisor=user) | (gone & Q(session__supervisee__in=mine))
+    return Q(**{f"{session}supervisor": user}) | (gone & Q(**{f"{session}supervisee__in": mine}))
+
+
+def sessions_to_write_up_by(user, day: date | None = None) -> QuerySet:
+    """Sessions that have taken place with no record yet, whose record `user` would write
+    (`record_editor`): those they held, even after a change of supervisor, and as line
+    supervisor those held by someone who has left. In one query."""
+    day = day or today()
+    if not may_still_act(user, day):
+        return SupervisionSession.objects.none()
+    return SupervisionSession.objects.filter(
+        _signed_by(user, day, session=""),
+        status__in=[SupervisionSession.Status.PLANNED, SupervisionSession.Status.HELD],
+        starts_at__lte=timezone.now(),
+        record__isnull=True,
+    )
+
+
+def may_start_record(user, session: SupervisionSession, day: date | None = None) -> bool:
+    """`user` will write the record of `session`, which has taken place and has none yet."""
+    day = day or today()
+    if _record(session) is not None or session.starts_at > timezone.now():
+        return False
+    if session.status not in (SupervisionSession.Status.PLANNED, SupervisionSession.Status.HELD):
+        return False
+    if user is None or user.pk == session.supervisee_id or not may_read_content(user, day):
+        return False
+    signatory = record_signatory(session, day)
+    return signatory is not None and signatory.user.pk == user.pk
+
+
+def get_session_to_start(request, session_id, action: Action = Action.VIEW, day=None):
+    """The session page and starting its record: as `get_session_for_user`, and also for the
+    person who will write its record (`may_start_record`) where their reach over the file has
+    ended, such as the supervisor who held it before a change of supervisor. (session,
+    may_edit)."""
+    day = day or today()
+    session = None
+    if str(session_id).isdigit():
+        session = (
+            SupervisionSession.objects.select_related(
+                "supervisee__profile__job_role", "supervisor__profile"
+            )
+            .filter(pk=session_id)
+            .first()
+        )
+    if session is not None and may_start_record(request.user, session, day):
+        reach = restrict_files(request.user, Action.VIEW, day)
+        if not reach.filter(pk=session.supervisee_id).exists():
+            return session, True
+    return get_session_for_user(request, session_id, action, day)
 
 
 def record_editor(session: SupervisionSession, day: date | None = None):

@@ -129,7 +129,11 @@ def records_waiting_for(user) -> dict:
     """What needs this person now, most urgent first (UX: home pages are lists of work)."""
     from django.db.models import Q
 
-    from access.records import records_to_edit_by, records_to_finalise_by
+    from access.records import (
+        records_to_edit_by,
+        records_to_finalise_by,
+        sessions_to_write_up_by,
+    )
 
     from .models import Action, SupervisionRecord, SupervisionSession
 
@@ -152,15 +156,10 @@ def records_waiting_for(user) -> dict:
         # Whoever will actually finalise: the supervisor who held the session, or after they
         # have left the supervisee's line supervisor now (access.records).
         "to_finalise": list(records.filter(pk__in=records_to_finalise_by(user).values("pk"))),
+        # Whoever will write the record: the supervisor who held the session, or after they
+        # have left the supervisee's line supervisor now (access.records).
         "sessions_without_record": list(
-            SupervisionSession.objects.filter(
-                supervisor=user,
-                status__in=["planned", "held"],
-                starts_at__lte=now,
-                record__isnull=True,
-            )
-            .select_related("supervisee")
-            .order_by("starts_at")[:20]
+            sessions_to_write_up_by(user).select_related("supervisee").order_by("starts_at")[:20]
         ),
         "upcoming": list(
             SupervisionSession.objects.filter(

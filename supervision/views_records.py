@@ -66,7 +66,7 @@ def _audit_read(request, session, what="supervision_record"):
 
 @login_required
 def session_page(request, session_id):
-    session, may_edit = get_session_for_user(request, session_id)
+    session, may_edit = signing.get_session_to_start(request, session_id)
     _audit_read(request, session, "supervision_session")
     is_party = session_party(request.user, session) or may_edit
     record = getattr(session, "record", None) if hasattr(session, "record") else None
@@ -116,7 +116,7 @@ def agenda_add(request, session_id):
 @require_POST
 @login_required
 def record_start(request, session_id):
-    session, _ = get_session_for_user(request, session_id, Reach.EDIT)
+    session, _ = signing.get_session_to_start(request, session_id, Reach.EDIT)
     try:
         services.record_start(session=session, by=request.user, request=request)
     except ValidationError as error:

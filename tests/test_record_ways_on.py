@@ -560,3 +560,36 @@ def test_with_the_sessions_supervisor_gone_and_no_line_supervisor_the_page_says_
         assert f'href="{base}/finalise/"' in page and who_acts(page).startswith("You sign")
         assert client.post(f"{base}/finalise/", PASSWORD).status_code == 302
     assert SupervisionRecord.objects.get(session=session).status == "finalised"
+
+
+@pytest.mark.parametrize(
+    "situation", ["as held", "after a change of supervisor", "the session's supervisor has left"]
+)
+def test_a_session_with_no_record_yet_is_written_up_by_whoever_will_sign_it(
+    world, joanne, situation
+):
+    """A session that happened before a change of supervisor, with no record started: the
+    supervisor who held it is told on her home page and starts it (her reach over the file has
+    ended, but she vouches for the session); once she has left, the line supervisor now."""
+    at, _, writer = SITUATIONS[situation]
+    with time_machine.travel(NOW, tick=False):
+        session = held_session(world, status="held")
+    people = arrange(world, joanne, situation)
+    listed = f'href="/sessions/{session.pk}/"'
+    with time_machine.travel(at, tick=False):
+        for party, person in people.items():
+            if party == "held" and situation == "the session's supervisor has left":
+                continue
+            client = Client()
+            client.force_login(person)
+            home = client.get("/").content.decode()
+            assert (listed in home) == (party == writer), (party, "home page")
+        client = Client()
+        client.force_login(people[writer])
+        page = client.get(f"/sessions/{session.pk}/")
+        assert page.status_code == 200
+        assert reverse("record-start", args=[session.pk]) in page.content.decode()
+        started = client.post(reverse("record-start", args=[session.pk]))
+        assert started.status_code == 302, started.content.decode()[:500]
+        assert client.get(started["Location"]).status_code == 200
+    assert SupervisionRecord.objects.filter(session=session).exists()
