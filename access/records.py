@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from supervision.models import (
+    Disagreement,
     Signature,
     SupervisionRecord,
     SupervisionSession,
@@ -291,6 +292,21 @@ def records_to_finalise_by(user, day: date | None = None) -> QuerySet:
         return SupervisionRecord.objects.none()
     return SupervisionRecord.objects.filter(
         _signed_by(user, day), status=SupervisionRecord.Status.SUPERVISEE_SIGNED
+    )
+
+
+def records_waiting_for_view_by(user, day: date | None = None) -> QuerySet:
+    """Shared records with a disagreement on which `user`, their signatory, has still to give
+    and sign the supervisor's view: the supervisee cannot sign the record until then, so it is
+    their work now, though the record is with the supervisee."""
+    day = day or today()
+    if not may_still_act(user, day):
+        return SupervisionRecord.objects.none()
+    unsigned = Disagreement.objects.filter(record=OuterRef("pk"), supervisor_signed_at__isnull=True)
+    return SupervisionRecord.objects.filter(
+        _signed_by(user, day),
+        Exists(unsigned),
+        status__in=[SupervisionRecord.Status.SHARED, SupervisionRecord.Status.SUPERVISEE_SIGNED],
     )
 
 

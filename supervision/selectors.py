@@ -132,6 +132,7 @@ def records_waiting_for(user) -> dict:
     from access.records import (
         records_to_edit_by,
         records_to_finalise_by,
+        records_waiting_for_view_by,
         sessions_to_write_up_by,
     )
 
@@ -156,6 +157,9 @@ def records_waiting_for(user) -> dict:
         # Whoever will actually finalise: the supervisor who held the session, or after they
         # have left the supervisee's line supervisor now (access.records).
         "to_finalise": list(records.filter(pk__in=records_to_finalise_by(user).values("pk"))),
+        # Shared with a disagreement whose supervisor's view is still to come: the supervisee
+        # cannot sign until it is given, so it is this person's to do.
+        "to_give_view": list(records.filter(pk__in=records_waiting_for_view_by(user).values("pk"))),
         # Whoever will write the record: the supervisor who held the session, or after they
         # have left the supervisee's line supervisor now (access.records).
         "sessions_without_record": list(

@@ -167,7 +167,12 @@ def test_the_finding_through_the_pages_the_supervisor_shares_before_signing_her_
     page = get(supervisor, f"{base}/")
     assert f'href="{sign_view}"' in page
     assert f'href="{base}/finalise/"' not in page
+    # Her home page lists it as hers to do, though the record is with the supervisee.
+    home = get(supervisor, "/")
+    assert "Disagreements waiting for your view (1)" in home
+    assert f'href="{base}/"' in home.split("Disagreements waiting for your view")[1][:400]
     assert post(supervisor, sign_view, {"view": "Manageable", **PASSWORD}).status_code == 302
+    assert "Disagreements waiting for your view" not in get(supervisor, "/")
     assert f'href="{base}/sign/"' in get(supervisee, f"{base}/")
     assert post(supervisee, f"{base}/sign/", PASSWORD).status_code == 302
     assert f'href="{base}/finalise/"' in get(supervisor, f"{base}/")
