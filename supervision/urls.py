@@ -18,6 +18,11 @@ urlpatterns = [
         views_staff_admin.person_edit,
         name="person-edit",
     ),
+    path(
+        "organisation/people/<int:person_id>/send-link/",
+        views_staff_admin.person_send_link,
+        name="person-send-link",
+    ),
     path("organisation/units/add/", views_staff_admin.unit_add, name="unit-add"),
     path("organisation/units/<int:unit_id>/change/", views_staff_admin.unit_edit, name="unit-edit"),
 ]

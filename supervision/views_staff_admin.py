@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from access.roles import role_required
 
@@ -10,12 +11,13 @@ from . import staff_admin
 from .form_errors import add_service_errors
 from .forms_staff_admin import PersonForm, UnitForm
 from .models import Unit, User
+from .passwords import Why, set_password_link_queue
 
 TEMPLATE = "supervision/organisation_form.html"
 
 
-def _page(request, form, title):
-    return render(request, TEMPLATE, {"form": form, "title": title})
+def _page(request, form, title, person=None):
+    return render(request, TEMPLATE, {"form": form, "title": title, "person": person})
 
 
 @role_required("system_admin")
@@ -60,7 +62,22 @@ def person_edit(request, person_id):
                 f"{person.full_name}'s details saved" if changed else "Nothing was changed",
             )
             return redirect("organisation")
-    return _page(request, form, f"Change {person.full_name}'s details")
+    return _page(request, form, f"Change {person.full_name}'s details", person=person)
+
+
+@require_POST
+@role_required("system_admin")
+def person_send_link(request, person_id):
+    person = get_object_or_404(User, pk=person_id, profile__isnull=False)
+    if set_password_link_queue(person, why=Why.ADMIN, by=request.user, request=request):
+        messages.success(request, f"A link to set their password is on its way to {person.email}")
+    else:
+        messages.error(
+            request,
+            f"No link sent: {person.full_name} has left, their account is closed, a link was "
+            "sent a moment ago, or there is no email address",
+        )
+    return redirect("person-edit", person.pk)
 
 
 @role_required("system_admin")

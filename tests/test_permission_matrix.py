@@ -294,6 +294,7 @@ GET = {
     "mark-left": (the_supervisee, only({"admin": 200})),
     "person-add": (None, only({"admin": 200})),
     "person-edit": (the_supervisee, only({"admin": 200})),
+    "person-send-link": (the_supervisee, everyone(405)),
     "unit-add": (None, only({"admin": 200})),
     "unit-edit": (the_service, only({"admin": 200})),
     "audit-log": (
@@ -466,6 +467,7 @@ POST = {
     "person-edit": (the_supervisee, {}, only({"admin": 200})),
     "unit-add": (None, {}, only({"admin": 200})),
     "unit-edit": (the_service, {}, only({"admin": 200})),
+    "person-send-link": (the_supervisee, {}, only({"admin": 302})),
     "agenda-add": (
         the_session,
         {"text": "Item"},

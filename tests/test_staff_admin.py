@@ -182,3 +182,12 @@ def test_only_the_system_administrator_may_add_people(world):
     client.force_login(world.senior_manager)
     assert client.post("/organisation/people/add/", person_data(world)).status_code == 403
     assert not User.objects.filter(email="priya.shah@example.org").exists()
+
+
+def test_an_administrator_emails_someone_a_link_to_set_their_password(world, admin):
+    url = f"/organisation/people/{world.supervisee.pk}/change/"
+    assert "a link to set their password" in admin.get(url).content.decode()
+    response = admin.post(f"/organisation/people/{world.supervisee.pk}/send-link/")
+    assert response["Location"] == url
+    assert Notification.objects.filter(recipient=world.supervisee, kind="set_password").exists()
+    assert "is on its way to supervisee@example.org" in admin.get(url).content.decode()
