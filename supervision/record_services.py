@@ -611,6 +611,13 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
             f"“{disagreement.subject}” first, then sign the record again."
         )
     check_signing_password(by, password)
+    now = timezone.now()
+    if record.status != signed:
+        # Finalised without the supervisee: their open requests for changes are answered by
+        # finalising. Before the status changes, since nothing of a final record changes.
+        AmendmentRequest.objects.filter(record=record, resolved_at__isnull=True).update(
+            resolved_at=now
+        )
     if record.status == SupervisionRecord.Status.DRAFT:
         _snapshot(record)  # never shared: names and roles as they stand now
         record.save()
@@ -625,7 +632,6 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
                 "The record changed after the supervisee signed it: share it again for signature."
             )
     unsigned_by_supervisee = record.status != signed
-    now = timezone.now()
     Signature.objects.create(
         record=record,
         signer=by,
@@ -641,9 +647,6 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
     record.save()
     signatory = signing.signed_as(record.session, by, timezone.localdate(now))
     if unsigned_by_supervisee:
-        AmendmentRequest.objects.filter(record=record, resolved_at__isnull=True).update(
-            resolved_at=now
-        )
         _audit(
             request,
             by,
