@@ -16,7 +16,6 @@ from django.utils.text import Truncator
 
 from access import records as signing
 from oversight import audit
-from oversight.working_days import add_working_days
 
 from . import notifications, plain_text
 from .canonical import load_record_for_content, record_hash
@@ -38,7 +37,6 @@ from .models import (
     User,
 )
 
-WRITE_UP_WORKING_DAYS = 2  # DOMAIN R6; policy packs (issue 6 of 8) will make this configurable
 EDITABLE = (SupervisionRecord.Status.DRAFT, SupervisionRecord.Status.AMENDMENT_REQUESTED)
 SIGNING_METHOD = "Password re-entered in the browser"
 
@@ -63,10 +61,6 @@ class RecordConflict(Exception):
     def __init__(self, record: SupervisionRecord):
         super().__init__("The record was changed by someone else.")
         self.record = record
-
-
-def write_up_due(session: SupervisionSession) -> date:
-    return add_working_days(timezone.localtime(session.ends_at).date(), WRITE_UP_WORKING_DAYS)
 
 
 def open_actions_of(supervisee, before=None) -> list[Action]:

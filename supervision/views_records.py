@@ -20,7 +20,7 @@ from access.sessions import (
     refuse_unless_supervisee,
 )
 from access.sessions import is_party as session_party
-from oversight import audit, selectors_flags
+from oversight import audit, due, flags, selectors_flags
 
 from . import plain_text, write_up
 from . import record_services as services
@@ -144,6 +144,19 @@ def _load_record(session, records=None):
     )
 
 
+def _write_up_due(session, record) -> dict:
+    """R6 for a draft: the day it is to be written up by, from the policy pack in force on the
+    day of the session, the same number the flags use (an administrator may change it)."""
+    if record.status != SupervisionRecord.Status.DRAFT:
+        return {}
+    day = timezone.localtime(session.starts_at).date()
+    try:
+        pack = flags.pack_on(day)
+    except flags.NoPolicyPack:
+        return {}
+    return {"write_up_due": due.record_due(pack, day), "write_up_days": pack.record_working_days}
+
+
 @login_required
 def record_page(request, session_id):
     # The record's signatory reads it even after their reach over the file has ended.
@@ -185,7 +198,7 @@ def record_page(request, session_id):
         # A supervisee who has left cannot sign: the signatory finalises without them.
         "supervisee_gone": not record.is_finalised and signing.supervisee_has_gone(session),
         "finalised_as": _finalised_as(record),
-        "write_up_due": services.write_up_due(session),
+        **_write_up_due(session, record),
         "today": timezone.localdate(),
         "earlier_open_actions": earlier_open,
         "reviewed": reviewed,

@@ -383,8 +383,9 @@ def test_the_record_page_runs_a_fixed_number_of_queries(
     assert record.actions.count() == 30
 
 
-# One of them reads the headings as last shared, to show what changed (supervision.write_up).
-RECORD_PAGE_QUERIES = 31
+# One of them reads the headings as last shared, to show what changed (supervision.write_up);
+# two read the policy pack for a draft's write-up date (the organisation's choice, its versions).
+RECORD_PAGE_QUERIES = 33
 
 
 def test_home_pages_list_the_records_waiting_for_each_person(session, supervisor, supervisee):
@@ -424,3 +425,27 @@ def test_the_next_record_notes_whether_the_previous_one_was_approved(world, supe
     supervisee.post(f"/sessions/{session.pk}/record/sign/", {"password": SUPERVISEE_PASSWORD})
     page = supervisor.get(f"/sessions/{nxt.pk}/record/").content.decode()
     assert f"approved and signed by {world.supervisee.full_name} on 5 March 2026" in page
+
+
+def test_the_write_up_date_comes_from_the_policy_pack_in_force(world, supervisor):
+    """R6 has one source: an administrator's new version of the pack moves the date on the
+    record page as it moves the flags."""
+    from datetime import date
+
+    from oversight.models import PolicyPackVersion
+    from oversight.pack_services import pack_version_create
+
+    kent = PolicyPackVersion.objects.filter(code="kent").order_by("-version").first()
+    with time_machine.travel(DAY, tick=False):
+        pack_version_create(
+            "kent", {**kent.data, "record_working_days": 5}, date(2026, 3, 5), world.admin
+        )
+    session = held_session(
+        world,
+        starts_at=datetime(2026, 3, 5, 8, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 5, 8, 45, tzinfo=UTC),
+    )
+    started_record(session, supervisor)
+    page = supervisor.get(f"/sessions/{session.pk}/record/").content.decode()
+    assert "Write up by 12 March 2026" in page
+    assert "5 working days after the session" in page
