@@ -125,6 +125,33 @@ def organisation_units():
     return units
 
 
+def _own_unsigned(user) -> list[dict]:
+    from django.urls import reverse
+
+    from .models import DevelopmentConversation, PracticeObservation
+
+    observations = PracticeObservation.objects.filter(
+        observer=user, status=PracticeObservation.Status.DRAFT
+    ).select_related("practitioner")
+    conversations = DevelopmentConversation.objects.filter(
+        agreed_by=user, status=DevelopmentConversation.Status.DRAFT
+    ).select_related("person")
+    return [
+        {
+            "label": f"Observation of {o.practitioner.full_name}'s practice, "
+            f"{o.observed_on.day} {o.observed_on:%B %Y}",
+            "url": reverse("observation", args=[o.practitioner_id, o.pk]),
+        }
+        for o in observations
+    ] + [
+        {
+            "label": f"{c.get_kind_display()} {c.year} with {c.person.full_name}",
+            "url": reverse("development-conversation", args=[c.person_id, c.pk]),
+        }
+        for c in conversations
+    ]
+
+
 def records_waiting_for(user) -> dict:
     """What needs this person now, most urgent first (UX: home pages are lists of work)."""
     from django.db.models import Q
@@ -157,6 +184,9 @@ def records_waiting_for(user) -> dict:
         # Whoever will actually finalise: the supervisor who held the session, or after they
         # have left the supervisee's line supervisor now (access.records).
         "to_finalise": list(records.filter(pk__in=records_to_finalise_by(user).values("pk"))),
+        # Observations and development conversations they wrote and have not signed: nobody
+        # else can sign them, and after a change of supervisor nothing else leads to them.
+        "to_sign_own": _own_unsigned(user),
         # Shared with a disagreement whose supervisor's view is still to come: the supervisee
         # cannot sign until it is given, so it is this person's to do.
         "to_give_view": list(records.filter(pk__in=records_waiting_for_view_by(user).values("pk"))),

@@ -13,7 +13,12 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from access.development import conversation_part, observation_part
+from access.development import (
+    author_gone,
+    conversation_part,
+    get_file_for_author,
+    observation_part,
+)
 from access.files import Action as Reach
 from access.files import get_file_for_user, may_read_personal_sections
 from access.refusals import refuse
@@ -153,7 +158,7 @@ def observation_new(request, person_id):
 
 @login_required
 def observation_page(request, person_id, observation_id):
-    person, may_edit = get_file_for_user(request, person_id)
+    person, may_edit = get_file_for_author(request, person_id, observation_id=observation_id)
     observation = _observation(request, person, observation_id)
     _audit_read(request, "practice_observation", observation.pk, person)
     user = request.user
@@ -167,13 +172,16 @@ def observation_page(request, person_id, observation_id):
             "is_observer": observation_part(user, observation) == "observer" and may_edit,
             "is_practitioner": observation_part(user, observation) == "practitioner",
             "signatures_hold": services.observation_signatures_hold(observation),
+            "observer_gone": observation.status == PracticeObservation.Status.DRAFT
+            and author_gone(observation.observer),
+            "observer_left": _observer_left(observation),
         },
     )
 
 
 @login_required
 def observation_edit(request, person_id, observation_id):
-    person, _ = get_file_for_user(request, person_id, Reach.EDIT)
+    person, _ = get_file_for_author(request, person_id, Reach.EDIT, observation_id=observation_id)
     observation = _observation(request, person, observation_id)
     if observation_part(request.user, observation) != "observer":
         _refuse(request, person, "change someone else's observation")
@@ -208,7 +216,7 @@ def observation_edit(request, person_id, observation_id):
 
 @login_required
 def observation_sign(request, person_id, observation_id):
-    person, _ = get_file_for_user(request, person_id, Reach.EDIT)
+    person, _ = get_file_for_author(request, person_id, Reach.EDIT, observation_id=observation_id)
     observation = _observation(request, person, observation_id)
     if observation_part(request.user, observation) != "observer":
         _refuse(request, person, "sign as observer")
@@ -269,12 +277,30 @@ def observation_respond(request, person_id, observation_id):
         title="Add your comments and sign the observation",
         back_url=_url("observation", person, observation.pk),
         intro=(
-            f"{observation.observer.full_name} has not signed their feedback yet. You can add "
-            "your comments and sign once they have."
+            _observer_left(observation)
+            if waiting and author_gone(observation.observer)
+            else f"{observation.observer.full_name} has not signed their feedback yet. You can "
+            "add your comments and sign once they have."
             if waiting
             else "Once you sign, the observation is locked and nobody can change it."
         ),
         drafting=drafting,
+    )
+
+
+def _observer_left(observation) -> str:
+    return (
+        f"{observation.observer.full_name} left without signing their feedback, so this "
+        "observation cannot be signed. It stays on the file unsigned; your supervisor records "
+        "a new observation."
+    )
+
+
+def _agreer_left(conversation) -> str:
+    return (
+        f"{conversation.agreed_by.full_name} left without signing, so this "
+        f"{conversation.get_kind_display().lower()} cannot be signed. It stays on the file "
+        "unsigned; your supervisor now records a new one with you."
     )
 
 
@@ -344,7 +370,7 @@ def development_new(request, person_id):
 
 @login_required
 def development_conversation(request, person_id, conversation_id):
-    person, _ = get_file_for_user(request, person_id)
+    person, _ = get_file_for_author(request, person_id, conversation_id=conversation_id)
     conversation = _conversation(request, person, conversation_id)
     _audit_read(request, "development_conversation", conversation.pk, person)
     user = request.user
@@ -358,6 +384,9 @@ def development_conversation(request, person_id, conversation_id):
             "signatures": list(conversation.signatures.select_related("signer")),
             "may_change": conversation_part(user, conversation) == "agreed_by"
             and conversation.status == Status.DRAFT,
+            "agreer_gone": conversation.status == Status.DRAFT
+            and author_gone(conversation.agreed_by),
+            "agreer_left": _agreer_left(conversation),
             "may_sign": (
                 conversation_part(user, conversation) == "agreed_by"
                 and conversation.status == Status.DRAFT
@@ -372,7 +401,7 @@ def development_conversation(request, person_id, conversation_id):
 
 @login_required
 def development_edit(request, person_id, conversation_id):
-    person, _ = get_file_for_user(request, person_id, Reach.EDIT)
+    person, _ = get_file_for_author(request, person_id, Reach.EDIT, conversation_id=conversation_id)
     conversation = _conversation(request, person, conversation_id)
     if conversation_part(request.user, conversation) != "agreed_by":
         _refuse(request, person, "change someone else's development conversation")
@@ -407,7 +436,7 @@ def development_edit(request, person_id, conversation_id):
 
 @login_required
 def development_sign(request, person_id, conversation_id):
-    person, _ = get_file_for_user(request, person_id)
+    person, _ = get_file_for_author(request, person_id, conversation_id=conversation_id)
     conversation = _conversation(request, person, conversation_id)
     user = request.user
     if conversation_part(user, conversation) is None:
@@ -443,7 +472,9 @@ def development_sign(request, person_id, conversation_id):
         title=f"Sign the {label} for {conversation.year}",
         back_url=_url("development-conversation", person, conversation.pk),
         intro=(
-            f"{conversation.agreed_by.full_name} signs first. You can sign once they have."
+            _agreer_left(conversation)
+            if waiting and author_gone(conversation.agreed_by)
+            else f"{conversation.agreed_by.full_name} signs first. You can sign once they have."
             if waiting
             else "Once you have both signed, nobody can change it."
         ),

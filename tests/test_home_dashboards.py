@@ -465,8 +465,9 @@ def busy_supervisee(world, index):
 # 10, their booked sessions, records and actions 1 each, their children 1; their open flags
 # come from the list the page already reads) and 4 for their own supervision (their line
 # agreement, their next session, their children due; the agenda only with a session booked),
-# and 1 for the records with a disagreement waiting for their view.
-SUPERVISOR_HOME_QUERIES = 44
+# and 3 for what waits for them: records with a disagreement waiting for their view, and the
+# observations and development conversations they wrote and have not signed.
+SUPERVISOR_HOME_QUERIES = 46
 
 
 def test_the_supervisors_home_runs_the_same_queries_for_2_supervisees_and_12(
@@ -491,8 +492,9 @@ def test_the_supervisors_home_runs_the_same_queries_for_2_supervisees_and_12(
 
 # The supervisee of the world: the 18 the page ran before, and 6 for their own supervision:
 # pack versions 2, their line agreement, their next session and its agenda, their children due;
-# and 1 for records with a disagreement waiting for their view (as for anyone who supervises).
-SUPERVISEE_HOME_QUERIES = 30
+# and 3 for records with a disagreement waiting for their view, and observations and development
+# conversations they wrote and have not signed (as for anyone who supervises).
+SUPERVISEE_HOME_QUERIES = 32
 
 
 def test_the_supervisees_home_runs_the_same_queries_for_1_action_and_child_and_10(
