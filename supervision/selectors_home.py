@@ -22,6 +22,7 @@ from django.utils import timezone
 from .models import (
     Action,
     AgendaItem,
+    Disagreement,
     SupervisionRecord,
     SupervisionSession,
     SupervisoryRelationship,
@@ -343,14 +344,24 @@ def supervisee_table(
                 row.next_session_id, row.next_session_at = pk, starts_at
 
         Status = SupervisionRecord.Status
-        waiting = SupervisionRecord.objects.filter(
-            session__supervisee_id__in=ids, status__in=[Status.SHARED, Status.SUPERVISEE_SIGNED]
-        ).order_by("session__starts_at", "pk")
-        for supervisee_id, session_id, status in waiting.values_list(
-            "session__supervisee_id", "session_id", "status"
+        # A shared record with a disagreement whose supervisor's view is still to come waits
+        # for the supervisor, not the supervisee, who cannot sign it until then.
+        view_missing = Disagreement.objects.filter(
+            record=OuterRef("pk"), supervisor_signed_at__isnull=True
+        )
+        waiting = (
+            SupervisionRecord.objects.filter(
+                session__supervisee_id__in=ids,
+                status__in=[Status.SHARED, Status.SUPERVISEE_SIGNED],
+            )
+            .annotate(view_missing=Exists(view_missing))
+            .order_by("session__starts_at", "pk")
+        )
+        for supervisee_id, session_id, status, missing in waiting.values_list(
+            "session__supervisee_id", "session_id", "status", "view_missing"
         ):
             row = rows[supervisee_id]
-            if status == Status.SHARED:
+            if status == Status.SHARED and not missing:
                 row.to_sign_by_supervisee.append(session_id)
             else:
                 row.to_sign_by_supervisor.append(session_id)

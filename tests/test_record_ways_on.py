@@ -170,6 +170,9 @@ def test_the_finding_through_the_pages_the_supervisor_shares_before_signing_her_
     # Her home page lists it as hers to do, though the record is with the supervisee.
     home = get(supervisor, "/")
     assert "Disagreements waiting for your view (1)" in home
+    # Her supervisees' table says it waits for the supervisor, not for the supervisee.
+    assert "1 waiting for the supervisor" in home
+    assert "waiting for Supervisee</a>" not in home
     assert f'href="{base}/"' in home.split("Disagreements waiting for your view")[1][:400]
     assert post(supervisor, sign_view, {"view": "Manageable", **PASSWORD}).status_code == 302
     assert "Disagreements waiting for your view" not in get(supervisor, "/")
