@@ -241,6 +241,11 @@ def agreement_update(*, agreement, by, request=None, **fields) -> SupervisionAgr
 def agreement_sign(*, agreement, password: str, by, request=None) -> SupervisionAgreement:
     agreement = SupervisionAgreement.objects.select_for_update().get(pk=agreement.pk)
     role = _role_in(agreement, by)
+    if agreement.status == SupervisionAgreement.Status.SUPERSEDED:
+        raise ValidationError(
+            "This agreement was replaced when the supervision changed and cannot be signed. "
+            "Draw up a new agreement for the supervision as it is now."
+        )
     if agreement.status != SupervisionAgreement.Status.DRAFT:
         raise ValidationError("This agreement is already signed by both of you.")
     if agreement.signatures.filter(role=role).exists():

@@ -146,6 +146,14 @@ def agreement_edit(request, agreement_id):
 @login_required
 def agreement_sign(request, agreement_id):
     agreement = get_agreement_for_user(request, agreement_id, party=True)
+    if agreement.status != SupervisionAgreement.Status.DRAFT:
+        messages.error(
+            request,
+            "This agreement was replaced when the supervision changed and cannot be signed"
+            if agreement.status == SupervisionAgreement.Status.SUPERSEDED
+            else "This agreement is already signed by both of you",
+        )
+        return redirect("agreement", agreement.pk)
     form = PasswordForm(
         request.POST if request.method == "POST" else None, submit="Sign the agreement"
     )

@@ -341,6 +341,35 @@ def _locked_conversation(conversation) -> DevelopmentConversation:
 
 
 @transaction.atomic
+def conversation_take_over(*, conversation, by: User, request=None) -> DevelopmentConversation:
+    """The manager who agreed an unsigned plan or review has left, so they can never sign it,
+    and the year takes only one: the person's supervisor now takes it over, reviews it with
+    them and signs it as theirs. Audited, with who held it before."""
+    from access.development import author_gone
+
+    conversation = _locked_conversation(conversation)
+    if conversation.status != DevelopmentConversation.Status.DRAFT:
+        raise ValidationError("This has been signed and can no longer be taken over.")
+    if not author_gone(conversation.agreed_by):
+        raise ValidationError(
+            f"{conversation.agreed_by.full_name} holds this and can still sign it."
+        )
+    before = conversation.agreed_by_id
+    conversation.agreed_by = by
+    conversation.save(update_fields=["agreed_by"])
+    _audit(
+        request,
+        by,
+        "development_conversation",
+        conversation,
+        conversation.person,
+        "taken over",
+        held_by=before,
+    )
+    return conversation
+
+
+@transaction.atomic
 def conversation_update(
     *, conversation, held_on, year, goals="", progress="", by: User, request=None
 ) -> DevelopmentConversation:

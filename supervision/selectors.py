@@ -126,15 +126,25 @@ def organisation_units():
 
 
 def _own_unsigned(user) -> list[dict]:
+    from django.db.models import Q
     from django.urls import reverse
 
     from .models import DevelopmentConversation, PracticeObservation
 
+    # Not those about someone who has left: they could never sign their part.
+    today = timezone.localdate()
+
+    def here(person: str) -> Q:
+        return Q(**{f"{person}__is_active": True}) & (
+            Q(**{f"{person}__profile__leaving_date__isnull": True})
+            | Q(**{f"{person}__profile__leaving_date__gte": today})
+        )
+
     observations = PracticeObservation.objects.filter(
-        observer=user, status=PracticeObservation.Status.DRAFT
+        here("practitioner"), observer=user, status=PracticeObservation.Status.DRAFT
     ).select_related("practitioner")
     conversations = DevelopmentConversation.objects.filter(
-        agreed_by=user, status=DevelopmentConversation.Status.DRAFT
+        here("person"), agreed_by=user, status=DevelopmentConversation.Status.DRAFT
     ).select_related("person")
     return [
         {

@@ -50,6 +50,11 @@ urlpatterns = [
         name="development-conversation",
     ),
     path(
+        "people/<str:person_id>/development/<int:conversation_id>/take-over/",
+        views.development_take_over,
+        name="development-take-over",
+    ),
+    path(
         "people/<str:person_id>/development/<int:conversation_id>/edit/",
         views.development_edit,
         name="development-edit",

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from access.development import (
     author_gone,
@@ -121,6 +122,7 @@ def person_observations(request, person_id):
         "supervision/development/observations.html",
         {
             "person": person,
+            "person_gone": author_gone(person),
             "may_edit": may_edit,
             "observations": observations,
             "in_last_year": sum(1 for o in observations if o.observed_on > year_ago),
@@ -167,6 +169,7 @@ def observation_page(request, person_id, observation_id):
         "supervision/development/observation.html",
         {
             "person": person,
+            "person_gone": author_gone(person),
             "observation": observation,
             "signatures": list(observation.signatures.select_related("signer")),
             "is_observer": observation_part(user, observation) == "observer" and may_edit,
@@ -298,9 +301,9 @@ def _observer_left(observation) -> str:
 
 def _agreer_left(conversation) -> str:
     return (
-        f"{conversation.agreed_by.full_name} left without signing, so this "
-        f"{conversation.get_kind_display().lower()} cannot be signed. It stays on the file "
-        "unsigned; your supervisor now records a new one with you."
+        f"{conversation.agreed_by.full_name} left without signing this "
+        f"{conversation.get_kind_display().lower()}, so they cannot sign it. The supervisor now "
+        "takes it over, reviews it with the person it is about and signs it."
     )
 
 
@@ -328,7 +331,12 @@ def person_development(request, person_id):
     return render(
         request,
         "supervision/development/conversations.html",
-        {"person": person, "may_edit": may_edit, "conversations": conversations},
+        {
+            "person": person,
+            "person_gone": author_gone(person),
+            "may_edit": may_edit,
+            "conversations": conversations,
+        },
     )
 
 
@@ -370,7 +378,7 @@ def development_new(request, person_id):
 
 @login_required
 def development_conversation(request, person_id, conversation_id):
-    person, _ = get_file_for_author(request, person_id, conversation_id=conversation_id)
+    person, may_edit = get_file_for_author(request, person_id, conversation_id=conversation_id)
     conversation = _conversation(request, person, conversation_id)
     _audit_read(request, "development_conversation", conversation.pk, person)
     user = request.user
@@ -380,11 +388,15 @@ def development_conversation(request, person_id, conversation_id):
         "supervision/development/conversation.html",
         {
             "person": person,
+            "person_gone": author_gone(person),
             "conversation": conversation,
             "signatures": list(conversation.signatures.select_related("signer")),
             "may_change": conversation_part(user, conversation) == "agreed_by"
             and conversation.status == Status.DRAFT,
             "agreer_gone": conversation.status == Status.DRAFT
+            and author_gone(conversation.agreed_by),
+            "may_take_over": may_edit
+            and conversation.status == Status.DRAFT
             and author_gone(conversation.agreed_by),
             "agreer_left": _agreer_left(conversation),
             "may_sign": (
@@ -397,6 +409,24 @@ def development_conversation(request, person_id, conversation_id):
             ),
         },
     )
+
+
+@require_POST
+@login_required
+def development_take_over(request, person_id, conversation_id):
+    person, _ = get_file_for_user(request, person_id, Reach.EDIT)
+    conversation = _conversation(request, person, conversation_id)
+    try:
+        services.conversation_take_over(conversation=conversation, by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"You now hold this {conversation.get_kind_display().lower()}: review it with "
+            f"{person.full_name}, change it if you need to, and sign it",
+        )
+    return redirect("development-conversation", person.pk, conversation.pk)
 
 
 @login_required

@@ -366,6 +366,7 @@ GET = {
     "development-conversation": (the_conversation, signed_in(404, **READERS)),
     "development-edit": (the_conversation, SUPERVISOR_WRITES),
     "development-sign": (the_conversation, EITHER_PARTY),
+    "development-take-over": (the_conversation, everyone(405)),
     "person-probation": (the_supervisee, signed_in(404, **READERS)),
     "probation-review": (the_probation_month, SUPERVISOR_WRITES),
     "person-wellbeing": (the_supervisee, signed_in(404, **READERS)),
@@ -515,6 +516,12 @@ POST = {
     "observation-respond": (the_observation, {"password": "wrong"}, SUPERVISEE_ACTS),
     "development-new": (the_supervisee, {}, SUPERVISOR_WRITES),
     "development-sign": (the_conversation, {"password": "wrong"}, EITHER_PARTY),
+    # Refused with a message for one still held by a manager who can sign it: back to its page.
+    "development-take-over": (
+        the_conversation,
+        {},
+        signed_in(404, supervisor=302, supervisee=403, senior_manager=403, auditor_with_grant=403),
+    ),
     "probation-review": (the_probation_month, {}, SUPERVISOR_WRITES),
     "wellbeing-review": (the_supervisee, {}, SUPERVISOR_WRITES),
     "team-wellbeing-review": (the_team, {}, TEAM_WRITERS),
