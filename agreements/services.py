@@ -340,6 +340,24 @@ def agreements_supersede_for_relationship(*, relationship, reason: str, by=None,
         _audit(request, by, agreement, "agreement superseded", reason=reason)
 
 
+def agreements_supersede_ended(today: date | None = None) -> int:
+    """The daily job's part (supervision.leaving.leavers_close): the agreements of
+    relationships whose last day has passed stop being in force. A change of supervisor or a
+    leaving recorded ahead of its day leaves the agreement in force until then. Safe to run
+    again: what is superseded is not found twice."""
+    today = today or timezone.localdate()
+    ended = SupervisionAgreement.objects.filter(
+        relationship__ends_on__lt=today,
+        status__in=[SupervisionAgreement.Status.ACTIVE, SupervisionAgreement.Status.DRAFT],
+    ).select_related("relationship")
+    count = 0
+    for agreement in ended:
+        _supersede(agreement, "the supervision ended")
+        _audit(None, None, agreement, "agreement superseded", reason="the supervision ended")
+        count += 1
+    return count
+
+
 def agreement_in_force(relationship) -> SupervisionAgreement | None:
     return SupervisionAgreement.objects.filter(
         relationship=relationship, status=SupervisionAgreement.Status.ACTIVE

@@ -354,6 +354,7 @@ def person_histories(profiles) -> list[PersonHistory]:
             "superseded_at",
             "signed_at",
             "signatures_made",
+            "relationship__ends_on",
         )
     ):
         spell = _agreement_spell(*row[1:])
@@ -483,10 +484,13 @@ def _agreement_spell(
     superseded_at,
     signed_at,
     signatures_made,
+    relationship_ends_on=None,
 ) -> _AgreementSpell | None:
     """When an agreement was in force: from the second signature (or, for an agreement
     recorded as in force without its signatures, from the day it starts) until it was
-    superseded. A superseded draft was never in force."""
+    superseded, and never past the last day of its relationship (a change of supervisor or a
+    leaving recorded ahead supersedes it only when the day has passed). A superseded draft
+    was never in force."""
     if signatures_made >= 2:
         starts = signed_at
     elif status == "active":
@@ -496,6 +500,11 @@ def _agreement_spell(
     ends = superseded_at if status == "superseded" else None
     if status == "superseded" and ends is None:
         return None
+    if relationship_ends_on is not None:
+        over = _day_start(relationship_ends_on + timedelta(days=1))
+        ends = over if ends is None else min(ends, over)
+        if ends <= starts:
+            return None
     interval = None
     if frequency_value and frequency_unit:
         interval = Interval(frequency_value, frequency_unit)

@@ -69,9 +69,14 @@ def staff_mark_left(*, person: User, leaving_date: date, by: User, request=None)
         ):
             relationship.ends_on = leaving_date
             relationship.save(update_fields=["ends_on"])
-            agreements_supersede_for_relationship(
-                relationship=relationship, reason="a member of staff left", by=by, request=request
-            )
+            # In force until the last day: recorded ahead, the daily job supersedes it then.
+            if leaving_date < timezone.localdate():
+                agreements_supersede_for_relationship(
+                    relationship=relationship,
+                    reason="a member of staff left",
+                    by=by,
+                    request=request,
+                )
             ended.append(relationship.pk)
 
         # A leaving date corrected to one not yet passed reopens an account that an earlier,
@@ -168,10 +173,14 @@ def leavers_close(today: date | None = None) -> ClosingResult:
     ended. Safe to run any number of times, or on two workers at once: every change is a
     conditional update that only one run can make, and a run that finds nothing left to do
     writes nothing."""
+    from agreements.services import agreements_supersede_ended
+
     today = today or timezone.localdate()
     result = ClosingResult()
     for person in leavers_to_close(today):
         result.add(account_close(person=person, today=today))
+    # Agreements of supervision that ended yesterday (a change or a leaving recorded ahead).
+    agreements_supersede_ended(today)
     return result
 
 

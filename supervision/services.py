@@ -46,10 +46,13 @@ def relationship_change_line_supervisor(
         current.save(update_fields=["ends_on"])
         from agreements.services import agreements_supersede_for_relationship
 
-        # A2: the agreement does not pass to the new supervisor; they draw up their own.
-        agreements_supersede_for_relationship(
-            relationship=current, reason="change of supervisor", by=by, request=request
-        )
+        # A2: the agreement does not pass to the new supervisor; they draw up their own. It
+        # stays in force until the handover: recorded ahead, the daily job supersedes it then
+        # (agreements.services.agreements_supersede_ended).
+        if current.ends_on < timezone.localdate():
+            agreements_supersede_for_relationship(
+                relationship=current, reason="change of supervisor", by=by, request=request
+            )
     relationship = SupervisoryRelationship(
         supervisor=new_supervisor,
         supervisee=supervisee,

@@ -225,9 +225,16 @@ def test_a_change_of_supervisor_supersedes_the_agreement(client, world):
             on=date(2026, 3, 10),
             by=world.admin,
         )
+    # In force until the handover on 10 March; the daily job supersedes it once it has passed.
+    agreement.refresh_from_db()
+    assert agreement.status == "active"
+    from supervision.leaving import leavers_close
+
+    with time_machine.travel(date(2026, 3, 10), tick=False):
+        leavers_close()
     agreement.refresh_from_db()
     assert agreement.status == "superseded"
-    assert agreement.superseded_reason == "change of supervisor"
+    assert agreement.superseded_reason == "the supervision ended"
     assert services.agreement_in_force(new) is None
     assert agreement.content_hash == services.agreement_hash(agreement)
 

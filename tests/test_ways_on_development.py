@@ -187,6 +187,14 @@ def agreement_link(page):
     return found and found.group(1)
 
 
+def daily_job(at):
+    """The job at 00:05 London, as it will have run by `at`."""
+    from supervision.leaving import leavers_close
+
+    with time_machine.travel(at, tick=False):
+        leavers_close()
+
+
 def mark_left(world, person, on):
     with time_machine.travel(NOW, tick=False):
         staff_mark_left(person=person, leaving_date=on, by=world.admin)
@@ -306,6 +314,7 @@ def test_the_old_draft_after_a_change_of_supervisor_says_it_was_superseded_not_s
     bookmark, her history) after the change: it must not say both have signed it."""
     sign_agreement(world.supervisor, world.agreement)
     change_supervisor(world)
+    daily_job(CHANGED)
     supervisee = as_(world.supervisee, CHANGED)
     page_url = f"/agreements/{world.agreement.pk}/"
     page = text(get(supervisee, page_url, CHANGED))
@@ -345,6 +354,7 @@ def test_after_the_supervisor_has_left_the_supervisee_is_told_whom_to_ask_then_d
 def test_after_the_supervisee_has_left_nothing_waits_for_the_supervisor(world):
     sign_agreement(world.supervisee, world.agreement)
     mark_left(world, world.supervisee, date(2026, 3, 13))
+    daily_job(LEFT)
     supervisor = as_(world.supervisor, LEFT)
     assert "Supervisee" not in text(get(supervisor, "/team/", LEFT))
     assert SupervisionAgreement.objects.get(pk=world.agreement.pk).status == "superseded"
@@ -511,3 +521,38 @@ def test_after_the_person_left_the_author_is_not_sent_to_sign_what_can_never_be_
         assert "has left" in page or "left on" in page, (
             "Her home page lists it to sign; the page does not say the person has left"
         )
+
+
+@pytest.mark.parametrize("event", ["change of supervisor", "leaving"])
+def test_an_agreement_stays_in_force_until_the_supervision_it_belongs_to_ends(world, event):
+    """Recorded on 5 March for 9 March (a change) or 13 March (the supervisor's last day):
+    until then she is still supervised under the agreement both signed, and her home page says
+    so; the daily job supersedes it once the day has passed, not before."""
+    from supervision.leaving import leavers_close
+
+    sign_agreement(world.supervisor, world.agreement)
+    sign_agreement(world.supervisee, world.agreement)
+    if event == "change of supervisor":
+        change_supervisor(world)
+        during, after = (
+            datetime(2026, 3, 6, 12, tzinfo=UTC),
+            datetime(2026, 3, 10, 0, 5, tzinfo=UTC),
+        )
+    else:
+        mark_left(world, world.supervisor, date(2026, 3, 13))
+        during, after = (
+            datetime(2026, 3, 12, 12, tzinfo=UTC),
+            datetime(2026, 3, 14, 0, 5, tzinfo=UTC),
+        )
+    assert SupervisionAgreement.objects.get(pk=world.agreement.pk).status == "active"
+    home = text(get(as_(world.supervisee, during), "/", during))
+    assert "Signed and in force" in home
+    with time_machine.travel(during, tick=False):
+        leavers_close()
+    assert SupervisionAgreement.objects.get(pk=world.agreement.pk).status == "active"
+    with time_machine.travel(after, tick=False):
+        leavers_close()
+        leavers_close()  # safe to run again
+    agreement = SupervisionAgreement.objects.get(pk=world.agreement.pk)
+    assert agreement.status == "superseded"
+    assert agreement.superseded_reason == "the supervision ended"
