@@ -24,6 +24,7 @@ from access.children import (
 )
 from access.refusals import refuse
 from oversight import audit
+from supervision.drafts import Drafting
 from supervision.form_errors import add_service_errors
 
 from . import group_services
@@ -69,9 +70,10 @@ def group_session_new(request, unit_id):
     initial = {"participants": [request.user.pk]}
     if request.GET.get("format") in GroupSession.Format.values:
         initial["format"] = request.GET["format"]
-    form = GroupSessionForm(
-        request.POST if request.method == "POST" else None, staff=staff, initial=initial
-    )
+    drafting = Drafting(request)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(GroupSessionForm, staff=staff, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -88,6 +90,7 @@ def group_session_new(request, unit_id):
         except ValidationError as error:
             add_service_errors(form, error, {"held_at": "held_on"})
         else:
+            drafting.done()
             messages.success(
                 request,
                 f"{group.get_format_display()} of {timezone.localtime(group.held_at):%-d %B %Y} "
@@ -102,7 +105,12 @@ def group_session_new(request, unit_id):
     return render(
         request,
         "casework/groups/new.html",
-        {"unit": unit, "form": form, "title": f"Record a group supervision in {unit.name}"},
+        {
+            "unit": unit,
+            "form": form,
+            "title": f"Record a group supervision in {unit.name}",
+            "drafting": drafting,
+        },
     )
 
 

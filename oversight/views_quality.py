@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from access.refusals import audited_list, refuse
+from supervision.drafts import Drafting
 from supervision.form_errors import add_service_errors
 
 from . import audit
@@ -176,11 +177,12 @@ def review_page(request, sample_id, review_id):
             message="Only the person who drew the sample answers its form.",
         )
     initial = {field: getattr(review, field) for field in services.FIELDS}
-    form = ReviewForm(
-        request.POST if request.method == "POST" else None,
-        initial={**initial, "comments": review.comments},
-    )
-    if request.method == "POST" and form.is_valid():
+    initial["comments"] = review.comments
+    drafting = Drafting(request, subject=session.supervisee, saved=initial)
+    if may_change and (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(ReviewForm, initial=initial)
+    if request.method == "POST" and form.is_valid() and not drafting.clashed(form):
         data = form.cleaned_data
         try:
             services.review_save(
@@ -193,6 +195,7 @@ def review_page(request, sample_id, review_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            drafting.done()
             messages.success(request, f"Review of {session.supervisee}'s record saved")
             return redirect("quality-sample", sample_id=sample.pk)
     if request.method == "GET":
@@ -213,6 +216,7 @@ def review_page(request, sample_id, review_id):
             "session": session,
             "form": form,
             "may_change": may_change,
+            "drafting": drafting,
             "is_drawer": services.drew(request.user, sample),
             "record_url": reverse("record", args=[session.pk]),
             "answered": [

@@ -65,6 +65,11 @@ PAGES = {
         "supervisee",
         "purpose_and_aims",
     ),
+    "group supervision": (
+        lambda w, s: reverse("group-session-new", args=[w.units["team"].pk]),
+        "supervisor",
+        "summary",
+    ),
     "decision": (lambda w, s: f"/sessions/{s.pk}/record/decisions/add/", "supervisor", "reasons"),
     "action": (lambda w, s: f"/sessions/{s.pk}/record/actions/add/", "supervisor", "description"),
     "disagreement": (
