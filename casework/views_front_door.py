@@ -15,10 +15,11 @@ from django.views.decorators.http import require_safe
 from access.children import get_front_door_for_user
 from access.files import Action, get_file_for_user
 from oversight import audit
+from supervision.drafts import Drafting
 from supervision.form_errors import add_service_errors
 
 from . import group_services
-from .forms_groups import FrontDoorForm, front_door_field
+from .forms_groups import FAMILY_ROWS, FrontDoorForm, front_door_field
 from .models import FrontDoorSession
 
 SESSION = "front_door_session"
@@ -50,12 +51,17 @@ def front_door_sessions(request, person_id):
 @login_required
 def front_door_new(request, person_id):
     person, _ = get_file_for_user(request, person_id, Action.EDIT)
+    drafting = Drafting(request, subject=person)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
     if request.method != "POST":
-        form = FrontDoorForm()
+        kept = drafting.draft_data()
+        rows = FrontDoorForm.rows_posted(kept) if kept else FAMILY_ROWS
+        form = drafting.form(FrontDoorForm, rows=rows)
     else:
         rows = FrontDoorForm.rows_posted(request.POST)
         adding = "add_family" in request.POST
-        form = FrontDoorForm(request.POST, rows=rows + 1 if adding else rows)
+        form = drafting.watch(FrontDoorForm(request.POST, rows=rows + 1 if adding else rows))
         if adding:
             form.hide_errors()
         elif form.is_valid():
@@ -76,6 +82,7 @@ def front_door_new(request, person_id):
                     {name: front_door_field(name) for name in error.message_dict},
                 )
             else:
+                drafting.done()
                 messages.success(
                     request,
                     "Front-door supervision of "
@@ -85,7 +92,12 @@ def front_door_new(request, person_id):
     return render(
         request,
         "casework/front_door/new.html",
-        {"person": person, "form": form, "criteria": FrontDoorSession.Criterion.choices},
+        {
+            "person": person,
+            "form": form,
+            "criteria": FrontDoorSession.Criterion.choices,
+            "drafting": drafting,
+        },
     )
 
 

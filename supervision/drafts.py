@@ -58,6 +58,7 @@ class Drafting:
         self.restored: FormDraft | None = None
         self.for_text = False  # only a form with a box for text is worth a draft
         self._fingerprint = None
+        self._draft = False  # not looked for yet
 
     @property
     def is_autosave(self) -> bool:
@@ -104,27 +105,47 @@ class Drafting:
     def form(self, form_class, *args, initial=None, **kwargs):
         """The page's form: bound to what was posted; else to the draft, if there is one,
         without showing errors for what is not filled in yet; else empty with `initial`."""
-        form = self._form(form_class, *args, initial=initial, **kwargs)
+        return self.watch(self._form(form_class, *args, initial=initial, **kwargs))
+
+    def watch(self, form):
+        """Keep drafts of `form`, made by the view itself, if it has a box for text."""
         self.for_text = any(isinstance(f.widget, forms.Textarea) for f in form.fields.values())
         return form
 
-    def _form(self, form_class, *args, initial=None, **kwargs):
-        if self.request.method == "POST":
-            return form_class(self.request.POST, *args, initial=initial, **kwargs)
-        draft = FormDraft.objects.filter(author=self.request.user, form_path=self.path).first()
+    def draft_data(self) -> QueryDict | None:
+        """What the draft holds, for a form whose shape depends on it (rows added)."""
+        draft = self._kept()
         if draft is None:
-            return form_class(*args, initial=initial, **kwargs)
+            return None
         self.restored = draft
         data = QueryDict(mutable=True)
         for name, values in draft.data.items():
             data.setlist(name, values)
+        return data
+
+    def _form(self, form_class, *args, initial=None, **kwargs):
+        if self.request.method == "POST":
+            return form_class(self.request.POST, *args, initial=initial, **kwargs)
+        data = self.draft_data()
+        if data is None:
+            return form_class(*args, initial=initial, **kwargs)
         form = form_class(data, *args, initial=initial, **kwargs)
         form._errors = ErrorDict()  # a draft is unfinished: nothing to complain about yet
         return form
 
+    def _kept(self) -> FormDraft | None:
+        if self._draft is False:
+            self._draft = FormDraft.objects.filter(
+                author=self.request.user, form_path=self.path
+            ).first()
+        return self._draft
+
     @property
     def version(self) -> int:
-        return self.restored.version if self.restored else 0
+        """The draft's version the page's next autosave must name: also after a save that
+        came back with errors, so the page does not take itself for another window."""
+        draft = self._kept() if self.for_text else None
+        return draft.version if draft else 0
 
     @property
     def fingerprint(self) -> str:

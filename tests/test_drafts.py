@@ -70,6 +70,11 @@ PAGES = {
         "supervisor",
         "summary",
     ),
+    "front-door supervision": (
+        lambda w, s: reverse("front-door-new", args=[w.supervisee.pk]),
+        "supervisor",
+        "reflections",
+    ),
     "decision": (lambda w, s: f"/sessions/{s.pk}/record/decisions/add/", "supervisor", "reasons"),
     "action": (lambda w, s: f"/sessions/{s.pk}/record/actions/add/", "supervisor", "description"),
     "disagreement": (
@@ -227,3 +232,14 @@ def test_a_record_form_keeps_its_draft_until_the_decision_is_added(world, record
     assert record.decisions.get().decision == "No new cases"
     assert not FormDraft.objects.filter(form_path=url).exists()
     assert "was kept" not in client.get(url).content.decode()
+
+
+def test_a_form_that_comes_back_with_errors_keeps_drafting_as_the_same_window(world):
+    url = reverse("observation-new", args=[world.supervisee.pk])
+    client = client_for(world.supervisor)
+    client.post(url, {"background": "First", "draft_version": "0"}, **AUTOSAVE)
+    page = client.post(url, {"background": "First, then saved too soon"}).content.decode()
+    assert "govuk-error-summary" in page
+    assert 'data-draft-version="1"' in page
+    again = client.post(url, {"background": "Still typing", "draft_version": "1"}, **AUTOSAVE)
+    assert again.status_code == 200
