@@ -238,6 +238,22 @@ def _agreed_agenda_text(session) -> str:
     return "\n".join(lines)
 
 
+def claim_edit(record: SupervisionRecord, expected_version: int) -> None:
+    """Move the record's version on, if it is still at `expected_version` and editable: one
+    conditional update, so of two saves from the same version only one goes through. Raises
+    ValidationError once it is no longer editable, RecordConflict if someone saved first."""
+    changed = SupervisionRecord.objects.filter(
+        pk=record.pk, version=expected_version, status__in=EDITABLE
+    ).update(version=F("version") + 1, updated_at=timezone.now())
+    if not changed:
+        current = SupervisionRecord.objects.select_related("session").get(pk=record.pk)
+        if current.status not in EDITABLE:
+            raise ValidationError(
+                f"The record is {current.get_status_display().lower()} and cannot be edited now."
+            )
+        raise RecordConflict(current)
+
+
 @transaction.atomic
 def record_section_save(
     *,
@@ -250,23 +266,12 @@ def record_section_save(
     request=None,
 ) -> SupervisionRecord:
     """Save one heading. Fails with RecordConflict if the record moved on since it was read."""
-    heading = RecordSection.objects.filter(record=record, template_section__key=section_key)
-    heading = heading.values_list("template_section__heading", flat=True).first() or "The text"
-    if problem := heading_problem(text, heading):
-        raise ValidationError({"text": problem})
-    changed = SupervisionRecord.objects.filter(
-        pk=record.pk, version=expected_version, status__in=EDITABLE
-    ).update(version=F("version") + 1, updated_at=timezone.now())
-    if not changed:
-        current = SupervisionRecord.objects.select_related("session").get(pk=record.pk)
-        if current.status not in EDITABLE:
-            raise ValidationError(
-                f"The record is {current.get_status_display().lower()} and cannot be edited now."
-            )
-        raise RecordConflict(current)
     section = RecordSection.objects.select_related("template_section").get(
         record=record, template_section__key=section_key
     )
+    if problem := heading_problem(text, section.template_section.heading):
+        raise ValidationError({"text": problem})
+    claim_edit(record, expected_version)
     section.text = text
     if completed:
         section.progress = RecordSection.Progress.COMPLETED

@@ -16,13 +16,11 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import RecordSection, SupervisionRecord, User
-from .record_services import EDITABLE, RecordConflict, _audit, heading_problem
+from .record_services import _audit, claim_edit, heading_problem
 
 
 @transaction.atomic
@@ -52,16 +50,7 @@ def write_up_save(
             errors[section.template_section.key] = problem
     if errors:
         raise ValidationError(errors)
-    changed = SupervisionRecord.objects.filter(
-        pk=record.pk, version=expected_version, status__in=EDITABLE
-    ).update(version=F("version") + 1, updated_at=timezone.now())
-    if not changed:
-        current = SupervisionRecord.objects.select_related("session").get(pk=record.pk)
-        if current.status not in EDITABLE:
-            raise ValidationError(
-                f"The record is {current.get_status_display().lower()} and cannot be edited now."
-            )
-        raise RecordConflict(current)
+    claim_edit(record, expected_version)
     saved = []
     for section in sections:
         key = section.template_section.key
