@@ -40,10 +40,12 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)/ with a Celery worker and beat. Ctrl-C stops all of them."
 	HOST=$(HOST) PORT=$(PORT) exec bin/serve
 
+# The suite runs on every core (pytest-xdist); each process has its own test database and its
+# own Redis database. `pytest tests/...` alone runs on one, for a single test.
 test: install system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # The README's screenshots: the browser journeys save their key pages into docs/screenshots.
 screenshots: install system-packages

@@ -19,6 +19,12 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_sessionstart(session):
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("REDIS_URL"):
+        # This process's own Redis database (config/settings/test.py): left over from an
+        # earlier run, its cache would carry sign-in lockouts and limits into this one.
+        import redis
+
+        redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     if REQUIRE_SERVICES:
         url = os.environ.get("DATABASE_URL", "")
         if not url.startswith(("postgres://", "postgresql://")):
