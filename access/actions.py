@@ -5,10 +5,9 @@ next session's review then starts from what is still open. Nobody else marks an 
 from outside a record: the supervisor reviews actions in the next record (R10).
 """
 
+from access.people import may_read_content
+from access.refusals import refuse
 from supervision.models import Action
-
-from .people import may_read_content
-from .refusals import refuse
 
 ACTION = "supervision_action"
 

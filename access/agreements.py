@@ -1,11 +1,10 @@
 """Supervisory relationships and their supervision agreements: reach follows the supervisee's
 file; drawing up and signing an agreement is for its two people only."""
 
+from access.files import Action, restrict_files
+from access.refusals import refuse
 from agreements.models import SupervisionAgreement
 from supervision.models import SupervisoryRelationship
-
-from .files import Action, restrict_files
-from .refusals import refuse
 
 
 def party_role(user, relationship) -> str | None:

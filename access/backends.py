@@ -7,7 +7,7 @@ the staff profile with the user, since every access check reads the leaving date
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from .people import has_left
+from access.people import has_left
 
 
 class OrganisationBackend(ModelBackend):

@@ -17,14 +17,13 @@ from enum import StrEnum
 
 from django.db.models import F, Q, QuerySet
 
+from access.files import Action, restrict_files
+from access.people import may_read_content, today
+from access.refusals import refuse
+from access.units import managed_paths, team_reach
 from casework.models import CaseNote, CaseNoteAction, Child, FrontDoorSession, GroupSession
 from supervision.models import SupervisoryRelationship, Unit, User
-from supervision.roles import active_on
-
-from .files import Action, restrict_files
-from .people import may_read_content, today
-from .refusals import refuse
-from .units import managed_paths, team_reach
+from supervision.organisation.roles import active_on
 
 CHILD = "child"
 GROUP = "group_session"

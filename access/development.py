@@ -5,10 +5,9 @@ development conversation the manager who agrees it and the person it is about.""
 
 from datetime import date
 
+from access.files import Action, get_file_for_user, restrict_files
+from access.people import may_act, may_read_content
 from supervision.models import DevelopmentConversation, PracticeObservation, User
-
-from .files import Action, get_file_for_user, restrict_files
-from .people import may_act, may_read_content
 
 
 def observation_part(user, observation: PracticeObservation) -> str | None:

@@ -1,9 +1,8 @@
 """Queued downloads: a file built from what one person could see is theirs alone. Not even an
 administrator opens another person's: it is a copy of pages only its owner was shown."""
 
+from access.people import may_act
 from oversight.models import Export
-
-from .people import may_act
 
 
 def own_export(user, export_id) -> Export | None:

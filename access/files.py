@@ -16,13 +16,12 @@ from enum import StrEnum
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from access.grants import grant_opens_personal_sections, granted
+from access.people import may_read_content, today
+from access.refusals import refuse
+from access.units import managed_paths, under
 from supervision.models import SupervisoryRelationship, Unit, User
-from supervision.roles import active_on
-
-from .grants import grant_opens_personal_sections, granted
-from .people import may_read_content, today
-from .refusals import refuse
-from .units import managed_paths, under
+from supervision.organisation.roles import active_on
 
 FILE = "staff_file"
 

@@ -8,9 +8,8 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
+from access.people import may_read_content, today
 from supervision.models import AccessGrant, User
-
-from .people import may_read_content, today
 
 
 def current_grants(user, day: date | None = None) -> QuerySet:

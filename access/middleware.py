@@ -1,9 +1,8 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from oversight import audit
-
-from .refusals import subject_of_arguments
+from access.refusals import subject_of_arguments
+from supervision.organisation import audit
 
 
 class AuditRefusalsMiddleware:

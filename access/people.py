@@ -3,7 +3,7 @@
 A person marked as left keeps their reach to the end of their leaving day and has none from
 the next day on, whatever they are still recorded as (a unit's manager, a grant holder, a
 supervisor whose relationships someone forgot to end). The scheduled job in
-`supervision.leaving` also closes the account and ends its sessions, but a missed run of that
+`supervision.people.leaving` also closes the account and ends its sessions, but a missed run of that
 job must not leave a door open, so the check is here too.
 """
 

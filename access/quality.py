@@ -12,14 +12,13 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from access.files import Action, restrict_files
+from access.grants import granted
+from access.people import may_read_content, today
+from access.roles import roles_for
+from access.units import managed_paths, under, units_overseen_by
 from oversight.models import QualityReview, QualitySample
 from supervision.models import Unit, User
-
-from .files import Action, restrict_files
-from .grants import granted
-from .people import may_read_content, today
-from .roles import roles_for
-from .units import managed_paths, under, units_overseen_by
 
 
 def may_use_quality(user) -> bool:

@@ -23,6 +23,10 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from access.files import Action, restrict_files
+from access.people import has_left, may_read_content, today
+from access.refusals import refuse
+from access.sessions import SESSION, get_session_for_user
 from supervision.models import (
     Disagreement,
     Signature,
@@ -31,12 +35,7 @@ from supervision.models import (
     SupervisoryRelationship,
     User,
 )
-from supervision.roles import active_on
-
-from .files import Action, restrict_files
-from .people import has_left, may_read_content, today
-from .refusals import refuse
-from .sessions import SESSION, get_session_for_user
+from supervision.organisation.roles import active_on
 
 LINE = SupervisoryRelationship.Kind.LINE
 

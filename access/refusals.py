@@ -10,7 +10,7 @@ from typing import NoReturn
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from oversight import audit
+from supervision.organisation import audit
 
 
 def refuse(

@@ -12,10 +12,9 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 
-from supervision.roles import AUDITOR_GROUP, INFORMATION_GOVERNANCE_GROUP, active_on
-
-from .people import may_act, today
-from .refusals import refuse, subject_of_arguments
+from access.people import may_act, today
+from access.refusals import refuse, subject_of_arguments
+from supervision.organisation.roles import AUDITOR_GROUP, INFORMATION_GOVERNANCE_GROUP, active_on
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,9 @@
 
 from datetime import date
 
+from access.files import Action, restrict_files
+from access.refusals import refuse
 from supervision.models import SupervisionSession
-
-from .files import Action, restrict_files
-from .refusals import refuse
 
 SESSION = "supervision_session"
 

@@ -2,7 +2,8 @@
 held about one member of staff.
 
 - The person it is about, always (while they may act at all): it is theirs.
-- An information governance officer (a member of `supervision.roles.INFORMATION_GOVERNANCE_GROUP`)
+- An information governance officer (a member of
+  `supervision.organisation.roles.INFORMATION_GOVERNANCE_GROUP`)
   answering a request, for anyone who has a staff profile: answering requests is their job, so
   they reach everyone's export without reaching their file. Each export they start needs a
   reason (the request it answers), which is kept on the export, audited, and shown to the
@@ -24,10 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .files import Action, restrict_files
-from .people import may_act
-from .refusals import refuse
-from .roles import roles_for
+from access.files import Action, restrict_files
+from access.people import may_act
+from access.refusals import refuse
+from access.roles import roles_for
 
 EXPORT = "subject_access_export"
 

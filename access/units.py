@@ -10,11 +10,10 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
+from access.people import may_act, may_read_content, today
+from access.refusals import refuse
 from supervision.models import StaffProfile, SupervisoryRelationship, Unit
-from supervision.roles import active_on
-
-from .people import may_act, may_read_content, today
-from .refusals import refuse
+from supervision.organisation.roles import active_on
 
 
 def managed_paths(user, day: date | None = None, *, exclude_teams: bool = False) -> list[str]:

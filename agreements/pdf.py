@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from .models import SupervisionAgreement
+from agreements.models import SupervisionAgreement
 
 
 def render_agreement_pdf(agreement: SupervisionAgreement) -> bytes:

@@ -9,10 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from oversight import audit
-from supervision.record_services import check_signing_password
-
-from .models import AgreementSignature, SupervisionAgreement
+from agreements.models import AgreementSignature, SupervisionAgreement
+from supervision.organisation import audit
+from supervision.records.services import check_signing_password
 
 # Appendix C's wording, offered as a starting point the two people then make their own.
 DEFAULT_TEXT = {
@@ -100,7 +99,7 @@ def _how_often(interval) -> str:
 def _longest_allowed(limit, unit_first: str) -> str:
     """The least frequent agreement, in the unit chosen if any fits, that meets `limit`: what
     to suggest ("4 weeks" for monthly)."""
-    from oversight.packs import Interval, at_least_as_frequent
+    from oversight.policy.packs import Interval, at_least_as_frequent
 
     for unit in (unit_first, "weeks" if unit_first == "months" else "months"):
         fits = [n for n in range(1, 105) if at_least_as_frequent(Interval(n, unit), limit)]
@@ -119,8 +118,8 @@ def agreement_frequency_problem(agreement) -> str | None:
     while the agreement runs: the one in force on its start date and any that starts before
     its review date, so an agreement made today cannot fall foul of a version already
     scheduled."""
-    from oversight.flags import NoPolicyPack, pack_on, pack_versions
-    from oversight.packs import agreement_interval_problem, interval_from_agreement
+    from oversight.policy.choice import NoPolicyPack, pack_on, pack_versions
+    from oversight.policy.packs import agreement_interval_problem, interval_from_agreement
 
     try:
         interval = interval_from_agreement(agreement.frequency_value, agreement.frequency_unit)
@@ -341,7 +340,7 @@ def agreements_supersede_for_relationship(*, relationship, reason: str, by=None,
 
 
 def agreements_supersede_ended(today: date | None = None) -> int:
-    """The daily job's part (supervision.leaving.leavers_close): the agreements of
+    """The daily job's part (supervision.people.leaving.leavers_close): the agreements of
     relationships whose last day has passed stop being in force. A change of supervisor or a
     leaving recorded ahead of its day leaves the agreement in force until then. Safe to run
     again: what is superseded is not found twice."""

@@ -11,11 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from oversight import audit
+from casework import services
+from casework.models import SCALE_FIELDS, Child, Family, RiskRating, RiskScale, Service
 from supervision.models import User
-
-from . import services
-from .models import SCALE_FIELDS, Child, Family, RiskRating, RiskScale, Service
+from supervision.organisation import audit
 
 DETAIL_FIELDS = ["plan", "chronic_neglect", "name", "date_of_birth"]
 REASON_LIMIT = 300

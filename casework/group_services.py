@@ -16,12 +16,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from access.children import CaseAction, restrict_children
-from oversight import audit
-from oversight.due import front_door_families_enough
-from supervision.models import Unit, User
-
-from . import services
-from .models import (
+from casework import services
+from casework.models import (
     CaseNote,
     Child,
     FrontDoorDiscussion,
@@ -30,6 +26,9 @@ from .models import (
     ProgressionMove,
     ProgressionStage,
 )
+from oversight.policy.due import front_door_families_enough
+from supervision.models import Unit, User
+from supervision.organisation import audit
 
 Format = GroupSession.Format
 

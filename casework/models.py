@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from supervision.plain_text import PlainTextValidator
+from supervision.organisation.plain_text import PlainTextValidator
 
 USER = settings.AUTH_USER_MODEL
 

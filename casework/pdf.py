@@ -13,9 +13,9 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .forms_notes import FULL_KINDS, clock
-from .models import CaseNote, CaseNoteAction, Child
-from .services import FOUR_PS, NEGLECT_FIELDS
+from casework.models import CaseNote, CaseNoteAction, Child
+from casework.services import FOUR_PS, NEGLECT_FIELDS
+from casework.web.forms_notes import FULL_KINDS, clock
 
 NOTHING = "Nothing recorded."
 HASH_LABEL = "Content hash (SHA-256):"

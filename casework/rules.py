@@ -1,19 +1,19 @@
 """When a child must next be discussed, and whether the case rules were met: plain Python,
 fed dates, no database.
 
-The rules themselves live in `oversight.due`, with the numbers of a policy pack (issue 7);
+The rules themselves live in `oversight.policy.due`, with the numbers of a policy pack (issue 7);
 these are the casework pages' names for them. Each takes the pack to apply. Left out, it is
 the shipped Kent pack (seed 004), whose numbers these pages were built on: 90 days (C1), youth
 justice by risk, unrated as high (C2), 24 hours (C3), 2 to 4 weeks before a transfer (C5). A
-caller that knows the organisation's pack passes `oversight.flags.pack_on(day)`, so the page
+caller that knows the organisation's pack passes `oversight.policy.choice.pack_on(day)`, so the page
 and the flags agree.
 """
 
 from datetime import date, datetime
 from functools import lru_cache
 
-from oversight import due
-from oversight.packs import PolicyPack, shipped_packs
+from oversight.policy import due
+from oversight.policy.packs import PolicyPack, shipped_packs
 
 AllocationCheck = due.AllocationCheck
 

@@ -13,10 +13,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from access.children import CaseAction, restrict_children
-from supervision.models import User
-
-from . import rules
-from .models import (
+from casework import rules
+from casework.models import (
     SCALE_FIELDS,
     Allocation,
     CaseNote,
@@ -26,6 +24,7 @@ from .models import (
     RiskRating,
     RiskScale,
 )
+from supervision.models import User
 
 # A new allocation's C3 state is shown on the caseload for this long after it was made.
 NEW_ALLOCATION_DAYS = 14
@@ -110,7 +109,7 @@ def risk_tags(child: Child) -> list[Tag]:
 def organisation_pack(day: date):
     """The organisation's policy pack in force on the day: the numbers these pages show are
     the ones the flags use. None where no pack is installed (the shipped defaults apply)."""
-    from oversight.flags import NoPolicyPack, pack_on
+    from oversight.policy.choice import NoPolicyPack, pack_on
 
     try:
         return pack_on(day)

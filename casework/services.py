@@ -11,12 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from oversight import audit
-from supervision.canonical import content_hash
-from supervision.models import Unit, User
-from supervision.record_services import check_signing_password
-
-from .models import (
+from casework.models import (
     LEVELS_BY_SCALE,
     SCALE_FIELDS,
     SCALES_BY_SERVICE,
@@ -28,6 +23,10 @@ from .models import (
     RiskRating,
     RiskScale,
 )
+from supervision.models import Unit, User
+from supervision.organisation import audit
+from supervision.records.canonical import content_hash
+from supervision.records.services import check_signing_password
 
 REFERENCE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9/-]{2,29}$")
 INITIALS_PATTERN = re.compile(r"^[A-Z]{1,4}$")
@@ -125,7 +124,7 @@ def _risk_errors(service: str, levels: dict[str, str]) -> dict[str, str]:
 
 
 def _service_label(service: str) -> str:
-    from .models import Service
+    from casework.models import Service
 
     try:
         return Service(service).label
@@ -290,7 +289,7 @@ def note_errors(note: CaseNote) -> dict[str, str]:
 
 def note_needs_neglect_review(note: CaseNote) -> bool:
     """C8: a child on a child protection plan for chronic neglect."""
-    from oversight.due import needs_neglect_review
+    from oversight.policy.due import needs_neglect_review
 
     return needs_neglect_review(note.child.plan, note.child.chronic_neglect)
 

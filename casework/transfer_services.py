@@ -15,11 +15,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from oversight import audit
-from supervision.models import Unit, User
-
-from . import rules
-from .models import (
+from casework import rules
+from casework.models import (
     PLANS_BY_SERVICE,
     SCALE_FIELDS,
     SCALES_BY_SERVICE,
@@ -30,6 +27,8 @@ from .models import (
     Service,
     Transfer,
 )
+from supervision.models import Unit, User
+from supervision.organisation import audit
 
 # C5: a discussion of the child that may be the joint supervision before a transfer. A draft
 # counts: the supervision was held, even if its note is not signed yet.

@@ -5,7 +5,13 @@ class OversightConfig(AppConfig):
     name = "oversight"
 
     def ready(self):
-        # Importing the *_exports modules registers their tables as downloads.
-        from . import dashboard_exports, quality_exports, signals  # noqa: F401
+        # Imported when the apps are ready, as Django requires: importing the *_exports modules
+        # registers their tables as downloads, and the signals connect the facts to the flags.
+        from oversight.flags import signals
+        from oversight.reports import (  # noqa: F401
+            dashboard_exports,
+            home_exports,
+            quality_exports,
+        )
 
         signals.connect()

@@ -1,142 +1,8 @@
-import hashlib
-import json
 from datetime import date
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-
-
-class AuditAction(models.TextChoices):
-    SIGN_IN = "sign_in", "Signed in"
-    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
-    SIGN_OUT = "sign_out", "Signed out"
-    READ = "read", "Read"
-    WRITE = "write", "Changed"
-    DENIED = "denied", "Access denied"
-    EXPORT = "export", "Exported"
-    DOWNLOAD = "download", "Downloaded"
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("The audit log is append-only.")
-
-    def delete(self):
-        raise PermissionError("The audit log is append-only.")
-
-
-class AuditEvent(models.Model):
-    """One entry of the append-only audit log, chained to the one before by SHA-256.
-
-    `sequence` is assigned under a lock on AuditChainHead, so the chain has no forks and no
-    gaps: a missing entry shows as a gap, an edited one as a hash that no longer matches.
-    """
-
-    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
-    occurred_at = models.DateTimeField(editable=False)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    action = models.CharField(max_length=20, choices=AuditAction.choices)
-    object_type = models.CharField(max_length=50, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    # The member of staff whose file the object belongs to, so "who has seen this person's
-    # file" is one indexed query.
-    subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    path = models.CharField(max_length=500, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
-    previous_hash = models.CharField(max_length=64, editable=False)
-    content_hash = models.CharField(max_length=64, editable=False)
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-sequence"]
-        indexes = [
-            models.Index(fields=["subject", "-sequence"]),
-            models.Index(fields=["actor", "-sequence"]),
-        ]
-
-    def __str__(self):
-        return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("The audit log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The audit log is append-only.")
-
-    OBJECT_LABELS = {
-        "staff_file": "supervision file",
-        "staff_file_access_log": "file access log",
-        "access_grant": "access grant",
-        "supervisory_relationship": "supervisory relationship",
-        "audit_log": "access log",
-        "page": "page",
-        "admin_change": "change in the Django admin",
-        "set_password_link": "link to set their password",
-    }
-    # Entries whose reason is shown on the access log: the reason is why someone who is not
-    # the person took a copy of everything held about them.
-    REASON_SHOWN = {"subject_access_export"}
-
-    @property
-    def object_label(self) -> str:
-        return self.OBJECT_LABELS.get(self.object_type, self.object_type.replace("_", " "))
-
-    @property
-    def reason_shown(self) -> str:
-        if self.object_type not in self.REASON_SHOWN or not isinstance(self.detail, dict):
-            return ""
-        return str(self.detail.get("reason", ""))
-
-    def canonical_content(self) -> bytes:
-        content = {
-            "sequence": self.sequence,
-            "occurred_at": self.occurred_at.isoformat(),
-            "actor": self.actor_id,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "subject": self.subject_id,
-            "path": self.path,
-            "ip_address": self.ip_address,
-            "detail": self.detail,
-            "previous_hash": self.previous_hash,
-        }
-        return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
-
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical_content()).hexdigest()
-
-
-GENESIS_HASH = "0" * 64
-
-
-class AuditChainHead(models.Model):
-    """A single row holding the last sequence and hash. Writers lock it, so entries are
-    chained one at a time even with many web and worker processes."""
-
-    sequence = models.PositiveBigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
-
-    def __str__(self):
-        return f"Audit chain at #{self.sequence}"
-
 
 # Leaving, retention and destruction (DOMAIN S2) and subject access (UK GDPR art. 15).
 # None of these rows is ever deleted: together they are the evidence that a file was kept as
@@ -339,7 +205,7 @@ class SubjectAccessExport(models.Model):
 
 # Supervisee feedback on the supervision received (DOMAIN Q4; seed 001 §6, 002 §Senior
 # Managers). Senior managers see it only added up over at least five people: see
-# oversight/feedback.py for the rules that keep a single answer from being traced.
+# oversight/quality/feedback.py for the rules that keep a single answer from being traced.
 
 
 class Agreement(models.IntegerChoices):
@@ -403,7 +269,7 @@ class FeedbackResponse(models.Model):
     wellbeing_support = _agreement_field(FEEDBACK_STATEMENTS[2][1])
     decisions_explained = _agreement_field(FEEDBACK_STATEMENTS[3][1])
     records_accurate_and_shared = _agreement_field(FEEDBACK_STATEMENTS[4][1])
-    # Never shown in the service: see oversight/feedback.py.
+    # Never shown in the service: see oversight/quality/feedback.py.
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
@@ -432,8 +298,8 @@ class FeedbackResponse(models.Model):
 
 
 class PolicyPackVersion(models.Model):
-    """One version of a policy pack, as data (oversight.packs validates it). A version applies
-    from its effective date; a report for an earlier date uses the version then in force."""
+    """One version of a policy pack, as data (oversight.policy.packs validates it). A version
+    applies from its effective date; a report for an earlier date uses the version then in force."""
 
     code = models.SlugField(max_length=50)
     version = models.PositiveIntegerField()

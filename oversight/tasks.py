@@ -17,7 +17,7 @@ def worker_ping() -> dict:
 def list_files_due_for_destruction() -> dict:
     """Daily (02:30 London, oversight migration 0005): list leavers' files due for
     destruction. Destroys nothing; an administrator confirms each one."""
-    from .retention import list_files_due_for_destruction as list_due
+    from oversight.records_management.retention import list_files_due_for_destruction as list_due
 
     batch = list_due()
     return {
@@ -31,7 +31,7 @@ def list_files_due_for_destruction() -> dict:
 @shared_task
 def subject_access_export_build(export_id: int) -> str:
     """Make one subject access zip; the page polls its progress."""
-    from .subject_access import subject_access_export_build as build
+    from oversight.records_management.subject_access import subject_access_export_build as build
 
     return build(export_id).status
 
@@ -42,7 +42,7 @@ def flags_tick() -> dict:
     people and children whose next check has come. Safe to run twice or on two workers."""
     from dataclasses import asdict
 
-    from .flags import tick
+    from oversight.flags.scheduled import tick
 
     return asdict(tick())
 
@@ -51,7 +51,7 @@ def flags_tick() -> dict:
 def notifications_send() -> dict:
     """Every 5 minutes (oversight migration 0009): send what waits in the outbox. Each notice
     is claimed by a conditional update before sending, so two workers never send one twice."""
-    from .outbox import send_due
+    from oversight.notices.outbox import send_due
 
     result = send_due()
     return {"claimed": result.claimed, "sent": result.sent, "failed": result.failed}
@@ -62,8 +62,8 @@ def digests_write() -> dict:
     """Daily at 07:00 London (oversight migration 0009): write the daily digests, and on
     Mondays the weekly ones for senior managers, then send them. Writing is once per person per
     period, so a second run (or a retry) writes and sends nothing more."""
-    from .notify import digests_write as write
-    from .outbox import send_due
+    from oversight.notices.notify import digests_write as write
+    from oversight.notices.outbox import send_due
 
     written = write()
     sent = send_due()
@@ -72,10 +72,10 @@ def digests_write() -> dict:
 
 @shared_task
 def export_build(export_id: int) -> str | None:
-    """Make the file of one large table download (oversight/exports.py); the status page polls
-    its progress. The table is rebuilt for the person who asked, so their reach is checked
+    """Make the file of one large table download (oversight/reports/exports.py); the status page
+    polls its progress. The table is rebuilt for the person who asked, so their reach is checked
     again now. Running it twice builds the file once."""
-    from .exports import export_build as build
+    from oversight.reports.exports import export_build as build
 
     export = build(export_id)
     return export.status if export else None

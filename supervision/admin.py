@@ -2,11 +2,11 @@
 grants. No model holding record content is registered here, and tests/test_admin.py keeps it
 that way (separation of duties).
 
-Administrators run the system and never read it, nor anyone's password: the admin shows no
-password hash, its "change password" page is refused for every account, and a new account has
-no password anyone knows. Instead the person is emailed a link to set their own
-(`supervision.passwords`). Every change made here (add, change, delete, actions) is also in the
-app's hash-chained audit log (`AuditedAdmin`), naming the person it concerns."""
+Administrators run the system and never read it, nor anyone's password: the admin shows no password
+hash, its "change password" page is refused for every account, and a new account has no password
+anyone knows. Instead the person is emailed a link to set their own
+(`supervision.people.passwords`). Every change made here (add, change, delete, actions) is also in
+the app's hash-chained audit log (`AuditedAdmin`), naming the person it concerns."""
 
 import json
 
@@ -22,10 +22,16 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
 from access.refusals import refuse
-from oversight import audit
-
-from . import passwords, services
-from .models import AccessGrant, JobRole, StaffProfile, SupervisoryRelationship, Unit, User
+from supervision.models import (
+    AccessGrant,
+    JobRole,
+    StaffProfile,
+    SupervisoryRelationship,
+    Unit,
+    User,
+)
+from supervision.organisation import audit
+from supervision.people import passwords, services
 
 ADMIN_CHANGE = "admin_change"
 VERBS = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}

@@ -2,7 +2,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.utils import timezone
 
-from oversight import audit
+from supervision.organisation import audit
 
 
 @receiver(user_logged_in)

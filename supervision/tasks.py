@@ -3,8 +3,8 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from .models import SupervisionRecord
-from .pdf import record_pdf_store
+from supervision.models import SupervisionRecord
+from supervision.records.pdf import record_pdf_store
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,6 @@ def leavers_close() -> dict:
     leaving day has ended. Safe to run again, or on two workers: each change is claimed."""
     from dataclasses import asdict
 
-    from .leaving import leavers_close as close
+    from supervision.people.leaving import leavers_close as close
 
     return asdict(close())

@@ -53,7 +53,7 @@ def in_period(day: int) -> datetime:
 def world_quality_sample(world):
     """For the permission matrix: a finalised record of the supervisee, drawn by the senior
     manager over Team A. Returns {"sample_id": ..., "review_id": ...}."""
-    from oversight.quality import sample_draw
+    from oversight.quality.sampling import sample_draw
 
     with time_machine.travel(NOW, tick=False):
         finalised_record(world.supervisee, world.supervisor, in_period(10))

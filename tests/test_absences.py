@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from oversight.flags import compliance_rows, held_rows, pack_on, tick
-from oversight.models import AuditEvent, Flag, FlagKind
-from supervision import services
+from oversight.flags.compliance import compliance_rows, held_rows
+from oversight.flags.scheduled import tick
+from oversight.models import Flag, FlagKind
+from oversight.policy.choice import pack_on
 from supervision.models import StaffProfile, SupervisionSession, SupervisoryRelationship
+from supervision.models.audit import AuditEvent
 from supervision.models.organisation import SupervisorAbsence
+from supervision.people import services
 from tests.factories import JobRoleFactory, RelationshipFactory, StaffProfileFactory, UnitFactory
 from tests.world import ROLES, TODAY, build_world
 

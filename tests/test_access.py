@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 from django.test import RequestFactory
 
 from access.files import Action, get_file_for_user, may_read_personal_sections
-from oversight.models import AuditEvent
 from supervision.models import SupervisoryRelationship
-from supervision.services import relationship_change_line_supervisor
+from supervision.models.audit import AuditEvent
+from supervision.people.services import relationship_change_line_supervisor
 from tests.factories import RelationshipFactory, StaffProfileFactory, UserFactory
 from tests.world import TODAY, build_world
 
@@ -173,7 +173,7 @@ def test_django_admin_holds_no_record_content(client, world):
     registered = {model._meta.label_lower for model in admin.site._registry}
     assert registered <= allowed, registered - allowed
     client.force_login(world.admin)
-    for url in ["/admin/casework/child/", "/admin/oversight/auditevent/"]:
+    for url in ["/admin/casework/child/", "/admin/supervision/auditevent/"]:
         assert client.get(url).status_code == 404
 
 

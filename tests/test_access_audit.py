@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from oversight.models import AuditAction, AuditEvent
+from supervision.models.audit import AuditAction, AuditEvent
 from tests.world import TODAY, build_world
 
 pytestmark = pytest.mark.django_db

@@ -27,7 +27,7 @@ VIEW_MODULES = sorted(
 # What reach is made of: a view that imports one of these is deciding reach itself.
 REACH_MATERIAL = {
     "supervision.models": {"AccessGrant", "SupervisoryRelationship"},
-    "supervision.roles": {"active_on"},
+    "supervision.organisation.roles": {"active_on"},
 }
 REACH_MODULES = ("guardian",)
 USER_NAMES = {"user", "request.user"}
@@ -113,7 +113,7 @@ def test_the_check_catches_a_view_that_decides_reach(tmp_path):
     view.write_text(
         "from django.http import Http404\n"
         "from supervision.models import SupervisoryRelationship\n"
-        "from supervision.services import _helper\n"
+        "from supervision.people.services import _helper\n"
         "def page(request, pk):\n"
         "    if request.user.is_staff:\n"
         "        raise Http404\n"

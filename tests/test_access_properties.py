@@ -41,7 +41,6 @@ from access.records import record_signatory
 from access.roles import roles_for
 from access.units import managed_paths
 from casework.models import Child
-from supervision.leaving import leavers_close, staff_mark_left
 from supervision.models import (
     SessionType,
     StaffProfile,
@@ -50,8 +49,9 @@ from supervision.models import (
     Unit,
     User,
 )
-from supervision.roles import AUDITOR_GROUP
-from supervision.services import access_grant_create, access_grant_revoke
+from supervision.organisation.roles import AUDITOR_GROUP
+from supervision.people.leaving import leavers_close, staff_mark_left
+from supervision.people.services import access_grant_create, access_grant_revoke
 from tests.factories import JobRoleFactory, StaffProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,11 +14,12 @@ from django.contrib import admin
 from django.core import mail
 from django.urls import reverse
 
-from oversight import outbox
-from oversight.importing import import_files
-from oversight.models import AuditEvent, Notification
+from oversight.models import Notification
+from oversight.notices import outbox
+from oversight.records_management.importing import import_files
 from supervision.admin import AuditedAdmin
 from supervision.models import Unit, User
+from supervision.models.audit import AuditEvent
 from tests.factories import SUPERVISEE_PASSWORD, UserFactory
 from tests.world import TODAY, build_world
 

@@ -15,7 +15,7 @@ from django.test import Client
 from agreements import services
 from agreements.models import SupervisionAgreement
 from oversight.models import PolicyPackVersion
-from oversight.pack_services import organisation_pack_choose, pack_version_create
+from oversight.policy.services import organisation_pack_choose, pack_version_create
 from supervision.models import JobRole, SupervisoryRelationship
 from tests.factories import SUPERVISEE_PASSWORD, JobRoleFactory, StaffProfileFactory
 from tests.world import build_world

@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from agreements import services
 from agreements.models import AgreementLockedError, SupervisionAgreement
 from supervision.models import SupervisoryRelationship
-from supervision.services import relationship_change_line_supervisor
+from supervision.people.services import relationship_change_line_supervisor
 from tests.factories import SUPERVISEE_PASSWORD, StaffProfileFactory
 from tests.world import build_world
 
@@ -228,7 +228,7 @@ def test_a_change_of_supervisor_supersedes_the_agreement(client, world):
     # In force until the handover on 10 March; the daily job supersedes it once it has passed.
     agreement.refresh_from_db()
     assert agreement.status == "active"
-    from supervision.leaving import leavers_close
+    from supervision.people.leaving import leavers_close
 
     with time_machine.travel(date(2026, 3, 10), tick=False):
         leavers_close()

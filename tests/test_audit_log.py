@@ -2,8 +2,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from oversight import audit
-from oversight.models import AuditEvent
+from supervision.models.audit import AuditEvent
+from supervision.organisation import audit
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from supervision.services import access_grant_create, access_grant_revoke
+from supervision.people.services import access_grant_create, access_grant_revoke
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from casework import services
 from casework.models import CaseNote, Child
-from oversight.models import AuditAction, AuditEvent
+from supervision.models.audit import AuditAction, AuditEvent
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.world import build_world
 

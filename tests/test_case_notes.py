@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from casework import services
 from casework.models import CaseNote, CaseNoteAction, Child, FinalisedNoteError, Plan
-from oversight.models import AuditAction, AuditEvent
 from supervision.models import SupervisionSession
+from supervision.models.audit import AuditAction, AuditEvent
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.world import build_world
 

@@ -20,7 +20,7 @@ from casework.models import (
     ProgressionMove,
     RiskRating,
 )
-from oversight.models import AuditAction, AuditEvent
+from supervision.models.audit import AuditAction, AuditEvent
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -429,7 +429,7 @@ def test_notes_link_to_the_note_page_when_it_exists(world):
 def test_the_page_shows_without_the_transfer_and_closure_parts_when_they_are_not_built(
     world, monkeypatch
 ):
-    from casework import views_children
+    from casework.web import views_children
 
     monkeypatch.setattr(views_children, "TRANSFERS_PART", "casework/children/_not_built.html")
     monkeypatch.setattr(views_children, "CLOSURE_PART", "casework/children/_not_built_2.html")

@@ -29,9 +29,9 @@ from casework.models import (
     Transfer,
 )
 from casework.services import NOTE_TEXT_FIELDS, note_content, note_errors
-from supervision.canonical import content_hash
-from supervision.demo import load_demo
+from demo.organisation import load_demo
 from supervision.models import StaffProfile, Unit
+from supervision.records.canonical import content_hash
 
 pytestmark = pytest.mark.django_db
 

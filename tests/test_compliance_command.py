@@ -10,7 +10,8 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 
-from oversight.flags import held_rows, tick
+from oversight.flags.compliance import held_rows
+from oversight.flags.scheduled import tick
 from oversight.models import PolicyPackVersion
 from tests.test_flags import at, build_org, local
 

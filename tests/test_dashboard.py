@@ -10,11 +10,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from oversight import dashboard
-from oversight.due import LONDON
-from oversight.flags import compliance_rows, tick
-from oversight.models import AuditEvent, FlagKind
-from supervision.demo import email_of, load_demo
+from demo.organisation import email_of, load_demo
+from oversight.flags.compliance import compliance_rows
+from oversight.flags.scheduled import tick
+from oversight.models import FlagKind
+from oversight.policy.due import LONDON
+from oversight.reports import dashboard
 from supervision.models import (
     RecordSection,
     StaffProfile,
@@ -23,6 +24,7 @@ from supervision.models import (
     Unit,
     User,
 )
+from supervision.models.audit import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -377,7 +379,7 @@ def test_the_tables_download_with_the_same_figures_and_outside_reach_they_do_not
 
 def test_feedback_shows_each_units_own_staff_only_from_five_answers(world, client):
     """Q4 (001 §6; 002): feedback in aggregate on the dashboard, never for fewer than five
-    people, each unit's own staff on its own row (oversight/feedback.py)."""
+    people, each unit's own staff on its own row (oversight/quality/feedback.py)."""
     from oversight.models import FeedbackResponse
     from tests.factories import UserFactory
 

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from oversight.due import LONDON
-from oversight.synthetic import generate_org
+from demo.synthetic import generate_org
+from oversight.policy.due import LONDON
 from supervision.models import StaffProfile, Unit
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db.models import Count
 
 from access.roles import roles_for
 from casework.models import Child
-from supervision.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, email_of, load_demo
+from demo.organisation import DEMO_ACCOUNTS, DEMO_PASSWORD, email_of, load_demo
 from supervision.models import (
     JobRole,
     StaffProfile,
@@ -147,7 +147,7 @@ def test_demo_accounts_have_the_roles_they_are_listed_for():
 
 
 def test_it_has_a_year_of_sessions_in_every_state_with_verifiable_records():
-    from supervision.canonical import load_record_for_content, record_hash
+    from supervision.records.canonical import load_record_for_content, record_hash
 
     load_demo(TODAY)
     sessions = SupervisionSession.objects

@@ -11,8 +11,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
-from oversight.models import AuditAction, AuditEvent
-from supervision import development_services as services
+from supervision.development import services
 from supervision.models import (
     AccessGrant,
     DevelopmentConversation,
@@ -24,6 +23,7 @@ from supervision.models import (
     TeamWellbeingPlan,
     WellbeingPlan,
 )
+from supervision.models.audit import AuditAction, AuditEvent
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.world import TODAY, build_world
 

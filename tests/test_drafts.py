@@ -1,5 +1,5 @@
 """Nothing typed is lost: forms of more than a line keep a draft on the server as they are typed
-(supervision.drafts), through the page's own address and its own checks of reach."""
+(supervision.web.drafts), through the page's own address and its own checks of reach."""
 
 from datetime import UTC, datetime
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from casework import rules as case_rules
-from oversight import due
-from oversight.due import (
+from oversight.policy import due
+from oversight.policy.due import (
     Absence,
     ActionFacts,
     AgreementFacts,
@@ -21,7 +21,7 @@ from oversight.due import (
     RecordFacts,
     RiskChange,
 )
-from oversight.packs import Interval, load_pack, pack_to_dict, shipped_packs
+from oversight.policy.packs import Interval, load_pack, pack_to_dict, shipped_packs
 
 PACKS = shipped_packs()
 KENT, SURREY, P002 = PACKS["kent"], PACKS["surrey"], PACKS["policy-002"]
@@ -823,7 +823,7 @@ def test_q3_probation_reviews_at_the_end_of_months_1_4_5_seed_004(probation_end,
 
 
 def test_q3_dates_match_the_development_services_seed_004():
-    from supervision.development_services import probation_review_dates
+    from supervision.development.services import probation_review_dates
 
     for start, end in [
         (date(2026, 1, 31), date(2026, 7, 31)),

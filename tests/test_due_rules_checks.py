@@ -12,8 +12,8 @@ from datetime import date
 
 import pytest
 
-from oversight import due
-from oversight.retention import destruction_due_on
+from oversight.policy import due
+from oversight.records_management.retention import destruction_due_on
 
 
 @pytest.mark.parametrize(

@@ -26,10 +26,11 @@ from openpyxl import load_workbook
 
 from access.roles import roles_for
 from access.units import units_overseen_by
-from oversight import exports
-from oversight.models import AuditEvent, Export
+from oversight.models import Export
+from oversight.reports import exports
 from oversight.tasks import export_build
 from supervision.models import StaffProfile
+from supervision.models.audit import AuditEvent
 from tests.factories import StaffProfileFactory
 from tests.world import ROLES, build_world
 

@@ -9,7 +9,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from oversight.feedback import (
+from oversight.models import FeedbackResponse
+from oversight.quality.feedback import (
     feedback_give,
     quarter_ends_on,
     quarter_label,
@@ -17,8 +18,8 @@ from oversight.feedback import (
     recent_quarters,
     report_cell,
 )
-from oversight.models import AuditEvent, FeedbackResponse
 from supervision.models import Unit
+from supervision.models.audit import AuditEvent
 from tests.factories import RelationshipFactory, StaffProfileFactory, UnitFactory
 from tests.world import TODAY, build_world
 
@@ -299,7 +300,7 @@ def test_the_report_runs_the_same_queries_however_many_responses(
 
 
 def test_a_persons_own_feedback_is_in_their_subject_access_export(world):
-    from oversight.subject_access import subject_access_manifest
+    from oversight.records_management.subject_access import subject_access_manifest
 
     with time_machine.travel(TODAY, tick=False):
         feedback_give(respondent=world.supervisee, answers=ANSWERS, comment="More time, please")

@@ -8,9 +8,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 
-from supervision import record_services as services
 from supervision.models import Decision, RecordSection, SupervisionRecord
 from supervision.models.sessions import FinalisedRecordError
+from supervision.records import services
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.records import held_session
 from tests.world import build_world

@@ -17,10 +17,10 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 from django.db.models import Count
 
-from oversight import outbox
-from oversight.flags import tick
+from oversight.flags.scheduled import tick
 from oversight.models import Flag, Notification
-from oversight.notify import acted_on, recipients
+from oversight.notices import outbox
+from oversight.notices.notify import acted_on, recipients
 from tests.world import build_world
 
 DAY = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)

@@ -18,12 +18,16 @@ from agreements import services as agreements
 from casework import services as casework
 from casework import transfer_services
 from casework.models import Child
-from oversight import due, flags
-from oversight.flags import compliance_rows, held_rows, tick
+from oversight.flags import facts, scheduled, sync
+from oversight.flags.compliance import compliance_rows, held_rows
+from oversight.flags.scheduled import tick
 from oversight.models import Flag, FlagKind, Notification
-from supervision import development_services, planning, record_services
+from oversight.policy import due
+from supervision.development import services as development_services
 from supervision.models import StaffProfile, SupervisionSession, Unit, User
-from supervision.services import relationship_change_line_supervisor
+from supervision.people.services import relationship_change_line_supervisor
+from supervision.records import services as record_services
+from supervision.sessions import planning
 from tests.conftest import SUPERVISEE_PASSWORD
 from tests.factories import JobRoleFactory, RelationshipFactory, StaffProfileFactory, UnitFactory
 
@@ -38,7 +42,7 @@ def at(moment: datetime):
     return time_machine.travel(moment, tick=False)
 
 
-def ticked(moment: datetime) -> flags.TickResult:
+def ticked(moment: datetime) -> scheduled.TickResult:
     with at(moment):
         return tick(moment)
 
@@ -337,7 +341,7 @@ def test_an_idle_tick_reads_two_indexes_and_touches_no_one(org, django_assert_nu
 
     with at(moment), CaptureQueriesContext(connection) as queries, django_assert_num_queries(2):
         idle = tick(moment)
-    assert idle == flags.TickResult()
+    assert idle == scheduled.TickResult()
     assert not [q for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
     after = list(StaffProfile.objects.order_by("pk").values_list("next_check_at", flat=True))
     assert after == before and list(Flag.objects.values_list("pk", "resolved_at")) == flags_before
@@ -370,12 +374,12 @@ def test_a_claim_moves_on_only_rows_still_due_so_a_second_claim_gets_nothing(org
     StaffProfile.objects.filter(pk=due_now.pk).update(next_check_at=now - timedelta(minutes=5))
     # Another worker read this row as due a moment ago and has claimed it since: what this
     # worker read is stale.
-    lease = now + flags.CLAIM_LEASE
+    lease = now + sync.CLAIM_LEASE
     StaffProfile.objects.filter(pk=taken.pk).update(next_check_at=lease)
 
     rows = [never.pk, due_now.pk, taken.pk]
-    assert sorted(flags._claim(StaffProfile, now, rows)) == sorted([never.pk, due_now.pk])
-    assert flags._claim(StaffProfile, now, rows) == []  # a second run, or a second worker
+    assert sorted(scheduled._claim(StaffProfile, now, rows)) == sorted([never.pk, due_now.pk])
+    assert scheduled._claim(StaffProfile, now, rows) == []  # a second run, or a second worker
     assert profile_of(taken.user).next_check_at == lease
 
 
@@ -609,7 +613,7 @@ def test_every_kind_the_product_records_facts_for_is_raised_end_to_end(org):
     ticked(local(2026, 3, 1, 9))
     raised = set(Flag.objects.values_list("kind", flat=True))
     assert raised == set(FlagKind.values) - {FlagKind.COVER_NEEDED}
-    assert flags.person_facts(profile_of(newcomer), local(2026, 3, 1, 9)).absences == ()
+    assert facts.person_facts(profile_of(newcomer), local(2026, 3, 1, 9)).absences == ()
     moment = local(2026, 3, 1, 9)
     assert held_rows(moment) == compliance_rows(moment)
 
@@ -619,7 +623,7 @@ def test_sync_person_and_sync_child_bring_one_subject_up_to_date(org):
         person = org.person("person", date(2026, 1, 5))
         child = org.child("NS300020", person, local(2026, 2, 1, 9))
     with at(local(2026, 2, 10, 9)):
-        result = flags.sync_person(profile_of(person), local(2026, 2, 10, 9))
+        result = sync.sync_person(profile_of(person), local(2026, 2, 10, 9))
         # Started 5 January: no session by 5 February, no agreement by 2 February (A1).
         assert {f.kind for f in result.raised} == {
             FlagKind.SESSION_OVERDUE,
@@ -627,7 +631,7 @@ def test_sync_person_and_sync_child_bring_one_subject_up_to_date(org):
         }
         assert result.next_check_at == profile_of(person).next_check_at
         assert result.next_check_at <= local(2026, 2, 11, 9)
-        child_result = flags.sync_child(child, local(2026, 2, 10, 9))
+        child_result = sync.sync_child(child, local(2026, 2, 10, 9))
         assert [f.kind for f in child_result.raised] == [FlagKind.ALLOCATION_NOT_DISCUSSED]
         assert child_result.raised[0].person == person
 

@@ -13,10 +13,11 @@ import pytest
 import time_machine
 from django.test import Client
 
-from oversight import due
-from oversight.flags import pack_on, tick
+from oversight.flags.scheduled import tick
 from oversight.models import Flag, FlagKind
-from supervision import record_services
+from oversight.policy import due
+from oversight.policy.choice import pack_on
+from supervision.records import services as record_services
 from tests.test_caseload import CASELOAD_QUERIES
 from tests.test_record_workflow import RECORD_PAGE_QUERIES
 from tests.test_staff_file import FILE_PAGE_QUERIES

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from casework import services
 from casework.models import Child, Family, FrontDoorDiscussion, FrontDoorSession
-from oversight.models import AuditAction, AuditEvent
+from supervision.models.audit import AuditAction, AuditEvent
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db

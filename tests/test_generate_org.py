@@ -12,10 +12,11 @@ from django.db.models import Q
 
 from agreements.models import SupervisionAgreement
 from casework.models import Allocation, CaseNote, Child
-from oversight.due import LONDON
-from oversight.flags import compliance_rows, held_rows, tick
+from demo.synthetic import generate_org
+from oversight.flags.compliance import compliance_rows, held_rows
+from oversight.flags.scheduled import tick
 from oversight.models import FeedbackResponse, Flag, FlagKind
-from oversight.synthetic import generate_org
+from oversight.policy.due import LONDON
 from supervision.models import (
     RecordSection,
     StaffProfile,

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 import time_machine
 
-from supervision.demo import DEMO_PASSWORD, email_of, load_demo
+from demo.organisation import DEMO_PASSWORD, email_of, load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_the_home_page_runs_a_fixed_number_of_queries(client, demo, django_asser
     # sessions without a record, upcoming, open actions), profile, supervisors, supervisees,
     # managed units, units below them, session save (3 with its savepoints), and the open flags
     # (the person's own, their supervisees' and those people's children's, in one query);
-    # then the dashboards (supervision/selectors_home.py): the pack's versions (2), the
+    # then the dashboards (oversight/reports/home.py): the pack's versions (2), the
     # supervisees' histories (10), their booked sessions, records waiting, open actions and
     # children due (1 each), and the person's own line agreement and next session (1 each; a
     # head of service holds no cases and has no session booked, so no children or agenda).

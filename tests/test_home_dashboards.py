@@ -16,16 +16,16 @@ from django.test import Client
 
 from casework import services as casework_services
 from casework.models import Child
-from oversight import due
-from oversight.flags import pack_on
 from oversight.models import Flag, FlagKind
-from supervision import record_services
+from oversight.policy import due
+from oversight.policy.choice import pack_on
 from supervision.models import (
     Action,
     AgendaItem,
     SupervisionRecord,
     SupervisionSession,
 )
+from supervision.records import services as record_services
 from tests.factories import RelationshipFactory, StaffProfileFactory
 from tests.world import TODAY, build_world
 
@@ -256,7 +256,7 @@ def test_a_supervisor_sees_one_row_per_supervisee_with_figures_that_match_the_re
 
 
 def _facts(person):
-    from oversight.flags import person_facts
+    from oversight.flags.facts import person_facts
 
     return person_facts(person.profile, TUESDAY)
 

@@ -22,9 +22,7 @@ from django.urls import reverse
 
 from agreements.models import SupervisionAgreement
 from casework.models import Allocation, CaseNote, Child, RiskRating
-from oversight import importing
-from oversight.models import AuditEvent
-from supervision.canonical import content_hash, load_record_for_content, record_hash
+from oversight.records_management import importing
 from supervision.models import (
     JobRole,
     StaffProfile,
@@ -34,6 +32,8 @@ from supervision.models import (
     Unit,
     User,
 )
+from supervision.models.audit import AuditEvent
+from supervision.records.canonical import content_hash, load_record_for_content, record_hash
 from tests.world import ROLES, build_world
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ EXAMPLE_COUNTS = {
     CaseNote: 8,
 }
 # Tables nobody's data lives in, or that record the import itself.
-NOT_DATA = {"oversight.AuditEvent", "oversight.AuditChainHead", "sessions.Session"}
+NOT_DATA = {"supervision.AuditEvent", "supervision.AuditChainHead", "sessions.Session"}
 
 
 @pytest.fixture(autouse=True)
@@ -999,7 +999,7 @@ def test_the_command_on_postgresql(postgres_only, folder):
 
 
 def test_the_page_lists_each_files_columns_from_the_importer_itself(client, world):
-    from oversight.importing import COLUMNS
+    from oversight.records_management.importing import COLUMNS
 
     client.force_login(world.admin)
     page = client.get(reverse("import-upload")).content.decode()

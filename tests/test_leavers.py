@@ -11,10 +11,11 @@ from access.files import restrict_files
 from access.grants import current_grants
 from access.roles import Roles, roles_for
 from access.units import managed_paths, units_overseen_by
-from oversight.models import AuditEvent, Notification
-from supervision.leaving import leavers_close, staff_mark_left
+from oversight.models import Notification
 from supervision.models import AccessGrant, StaffProfile, SupervisoryRelationship, Unit, User
-from supervision.services import access_grant_create
+from supervision.models.audit import AuditEvent
+from supervision.people.leaving import leavers_close, staff_mark_left
+from supervision.people.services import access_grant_create
 from tests.factories import (
     SUPERVISEE_PASSWORD,
     JobRoleFactory,

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 import time_machine
 
-from oversight import audit
 from supervision.models import SupervisoryRelationship
+from supervision.organisation import audit
 from tests.factories import StaffProfileFactory
 from tests.world import TODAY, build_world
 

@@ -13,7 +13,7 @@ from agreements.models import SupervisionAgreement
 from agreements.pdf import render_agreement_pdf
 from agreements.services import agreement_sign
 from supervision.models import SupervisionRecord, SupervisionSession
-from supervision.pdf import render_record_pdf
+from supervision.records.pdf import render_record_pdf
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.world import build_world
 
@@ -79,7 +79,7 @@ def test_the_record_pdf_shows_the_session_in_london_time(world):
 
 
 def test_the_calendar_email_says_the_london_time_and_the_invitation_carries_utc(world, mailoutbox):
-    from supervision.calendar import send_session_invitations
+    from supervision.sessions.calendar import send_session_invitations
 
     session = SupervisionSession.objects.get(pk=world.session.pk)
     send_session_invitations(session)

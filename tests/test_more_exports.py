@@ -16,11 +16,13 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from access.roles import roles_for
-from oversight import quality
-from oversight.models import AuditEvent, FlagKind, QualityReview
-from oversight.selectors_flags import home_flags
-from supervision import selectors, selectors_home
+from oversight.flags.selectors import home_flags
+from oversight.models import FlagKind, QualityReview
+from oversight.quality import sampling as quality
+from oversight.reports import home as selectors_home
 from supervision.models import JobRole, SupervisionRecord
+from supervision.models.audit import AuditEvent
+from supervision.people import selectors
 from tests.factories import RelationshipFactory, StaffProfileFactory, UnitFactory
 from tests.quality_helpers import (
     NOW,

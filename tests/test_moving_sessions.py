@@ -9,12 +9,12 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from oversight.flags import person_facts
-from oversight.models import AuditEvent
-from supervision.calendar import session_uid
+from oversight.flags.facts import person_facts
 from supervision.models import SupervisionSession
-from supervision.moving import session_move
-from supervision.planning import session_cancel
+from supervision.models.audit import AuditEvent
+from supervision.sessions.calendar import session_uid
+from supervision.sessions.moving import session_move
+from supervision.sessions.planning import session_cancel
 from tests.records import held_session
 from tests.world import build_world
 

@@ -1,7 +1,8 @@
 """Emails about overdue items (issue 7, point 5): one per new flag to the person who must act,
 or a daily digest if they prefer; a weekly digest for each senior manager; every notice
 recorded before it is sent and its failure after. Flags come from the world's own facts going
-overdue as the clock moves, through `oversight.flags.tick`, as the scheduled job raises them.
+overdue as the clock moves, through `oversight.flags.scheduled.tick`, as the scheduled job
+raises them.
 """
 
 import re
@@ -18,12 +19,13 @@ from django.test import Client
 from django.urls import reverse
 
 from casework.models import Child
-from oversight import notify, outbox
-from oversight.flags import tick
-from oversight.models import AuditAction, AuditEvent, Flag, Notification, NotificationPreference
+from oversight.flags.scheduled import tick
+from oversight.models import Flag, Notification, NotificationPreference
+from oversight.notices import notify, outbox
 from oversight.tasks import digests_write as digests_task
 from oversight.tasks import notifications_send
-from supervision import development_services
+from supervision.development import services as development_services
+from supervision.models.audit import AuditAction, AuditEvent
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from oversight.models import AuditEvent
-from supervision import record_services as services
 from supervision.models import Action
+from supervision.models.audit import AuditEvent
+from supervision.records import services
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.records import held_session
 from tests.world import build_world

@@ -13,11 +13,12 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from oversight import pack_services
-from oversight.flags import pack_on
-from oversight.forms_packs import PackVersionForm
-from oversight.models import AuditAction, AuditEvent, OrganisationPolicy, PolicyPackVersion
+from oversight.models import OrganisationPolicy, PolicyPackVersion
+from oversight.policy import services as pack_services
+from oversight.policy.choice import pack_on
+from oversight.web.forms_packs import PackVersionForm
 from supervision.models import StaffProfile
+from supervision.models.audit import AuditAction, AuditEvent
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from oversight.models import AuditEvent
 from supervision.models import SupervisionSession
-from supervision.past_sessions import session_record_past
+from supervision.models.audit import AuditEvent
+from supervision.sessions.past_sessions import session_record_past
 from tests.factories import RelationshipFactory
 from tests.records import held_session
 from tests.world import build_world
@@ -99,7 +99,7 @@ def test_only_a_supervisor_of_the_person_records_one(client, world, who):
     assert not SupervisionSession.objects.filter(unplanned_reason__startswith="Urgent").exists()
 
 
-# The date rules, at the service (supervision.past_sessions): now is 5 March 2026, 12:00 in
+# The date rules, at the service (supervision.sessions.past_sessions): now is 5 March 2026, 12:00 in
 # London; the supervisor has supervised the person since 8 January 2024.
 
 LONDON = ZoneInfo("Europe/London")

@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import reverse
 
 from supervision.models import StaffProfile
-from supervision.roles import INFORMATION_GOVERNANCE_GROUP
+from supervision.organisation.roles import INFORMATION_GOVERNANCE_GROUP
 from tests.factories import StaffProfileFactory
 from tests.test_permission_matrix import GET, POST
 from tests.world import TODAY, build_world

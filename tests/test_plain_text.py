@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from agreements.models import SupervisionAgreement
 from casework.models import Child
-from oversight import importing
+from oversight.records_management import importing
 from supervision.models import (
     Action,
     AgendaItem,
@@ -34,7 +34,7 @@ from supervision.models import (
     Unit,
     User,
 )
-from supervision.plain_text import HIDDEN, LINE_BREAK, PlainTextChecks, problem
+from supervision.organisation.plain_text import HIDDEN, LINE_BREAK, PlainTextChecks, problem
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,9 @@ def test_every_form_in_the_project_refuses_control_characters():
         if not issubclass(cls, PlainTextChecks)
         and f"{cls.__module__}.{cls.__qualname__}" not in ADMIN_FORMS
     )
-    assert not missing, f"Base these on supervision.plain_text.PlainTextForm: {missing}"
+    assert not missing, (
+        f"Base these on supervision.organisation.plain_text.PlainTextForm: {missing}"
+    )
 
 
 # --- Through the pages ------------------------------------------------------------------------
@@ -402,7 +404,7 @@ def test_a_date_that_cannot_exist_is_named_and_never_pythons_words(client, world
 
 def test_every_date_field_is_the_projects_own():
     """No form takes GOV.UK's date input straight from crispy-forms-gds: only
-    supervision/date_input.py may, so a date that cannot exist always gets the pattern's
+    supervision/web/date_input.py may, so a date that cannot exist always gets the pattern's
     message."""
     from pathlib import Path
 

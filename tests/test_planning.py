@@ -10,15 +10,15 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from icalendar import Calendar
 
-from oversight.models import AuditEvent
 from supervision.models import SupervisionSession
-from supervision.planning import (
+from supervision.models.audit import AuditEvent
+from supervision.organisation.times import parse_time
+from supervision.sessions.planning import (
     add_months,
     session_cancel,
     session_record_outcome,
     sessions_plan_series,
 )
-from supervision.times import parse_time
 from tests.world import TODAY, build_world
 
 pytestmark = pytest.mark.django_db
@@ -724,7 +724,7 @@ def test_the_planner_may_plan_over_booked_dates_on_purpose(client, world):
     ],
 )
 def test_near_means_within_half_the_interval(world, booked_at, weeks, near):
-    from supervision.planning import already_booked, series_start_times
+    from supervision.sessions.planning import already_booked, series_start_times
 
     booked = a_session(world, booked_at, session_type="case")
     with time_machine.travel(NOW, tick=False):
@@ -759,7 +759,7 @@ def test_near_means_within_half_the_interval(world, booked_at, weeks, near):
 def test_booked_means_planned_or_held_of_the_same_type_in_the_same_month(
     world, booked_at, status, session_type, near
 ):
-    from supervision.planning import already_booked, series_start_times
+    from supervision.sessions.planning import already_booked, series_start_times
 
     a_session(world, booked_at, status=status, session_type=session_type)
     with time_machine.travel(NOW, tick=False):

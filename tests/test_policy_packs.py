@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from oversight import packs
-from oversight.packs import (
+from oversight.policy import packs
+from oversight.policy.packs import (
     Interval,
     PackError,
     agreement_interval_problem,

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from casework.models import Child, GroupSession, ProgressionMove, ProgressionStage
-from oversight.models import AuditAction, AuditEvent
+from supervision.models.audit import AuditAction, AuditEvent
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from agreements.models import SupervisionAgreement
 from agreements.pdf import render_agreement_pdf
 from casework.pdf import render_note_pdf
 from supervision.models import SupervisionRecord
-from supervision.pdf import render_record_pdf
+from supervision.records.pdf import render_record_pdf
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import escape
 
-from oversight import quality
-from oversight.models import AuditAction, AuditEvent, QualityReview, QualitySample
+from oversight.models import QualityReview, QualitySample
+from oversight.quality import sampling as quality
 from supervision.models import AccessGrant, SupervisionRecord
-from supervision.services import access_grant_create
+from supervision.models.audit import AuditAction, AuditEvent
+from supervision.people.services import access_grant_create
 from tests.factories import RelationshipFactory, StaffProfileFactory, UnitFactory
 from tests.quality_helpers import (
     NOW,
@@ -241,7 +242,7 @@ def test_an_auditors_sample_holds_only_records_of_files_granted_now(client, worl
 def test_a_senior_manager_who_is_also_an_auditor_may_draw_from_their_grants(client, world, records):
     from django.contrib.auth.models import Group
 
-    from supervision.roles import AUDITOR_GROUP
+    from supervision.organisation.roles import AUDITOR_GROUP
 
     Group.objects.get(name=AUDITOR_GROUP).user_set.add(world.senior_manager)
     access_grant_create(
@@ -640,7 +641,7 @@ def test_the_pages_run_the_same_queries_however_much_there_is(
     client, world, name, django_assert_num_queries
 ):
     client.force_login(world.senior_manager)
-    # The review form looks for its draft (supervision.drafts): one query.
+    # The review form looks for its draft (supervision.web.drafts): one query.
     expected = {"quality-samples": 17, "quality-sample": 18, "quality-review": 20}[name]
     done = 0
     for count in (2, 20):

@@ -13,8 +13,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from oversight.models import AuditEvent
-from supervision.canonical import load_record_for_content, record_hash
 from supervision.models import (
     Action,
     ActionReview,
@@ -28,7 +26,13 @@ from supervision.models import (
     SupervisionRecord,
     SupervisionSession,
 )
-from supervision.pdf import RecordChangedSinceSigningError, record_pdf_store, render_record_pdf
+from supervision.models.audit import AuditEvent
+from supervision.records.canonical import load_record_for_content, record_hash
+from supervision.records.pdf import (
+    RecordChangedSinceSigningError,
+    record_pdf_store,
+    render_record_pdf,
+)
 from supervision.tasks import record_pdf_generate
 from tests.world import TODAY, build_world
 

@@ -11,10 +11,10 @@ from django.core import mail
 from django.test import Client
 
 from access.records import may_finalise, record_signatory, records_to_finalise_by
-from oversight.models import AuditEvent
-from supervision import record_services as services
 from supervision.models import StaffProfile, SupervisionRecord, User
-from supervision.services import relationship_change_line_supervisor
+from supervision.models.audit import AuditEvent
+from supervision.people.services import relationship_change_line_supervisor
+from supervision.records import services
 from tests.factories import SUPERVISEE_PASSWORD, StaffProfileFactory
 from tests.records import held_session
 from tests.world import build_world

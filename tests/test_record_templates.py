@@ -10,8 +10,6 @@ import pytest
 import time_machine
 from django.core import mail
 
-from oversight.models import AuditEvent
-from supervision import record_services as services
 from supervision.models import (
     JobRole,
     RecordTemplate,
@@ -19,7 +17,9 @@ from supervision.models import (
     SupervisionRecord,
     SupervisionSession,
 )
-from supervision.pdf import render_record_pdf
+from supervision.models.audit import AuditEvent
+from supervision.records import services
+from supervision.records.pdf import render_record_pdf
 from tests.records import held_session
 from tests.world import build_world
 
@@ -205,7 +205,7 @@ def test_a_bad_date_names_the_field_and_books_nothing(
 def test_the_date_is_part_of_the_signed_record_and_its_pdf(client, world, record):
     post_next(client, world, record, "2", "4")
     record = SupervisionRecord.objects.get(pk=record.pk)
-    from supervision.canonical import record_content
+    from supervision.records.canonical import record_content
 
     assert record_content(record)["next_session_at"] == "2026-04-02T09:00:00+00:00"
     with time_machine.travel(NOW, tick=False):

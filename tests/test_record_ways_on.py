@@ -16,8 +16,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from supervision import record_services as services
 from supervision.models import Disagreement, Signature, SupervisionRecord
+from supervision.records import services
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.records import held_session
 from tests.world import build_world
@@ -110,7 +110,7 @@ def test_a_record_already_signed_without_the_supervisors_view_goes_back_to_be_si
     session, disagreement = shared_with_a_disagreement
     record = SupervisionRecord.objects.get(session=session)
     Disagreement.objects.filter(pk=disagreement.pk).update(supervisee_signed_at=NOW)
-    from supervision.canonical import load_record_for_content, record_hash
+    from supervision.records.canonical import load_record_for_content, record_hash
 
     Signature.objects.create(
         record=record,
@@ -190,7 +190,7 @@ def test_a_record_signed_before_the_supervisees_own_view_was_signed_is_not_stuck
     supervisor's disagreement was unsigned. She was told her view "cannot be added now" and
     finalising refused: nobody could move. Now her link stays, the supervisor's page says it
     waits for her (no finalise button), and once she signs her view she signs again."""
-    from supervision.canonical import load_record_for_content, record_hash
+    from supervision.records.canonical import load_record_for_content, record_hash
 
     with time_machine.travel(NOW, tick=False):
         session = held_session(world, status="held")
@@ -309,8 +309,8 @@ def joanne(world):
 
 def arrange(world, joanne, situation):
     """The change of supervisor and the leaving, recorded as the product records them."""
-    from supervision.leaving import staff_mark_left
-    from supervision.services import relationship_change_line_supervisor
+    from supervision.people.leaving import staff_mark_left
+    from supervision.people.services import relationship_change_line_supervisor
 
     with time_machine.travel(NOW, tick=False):
         if situation != "as held" and situation != "the supervisee has left":
@@ -545,8 +545,8 @@ def test_with_the_sessions_supervisor_gone_and_no_line_supervisor_the_page_says_
 ):
     """Nobody may finalise until a line supervisor is recorded: every page says so and who
     records one; the supervisee can still sign; once one is recorded, they finalise it."""
-    from supervision.leaving import staff_mark_left
-    from supervision.services import relationship_change_line_supervisor
+    from supervision.people.leaving import staff_mark_left
+    from supervision.people.services import relationship_change_line_supervisor
 
     session = into(world, "shared")
     with time_machine.travel(NOW, tick=False):

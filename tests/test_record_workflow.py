@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from supervision.canonical import load_record_for_content, record_hash
 from supervision.models import SupervisionRecord
+from supervision.records.canonical import load_record_for_content, record_hash
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.records import held_session
 from tests.world import build_world
@@ -258,7 +258,7 @@ HOSTILE = "<script>alert('x')</script> \u202eevil\u202c 😀 " + "long " * 1_990
 
 
 def test_hostile_and_long_text_is_stored_intact_and_shown_escaped(session, supervisor):
-    from supervision.record_services import HEADING_MAX_CHARACTERS
+    from supervision.records.services import HEADING_MAX_CHARACTERS
 
     started_record(session, supervisor)
     # Over the limit a heading holds: refused with a message, not cut short.
@@ -383,7 +383,8 @@ def test_the_record_page_runs_a_fixed_number_of_queries(
     assert record.actions.count() == 30
 
 
-# One of them reads the headings as last shared, to show what changed (supervision.write_up);
+# One of them reads the headings as last shared, to show what changed
+# (supervision.records.write_up);
 # two read the policy pack for a draft's write-up date (the organisation's choice, its versions).
 RECORD_PAGE_QUERIES = 33
 
@@ -433,7 +434,7 @@ def test_the_write_up_date_comes_from_the_policy_pack_in_force(world, supervisor
     from datetime import date
 
     from oversight.models import PolicyPackVersion
-    from oversight.pack_services import pack_version_create
+    from oversight.policy.services import pack_version_create
 
     kent = PolicyPackVersion.objects.filter(code="kent").order_by("-version").first()
     with time_machine.travel(DAY, tick=False):

@@ -13,9 +13,7 @@ from django.urls import reverse
 
 from access.files import Action, restrict_files
 from agreements.models import AgreementSignature, SupervisionAgreement
-from oversight import audit
 from oversight.models import (
-    AuditEvent,
     DestroyedFile,
     DestructionBatch,
     DestructionCandidate,
@@ -23,7 +21,7 @@ from oversight.models import (
     RecordKind,
     RetentionRule,
 )
-from oversight.retention import (
+from oversight.records_management.retention import (
     DESTROYED_MODELS,
     KEPT_MODELS,
     destruction_due_on,
@@ -33,7 +31,6 @@ from oversight.retention import (
     retention_rule_set,
 )
 from oversight.tasks import list_files_due_for_destruction
-from supervision.leaving import staff_mark_left
 from supervision.models import (
     Action as RecordAction,
 )
@@ -45,7 +42,10 @@ from supervision.models import (
     SupervisoryRelationship,
     WellbeingPlan,
 )
-from supervision.pdf import record_pdf_store
+from supervision.models.audit import AuditEvent
+from supervision.organisation import audit
+from supervision.people.leaving import staff_mark_left
+from supervision.records.pdf import record_pdf_store
 from tests.test_subject_access import OTHER_TEXT, SUPERVISEE_TEXT, finalised_record
 from tests.world import TODAY, build_world
 
@@ -464,7 +464,8 @@ def test_every_model_of_the_project_is_either_destroyed_or_kept_on_purpose():
     }
     unclassified = ours - DESTROYED_MODELS - KEPT_MODELS
     assert not unclassified, (
-        f"decide whether destruction removes these (oversight/retention.py): {sorted(unclassified)}"
+        "decide whether destruction removes these "
+        f"(oversight/records_management/retention.py): {sorted(unclassified)}"
     )
 
 

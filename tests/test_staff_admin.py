@@ -6,8 +6,9 @@ import pytest
 import time_machine
 from django.test import Client
 
-from oversight.models import AuditAction, AuditEvent, Notification
+from oversight.models import Notification
 from supervision.models import JobRole, StaffProfile, SupervisoryRelationship, Unit, User
+from supervision.models.audit import AuditAction, AuditEvent
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from oversight.models import AuditEvent, SubjectAccessExport
+from oversight.models import SubjectAccessExport
 from oversight.tasks import subject_access_export_build
-from supervision.canonical import load_record_for_content, record_hash
 from supervision.models import (
     Decision,
     RecordSection,
@@ -20,6 +19,8 @@ from supervision.models import (
     SupervisionRecord,
     SupervisionSession,
 )
+from supervision.models.audit import AuditEvent
+from supervision.records.canonical import load_record_for_content, record_hash
 from tests.world import TODAY, build_world
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from oversight.models import AuditEvent, SubjectAccessExport
-from supervision.roles import INFORMATION_GOVERNANCE_GROUP
+from oversight.models import SubjectAccessExport
+from supervision.models.audit import AuditEvent
+from supervision.organisation.roles import INFORMATION_GOVERNANCE_GROUP
 from tests.factories import UserFactory
 from tests.world import TODAY, build_world
 
@@ -224,7 +225,7 @@ def test_a_search_of_one_letter_names_the_field(client, world):
 
 
 def test_a_search_shows_leavers_and_escapes_what_was_typed(client, world):
-    from supervision.leaving import staff_mark_left
+    from supervision.people.leaving import staff_mark_left
 
     staff_mark_left(person=world.other_supervisee, leaving_date=TODAY, by=world.admin)
     client.force_login(world.ig_officer)

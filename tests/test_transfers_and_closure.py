@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from casework import services as casework_services
 from casework.models import Allocation, Child, Transfer
-from oversight.models import AuditAction, AuditEvent
+from supervision.models.audit import AuditAction, AuditEvent
 from tests.factories import SUPERVISEE_PASSWORD, JobRoleFactory, StaffProfileFactory
 from tests.world import build_world
 

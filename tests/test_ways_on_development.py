@@ -10,14 +10,14 @@ from django.test import Client
 
 from agreements import services as agreement_services
 from agreements.models import SupervisionAgreement
-from supervision import development_services
-from supervision.leaving import staff_mark_left
+from supervision.development import services as development_services
 from supervision.models import (
     DevelopmentConversation,
     PracticeObservation,
     SupervisoryRelationship,
 )
-from supervision.services import relationship_change_line_supervisor
+from supervision.people.leaving import staff_mark_left
+from supervision.people.services import relationship_change_line_supervisor
 from tests.factories import SUPERVISEE_PASSWORD, StaffProfileFactory
 from tests.world import build_world
 
@@ -189,7 +189,7 @@ def agreement_link(page):
 
 def daily_job(at):
     """The job at 00:05 London, as it will have run by `at`."""
-    from supervision.leaving import leavers_close
+    from supervision.people.leaving import leavers_close
 
     with time_machine.travel(at, tick=False):
         leavers_close()
@@ -528,7 +528,7 @@ def test_an_agreement_stays_in_force_until_the_supervision_it_belongs_to_ends(wo
     """Recorded on 5 March for 9 March (a change) or 13 March (the supervisor's last day):
     until then she is still supervised under the agreement both signed, and her home page says
     so; the daily job supersedes it once the day has passed, not before."""
-    from supervision.leaving import leavers_close
+    from supervision.people.leaving import leavers_close
 
     sign_agreement(world.supervisor, world.agreement)
     sign_agreement(world.supervisee, world.agreement)

@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.test import Client
 
-from oversight.models import AuditAction, AuditEvent
 from supervision.models import RecordSection, SupervisionRecord
-from supervision.record_services import HEADING_MAX_CHARACTERS
-from supervision.write_up import word_difference
+from supervision.models.audit import AuditAction, AuditEvent
+from supervision.records.services import HEADING_MAX_CHARACTERS
+from supervision.records.write_up import word_difference
 from tests.records import held_session
 from tests.world import build_world
 

@@ -6,8 +6,8 @@ from datetime import date
 from django.contrib.auth.models import Group
 
 from supervision.models import Unit, User
-from supervision.roles import AUDITOR_GROUP
-from supervision.services import access_grant_create
+from supervision.organisation.roles import AUDITOR_GROUP
+from supervision.people.services import access_grant_create
 from tests.factories import (
     JobRoleFactory,
     RelationshipFactory,
@@ -148,7 +148,7 @@ def build_world(*, development: bool = False, retention: bool = False) -> World:
 
 def _development(people) -> dict:
     """Probation on the supervisee's profile, an observation and a development plan."""
-    from supervision import development_services
+    from supervision.development import services as development_services
     from supervision.models import StaffProfile
 
     StaffProfile.objects.filter(user=people["supervisee"]).update(
@@ -217,8 +217,8 @@ def _draft_record(people) -> dict:
     """A session held yesterday with its draft record, an action and a disagreement."""
     from datetime import UTC, datetime
 
-    from supervision import record_services
     from supervision.models import SupervisionSession
+    from supervision.records import services as record_services
 
     session = SupervisionSession.objects.create(
         supervisee=people["supervisee"],

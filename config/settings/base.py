@@ -86,8 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "supervision.middleware.SessionLifetimeMiddleware",
-    "supervision.middleware.NoStoreForSignedInMiddleware",
+    "supervision.web.middleware.SessionLifetimeMiddleware",
+    "supervision.web.middleware.NoStoreForSignedInMiddleware",
     "access.middleware.AuditRefusalsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -108,7 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "supervision.context_processors.service",
+                "supervision.web.context_processors.service",
             ],
         },
     },
@@ -170,7 +170,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# A link to set one's own password (supervision/passwords.py) works once, for 24 hours.
+# A link to set one's own password (supervision/people/passwords.py) works once, for 24 hours.
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "home"

@@ -18,7 +18,7 @@ if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("REDIS_URL"):
         os.environ["REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"]
     )
 
-from .base import *  # noqa: E402, F403
+from config.settings.base import *  # noqa: E402, F403
 
 # Argon2 is deliberately slow; tests that check the configured hasher read base.PASSWORD_HASHERS.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.db import migrations
 
-PACKS_DIR = Path(__file__).resolve().parent.parent / "packs"
+PACKS_DIR = Path(__file__).resolve().parent.parent / "policy" / "packs"
 TASK_NAME = "Raise and resolve overdue flags"
 TASK = "oversight.tasks.flags_tick"
 SEND_NAME = "Send notifications"

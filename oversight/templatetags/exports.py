@@ -7,7 +7,7 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from oversight.exports import registered
+from oversight.reports.exports import registered
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from supervision.record_templates import load_new_versions
+from supervision.records.templates import load_new_versions
 
 
 def forwards(apps, schema_editor):

@@ -1,4 +1,4 @@
-from .development import (
+from supervision.models.development import (
     ConversationSignature,
     DevelopmentConversation,
     DevelopmentRecordLockedError,
@@ -8,8 +8,8 @@ from .development import (
     TeamWellbeingPlan,
     WellbeingPlan,
 )
-from .drafts import FormDraft
-from .organisation import (
+from supervision.models.drafts import FormDraft
+from supervision.models.organisation import (
     AccessGrant,
     JobRole,
     StaffProfile,
@@ -18,7 +18,7 @@ from .organisation import (
     User,
     UserManager,
 )
-from .sessions import (
+from supervision.models.sessions import (
     Action,
     ActionReview,
     Addendum,
@@ -38,6 +38,10 @@ from .sessions import (
 )
 
 __all__ = [
+    "GENESIS_HASH",
+    "AuditAction",
+    "AuditChainHead",
+    "AuditEvent",
     "AccessGrant",
     "Action",
     "ActionReview",

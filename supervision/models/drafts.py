@@ -4,7 +4,7 @@ from django.db import models
 
 class FormDraft(models.Model):
     """What someone has typed into a form and not yet saved, kept on the server as they type
-    (supervision.drafts), so that a closed lid, a lost connection or a timeout loses nothing.
+    (supervision.web.drafts), so that a closed lid, a lost connection or a timeout loses nothing.
     One per person and form page; it goes when the form is saved."""
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -6,7 +6,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
-from ..plain_text import PlainTextValidator
+from supervision.organisation.plain_text import PlainTextValidator
 
 
 class UserManager(BaseUserManager):

@@ -17,7 +17,7 @@ years of case supervision notes. Then, with the clock fixed at NOW:
    change), and a tick after writes to one person in a hundred and one child in a hundred.
 
 Queries are counted with connection.execute_wrapper (every statement sent, savepoints too);
-those made by oversight.notify.flag_raised for the notices of new flags are counted apart,
+those made by oversight.notices.notify.flag_raised for the notices of new flags are counted apart,
 since they are a few per new flag, not per batch.
 """
 
@@ -509,10 +509,11 @@ class Queries:
 def measured():
     from django.db import connection
 
-    from oversight import flags, notify
+    from oversight.flags import sync
+    from oversight.notices import notify
 
     counter = Queries()
-    original, walk = notify.flag_raised, flags._walk
+    original, walk = notify.flag_raised, sync._walk
 
     def flag_raised(*args, **kwargs):
         counter.in_notice = True
@@ -530,18 +531,19 @@ def measured():
         finally:
             counter.walk_seconds += time.perf_counter() - started
 
-    notify.flag_raised, flags._walk = flag_raised, timed_walk
+    notify.flag_raised, sync._walk = flag_raised, timed_walk
     started = time.perf_counter()
     try:
         with connection.execute_wrapper(counter):
             yield counter
     finally:
         counter.seconds = time.perf_counter() - started
-        notify.flag_raised, flags._walk = original, walk
+        notify.flag_raised, sync._walk = original, walk
 
 
 def full_evaluation():
-    from oversight.flags import BATCH, TickResult, tick
+    from oversight.flags.scheduled import TickResult, tick
+    from oversight.flags.sync import BATCH
 
     totals, ticks = TickResult(), 0
     with measured() as queries:
@@ -572,7 +574,9 @@ def main():
     from django.db import connection
 
     from casework.models import Child
-    from oversight.flags import BATCH, compliance_rows, tick
+    from oversight.flags.compliance import compliance_rows
+    from oversight.flags.scheduled import tick
+    from oversight.flags.sync import BATCH
     from oversight.models import Flag, Notification
     from supervision.models import StaffProfile
 

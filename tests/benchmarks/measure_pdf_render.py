@@ -11,7 +11,7 @@ import time
 import pytest
 import time_machine
 
-from supervision.pdf import render_record_pdf
+from supervision.records.pdf import render_record_pdf
 from tests.test_record_pdf import write_record
 from tests.world import TODAY, build_world
 

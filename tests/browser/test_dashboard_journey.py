@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from oversight.flags import tick
+from oversight.flags.scheduled import tick
 from supervision.models import SupervisionSession
 from tests.browser.axe import check_a11y
 from tests.browser.helpers import shot, sign_in

@@ -3,7 +3,7 @@ Chromium on the demo organisation, one person of each kind."""
 
 import pytest
 
-from supervision.demo import DEMO_PASSWORD, email_of, load_demo
+from demo.organisation import DEMO_PASSWORD, email_of, load_demo
 from tests.browser.conftest import NOW
 from tests.browser.helpers import sign_in, sign_out
 

@@ -4,8 +4,9 @@ from datetime import datetime, time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from oversight.due import LONDON
-from oversight.flags import NoPolicyPack, compliance_rows
+from oversight.flags.compliance import compliance_rows
+from oversight.policy.choice import NoPolicyPack
+from oversight.policy.due import LONDON
 
 FIELDS = ["kind", "staff", "case", "due", "since"]
 

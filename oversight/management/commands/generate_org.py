@@ -2,8 +2,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from oversight.flags import NoPolicyPack
-from oversight.synthetic import FLAGS, generate_org
+from demo.synthetic import FLAGS, generate_org
+from oversight.policy.choice import NoPolicyPack
 
 
 def parse_day(text: str) -> date:

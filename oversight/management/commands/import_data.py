@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from oversight import importing
+from oversight.records_management import importing
 from supervision.models import User
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from oversight.audit import verify_chain
+from supervision.organisation.audit import verify_chain
 
 
 class Command(BaseCommand):

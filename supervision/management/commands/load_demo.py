@@ -3,8 +3,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from oversight.quality import load_demo_quality
-from supervision.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, email_of, load_demo
+from demo.organisation import DEMO_ACCOUNTS, DEMO_PASSWORD, email_of, load_demo
+from oversight.quality.sampling import load_demo_quality
 
 DEMO_HISTORY = timedelta(days=400)
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         if any(created.values()):
             # The demo brings a year of history: evaluate all of it now, so the dashboard's
             # trends have every month, rather than the 92 days a first tick records.
-            from oversight.flags import tick
+            from oversight.flags.scheduled import tick
 
             result = tick(look_back=DEMO_HISTORY)
             self.stdout.write(

@@ -1,0 +1,1 @@
+"""The agreements pages: views, forms and URLs."""

@@ -1,0 +1,1 @@
+"""The casework pages: views, forms and URLs."""

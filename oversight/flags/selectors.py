@@ -1,0 +1,421 @@
+"""Open and resolved flags, read for the pages people already look at (issue 7, point 8).
+
+Each read is one query whatever the number of flags: the link each flag needs (the record of
+the session it is about, the agreement of the person's line relationship, the record an action
+was agreed in) comes from subqueries in the same SELECT, not a query per flag.
+
+Who sees which flag follows the reach rules already in force:
+- a person's own flags are theirs to see;
+- the flags about a member of staff are seen by their current supervisors, and on the file by
+  everyone who may read the file;
+- a child's flags are seen only by those with reach over the child's case (the allocated
+  worker and the worker's current supervisors, as casework.access has it), never on a file,
+  where a grant over the staff file would otherwise reveal children.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
+from django.urls import reverse
+from django.utils import timezone
+
+from access.people import may_read_content
+from oversight.models import Flag, FlagKind
+from oversight.notices.notify import SUPERVISEE_ACTS
+from oversight.policy.due import local_date
+
+CHILD_KINDS = (
+    FlagKind.CASE_REVIEW_OVERDUE,
+    FlagKind.ALLOCATION_NOT_DISCUSSED,
+    FlagKind.CLOSURE_WITHOUT_SUPERVISION,
+)
+RECORD_KINDS = (FlagKind.RECORD_OVERDUE, FlagKind.SIGNOFF_OVERDUE)
+# Short words for a tag beside a child on the caseload, where the column says the rest.
+CHILD_TAG_TEXT = {
+    FlagKind.CASE_REVIEW_OVERDUE: "Not discussed in time",
+    FlagKind.ALLOCATION_NOT_DISCUSSED: "New allocation not discussed",
+    FlagKind.CLOSURE_WITHOUT_SUPERVISION: "Closed without supervision",
+}
+# How many resolved flags the file's history shows: the newest, since the oldest matter less
+# and a long career would otherwise make the page grow without end.
+HISTORY_LIMIT = 50
+
+
+# --- Rows for the pages -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    flag: Flag
+    label: str
+    subject: str  # the person's name or the child's reference and initials
+    detail: str
+    due: date
+    overdue_since: datetime
+    overdue_text: str  # "3 days overdue"
+    url: str
+
+
+@dataclass
+class FlagGroup:
+    kind: str
+    label: str
+    rows: list[FlagRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ResolvedRow:
+    flag: Flag
+    label: str
+    detail: str
+    raised_at: datetime
+    overdue_since: datetime
+    resolved_at: datetime
+
+
+def overdue_text(flag: Flag, now: datetime) -> str:
+    """ "1 day overdue", "12 days overdue", counted from the due day; an item due at a moment
+    (C3) and overdue the same day says since when."""
+    days = (local_date(now) - flag.due).days
+    if days >= 2:
+        return f"{days} days overdue"
+    if days == 1:
+        return "1 day overdue"
+    since = timezone.localtime(flag.overdue_since)
+    hour = since.hour % 12 or 12
+    minutes = f":{since.minute:02d}" if since.minute else ""
+    return f"overdue since {hour}{minutes}{'am' if since.hour < 12 else 'pm'}"
+
+
+def acts_on_it_themselves(flag: Flag) -> bool:
+    """Whether the person the flag is about is the one who must act, as
+    oversight.notices.notify.recipients decides (an overdue action of theirs, a record waiting for
+    their signature); otherwise their supervisor acts."""
+    if flag.child_id is not None:
+        return False
+    if flag.kind in SUPERVISEE_ACTS:
+        return True
+    return flag.kind == FlagKind.SIGNOFF_OVERDUE and "supervisee to sign" in flag.detail
+
+
+def _number_after(about: str, word: str) -> int | None:
+    prefix = f"{word} "
+    if about.startswith(prefix) and about[len(prefix) :].isdigit():
+        return int(about[len(prefix) :])
+    return None
+
+
+def flag_url(flag: Flag, *, may_plan: bool) -> str:
+    """Where the flag is acted on. `may_plan`: the viewer supervises the person, so a missing
+    session or cover is arranged on the plan-sessions page rather than read on the file."""
+    kind = flag.kind
+    person = flag.person_id
+    if kind == FlagKind.CASE_REVIEW_OVERDUE and flag.child.allocated_worker_id:
+        return reverse("caseload", kwargs={"person_id": flag.child.allocated_worker_id})
+    if kind in CHILD_KINDS:
+        return reverse("child", kwargs={"child_id": flag.child_id})
+    session = _number_after(flag.about, "session")
+    if kind == FlagKind.RECORD_OVERDUE and session is not None:
+        name = "record" if flag.has_record else "session"
+        return reverse(name, kwargs={"session_id": session})
+    if kind == FlagKind.SIGNOFF_OVERDUE and session is not None:
+        return reverse("record", kwargs={"session_id": session})
+    if kind == FlagKind.CANCELLATION_NOT_RESCHEDULED and session is not None:
+        return reverse("session", kwargs={"session_id": session})
+    if kind == FlagKind.ACTION_OVERDUE and flag.action_session_id:
+        return reverse("record", kwargs={"session_id": flag.action_session_id})
+    agreement = kind in (FlagKind.AGREEMENT_MISSING, FlagKind.AGREEMENT_REVIEW_OVERDUE)
+    if agreement and flag.line_relationship_id:
+        return reverse(
+            "relationship-agreements", kwargs={"relationship_id": flag.line_relationship_id}
+        )
+    if kind in (FlagKind.SESSION_OVERDUE, FlagKind.COVER_NEEDED):
+        name = "plan-sessions" if may_plan else "person-sessions"
+        return reverse(name, kwargs={"person_id": person})
+    pages = {
+        FlagKind.OBSERVATION_DUE: "person-observations",
+        FlagKind.DEVELOPMENT_PLAN_DUE: "person-development",
+        FlagKind.PROBATION_REVIEW_DUE: "person-probation",
+    }
+    if kind in pages:
+        return reverse(pages[kind], kwargs={"person_id": person})
+    return reverse("staff-file", kwargs={"person_id": person}) + "#flags"
+
+
+def flag_subject(flag: Flag) -> str:
+    if flag.child_id is not None:
+        child = flag.child
+        return f"{child.reference} {child.initials}".strip()
+    return flag.person.full_name if flag.person_id else ""
+
+
+def _row(flag: Flag, now: datetime, *, may_plan: bool) -> FlagRow:
+    return FlagRow(
+        flag=flag,
+        label=flag.get_kind_display(),
+        subject=flag_subject(flag),
+        detail=flag.detail,
+        due=flag.due,
+        overdue_since=flag.overdue_since,
+        overdue_text=overdue_text(flag, now),
+        url=flag_url(flag, may_plan=may_plan),
+    )
+
+
+@dataclass
+class FlagGroups:
+    """Flags grouped by kind: the group holding the most overdue flag first, and in each group
+    the most overdue first."""
+
+    groups: list[FlagGroup]
+    count: int
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __iter__(self):
+        return iter(self.groups)
+
+
+def grouped(rows: list[FlagRow]) -> FlagGroups:
+    groups: dict[str, FlagGroup] = {}
+    for row in sorted(rows, key=lambda r: (r.overdue_since, r.subject, r.flag.pk)):
+        kind = row.flag.kind
+        if kind not in groups:
+            groups[kind] = FlagGroup(kind=kind, label=row.label)
+        groups[kind].rows.append(row)
+    return FlagGroups(groups=list(groups.values()), count=len(rows))
+
+
+# --- The one query ----------------------------------------------------------------------------
+
+
+def _open_flags(day: date):
+    """Open flags with what their links need, in one SELECT."""
+    return with_links(Flag.objects.filter(resolved_at__isnull=True), day).order_by(
+        "overdue_since", "pk"
+    )
+
+
+def with_links(flags, day: date):
+    """Flags with what `_url` needs to link each to where it is acted on, in the same SELECT."""
+    from supervision.models import Action, SupervisionRecord, SupervisoryRelationship
+    from supervision.organisation.roles import active_on
+
+    session_key = Concat(Value("session "), Cast("session_id", output_field=CharField()))
+    record = SupervisionRecord.objects.annotate(key=session_key).filter(
+        key=OuterRef("about"), session__supervisee_id=OuterRef("person_id")
+    )
+    action = (
+        Action.objects.annotate(key=Concat(Value("action "), Cast("pk", output_field=CharField())))
+        .filter(key=OuterRef("about"), supervisee_id=OuterRef("person_id"))
+        .values("record__session_id")[:1]
+    )
+    line = (
+        SupervisoryRelationship.objects.filter(
+            active_on(day),
+            supervisee_id=OuterRef("person_id"),
+            kind=SupervisoryRelationship.Kind.LINE,
+        )
+        .order_by("-starts_on")
+        .values("pk")[:1]
+    )
+    agreement_kinds = [FlagKind.AGREEMENT_MISSING, FlagKind.AGREEMENT_REVIEW_OVERDUE]
+    return flags.select_related("person", "child").annotate(
+        # Each subquery only for the kinds whose link needs it.
+        has_record=Case(
+            When(kind=FlagKind.RECORD_OVERDUE, then=Exists(record)),
+            default=Value(False),
+        ),
+        action_session_id=Case(
+            When(kind=FlagKind.ACTION_OVERDUE, then=Subquery(action)),
+            default=None,
+            output_field=IntegerField(),
+        ),
+        line_relationship_id=Case(
+            When(kind__in=agreement_kinds, then=Subquery(line)),
+            default=None,
+            output_field=IntegerField(),
+        ),
+    )
+
+
+# --- Home -------------------------------------------------------------------------------------
+
+
+def home_flags(user, roles, now: datetime | None = None) -> dict:
+    """What is overdue on the home page, in one query:
+    - `flags_to_act_on`: the person's own flags that are theirs to act on;
+    - `flags_about_you`: their other flags (their supervisor acts), and their children's;
+    - `flags_in_team`: flags about the people they supervise and those people's children.
+    Each FlagGroups. Nothing (and no query) for someone who is neither supervised nor
+    a supervisor."""
+    if not (roles.supervisee or roles.supervisor):
+        return {}
+    from supervision.models import SupervisoryRelationship
+    from supervision.organisation.roles import active_on
+
+    now = now or timezone.now()
+    day = local_date(now)
+    mine = Q(person=user, child__isnull=True)
+    team = Q(pk__in=[])
+    # The child's worker now, not the worker named when it was raised: a transferred child's
+    # flag follows the child. A system administrator reaches no child (access.children).
+    children_reached = may_read_content(user, day)
+    if children_reached:
+        mine |= Q(child__allocated_worker=user)
+    if roles.supervisor:
+        supervisees = SupervisoryRelationship.objects.filter(
+            active_on(day), supervisor=user
+        ).values("supervisee")
+        team = Q(person__in=supervisees, child__isnull=True)
+        if children_reached:
+            team |= Q(child__allocated_worker__in=supervisees)
+    to_act, about, in_team = [], [], []
+    for flag in _open_flags(day).filter(mine | team):
+        is_mine = (flag.child_id is None and flag.person_id == user.pk) or (
+            flag.child_id is not None and flag.child.allocated_worker_id == user.pk
+        )
+        if not is_mine:
+            in_team.append(_row(flag, now, may_plan=True))
+        elif acts_on_it_themselves(flag):
+            to_act.append(_row(flag, now, may_plan=False))
+        else:
+            about.append(_row(flag, now, may_plan=False))
+    return {
+        "flags_to_act_on": grouped(to_act),
+        "flags_about_you": grouped(about),
+        "flags_in_team": grouped(in_team),
+    }
+
+
+# --- The staff file ---------------------------------------------------------------------------
+
+
+def file_flags(person, *, may_edit: bool, now: datetime | None = None) -> dict:
+    """The person's own flags for their file: open ones, most overdue first, and the newest
+    resolved ones. Two queries. Never a child's flag: a file's readers (an auditor with a
+    grant, say) may have no reach over the children the person works with."""
+    now = now or timezone.now()
+    open_rows = [
+        _row(flag, now, may_plan=may_edit)
+        for flag in _open_flags(local_date(now)).filter(person=person, child__isnull=True)
+    ]
+    resolved = list(
+        Flag.objects.filter(person=person, child__isnull=True, resolved_at__isnull=False).order_by(
+            "-resolved_at", "-pk"
+        )[: HISTORY_LIMIT + 1]
+    )
+    return {
+        "open_flags": open_rows,
+        "resolved_flags": [
+            ResolvedRow(
+                flag=flag,
+                label=flag.get_kind_display(),
+                detail=flag.detail,
+                raised_at=flag.raised_at,
+                overdue_since=flag.overdue_since,
+                resolved_at=flag.resolved_at,
+            )
+            for flag in resolved[:HISTORY_LIMIT]
+        ],
+        "more_resolved_flags": len(resolved) > HISTORY_LIMIT,
+    }
+
+
+# --- The caseload -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlagTag:
+    text: str
+    colour: str = "red"
+
+
+def caseload_flags(worker, child_ids, now: datetime | None = None) -> dict:
+    """One query: the open flags of each child on the caseload as tags ({child id: [tag]}),
+    and the worker's own open flags (rows). The caller has already checked that the viewer
+    may open this caseload, so every child listed is within their reach."""
+    now = now or timezone.now()
+    tags: dict[int, list[FlagTag]] = {}
+    own = []
+    query = Q(person=worker, child__isnull=True)
+    if child_ids:
+        query |= Q(child_id__in=list(child_ids))
+    for flag in _open_flags(local_date(now)).filter(query):
+        if flag.child_id is None:
+            own.append(_row(flag, now, may_plan=False))
+            continue
+        text = CHILD_TAG_TEXT.get(flag.kind, flag.get_kind_display())
+        tags.setdefault(flag.child_id, []).append(FlagTag(text))
+    return {"child_flag_tags": tags, "worker_flags": own}
+
+
+# --- A supervision record ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordFlag:
+    kind: str
+    label: str
+    detail: str
+    due: date
+    overdue_text: str
+
+    @property
+    def is_write_up(self) -> bool:
+        return self.kind == FlagKind.RECORD_OVERDUE
+
+
+def with_open_record_flag(records):
+    """Annotate supervision records with their open write-up or sign-off flag (flags.py names
+    a record's flags "session <session id>"), so the record page learns it in the query that
+    loads the record."""
+    about = Concat(Value("session "), Cast(OuterRef("session_id"), output_field=CharField()))
+    flags = Flag.objects.filter(
+        person_id=OuterRef("session__supervisee_id"),
+        child__isnull=True,
+        resolved_at__isnull=True,
+        kind__in=RECORD_KINDS,
+        about=about,
+    ).order_by("-overdue_since")
+    return records.annotate(
+        open_flag_kind=Subquery(flags.values("kind")[:1]),
+        open_flag_due=Subquery(flags.values("due")[:1]),
+        open_flag_since=Subquery(flags.values("overdue_since")[:1]),
+        open_flag_detail=Subquery(flags.values("detail")[:1]),
+    )
+
+
+def record_flag(record, now: datetime | None = None) -> RecordFlag | None:
+    """The open flag of a record loaded through `with_open_record_flag`, or None."""
+    kind = getattr(record, "open_flag_kind", None)
+    if not kind:
+        return None
+    flag = Flag(
+        kind=kind,
+        due=record.open_flag_due,
+        overdue_since=record.open_flag_since,
+        detail=record.open_flag_detail,
+    )
+    return RecordFlag(
+        kind=kind,
+        label=flag.get_kind_display(),
+        detail=flag.detail,
+        due=flag.due,
+        overdue_text=overdue_text(flag, now or timezone.now()),
+    )

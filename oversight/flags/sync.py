@@ -1,0 +1,450 @@
+"""Keeping the flags in step with the rules for one person or child, or a batch of them:
+raising a flag when an item turns overdue, resolving it when the awaited fact takes effect."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, connection, transaction
+
+from oversight.flags.facts import _profiles, child_histories, person_histories
+from oversight.models import Flag
+from oversight.policy import due
+from oversight.policy.choice import _version_changes, pack_versions
+
+# How long a claimed row is left alone, were the claim ever committed without its result.
+CLAIM_LEASE = timedelta(minutes=30)
+# An open case or a member of staff is looked at again at least this often, whatever the rules
+# say next: a safety net, since every write marks its subject and every change in time that the
+# rules know of is scheduled.
+RECHECK_AT_LEAST_EVERY = timedelta(days=1)
+# A closed case or a leaver changes only when someone writes a fact about them, which marks them.
+DORMANT_RECHECK = timedelta(days=3650)
+# How far back a subject whose facts were written is walked again for overdue spells that began
+# and ended unseen (a session recorded late, its record written the same day).
+LATE_FACTS_WINDOW = timedelta(days=92)
+# People or children read, judged and written per transaction.
+BATCH = 500
+
+
+# --- Keeping flags in step -------------------------------------------------------------------
+
+
+@dataclass
+class SyncResult:
+    raised: list[Flag]
+    resolved: list[Flag]
+    next_check_at: datetime
+
+
+def _flag_due(flag: Flag):
+    return flag.due_at if flag.due_at is not None else flag.due
+
+
+def _key(kind: str, about: str, when) -> tuple:
+    return (kind, about[:100], when)
+
+
+def _item_key(item: due.DueItem) -> tuple:
+    return _key(item.kind, item.about, item.due)
+
+
+def _flag_key(flag: Flag) -> tuple:
+    return _key(flag.kind, flag.about, _flag_due(flag))
+
+
+def _overdue_keys(items) -> dict:
+    return {_item_key(i): i for i in items if i.state == due.OVERDUE}
+
+
+def _turns_overdue(when) -> datetime:
+    """The first moment an item is overdue: the start of the day after a due day; for a due
+    moment, any moment after it (exactly on time is in time, C3)."""
+    if isinstance(when, datetime):
+        return when + timedelta(microseconds=1)
+    return due.overdue_from(when)
+
+
+def _first_held(flag: Flag) -> datetime:
+    return max(flag.overdue_since, _turns_overdue(_flag_due(flag)))
+
+
+@dataclass
+class _Timeline:
+    """What was overdue for one subject from `moments[0]` to now: `keys[i]` held from
+    `moments[i]` until `moments[i + 1]`."""
+
+    moments: list[datetime]
+    keys: list[frozenset]
+    items: dict  # key -> the item, as first seen overdue
+
+    def _from(self, moment: datetime) -> int:
+        """The index of the entry in force at `moment`."""
+        index = bisect_left(self.moments, moment)
+        if index == len(self.moments) or self.moments[index] != moment:
+            index -= 1
+        return max(index, 0)
+
+    def stopped(self, key, after: datetime) -> datetime | None:
+        """From `after` on, when `key` stopped being held for good (None: held now)."""
+        stop = None
+        for index in range(self._from(after), len(self.moments)):
+            if key in self.keys[index]:
+                stop = None
+            elif stop is None:
+                stop = max(self.moments[index], after)
+        return stop
+
+    def last_began(self, key) -> datetime:
+        """When the spell of `key` that runs to the end of the timeline began."""
+        began = None
+        for moment, keys in zip(self.moments, self.keys, strict=True):
+            if key not in keys:
+                began = None
+            elif began is None:
+                began = moment
+        return began
+
+    def ended_spells(self):
+        """(key, start, end) of each spell that began and ended within the timeline; a spell
+        held at its first moment may have begun earlier."""
+        began, spells = {}, []
+        for moment, keys in zip(self.moments, self.keys, strict=True):
+            for key in list(began):
+                if key not in keys:
+                    spells.append((key, began.pop(key), moment))
+            for key in keys:
+                began.setdefault(key, moment)
+        return spells
+
+
+def _walk(history, versions, start: datetime, end: datetime) -> _Timeline:
+    """Ask the rules at `start`, then at every later moment something can change up to `end`:
+    each moment a fact took effect (`history.events()`), each day a pack version came into
+    force, and each moment an item falls overdue. Nothing else moves the answer."""
+    events = [
+        m for m in sorted({*history.events(), *_version_changes(versions)}) if start < m <= end
+    ]
+    timeline = _Timeline([], [], {})
+    moment, index = start, 0
+    while True:
+        items = history.items_at(versions, moment)
+        overdue = _overdue_keys(items)
+        keys = frozenset(overdue)
+        for key, item in overdue.items():
+            timeline.items.setdefault(key, item)
+        if not timeline.keys or timeline.keys[-1] != keys:
+            timeline.moments.append(moment)
+            timeline.keys.append(keys)
+        while index < len(events) and events[index] <= moment:
+            index += 1
+        upcoming = [_turns_overdue(i.due) for i in items if i.state != due.OVERDUE]
+        if index < len(events):
+            upcoming.append(events[index])
+        upcoming = [m for m in upcoming if moment < m <= end]
+        if not upcoming:
+            return timeline
+        moment = min(upcoming)
+
+
+def _flag_from(item: due.DueItem, now: datetime, subject: dict) -> Flag:
+    when = item.due
+    return Flag(
+        kind=item.kind,
+        about=item.about[:100],
+        due=due.local_date(when) if isinstance(when, datetime) else when,
+        due_at=when if isinstance(when, datetime) else None,
+        overdue_since=due.overdue_from(when),
+        detail=item.detail[:300],
+        rule=item.rule[:10],
+        raised_at=now,
+        **subject,
+    )
+
+
+def _next_check(history, items, versions, now: datetime) -> datetime:
+    """The next moment anything about this subject can change without a write: an item
+    falling overdue, a relationship, allocation or pack version starting or ending."""
+    upcoming = [_turns_overdue(i.due) for i in items if i.state != due.OVERDUE]
+    upcoming += [m for m in history.events() if m > now]
+    upcoming += _version_changes(versions)
+    floor = now + (DORMANT_RECHECK if history.dormant(now) else RECHECK_AT_LEAST_EVERY)
+    return min([m for m in upcoming if m > now] + [floor])
+
+
+@dataclass
+class _Outcome:
+    raised: list = field(default_factory=list)
+    resolved: list = field(default_factory=list)
+    recorded: list = field(default_factory=list)
+    reopened: list = field(default_factory=list)
+    next_check: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Look:
+    """One subject looked at now: its items, its open flags, and what is to change."""
+
+    history: object
+    items: list
+    overdue: dict
+    flags: list  # open flags, some being resolved
+    timeline: _Timeline | None = None
+    raise_keys: list = field(default_factory=list)
+
+
+def _judge(
+    histories, open_flags: dict, versions, now: datetime, marked, look_back=LATE_FACTS_WINDOW
+) -> _Outcome:
+    """What to change, for each subject: flags to resolve (dated when their item stopped being
+    overdue), flags to raise (held from when the rules first said so), spells to record that
+    began and ended unseen, and when to look next.
+
+    A subject marked changed (a write to its facts) is walked back LATE_FACTS_WINDOW: a fact
+    entered late with an earlier date can open and close an overdue spell that no tick saw,
+    and the report for a moment in that spell shows it, so a resolved flag records it.
+
+    A flag is one spell of one item: an item overdue again after a spell ended (an agreement
+    superseded, say) is a new flag, held from when the new spell began."""
+    outcome = _Outcome()
+    looks = []
+    for history in histories:
+        items = history.items_at(versions, now)
+        look = _Look(history, items, _overdue_keys(items), open_flags.get(_subject_id(history), []))
+        still, stale = set(), []
+        for flag in look.flags:
+            key = _flag_key(flag)
+            if key in look.overdue and key not in still:
+                still.add(key)
+            else:
+                stale.append(flag)
+        starts = [_first_held(f) for f in stale]
+        if _row_id(history) in marked:
+            starts.append(now - look_back)
+        if starts:
+            look.timeline = _walk(history, versions, min(starts), now)
+        for flag in stale:
+            stopped = look.timeline.stopped(_flag_key(flag), _first_held(flag)) or now
+            flag.resolved_at = max(flag.overdue_since, stopped)
+            flag.noticed_resolved_at = now
+            outcome.resolved.append(flag)
+        look.raise_keys = [key for key in look.overdue if key not in still]
+        outcome.next_check[_row_id(history)] = _next_check(history, items, versions, now)
+        looks.append(look)
+
+    earlier = _earlier_flags(looks, marked)
+    for look in looks:
+        history, subject = look.history, look.history.flag_subject(now)
+        known = earlier.get(_subject_id(history), []) + look.flags
+        for key in look.raise_keys:
+            flag = _flag_from(look.overdue[key], now, subject)
+            flag.overdue_since = _spell_began(look, key, known, versions, now)
+            withdrawn = [
+                f
+                for f in known
+                if _flag_key(f) == key and f.resolved_at and _overlap(f, flag.overdue_since, now)
+            ]
+            if withdrawn:
+                # Resolved by a fact since withdrawn (a session deleted): the same spell, so
+                # the same flag, open again, and nobody is told twice.
+                withdrawn[-1].resolved_at = withdrawn[-1].noticed_resolved_at = None
+                outcome.reopened.append(withdrawn[-1])
+                continue
+            outcome.raised.append(flag)
+        if look.timeline is None or _row_id(history) not in marked:
+            continue
+        for key, start, end in look.timeline.ended_spells():
+            flag = _flag_from(look.timeline.items[key], now, history.flag_subject(start))
+            if look.timeline.moments[0] < start and _turns_overdue(_flag_due(flag)) < start:
+                flag.overdue_since = start  # not overdue when its due date passed
+            if any(_flag_key(f) == key and _overlap(f, flag.overdue_since, end) for f in known):
+                continue
+            flag.resolved_at = end
+            flag.noticed_resolved_at = now
+            outcome.recorded.append(flag)
+    return outcome
+
+
+def _spell_began(look: _Look, key, known: list, versions, now: datetime) -> datetime:
+    """When the spell of an item overdue now began: when its due date passed, unless it was
+    not overdue then (a fact since moved the due date back: an agreement, a pack version) or
+    has been overdue before (an agreement superseded): then, when the rules last began to say
+    so. Walked only when that is in doubt."""
+    history, when = look.history, look.overdue[key].due
+    began, timeline = _turns_overdue(when), look.timeline
+    if timeline is None or timeline.moments[0] > began:
+        again = any(_flag_key(f) == key for f in known)
+        if not again and key in _overdue_keys(history.items_at(versions, began)):
+            if timeline is None or key in timeline.keys[0]:
+                return due.overdue_from(when)
+            return timeline.last_began(key)  # a gap since, seen in the window walked
+        timeline = look.timeline = _walk(history, versions, began, now)
+    started = timeline.last_began(key)
+    return due.overdue_from(when) if started <= began else started
+
+
+def _overlap(flag: Flag, start: datetime, end: datetime) -> bool:
+    return flag.overdue_since < end and (flag.resolved_at is None or start < flag.resolved_at)
+
+
+def _subject_id(history) -> int:
+    return history.user_id if history.subject == "person" else history.child_id
+
+
+def _row_id(history) -> int:
+    return history.profile_id if history.subject == "person" else history.child_id
+
+
+def _open_flags(histories) -> dict:
+    """Open flags by subject, in one query."""
+    if not histories:
+        return {}
+    if histories[0].subject == "person":
+        flags = Flag.objects.filter(
+            person_id__in=[h.user_id for h in histories], child__isnull=True
+        )
+        by = "person_id"
+    else:
+        flags = Flag.objects.filter(child_id__in=[h.child_id for h in histories])
+        by = "child_id"
+    grouped = defaultdict(list)
+    for flag in flags.filter(resolved_at__isnull=True).order_by("pk"):
+        grouped[getattr(flag, by)].append(flag)
+    return grouped
+
+
+def _earlier_flags(looks, marked) -> dict:
+    """Resolved flags of the subjects about to have a flag raised or a spell recorded, with
+    the due dates concerned, by subject: one query, none when there is nothing new."""
+    subjects, days = set(), set()
+    for look in looks:
+        history = look.history
+        keys = list(look.raise_keys)
+        if look.timeline is not None and _row_id(history) in marked:
+            keys += [key for key, _, _ in look.timeline.ended_spells()]
+        if keys:
+            subjects.add(_subject_id(history))
+            days.update(due.local_date(k[2]) if isinstance(k[2], datetime) else k[2] for k in keys)
+    if not subjects:
+        return {}
+    if looks[0].history.subject == "person":
+        flags, by = Flag.objects.filter(child__isnull=True, person_id__in=subjects), "person_id"
+    else:
+        flags, by = Flag.objects.filter(child_id__in=subjects), "child_id"
+    found = defaultdict(list)
+    for flag in flags.filter(resolved_at__isnull=False, due__in=days).order_by("pk"):
+        found[getattr(flag, by)].append(flag)
+    return found
+
+
+def _write(histories, outcome: _Outcome, model, now) -> None:
+    from oversight.notices import notify
+
+    # A child's flag keeps the unit that held the child when its spell began: the flag ends at
+    # a transfer, so that is the unit throughout it, and the dashboard counts it there.
+    by_subject = {_subject_id(h): h for h in histories if h.subject == "child"}
+    for flag in (*outcome.recorded, *outcome.raised):
+        if flag.child_id is not None and flag.child_id in by_subject:
+            flag.unit_id = by_subject[flag.child_id].unit_id_at(flag.overdue_since)
+
+    # Resolved before any reopened, so no item ever has two open flags, even mid-statement.
+    for changed in (outcome.resolved, outcome.reopened):
+        if changed:
+            Flag.objects.bulk_update(changed, ["resolved_at", "noticed_resolved_at"])
+    if outcome.recorded:
+        Flag.objects.bulk_create(outcome.recorded)
+    fresh = outcome.raised
+    if fresh:
+        try:
+            # A savepoint: should another writer have raised one of these at the same moment,
+            # only this insert is undone and the flags go in one by one below.
+            with transaction.atomic():
+                Flag.objects.bulk_create(fresh)
+        except IntegrityError:
+            kept = []
+            for flag in fresh:
+                flag.pk = None
+                try:
+                    with transaction.atomic():
+                        flag.save()
+                except IntegrityError:
+                    continue
+                kept.append(flag)
+            fresh = outcome.raised = kept
+        _attach_subjects(histories, fresh)
+        for flag in fresh:
+            notify.flag_raised(flag, now)
+    _set_next_checks(model, outcome.next_check)
+
+
+def _set_next_checks(model, next_check: dict) -> None:
+    """Each row's next check, in one UPDATE joined to a list of values (an UPDATE with a
+    CASE of hundreds of branches costs more to build than to run)."""
+    if not next_check:
+        return
+    quote = connection.ops.quote_name
+    table, pk, column = (
+        quote(model._meta.db_table),
+        quote(model._meta.pk.column),
+        quote("next_check_at"),
+    )
+    typed = "(%s::bigint, %s::timestamptz)" if connection.vendor == "postgresql" else "(%s, %s)"
+    values = ", ".join([typed] * len(next_check))
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [p for row, when in next_check.items() for p in (row, adapt(when))]
+    # Names from the model's own metadata; every value is a parameter.
+    sql = f"UPDATE {table} SET {column} = v.at FROM (SELECT column1 AS id, column2 AS at "  # noqa: S608
+    sql += f"FROM (VALUES {values}) AS rows) AS v WHERE {table}.{pk} = v.id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _attach_subjects(histories, flags) -> None:
+    """Give each new flag its person and child objects, so the notices read no more."""
+    from casework.models import Child
+    from supervision.models import User
+
+    people = {h.user_id: h.user for h in histories if h.subject == "person"}
+    missing = {f.person_id for f in flags if f.person_id and f.person_id not in people}
+    if missing:
+        people.update(User.objects.in_bulk(missing))
+    children = Child.objects.in_bulk({f.child_id for f in flags if f.child_id})
+    for flag in flags:
+        if flag.person_id:
+            flag.person = people[flag.person_id]
+        if flag.child_id:
+            flag.child = children[flag.child_id]
+
+
+def _sync(histories, model, now: datetime, versions, marked, look_back=LATE_FACTS_WINDOW):
+    outcome = _judge(histories, _open_flags(histories), versions, now, set(marked), look_back)
+    _write(histories, outcome, model, now)
+    return outcome
+
+
+def _single(outcome: _Outcome) -> SyncResult:
+    (next_check,) = outcome.next_check.values()
+    return SyncResult(outcome.raised, outcome.resolved, next_check)
+
+
+@transaction.atomic
+def sync_person(profile, now: datetime, versions=None) -> SyncResult:
+    """Raise and resolve one person's flags now (the tick does this for a batch)."""
+    from supervision.models import StaffProfile
+
+    versions = versions if versions is not None else pack_versions()
+    # Locked: a write to this person's facts waits, then marks them for the next tick.
+    locked = _profiles().select_for_update(of=("self",)).get(pk=profile.pk)
+    return _single(_sync(person_histories([locked]), StaffProfile, now, versions, [locked.pk]))
+
+
+@transaction.atomic
+def sync_child(child, now: datetime, versions=None) -> SyncResult:
+    from casework.models import Child
+
+    versions = versions if versions is not None else pack_versions()
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    return _single(_sync(child_histories([locked.pk]), Child, now, versions, [locked.pk]))

@@ -1,0 +1,1 @@
+"""Notices: who is told about a flag, the outbox they wait in, and sending them."""

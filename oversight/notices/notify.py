@@ -1,0 +1,437 @@
+"""Who is told about a flag, and what is written to the outbox for them (issue 7, point 5).
+
+A notice is written to the outbox in the same transaction that raises the flag, so a flag is
+never raised without its notice nor noticed twice; sending happens later, from the outbox
+(`oversight.notices.outbox.send_due`).
+
+People choose how they hear (`NotificationPreference`): an email for each new flag (the
+default), or one email a day listing the flags raised for them since the last one
+(`daily_digests_write`, 07:00 London). Each Monday every senior manager (the manager of a unit
+that is not a team) gets a weekly digest of the units at and below theirs
+(`weekly_digests_write`).
+
+What an email may say: email leaves the organisation's control, so a child is named by their
+reference only (never a name or initials) and no case text is carried: the flag's kind, the
+rule, its due date, the member of staff concerned and a link to the page.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from access.people import may_act
+from oversight.flags.sync import CLAIM_LEASE
+from oversight.models import Flag, FlagKind, Notification, NotificationPreference
+
+# Who must act on each kind: the supervisee, their line supervisor, or the worker's supervisor
+# for a child. Signing off waits on whoever has not signed yet; the flag's detail says which.
+SUPERVISEE_ACTS = {FlagKind.ACTION_OVERDUE}
+
+# A daily digest covers the flags raised up to this long before it is written. A tick that
+# started earlier may still be committing flags dated from its start (`raised_at` is the tick's
+# moment); a tick holding a row longer than the claim lease has lost it to another worker, so
+# by then every flag dated before the window's end is visible. Consecutive windows meet exactly,
+# so no flag falls between two digests nor appears in both.
+DIGEST_SETTLE = CLAIM_LEASE
+WEEK = timedelta(days=7)
+
+
+def line_supervisor(user_id, on):
+    from supervision.models import SupervisoryRelationship
+
+    relationship = (
+        SupervisoryRelationship.objects.filter(
+            supervisee_id=user_id,
+            kind=SupervisoryRelationship.Kind.LINE,
+            starts_on__lte=on,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .select_related("supervisor")
+        .first()
+    )
+    return relationship.supervisor if relationship else None
+
+
+def recipients(flag: Flag, on) -> list:
+    """The people who must act on this flag."""
+    if flag.person_id is None:
+        return []
+    if flag.kind in SUPERVISEE_ACTS:
+        return [flag.person]
+    if flag.kind == FlagKind.SIGNOFF_OVERDUE and "supervisee to sign" in flag.detail:
+        return [flag.person]
+    supervisor = line_supervisor(flag.person_id, on)
+    if flag.kind == FlagKind.COVER_NEEDED and supervisor is not None:
+        # The line supervisor is the one away: their own manager arranges the cover (S5).
+        supervisor = line_supervisor(supervisor.pk, on)
+    return [supervisor] if supervisor is not None else []
+
+
+# --- Preferences -------------------------------------------------------------------------------
+
+
+def preference_mode(user) -> str:
+    preference = NotificationPreference.objects.filter(user=user).first()
+    return preference.mode if preference else NotificationPreference.Mode.EACH
+
+
+def wants_each(user) -> bool:
+    return preference_mode(user) == NotificationPreference.Mode.EACH
+
+
+@transaction.atomic
+def preference_set(*, user, mode: str, request=None) -> NotificationPreference:
+    """Save how this person hears about new flags; audited as a write."""
+    from django.core.exceptions import ValidationError
+
+    from supervision.organisation import audit
+
+    if mode not in NotificationPreference.Mode.values:
+        raise ValidationError({"mode": "Select how you would like to hear about overdue items"})
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"mode": mode}
+    )
+    audit.record(
+        audit.AuditAction.WRITE,
+        request=request,
+        actor=user,
+        object_type="notification_preference",
+        object_id=user.pk,
+        subject=user,
+        detail={"mode": mode},
+    )
+    return preference
+
+
+# --- A notice for each new flag ---------------------------------------------------------------
+
+
+def _reachable(person) -> bool:
+    # A leaver hears nothing more, even before the job that closes their account has run.
+    return bool(person.email) and may_act(person)
+
+
+def flag_raised(flag: Flag, now: datetime) -> list[Notification]:
+    """One notice per person who must act and wants one per flag; the daily digest covers the
+    others."""
+    from oversight.policy.due import local_date
+
+    notices = []
+    for person in recipients(flag, local_date(now)):
+        if not _reachable(person) or not wants_each(person):
+            continue
+        subject_line = f"{flag.get_kind_display()}: {_subject_name(flag)}"
+        try:
+            # A savepoint: a notice already written for this flag and person (a second worker,
+            # a retried task) loses here without undoing the flag.
+            with transaction.atomic():
+                notices.append(
+                    Notification.objects.create(
+                        kind=Notification.Kind.FLAG,
+                        recipient=person,
+                        flag=flag,
+                        subject=subject_line[:200],
+                        body=render_to_string("email/flag.txt", _flag_context(flag, person)),
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:
+            continue
+    return notices
+
+
+def _subject_name(flag: Flag) -> str:
+    # A child by reference only: never their name or initials (R11).
+    if flag.child_id:
+        return flag.child.reference
+    return flag.person.full_name if flag.person_id else ""
+
+
+def site_link(path: str = "/") -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def settings_link() -> str:
+    try:
+        return site_link(reverse("notification-settings"))
+    except NoReverseMatch:
+        # Until the settings page is routed, point at the home page rather than fail the tick
+        # that is raising the flag.
+        return site_link(reverse("home"))
+
+
+def _flag_link(flag: Flag, recipient) -> str:
+    if flag.child_id:
+        return site_link(reverse("child", args=[flag.child_id]))
+    if flag.person_id and flag.person_id != recipient.pk:
+        return site_link(reverse("staff-file", args=[flag.person_id]))
+    return site_link(reverse("home"))
+
+
+def _flag_line(flag: Flag) -> dict:
+    return {
+        "kind": flag.get_kind_display(),
+        "rule": flag.rule,
+        "detail": flag.detail,
+        "due": flag.due,
+        "child_reference": flag.child.reference if flag.child_id else "",
+        "staff_name": flag.person.full_name if flag.person_id and not flag.child_id else "",
+        "worker_name": flag.person.full_name if flag.person_id and flag.child_id else "",
+        "resolved": flag.resolved_at is not None,
+    }
+
+
+def _flag_context(flag: Flag, recipient) -> dict:
+    return {
+        "recipient": recipient,
+        "flag": _flag_line(flag),
+        "link": _flag_link(flag, recipient),
+        "settings_link": settings_link(),
+    }
+
+
+# --- Digests -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DigestResult:
+    daily: int = 0
+    weekly: int = 0
+
+
+def digests_write(now: datetime | None = None) -> DigestResult:
+    """The morning run (07:00 London): daily digests, and on Mondays the weekly ones. Running it
+    again the same day (or the same week) writes nothing more."""
+    now = now or timezone.now()
+    return DigestResult(daily=daily_digests_write(now), weekly=weekly_digests_write(now))
+
+
+def _create_once(**fields) -> bool:
+    try:
+        with transaction.atomic():
+            Notification.objects.create(kind=fields.pop("kind"), **fields)
+    except IntegrityError:
+        return False  # this period's digest is already written (a second run or worker)
+    return True
+
+
+def daily_digests_write(now: datetime) -> int:
+    """For each person who chose one email a day: the flags raised for them to act on since
+    their previous digest, or since ever for their first, leaving out any they already had an
+    email for (raised while they still wanted one per flag). Nobody with nothing new gets one."""
+    from oversight.policy.due import local_date
+    from supervision.models import SupervisoryRelationship, User
+
+    period = local_date(now).isoformat()
+    people = {
+        user.pk: user
+        for user in User.objects.filter(
+            notification_preference__mode=NotificationPreference.Mode.DAILY, is_active=True
+        ).exclude(email="")
+    }
+    previous = dict(
+        Notification.objects.filter(kind=Notification.Kind.DAILY_DIGEST, recipient__in=list(people))
+        .values("recipient")
+        .annotate(last=Max("created_at"))
+        .values_list("recipient", "last")
+    )
+    done_today = set(
+        Notification.objects.filter(
+            kind=Notification.Kind.DAILY_DIGEST, recipient__in=list(people), period=period
+        ).values_list("recipient_id", flat=True)
+    )
+    for pk in done_today:
+        people.pop(pk, None)
+    if not people:
+        return 0
+    until = now - DIGEST_SETTLE
+    since = {pk: previous[pk] - DIGEST_SETTLE if pk in previous else None for pk in people}
+    starts = [start for start in since.values() if start is not None]
+    earliest = None if len(starts) < len(since) else min(starts)
+
+    # Whose flags they may be: their own, or those of anyone they have ever line-supervised;
+    # `recipients` then decides, as it did when each flag was raised.
+    supervisees = SupervisoryRelationship.objects.filter(
+        supervisor__in=people, kind=SupervisoryRelationship.Kind.LINE
+    ).values("supervisee_id")
+    candidates = (
+        acted_on(Flag.objects.all())
+        .filter(raised_at__lte=until)
+        .filter(Q(person__in=list(people)) | Q(person__in=supervisees))
+    )
+    if earliest is not None:
+        candidates = candidates.filter(raised_at__gt=earliest)
+    candidates = list(candidates.select_related("person", "child").order_by("raised_at", "pk"))
+    already_told = set(
+        Notification.objects.filter(
+            kind=Notification.Kind.FLAG,
+            recipient__in=list(people),
+            flag__in=[flag.pk for flag in candidates],
+        ).values_list("recipient_id", "flag_id")
+    )
+    found = defaultdict(list)
+    for flag in candidates:
+        for person in recipients(flag, local_date(flag.raised_at)):
+            if person.pk not in since or (person.pk, flag.pk) in already_told:
+                continue
+            start = since[person.pk]
+            if start is None or flag.raised_at > start:
+                found[person.pk].append(flag)
+
+    written = 0
+    for pk, flags in found.items():
+        person = people[pk]
+        count = len(flags)
+        subject = f"{count} new overdue item{'s' if count != 1 else ''} for you to act on"
+        body = render_to_string(
+            "email/daily_digest.txt",
+            {
+                "recipient": person,
+                "count": count,
+                "first": pk not in previous,
+                "flags": [_flag_line(flag) | {"link": _flag_link(flag, person)} for flag in flags],
+                "link": site_link(reverse("home")),
+                "settings_link": settings_link(),
+            },
+        )
+        written += _create_once(
+            kind=Notification.Kind.DAILY_DIGEST,
+            recipient=person,
+            period=period,
+            subject=subject,
+            body=body,
+            created_at=now,
+        )
+    return written
+
+
+def acted_on(flags):
+    """Leave out flags recorded as already resolved when first written: an overdue spell that
+    began and ended before anyone could see it (a fact entered late). Nobody was told of those
+    and nobody can act on them, so digests neither list nor count them."""
+    return flags.exclude(noticed_resolved_at=F("raised_at"))
+
+
+def iso_week(day) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekly_digests_write(now: datetime) -> int:
+    """On Mondays: for each senior manager, the units at and below theirs, each with its open
+    flags by kind and the numbers raised and resolved in the last 7 days.
+
+    A flag belongs to the child's unit if it is about a child, otherwise to the staff member's.
+    "Raised" and "resolved" count when the job noticed (`raised_at`, `noticed_resolved_at`), so
+    a fact entered late still shows in the next digest rather than in a week already reported.
+    """
+    from oversight.policy.due import local_date
+    from supervision.models import Unit
+
+    today = local_date(now)
+    if today.weekday() != 0:
+        return 0
+    period = iso_week(today)
+    managed = defaultdict(list)
+    for unit in (
+        Unit.objects.exclude(kind=Unit.Kind.TEAM)
+        .filter(manager__isnull=False, manager__is_active=True)
+        .exclude(manager__email="")
+        .select_related("manager")
+    ):
+        managed[unit.manager].append(unit)
+    if not managed:
+        return 0
+    already = set(
+        Notification.objects.filter(
+            kind=Notification.Kind.WEEKLY_DIGEST, period=period
+        ).values_list("recipient_id", flat=True)
+    )
+    managed = {person: units for person, units in managed.items() if person.pk not in already}
+    if not managed:
+        return 0
+
+    week_ago = now - WEEK
+    flags = acted_on(Flag.objects.all()).annotate(
+        counts_in=Coalesce(F("child__unit"), F("person__profile__unit"))
+    )
+    open_now = flags.filter(raised_at__lte=now).filter(
+        Q(noticed_resolved_at__isnull=True) | Q(noticed_resolved_at__gt=now)
+    )
+    open_by_kind = defaultdict(dict)
+    for unit_id, kind, count in (
+        open_now.values("counts_in", "kind")
+        .annotate(n=Count("pk"))
+        .values_list("counts_in", "kind", "n")
+    ):
+        open_by_kind[unit_id][kind] = count
+    raised = dict(
+        flags.filter(raised_at__gt=week_ago, raised_at__lte=now)
+        .values("counts_in")
+        .annotate(n=Count("pk"))
+        .values_list("counts_in", "n")
+    )
+    resolved = dict(
+        flags.filter(noticed_resolved_at__gt=week_ago, noticed_resolved_at__lte=now)
+        .values("counts_in")
+        .annotate(n=Count("pk"))
+        .values_list("counts_in", "n")
+    )
+    all_units = list(Unit.objects.only("pk", "name", "kind", "path").order_by("path"))
+    labels = dict(FlagKind.choices)
+
+    written = 0
+    for person, units in managed.items():
+        roots = [unit.path for unit in units]
+        rows = []
+        for unit in all_units:
+            if not any(unit.path.startswith(root) for root in roots):
+                continue
+            by_kind = open_by_kind.get(unit.pk, {})
+            counts = (sum(by_kind.values()), raised.get(unit.pk, 0), resolved.get(unit.pk, 0))
+            # Every team is listed, even a clear one; a service or directorate only where its
+            # own staff have flags.
+            if unit.kind != Unit.Kind.TEAM and not any(counts):
+                continue
+            rows.append(
+                {
+                    "name": unit.name,
+                    "open": counts[0],
+                    "raised": counts[1],
+                    "resolved": counts[2],
+                    "kinds": sorted((labels.get(k, k), n) for k, n in by_kind.items()),
+                }
+            )
+        body = render_to_string(
+            "email/weekly_digest.txt",
+            {
+                "recipient": person,
+                "units": units,
+                "rows": rows,
+                "open": sum(row["open"] for row in rows),
+                "raised": sum(row["raised"] for row in rows),
+                "resolved": sum(row["resolved"] for row in rows),
+                "week_from": local_date(week_ago),
+                "today": today,
+                "link": site_link(reverse("home")),
+            },
+        )
+        written += _create_once(
+            kind=Notification.Kind.WEEKLY_DIGEST,
+            recipient=person,
+            period=period,
+            subject=f"Weekly oversight digest: the 7 days to {today:%-d %B %Y}",
+            body=body,
+            created_at=now,
+        )
+    return written

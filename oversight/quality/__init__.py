@@ -1,0 +1,1 @@
+"""Quality assurance: sampling finalised records for review, and supervisees' feedback."""

@@ -1,0 +1,504 @@
+"""Subject access (UK GDPR article 15): everything held about one member of staff, as a zip of
+`manifest.json` and one PDF per supervision record of theirs.
+
+Who may make and download one is decided in `access.subject_access`: the person themself, or
+an information governance officer who gives a reason (kept on the export, audited and shown to
+the person); never a system administrator. This module only makes the zip.
+
+What is theirs: their profile, their sessions and records (all of them, personal sections
+included), their agreements, who was given access to their file, and the audit entries about
+them or made by them. What is not: records of people they supervised. Those are the other
+person's file, so the export says only that the supervision happened (when, with whom), never
+what was written.
+"""
+
+import hashlib
+import io
+import json
+import logging
+import zipfile
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from oversight.models import LegalHold, SubjectAccessExport
+from supervision.models.audit import AuditEvent
+from supervision.organisation import audit
+
+logger = logging.getLogger(__name__)
+
+EXPORT = "subject_access_export"
+MANIFEST = "manifest.json"
+
+
+@transaction.atomic
+def subject_access_export_request(
+    *, person, by, reason: str = "", request=None
+) -> SubjectAccessExport:
+    """Queue an export, audited as an export whoever asks. Someone other than the person must
+    give the reason (the request it answers); it is kept on the export and in the audit entry,
+    so the person sees it on their access log."""
+    from django.core.exceptions import ValidationError
+
+    from oversight.tasks import subject_access_export_build
+
+    reason = " ".join(reason.split())
+    by_the_person = by.pk == person.pk
+    if not by_the_person and not reason:
+        raise ValidationError({"reason": "Enter the reason for this export"})
+    export = SubjectAccessExport.objects.create(
+        person=person, requested_by=by, requested_at=timezone.now(), reason=reason
+    )
+    audit.record(
+        audit.AuditAction.EXPORT,
+        request=request,
+        actor=by,
+        object_type=EXPORT,
+        object_id=export.pk,
+        subject=person,
+        detail={
+            "event": "requested",
+            "by_the_person": by_the_person,
+            **({"reason": reason} if reason else {}),
+        },
+    )
+    transaction.on_commit(lambda: subject_access_export_build.delay(export.pk), robust=True)
+    return export
+
+
+def subject_access_export_build(export_id: int) -> SubjectAccessExport:
+    """Make the zip, saving progress (0–100) as each record's PDF is done. Running it again on
+    a finished export does nothing."""
+    export = SubjectAccessExport.objects.select_related("person").get(pk=export_id)
+    if export.status == SubjectAccessExport.Status.DONE:
+        return export
+    _progress(export, status=SubjectAccessExport.Status.RUNNING, progress=0)
+    try:
+        data = _build_zip(export)
+        export.file.save(f"subject-access-{export.pk}.zip", ContentFile(data), save=False)
+    except Exception as error:
+        # The reason for the person waiting, without record content; the trace goes to the log.
+        logger.exception("Subject access export %s failed", export.pk)
+        _progress(
+            export,
+            status=SubjectAccessExport.Status.FAILED,
+            error=f"{type(error).__name__}: the export could not be made",
+            finished_at=timezone.now(),
+        )
+        export.refresh_from_db()
+        return export
+    _progress(
+        export,
+        status=SubjectAccessExport.Status.DONE,
+        progress=100,
+        file=export.file.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        finished_at=timezone.now(),
+    )
+    audit.record(
+        audit.AuditAction.EXPORT,
+        actor=export.requested_by,
+        object_type=EXPORT,
+        object_id=export.pk,
+        subject=export.person,
+        detail={"event": "made", "bytes": len(data)},
+    )
+    export.refresh_from_db()
+    return export
+
+
+def _progress(export, **fields) -> None:
+    # A plain UPDATE, committed at once: the page polling for progress reads it while the
+    # task is still running.
+    SubjectAccessExport.objects.filter(pk=export.pk).update(**fields)
+
+
+def _build_zip(export) -> bytes:
+    from supervision.models import SupervisionRecord
+    from supervision.records.pdf import render_record_pdf
+
+    person = export.person
+    records = list(
+        SupervisionRecord.objects.filter(session__supervisee=person)
+        .select_related("session")
+        .order_by("session__starts_at", "pk")
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        manifest = subject_access_manifest(person, records)
+        manifest["export"] = {
+            "id": export.pk,
+            "requested_at": export.requested_at.isoformat(),
+            "requested_by": export.requested_by.full_name,
+            "made_at": timezone.now().isoformat(),
+            "pdfs": [_pdf_name(record) for record in records],
+        }
+        archive.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+        steps = len(records) + 1
+        _progress(export, progress=int(100 / steps))
+        for done, record in enumerate(records, start=2):
+            # Their own record, so nothing is hidden; a draft is marked DRAFT on every page.
+            archive.writestr(
+                _pdf_name(record), render_record_pdf(record, preview=not record.is_finalised)
+            )
+            # 99 at most until the file is saved: 100 means it can be downloaded.
+            _progress(export, progress=min(99, int(100 * done / steps)))
+    return buffer.getvalue()
+
+
+def _pdf_name(record) -> str:
+    day = timezone.localtime(record.session.starts_at).date()
+    return f"records/{day:%Y-%m-%d}-record-{record.pk}-{record.status}.pdf"
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def subject_access_manifest(person, records=None) -> dict:
+    """Everything held about `person`, as plain JSON."""
+    from agreements.models import SupervisionAgreement
+    from supervision.models import (
+        AccessGrant,
+        DevelopmentConversation,
+        PracticeObservation,
+        ProbationReview,
+        SupervisionRecord,
+        SupervisionSession,
+        SupervisoryRelationship,
+        WellbeingPlan,
+    )
+
+    profile = getattr(person, "profile", None)
+    if records is None:
+        records = list(SupervisionRecord.objects.filter(session__supervisee=person))
+    record_ids = [record.pk for record in records]
+    records = (
+        SupervisionRecord.objects.filter(pk__in=record_ids)
+        .select_related("session__supervisor", "template")
+        .prefetch_related(
+            "sections__template_section",
+            "decisions",
+            "actions",
+            "action_reviews__action",
+            "disagreements__raised_by",
+            "amendment_requests__requested_by",
+            "signatures__signer",
+            "addenda__author",
+        )
+        .order_by("session__starts_at", "pk")
+    )
+    relationships = SupervisoryRelationship.objects.select_related("supervisor", "supervisee")
+    from oversight.models import FeedbackResponse
+
+    # Their own answers about the supervision they received are their personal data too.
+    feedback = [
+        {
+            "period": f.period,
+            "answers": {
+                name: getattr(f, name)
+                for name in (
+                    "happens_when_planned",
+                    "time_to_reflect",
+                    "wellbeing_support",
+                    "decisions_explained",
+                    "records_accurate_and_shared",
+                )
+            },
+            "comment": f.comment,
+            "given_at": f.created_at.isoformat(),
+        }
+        for f in FeedbackResponse.objects.filter(respondent=person).order_by("created_at")
+    ]
+    return {
+        "feedback_given": feedback,
+        "about": person.full_name,
+        "account": {
+            "id": person.pk,
+            "full_name": person.full_name,
+            "email": person.email,
+            "date_joined": _date(person.date_joined),
+            "last_login": _date(person.last_login),
+            "is_active": person.is_active,
+        },
+        "profile": _profile(profile),
+        "supervised_by": [
+            {
+                "supervisor": r.supervisor.full_name,
+                "kind": r.get_kind_display(),
+                "starts_on": _date(r.starts_on),
+                "ends_on": _date(r.ends_on),
+            }
+            for r in relationships.filter(supervisee=person).order_by("starts_on", "pk")
+        ],
+        # Only that they supervised someone: the supervisee's file is the supervisee's data.
+        "supervised": [
+            {
+                "supervisee": r.supervisee.full_name,
+                "kind": r.get_kind_display(),
+                "starts_on": _date(r.starts_on),
+                "ends_on": _date(r.ends_on),
+            }
+            for r in relationships.filter(supervisor=person).order_by("starts_on", "pk")
+        ],
+        "sessions": [
+            _session(s)
+            for s in SupervisionSession.objects.filter(supervisee=person)
+            .select_related("supervisor", "cancelled_by")
+            .prefetch_related("agenda_items__added_by")
+            .order_by("starts_at", "pk")
+        ],
+        "sessions_held_as_supervisor": [
+            {
+                "supervisee": s.supervisee.full_name,
+                "type": s.get_session_type_display(),
+                "starts_at": _date(s.starts_at),
+                "status": s.get_status_display(),
+            }
+            for s in SupervisionSession.objects.filter(supervisor=person)
+            .select_related("supervisee")
+            .order_by("starts_at", "pk")
+        ],
+        "records": [_record(r) for r in records],
+        "agreements": [
+            _agreement(a)
+            for a in SupervisionAgreement.objects.filter(relationship__supervisee=person)
+            .select_related("relationship__supervisor")
+            .prefetch_related("signatures__signer")
+            .order_by("starts_on", "version", "pk")
+        ],
+        "agreements_as_supervisor": [
+            {
+                "supervisee": a.relationship.supervisee.full_name,
+                "version": a.version,
+                "starts_on": _date(a.starts_on),
+                "status": a.get_status_display(),
+            }
+            for a in SupervisionAgreement.objects.filter(relationship__supervisor=person)
+            .select_related("relationship__supervisee")
+            .order_by("starts_on", "pk")
+        ],
+        "practice_observations": [
+            _plain(o, "practitioner")
+            for o in PracticeObservation.objects.filter(practitioner=person).prefetch_related(
+                "signatures__signer"
+            )
+        ],
+        # Observing someone else is theirs: when and whom only.
+        "observations_made_of_others": [
+            {"practitioner": o.practitioner.full_name, "observed_on": _date(o.observed_on)}
+            for o in PracticeObservation.objects.filter(observer=person)
+            .exclude(practitioner=person)
+            .select_related("practitioner")
+        ],
+        "development_conversations": [
+            _plain(c, "person")
+            for c in DevelopmentConversation.objects.filter(person=person).prefetch_related(
+                "signatures__signer"
+            )
+        ],
+        "probation_reviews": [
+            _plain(r, "person") for r in ProbationReview.objects.filter(person=person)
+        ],
+        "wellbeing_plans": [
+            _plain(p, "person") for p in WellbeingPlan.objects.filter(person=person)
+        ],
+        "access_granted_to_others_over_this_file": [
+            {
+                "grantee": g.grantee.full_name,
+                "starts_on": _date(g.starts_on),
+                "ends_on": _date(g.ends_on),
+                "includes_personal_sections": g.includes_personal_sections,
+                "reason": g.reason,
+                "granted_by": g.granted_by.full_name,
+                "granted_at": _date(g.granted_at),
+                "revoked_at": _date(g.revoked_at),
+            }
+            for g in AccessGrant.objects.filter(subject=person).select_related(
+                "grantee", "granted_by"
+            )
+        ],
+        "legal_holds": [
+            {"placed_at": _date(h.placed_at), "lifted_at": _date(h.lifted_at)}
+            for h in LegalHold.objects.filter(person=person)
+        ],
+        "audit_entries": [
+            _audit_entry(e, person)
+            for e in AuditEvent.objects.filter(Q(subject=person) | Q(actor=person))
+            .select_related("actor")
+            .order_by("sequence")
+        ],
+    }
+
+
+def _plain(item, *leave_out: str) -> dict:
+    """Every stored field of an item, people by name, and its signatures if it has any."""
+    out = {}
+    for field in item._meta.concrete_fields:
+        if field.name in leave_out:
+            continue
+        if field.is_relation:
+            related = getattr(item, field.name)
+            out[field.name] = getattr(related, "full_name", None) or (
+                related.pk if related is not None else None
+            )
+            continue
+        value = field.value_from_object(item)
+        out[field.name] = value.isoformat() if hasattr(value, "isoformat") else value
+    if hasattr(item, "signatures"):
+        out["signatures"] = [
+            {"signer": s.signer.full_name, "role": s.role, "signed_at": _date(s.signed_at)}
+            for s in item.signatures.all()
+        ]
+    return out
+
+
+def _profile(profile) -> dict | None:
+    if profile is None:
+        return None
+    return {
+        "job_role": profile.job_role.name,
+        "unit": profile.unit.name,
+        "start_date": _date(profile.start_date),
+        "qualified_date": _date(profile.qualified_date),
+        "asye_start_date": _date(profile.asye_start_date),
+        "is_student": profile.is_student,
+        "employment_type": profile.get_employment_type_display(),
+        "probation_end_date": _date(profile.probation_end_date),
+        "leaving_date": _date(profile.leaving_date),
+        "is_active": profile.is_active,
+    }
+
+
+def _session(s) -> dict:
+    return {
+        "id": s.pk,
+        "type": s.get_session_type_display(),
+        "supervisor": s.supervisor.full_name,
+        "starts_at": _date(s.starts_at),
+        "ends_at": _date(s.ends_at),
+        "mode": s.get_mode_display(),
+        "location": s.location,
+        "status": s.get_status_display(),
+        "cancelled_by": s.cancelled_by.full_name if s.cancelled_by else None,
+        "cancelled_at": _date(s.cancelled_at),
+        "cancellation_reason": s.cancellation_reason,
+        "lateness_notes": s.lateness_notes,
+        "interruption_notes": s.interruption_notes,
+        "agenda": [
+            {"text": item.text, "added_by": item.added_by.full_name}
+            for item in s.agenda_items.all()
+        ],
+    }
+
+
+def _record(r) -> dict:
+    return {
+        "id": r.pk,
+        "pdf": _pdf_name(r),
+        "session": r.session_id,
+        "template": f"{r.template.name} (version {r.template.version})",
+        "status": r.get_status_display(),
+        "supervisee_name": r.supervisee_name,
+        "supervisee_role": r.supervisee_role,
+        "supervisor_name": r.supervisor_name or r.session.supervisor.full_name,
+        "supervisor_role": r.supervisor_role,
+        "created_at": _date(r.created_at),
+        "shared_at": _date(r.shared_at),
+        "finalised_at": _date(r.finalised_at),
+        "content_hash": r.content_hash,
+        "sections": [
+            {
+                "heading": s.template_section.heading,
+                "personal": s.template_section.is_personal,
+                "text": s.text,
+            }
+            for s in sorted(r.sections.all(), key=lambda s: s.template_section.position)
+        ],
+        "decisions": [{"decision": d.decision, "reasons": d.reasons} for d in r.decisions.all()],
+        "actions": [
+            {
+                "description": a.description,
+                "owner": a.get_owner_display(),
+                "owner_name": a.owner_name,
+                "due_date": _date(a.due_date),
+                "status": a.get_status_display(),
+                "status_reason": a.status_reason,
+            }
+            for a in r.actions.all()
+        ],
+        "action_reviews": [
+            {"action": v.action.description, "outcome": v.outcome, "note": v.note}
+            for v in r.action_reviews.all()
+        ],
+        "disagreements": [
+            {
+                "subject": d.subject,
+                "supervisor_view": d.supervisor_view,
+                "supervisee_view": d.supervisee_view,
+                "raised_by": d.raised_by.full_name,
+                "supervisor_signed_at": _date(d.supervisor_signed_at),
+                "supervisee_signed_at": _date(d.supervisee_signed_at),
+            }
+            for d in r.disagreements.all()
+        ],
+        "amendment_requests": [
+            {
+                "requested_by": m.requested_by.full_name,
+                "comment": m.comment,
+                "created_at": _date(m.created_at),
+                "resolved_at": _date(m.resolved_at),
+            }
+            for m in r.amendment_requests.all()
+        ],
+        "signatures": [
+            {
+                "signer": s.signer.full_name,
+                "role": s.get_role_display(),
+                "signed_at": _date(s.signed_at),
+                "method": s.method,
+                "content_hash": s.content_hash,
+            }
+            for s in r.signatures.all()
+        ],
+        "addenda": [
+            {"author": a.author.full_name, "text": a.text, "signed_at": _date(a.signed_at)}
+            for a in r.addenda.all()
+        ],
+    }
+
+
+def _agreement(a) -> dict:
+    content = {field: getattr(a, field) for field in a.CONTENT_FIELDS}
+    content = {k: (_date(v) if hasattr(v, "isoformat") else v) for k, v in content.items()}
+    return {
+        "id": a.pk,
+        "supervisor": a.relationship.supervisor.full_name,
+        "version": a.version,
+        "status": a.get_status_display(),
+        **content,
+        "signatures": [
+            {"signer": s.signer.full_name, "role": s.role, "signed_at": _date(s.signed_at)}
+            for s in a.signatures.all()
+        ],
+    }
+
+
+def _audit_entry(e, person) -> dict:
+    about_them = e.subject_id == person.pk
+    return {
+        "sequence": e.sequence,
+        "occurred_at": _date(e.occurred_at),
+        # Who acted on their file is theirs to know. Where they acted on someone else's file,
+        # that file is named by id only, and `detail` is left out throughout: it may quote
+        # other people's words.
+        "actor": e.actor.full_name if e.actor else None,
+        "action": e.get_action_display(),
+        "object": e.object_label,
+        "object_id": e.object_id,
+        "about_them": about_them,
+        "path": e.path,
+        "ip_address": e.ip_address,
+    }

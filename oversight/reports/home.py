@@ -1,0 +1,589 @@
+"""The home page's two dashboards (issue 8, points 2 and 3): a supervisor's table of the people
+they supervise, and a supervisee's own supervision at a glance.
+
+Reads only, in a fixed number of queries whatever the number of supervisees, actions or children:
+each figure of the table is one query over all the supervisees at once, and the next supervision due
+comes from `oversight.flags.facts.person_histories`, which reads a batch of people in ten. The rules
+are the ones the flags and the caseload already apply, with the organisation's pack, so the figures
+here agree with the lists beside them and the pages they link to.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from supervision.models import (
+    Action,
+    AgendaItem,
+    Disagreement,
+    SupervisionRecord,
+    SupervisionSession,
+    SupervisoryRelationship,
+)
+
+# A child whose next case discussion falls due within this many days is listed as due.
+CHILDREN_DUE_WITHIN_DAYS = 14
+
+
+# --- Words and the pack --------------------------------------------------------------------
+
+
+def day_text(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def clock(moment: datetime) -> str:
+    """9am, 2:30pm, midday: the GOV.UK style for times."""
+    from casework.selectors import clock as casework_clock
+
+    return casework_clock(moment)
+
+
+def due_phrase(due: date, today: date) -> str:
+    """In 3 days, today, 4 days overdue."""
+    from casework.selectors import due_phrase as casework_phrase
+
+    return casework_phrase(due, today)
+
+
+def pack_timeline() -> list:
+    """The organisation's pack versions, read once per page (two queries). Without a chosen
+    pack, the shipped one the casework pages also fall back to."""
+    from casework.rules import default_pack
+    from oversight.policy.choice import NoPolicyPack, pack_versions
+
+    try:
+        return pack_versions()
+    except NoPolicyPack:
+        return [default_pack()]
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# --- Children due for case supervision (C1, C2) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildDue:
+    child_id: int
+    reference: str
+    initials: str
+    due_on: date
+    phrase: str
+    overdue: bool
+
+    @property
+    def url(self) -> str:
+        return reverse("child", kwargs={"child_id": self.child_id})
+
+
+def children_due(worker_ids, today: date, pack) -> dict[int, list[ChildDue]]:
+    """{worker id: [their open children due for case supervision within 14 days or overdue]},
+    soonest first, by the rule the caseload page shows (casework.selectors.discussion_due).
+    One query. Never the child's name: the home page knows children by reference."""
+    from casework.models import Child
+    from casework.selectors import discussion_due
+
+    found: dict[int, list[ChildDue]] = defaultdict(list)
+    if not worker_ids:
+        return found
+    limit = today + timedelta(days=CHILDREN_DUE_WITHIN_DAYS)
+    children = Child.objects.filter(
+        allocated_worker_id__in=list(worker_ids), closed_on__isnull=True
+    ).only(
+        "pk",
+        "reference",
+        "initials",
+        "allocated_worker_id",
+        "allocated_at",
+        "created_at",
+        "last_discussed_at",
+        "service",
+        "serious_harm_level",
+        "safety_wellbeing_level",
+    )
+    for child in children:
+        due = discussion_due(child, today, pack)
+        if due.on <= limit:
+            found[child.allocated_worker_id].append(
+                ChildDue(
+                    child_id=child.pk,
+                    reference=child.reference,
+                    initials=child.initials,
+                    due_on=due.on,
+                    phrase=due.phrase,
+                    overdue=due.overdue,
+                )
+            )
+    for rows in found.values():
+        rows.sort(key=lambda row: (row.due_on, row.reference))
+    return found
+
+
+# --- The supervisor's table --------------------------------------------------------------------
+
+
+@dataclass
+class SuperviseeRow:
+    person: object
+    role: str
+    relationships: list[str]  # how this person is supervised by the viewer, when not line
+    next_due: date | None = None
+    next_due_phrase: str = ""
+    next_due_overdue: bool = False
+    next_session_id: int | None = None
+    next_session_at: datetime | None = None
+    overdue_items: int = 0
+    to_sign_by_supervisee: list[int] = field(default_factory=list)  # session ids
+    to_sign_by_supervisor: list[int] = field(default_factory=list)
+    open_actions: int = 0
+    overdue_actions: int = 0
+    children_due: int = 0
+    children_overdue: int = 0
+    holds_cases: bool = False
+
+    @property
+    def file_url(self) -> str:
+        return reverse("staff-file", kwargs={"person_id": self.person.pk})
+
+    def _records_url(self, sessions: list[int]) -> str:
+        if len(sessions) == 1:
+            return reverse("record", kwargs={"session_id": sessions[0]})
+        return f"{self.file_url}?kind=session"
+
+    @property
+    def to_sign_by_supervisee_url(self) -> str:
+        return self._records_url(self.to_sign_by_supervisee)
+
+    @property
+    def to_sign_by_supervisor_url(self) -> str:
+        return self._records_url(self.to_sign_by_supervisor)
+
+    @property
+    def awaiting_signature(self) -> int:
+        return len(self.to_sign_by_supervisee) + len(self.to_sign_by_supervisor)
+
+    @property
+    def actions_url(self) -> str:
+        return f"{self.file_url}?kind=action"
+
+    @property
+    def caseload_url(self) -> str:
+        return reverse("caseload", kwargs={"person_id": self.person.pk})
+
+    @property
+    def session_url(self) -> str:
+        return reverse("session", kwargs={"session_id": self.next_session_id})
+
+    @property
+    def plan_url(self) -> str:
+        return reverse("plan-sessions", kwargs={"person_id": self.person.pk})
+
+
+def _urgency(row: SuperviseeRow):
+    """The default order: the most overdue items first, then the earliest next due."""
+    return (-row.overdue_items, row.next_due or date.max, row.person.full_name, row.person.pk)
+
+
+# Each sortable column by its name in `?sort=`: the header's text, the direction a first click
+# sorts by, and the value sorted on (None sorts last in either direction).
+COLUMNS = {
+    "name": ("Name", "ascending", lambda r: r.person.full_name.lower()),
+    "role": ("Role", "ascending", lambda r: r.role.lower()),
+    "due": ("Next supervision due", "ascending", lambda r: r.next_due),
+    "session": ("Next session booked", "ascending", lambda r: r.next_session_at),
+    "overdue": ("Overdue items", "descending", lambda r: r.overdue_items),
+    "records": ("Records awaiting signature", "descending", lambda r: r.awaiting_signature),
+    "actions": ("Open actions", "descending", lambda r: r.open_actions),
+    "children": ("Children due for case supervision", "descending", lambda r: r.children_due),
+}
+DEFAULT_SORT = ("overdue", "descending")
+
+
+@dataclass(frozen=True)
+class Header:
+    key: str
+    text: str
+    aria_sort: str  # ascending | descending | none
+    url: str  # the link that sorts by this column (the other way, when it is the sorted one)
+
+
+def parse_sort(value: str | None) -> tuple[str, str] | None:
+    """'name' -> ('name', 'ascending'), '-overdue' -> ('overdue', 'descending'); anything else
+    None (the default order)."""
+    value = (value or "").strip()
+    descending = value.startswith("-")
+    key = value[1:] if descending else value
+    if key not in COLUMNS:
+        return None
+    return key, "descending" if descending else "ascending"
+
+
+def sorted_rows(rows: list[SuperviseeRow], sort: tuple[str, str] | None) -> list[SuperviseeRow]:
+    rows = sorted(rows, key=_urgency)
+    if sort is None:
+        return rows
+    key, direction = sort
+    value = COLUMNS[key][2]
+    known = [row for row in rows if value(row) is not None]
+    unknown = [row for row in rows if value(row) is None]
+    # Stable: rows with the same value stay in the default (most urgent first) order.
+    return sorted(known, key=value, reverse=direction == "descending") + unknown
+
+
+def headers(sort: tuple[str, str] | None) -> list[Header]:
+    current = sort or DEFAULT_SORT
+    found = []
+    for key, (text, first, _) in COLUMNS.items():
+        if key == current[0]:
+            aria = current[1]
+            then = "descending" if aria == "ascending" else "ascending"
+        else:
+            aria, then = "none", first
+        query = f"-{key}" if then == "descending" else key
+        found.append(Header(key=key, text=text, aria_sort=aria, url=f"?sort={query}#supervisees"))
+    return found
+
+
+@dataclass
+class SuperviseeTable:
+    rows: list[SuperviseeRow]
+    headers: list[Header]
+    sort: tuple[str, str] | None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def _people(relationships) -> list[tuple[object, list[str]]]:
+    """Each current supervisee once, with the kinds of relationship other than line supervision
+    the viewer holds with them (a practice educator, a cover)."""
+    people: dict[int, tuple[object, list[str]]] = {}
+    for rel in relationships:
+        person, kinds = people.setdefault(rel.supervisee_id, (rel.supervisee, []))
+        if rel.kind != SupervisoryRelationship.Kind.LINE:
+            text = rel.get_kind_display()
+            if rel.ends_on:
+                text += f" until {day_text(rel.ends_on)}"
+            kinds.append(text)
+    return list(people.values())
+
+
+def _profile(person):
+    try:
+        return person.profile
+    except ObjectDoesNotExist:  # someone with no staff profile (an administrator, say)
+        return None
+
+
+def supervisee_table(
+    relationships, *, team_flags, versions, now: datetime, sort: str | None = None
+) -> SuperviseeTable:
+    """One row per current supervisee. `relationships`: the viewer's current supervisory
+    relationships with supervisee__profile__job_role and __unit selected (as
+    supervision.people.selectors.current_supervisees_of gives them); `team_flags`: the home page's
+    `flags_in_team` (oversight.flags.selectors.home_flags), whose open flags are counted here
+    rather than read again. Fourteen queries whatever the number of supervisees: ten for their
+    histories, one each for booked sessions, records, actions and children."""
+    from oversight.flags.facts import person_histories
+    from oversight.policy import due as rules
+    from oversight.policy.choice import pack_on
+
+    today = timezone.localdate(now)
+    people = _people(relationships)
+    ids = [person.pk for person, _ in people]
+    rows: dict[int, SuperviseeRow] = {}
+    profiles = []
+    for person, kinds in people:
+        profile = _profile(person)
+        rows[person.pk] = SuperviseeRow(
+            person=person,
+            role=profile.job_role.name if profile else "",
+            relationships=kinds,
+            holds_cases=bool(profile and profile.job_role.holds_cases),
+        )
+        if profile is not None:
+            profiles.append(profile)
+
+    # Next supervision due (F1-F7): the rules' own item, from each person's history.
+    for history in person_histories(profiles):
+        item = next(
+            (i for i in history.items_at(versions, now) if i.kind == rules.SESSION_OVERDUE), None
+        )
+        if item is not None:
+            row = rows[history.user_id]
+            row.next_due = item.due
+            row.next_due_phrase = due_phrase(item.due, today)
+            row.next_due_overdue = item.state == rules.OVERDUE
+
+    if ids:
+        # The next session booked, from today on (one still to be marked held counts today).
+        booked = (
+            SupervisionSession.objects.filter(
+                supervisee_id__in=ids,
+                status=SupervisionSession.Status.PLANNED,
+                starts_at__gte=_start_of(today),
+            )
+            .order_by("supervisee_id", "starts_at", "pk")
+            .values_list("supervisee_id", "pk", "starts_at")
+        )
+        for supervisee_id, pk, starts_at in booked:
+            row = rows[supervisee_id]
+            if row.next_session_id is None:
+                row.next_session_id, row.next_session_at = pk, starts_at
+
+        Status = SupervisionRecord.Status
+        # A shared record with a disagreement whose supervisor's view is still to come waits
+        # for the supervisor, not the supervisee, who cannot sign it until then.
+        view_missing = Disagreement.objects.filter(
+            record=OuterRef("pk"), supervisor_signed_at__isnull=True
+        )
+        waiting = (
+            SupervisionRecord.objects.filter(
+                session__supervisee_id__in=ids,
+                status__in=[Status.SHARED, Status.SUPERVISEE_SIGNED],
+            )
+            .annotate(view_missing=Exists(view_missing))
+            .order_by("session__starts_at", "pk")
+        )
+        for supervisee_id, session_id, status, missing in waiting.values_list(
+            "session__supervisee_id", "session_id", "status", "view_missing"
+        ):
+            row = rows[supervisee_id]
+            if status == Status.SHARED and not missing:
+                row.to_sign_by_supervisee.append(session_id)
+            else:
+                row.to_sign_by_supervisor.append(session_id)
+
+        actions = (
+            Action.objects.filter(supervisee_id__in=ids, status=Action.Status.OPEN)
+            .values("supervisee_id")
+            .annotate(total=Count("pk"), late=Count("pk", filter=Q(due_date__lt=today)))
+            .order_by()
+        )
+        for each in actions:
+            row = rows[each["supervisee_id"]]
+            row.open_actions, row.overdue_actions = each["total"], each["late"]
+
+        pack = pack_on(today, versions)
+        for worker_id, children in children_due(ids, today, pack).items():
+            row = rows[worker_id]
+            row.children_due = len(children)
+            row.children_overdue = sum(1 for child in children if child.overdue)
+
+    # Overdue items: the open flags already read for the list on the same page, the person's
+    # own and those of the children they hold now.
+    for group in team_flags or ():
+        for flag_row in group.rows:
+            flag = flag_row.flag
+            person_id = flag.person_id if flag.child_id is None else flag.child.allocated_worker_id
+            if person_id in rows:
+                rows[person_id].overdue_items += 1
+
+    chosen = parse_sort(sort)
+    return SuperviseeTable(
+        rows=sorted_rows(list(rows.values()), chosen), headers=headers(chosen), sort=chosen
+    )
+
+
+# --- The supervisee's own supervision --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementStatus:
+    """The supervision agreement of the person's line relationship, as a tag and what to do."""
+
+    tag: str
+    colour: str
+    text: str = ""
+    link_text: str = ""
+    url: str = ""
+    review_due: date | None = None
+    review_phrase: str = ""
+    review_overdue: bool = False
+
+
+def agreement_status(user, line, *, pack, today: date) -> AgreementStatus:
+    """One query: the agreement in force (or being drawn up) for the line relationship."""
+    from agreements.models import AgreementSignature, SupervisionAgreement
+    from oversight.policy import due as rules
+
+    if line is None:
+        return AgreementStatus(
+            tag="No agreement",
+            colour="red",
+            text="You have no line supervisor recorded, so there is no agreement to draw up. "
+            "Ask your manager to record who supervises you.",
+        )
+    Status = SupervisionAgreement.Status
+    agreements = list(
+        SupervisionAgreement.objects.filter(
+            relationship=line, status__in=[Status.ACTIVE, Status.DRAFT]
+        ).annotate(
+            signed_by_me=Exists(
+                AgreementSignature.objects.filter(
+                    agreement=OuterRef("pk"),
+                    role=AgreementSignature.Role.SUPERVISEE,
+                )
+            )
+        )
+    )
+    active = next((a for a in agreements if a.status == Status.ACTIVE), None)
+    draft = next((a for a in agreements if a.status == Status.DRAFT), None)
+    supervisor = line.supervisor.full_name
+    if active is not None:
+        # A2, as the flags judge it: the review date agreed, or sooner where the pack says.
+        changed = active.starts_on < line.starts_on
+        review_due = rules.agreement_review_due(
+            pack,
+            rules.AgreementFacts(
+                starts_on=active.starts_on, in_force=True, review_due_on=active.review_due_on
+            ),
+            line.starts_on if changed else None,
+        )
+        overdue = review_due < today
+        text = ""
+        if draft is not None:
+            text = f"A review (version {draft.version}) is being drawn up."
+        return AgreementStatus(
+            tag=active.get_status_display(),
+            colour="green",
+            text=text,
+            link_text="Read your agreement" if draft is None else "Read the review",
+            url=reverse("agreement", kwargs={"agreement_id": (draft or active).pk}),
+            review_due=review_due,
+            review_phrase=due_phrase(review_due, today),
+            review_overdue=overdue,
+        )
+    if draft is not None:
+        waiting = (
+            f"Waiting for {supervisor} to sign."
+            if draft.signed_by_me
+            else "Waiting for your signature."
+        )
+        return AgreementStatus(
+            tag="Draft",
+            colour="yellow",
+            text=f"Not yet in force. {waiting}",
+            link_text="Read and sign the draft" if not draft.signed_by_me else "Read the draft",
+            url=reverse("agreement", kwargs={"agreement_id": draft.pk}),
+        )
+    return AgreementStatus(
+        tag="No agreement",
+        colour="red",
+        text=f"Draw up your supervision agreement with {supervisor}; it comes into force when "
+        "you have both signed it.",
+        link_text="Draw up the agreement",
+        url=reverse("agreement-new", kwargs={"relationship_id": line.pk}),
+    )
+
+
+@dataclass
+class NextSession:
+    session: SupervisionSession
+    when: str  # "12 March 2026 at 10am"
+    agenda: list[AgendaItem]
+    agenda_open: bool
+
+    @property
+    def url(self) -> str:
+        return reverse("session", kwargs={"session_id": self.session.pk})
+
+    @property
+    def add_agenda_url(self) -> str:
+        # agenda-add takes the form's POST; the form itself is on the session page.
+        return f"{self.url}#id_text"
+
+
+def next_session_of(user, today: date) -> NextSession | None:
+    """Two queries: the next session booked for the person as supervisee, and its agenda."""
+    session = (
+        SupervisionSession.objects.filter(
+            supervisee=user,
+            status=SupervisionSession.Status.PLANNED,
+            starts_at__gte=_start_of(today),
+        )
+        .select_related("supervisor", "record")
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    if session is None:
+        return None
+    record = getattr(session, "record", None) if hasattr(session, "record") else None
+    local = timezone.localtime(session.starts_at)
+    return NextSession(
+        session=session,
+        when=f"{day_text(local.date())} at {clock(session.starts_at)}",
+        agenda=list(session.agenda_items.select_related("added_by")),
+        agenda_open=record is None or record.status == SupervisionRecord.Status.DRAFT,
+    )
+
+
+@dataclass
+class OwnSupervision:
+    agreement: AgreementStatus
+    next_session: NextSession | None
+    holds_cases: bool
+    children_due: list[ChildDue]
+
+
+def own_supervision(user, *, profile, supervisors, versions, now: datetime) -> OwnSupervision:
+    """A supervisee's own: agreement, next session and agenda, children due. At most four
+    queries: the agenda only with a session booked, the children only for a case holder.
+    `supervisors`: their current relationships as supervisee, with the supervisor selected
+    (supervision.people.selectors.current_supervisors_of)."""
+    from oversight.policy.choice import pack_on
+
+    today = timezone.localdate(now)
+    pack = pack_on(today, versions)
+    lines = [rel for rel in supervisors if rel.kind == SupervisoryRelationship.Kind.LINE]
+    line = max(lines, key=lambda rel: rel.starts_on, default=None)
+    holds_cases = bool(profile and profile.job_role.holds_cases)
+    return OwnSupervision(
+        agreement=agreement_status(user, line, pack=pack, today=today),
+        next_session=next_session_of(user, today),
+        holds_cases=holds_cases,
+        children_due=children_due([user.pk], today, pack).get(user.pk, []) if holds_cases else [],
+    )
+
+
+# --- The page ---------------------------------------------------------------------------------
+
+
+def home_dashboards(user, roles, context: dict, *, now: datetime, sort: str | None) -> dict:
+    """What the two dashboards add to the home page's context (built by
+    supervision.people.selectors.home_page_for and oversight.flags.selectors.home_flags, whose lists
+    are reused rather than read again)."""
+    if not (roles.supervisee or roles.supervisor):
+        return {}
+    versions = pack_timeline()
+    found = {}
+    if roles.supervisor:
+        found["supervisees"] = supervisee_table(
+            context.get("my_supervisees", []),
+            team_flags=context.get("flags_in_team"),
+            versions=versions,
+            now=now,
+            sort=sort,
+        )
+    if roles.supervisee:
+        found["own"] = own_supervision(
+            user,
+            profile=context.get("profile"),
+            supervisors=context.get("my_supervisors", []),
+            versions=versions,
+            now=now,
+        )
+    return found

@@ -1,8 +1,0 @@
-from django.urls import path
-
-from . import views_feedback
-
-urlpatterns = [
-    path("feedback/", views_feedback.feedback, name="feedback"),
-    path("feedback/report/", views_feedback.feedback_report, name="feedback-report"),
-]

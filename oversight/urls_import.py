@@ -1,8 +1,0 @@
-from django.urls import path
-
-from . import views_import
-
-urlpatterns = [
-    path("admin-tools/import/", views_import.import_upload, name="import-upload"),
-    path("admin-tools/import/confirm/", views_import.import_confirm, name="import-confirm"),
-]

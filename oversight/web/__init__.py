@@ -1,0 +1,1 @@
+"""The oversight pages: views, forms and URLs."""

@@ -1,0 +1,231 @@
+"""The senior managers' dashboard pages: a unit, a person, and the items behind a figure."""
+
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from access.refusals import refuse
+from access.units import dashboard_tops, get_person_for_dashboard, get_unit_for_dashboard
+from oversight.flags.selectors import overdue_text
+from oversight.policy.due import local_date
+from oversight.reports import dashboard
+from supervision.models import Unit
+from supervision.organisation import audit
+
+# --- Reach: access.units decides ----------------------------------------------------------
+
+
+def _trail(tops, unit: Unit) -> list[Unit]:
+    """The breadcrumb from the top of the viewer's reach down to `unit` (one query)."""
+    top = next(t for t in tops if unit.path.startswith(t.path))
+    ids = [int(part) for part in unit.path[len(top.path) - len(f"{top.pk}/") :].split("/") if part]
+    by_id = Unit.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+# --- The date asked for --------------------------------------------------------------------------
+
+
+class BadDate(ValueError):
+    pass
+
+
+def _asked_day(request, today: date) -> date | None:
+    """?date=2026-03-05, or the three fields of the date form; None for today."""
+    raw = request.GET.get("date", "").strip()
+    parts = [request.GET.get(f"date-{p}", "").strip() for p in ("day", "month", "year")]
+    if not raw and any(parts):
+        if not all(parts):
+            raise BadDate("Enter the date as a day, month and year, for example 5 3 2026")
+        raw = f"{parts[2]}-{parts[1].zfill(2)}-{parts[0].zfill(2)}"
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise BadDate("Enter a real date, for example 5 3 2026") from None
+    if day > today:
+        raise BadDate("The date must be today or in the past")
+    return day
+
+
+def _when(request):
+    now = timezone.now()
+    today = local_date(now)
+    error = ""
+    try:
+        day = _asked_day(request, today)
+    except BadDate as problem:
+        day, error = None, str(problem)
+    at = dashboard.moment_for(day, now)
+    is_now = at == now
+    query = "" if is_now else f"?date={local_date(at).isoformat()}"
+    return at, is_now, query, error, (day or today)
+
+
+def _audit_read(request, object_type, object_id, at, **detail) -> None:
+    audit.record(
+        audit.AuditAction.READ,
+        request=request,
+        object_type=object_type,
+        object_id=str(object_id),
+        detail={"as_at": local_date(at).isoformat(), **detail},
+    )
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard_start(request):
+    tops = dashboard_tops(request)
+    if len(tops) == 1:
+        url = reverse("dashboard-unit", kwargs={"unit_id": tops[0].pk})
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
+    return render(request, "oversight/dashboard/start.html", {"units": tops})
+
+
+def _page_context(request, tops, scope, trail):
+    at, is_now, query, error, day = _when(request)
+    board = dashboard.build(scope, at, is_now=is_now)
+    scope_name = scope.person.full_name if scope.person else scope.unit.name
+    return {
+        "board": board,
+        "sort": dashboard.sort_rows(board, request.GET.get("sort")),
+        "tables": dashboard.tables(board, query),
+        "headlines": dashboard.headlines(board),
+        "charts": dashboard.charts(board),
+        "trend_lines": dashboard.trend_lines(board),
+        "by_role": dashboard.by_role(board),
+        "scope_name": scope_name,
+        "unit": scope.unit,
+        "person": scope.person,
+        "trail": trail,
+        "tops": tops,
+        "query": query,
+        "date_error": error,
+        "day": day,
+        "date_param": None if is_now else local_date(at),
+        "measures": dashboard.MEASURES,
+        "window_from": local_date(board.window_start) + timedelta(days=1),
+    }
+
+
+@login_required
+@require_GET
+def dashboard_unit(request, unit_id):
+    tops = dashboard_tops(request)
+    unit = get_unit_for_dashboard(request, tops, unit_id)
+    context = _page_context(request, tops, dashboard.Scope(unit=unit), _trail(tops, unit))
+    _audit_read(request, "dashboard_unit", unit.pk, context["board"].at)
+    from oversight.models import FEEDBACK_STATEMENTS
+
+    context["feedback_period"], context["feedback_rows"] = dashboard.feedback(
+        context["board"].scope, context["board"].at
+    )
+    context["feedback_statements"] = [short for _, _, short in FEEDBACK_STATEMENTS]
+    return render(request, "oversight/dashboard/unit.html", context)
+
+
+@login_required
+@require_GET
+def dashboard_person(request, person_id):
+    tops = dashboard_tops(request)
+    profile = get_person_for_dashboard(request, tops, person_id)
+    scope = dashboard.Scope(person=profile.user)
+    context = _page_context(request, tops, scope, _trail(tops, profile.unit))
+    board = context["board"]
+    _audit_read(request, "dashboard_person", profile.user_id, board.at)
+    items = list(_with_links(dashboard.flags_held_for(scope, board.at)))
+    context.update(
+        profile=profile,
+        person=profile.user,
+        items=[_flag_item(flag, board.at) for flag in items],
+    )
+    return render(request, "oversight/dashboard/person.html", context)
+
+
+def _with_links(flags):
+    from oversight.flags.selectors import with_links
+
+    return with_links(flags, timezone.localdate())
+
+
+def _flag_item(flag, at) -> dict:
+    from oversight.flags.selectors import flag_subject, flag_url
+
+    return {
+        "flag": flag,
+        "label": flag.get_kind_display(),
+        "subject": flag_subject(flag),
+        "url": flag_url(flag, may_plan=False),
+        "overdue": overdue_text(flag, at) if flag.resolved_at is None else "",
+    }
+
+
+def _items(request, scope, measure, trail, back_url, name, **ids):
+    if measure not in dashboard.MEASURE_BY_KEY:
+        refuse(request, "dashboard_figure", measure, message="No such figure.")
+    at, is_now, query, error, day = _when(request)
+    start = at - timedelta(days=dashboard.WINDOW_DAYS)
+    kind = "flags"
+    if measure == dashboard.STAFF:
+        rows, kind = dashboard.staff_items(scope, at), "staff"
+    elif measure == dashboard.STAFF_ON_TIME:
+        rows, kind = dashboard.staff_items(scope, at, on_time=True), "staff"
+    elif measure in (dashboard.RECORDS_FINALISED, dashboard.REFLECTION, dashboard.WELLBEING):
+        rows, kind = dashboard.record_items(scope, start, at, measure), "records"
+    elif measure == dashboard.CANCELLATIONS:
+        rows, kind = dashboard.cancellation_items(scope, start, at), "sessions"
+    else:
+        rows = [_flag_item(f, at) for f in _with_links(dashboard.flag_items(scope, at, measure))]
+    rows = list(rows)
+    _audit_read(request, f"dashboard_{name}_items", ids, at, measure=measure, count=len(rows))
+    return render(
+        request,
+        "oversight/dashboard/items.html",
+        {
+            "measure": dashboard.MEASURE_BY_KEY[measure],
+            "rows": rows,
+            "kind": kind,
+            "trail": trail,
+            "back_url": back_url,
+            "query": query,
+            "at": at,
+            "is_now": is_now,
+            "date_error": error,
+            "day": day,
+            "window_from": local_date(start) + timedelta(days=1),
+            "scope_name": scope.person.full_name if scope.person else scope.unit.name,
+            "person": scope.person,
+            "unit": scope.unit,
+            "date_param": None if is_now else local_date(at),
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_items(request, unit_id, measure):
+    tops = dashboard_tops(request)
+    unit = get_unit_for_dashboard(request, tops, unit_id)
+    back = reverse("dashboard-unit", kwargs={"unit_id": unit.pk})
+    scope = dashboard.Scope(unit=unit)
+    return _items(request, scope, measure, _trail(tops, unit), back, "unit", unit=unit.pk)
+
+
+@login_required
+@require_GET
+def dashboard_person_items(request, person_id, measure):
+    tops = dashboard_tops(request)
+    profile = get_person_for_dashboard(request, tops, person_id)
+    back = reverse("dashboard-person", kwargs={"person_id": profile.user_id})
+    scope = dashboard.Scope(person=profile.user)
+    trail = _trail(tops, profile.unit)
+    return _items(request, scope, measure, trail, back, "person", person=profile.user_id)

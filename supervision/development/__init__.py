@@ -1,0 +1,1 @@
+"""Practice observations, development conversations, probation reviews and wellbeing plans."""

@@ -1,0 +1,152 @@
+"""Links by which a person sets their own password: nobody else ever sees or sets it.
+
+An administrator never types or reads another person's password. A new account (made in the
+Django admin or by an import) has none that anyone knows; the person is emailed a link to set
+their own, and so is anyone an administrator sends one to, or who asks for one on the sign-in
+page ("Forgotten your password?").
+
+The link is Django's password-reset link (`PasswordResetTokenGenerator`): it works for
+`PASSWORD_RESET_TIMEOUT` (24 hours) and once only, since setting the password changes what
+the token was made from. The email is written to the outbox first (`oversight.notices.outbox`), like
+every other email, so nothing is lost if the mail server is down. The stored body holds a
+placeholder, not the link: the outbox makes the link at the moment it sends, so no working
+link is kept in the database and the 24 hours start when the email leaves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from access.people import may_act
+
+LINK_PLACEHOLDER = "[[set-password-link]]"
+OBJECT_TYPE = "set_password_link"
+FORGOTTEN_QUIET = timedelta(minutes=5)
+
+
+class Why:
+    ADMIN = "sent by an administrator"
+    NEW_ACCOUNT = "new account"
+    IMPORT = "account created by an import"
+    FORGOTTEN = "asked for on the sign-in page"
+
+
+def set_password_path(user) -> str:
+    """The path of a working link for `user`, made now."""
+    return reverse(
+        "password-set",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+
+
+def may_get_link(user) -> bool:
+    """Only an open account, of someone who has not left, with an email address."""
+    return bool(user.email) and may_act(user)
+
+
+@transaction.atomic
+def set_password_link_queue(
+    user, *, why: str, by=None, request=None, now: datetime | None = None
+) -> bool:
+    """Write the email with a link for `user` to set their password to the outbox, audited.
+    False (and nothing written) for an account that may not have one."""
+    from oversight.models import Notification
+    from oversight.notices.notify import site_link
+    from supervision.organisation import audit
+
+    if not may_get_link(user):
+        return False
+    now = now or timezone.now()
+    body = render_to_string(
+        "email/set_password.txt",
+        {
+            "recipient": user,
+            "link": LINK_PLACEHOLDER,
+            "sign_in_link": site_link(reverse("sign-in")),
+            "asked": why == Why.FORGOTTEN,
+            "service_name": settings.SERVICE_NAME,
+            "organisation_name": settings.ORGANISATION_NAME,
+        },
+    )
+    try:
+        # A savepoint: two clicks in the same second write one email.
+        with transaction.atomic():
+            Notification.objects.create(
+                kind=Notification.Kind.SET_PASSWORD,
+                recipient=user,
+                period=f"{now:%Y%m%d%H%M%S}",
+                subject=f"Set your password for {settings.SERVICE_NAME}"[:200],
+                body=body,
+                created_at=now,
+            )
+    except IntegrityError:
+        return False
+    audit.record(
+        audit.AuditAction.WRITE,
+        request=request,
+        actor=by,
+        object_type=OBJECT_TYPE,
+        object_id=user.pk,
+        subject=user,
+        detail={"event": "queued", "why": why},
+    )
+    return True
+
+
+def body_to_send(notice) -> str:
+    """The body of a set-password email with a link made now, at the moment of sending."""
+    from oversight.notices.notify import site_link
+    from supervision.models import User
+
+    user = User.objects.get(pk=notice.recipient_id)
+    return notice.body.replace(LINK_PLACEHOLDER, site_link(set_password_path(user)))
+
+
+def forgotten_password(email: str, *, request=None, now: datetime | None = None) -> None:
+    """Someone typed an address on "Forgotten your password?". If it is an open account's, it
+    gets a link; either way the caller says the same thing, so nobody learns who has one. One
+    such email per person in `FORGOTTEN_QUIET`, so the page cannot be used to flood an inbox."""
+    from oversight.models import Notification
+    from supervision.models import User
+
+    now = now or timezone.now()
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        return
+    recent = Notification.objects.filter(
+        kind=Notification.Kind.SET_PASSWORD,
+        recipient=user,
+        created_at__gt=now - FORGOTTEN_QUIET,
+    )
+    if not recent.exists():
+        set_password_link_queue(user, why=Why.FORGOTTEN, request=request, now=now)
+
+
+@transaction.atomic
+def password_set_by_link(*, form, request=None):
+    """The person set their own password with a link: saved and audited (never the password)."""
+    from supervision.organisation import audit
+
+    user = form.save()
+    audit.record(
+        audit.AuditAction.WRITE,
+        request=request,
+        actor=user,
+        object_type="password",
+        object_id=user.pk,
+        subject=user,
+        detail={"event": "set by the person with an emailed link"},
+    )
+    return user

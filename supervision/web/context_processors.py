@@ -1,0 +1,14 @@
+from django.conf import settings
+
+from supervision.web.navigation import navigation_for
+
+
+def service(request):
+    return {
+        "organisation_name": settings.ORGANISATION_NAME,
+        "service_name": settings.SERVICE_NAME,
+        "session_idle_seconds": settings.SESSION_COOKIE_AGE,
+        # A request refused before AuthenticationMiddleware ran (a wrong Host header) still
+        # draws its 400 page through these processors, and has no user to build menus for.
+        "navigation": navigation_for(request) if hasattr(request, "user") else [],
+    }

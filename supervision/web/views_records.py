@@ -1,0 +1,565 @@
+"""Pages for a session's agenda and record: thin views over record_services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from access import records as signing
+from access.files import Action as Reach
+from access.files import may_read_personal_sections
+from access.refusals import refuse
+from access.sessions import (
+    get_session_for_user,
+    is_supervisee,
+    refuse_unless_party,
+    refuse_unless_supervisee,
+)
+from access.sessions import is_party as session_party
+from oversight.flags import selectors as selectors_flags
+from oversight.policy import choice, due
+from supervision.models import (
+    Action,
+    Disagreement,
+    RecordSection,
+    SupervisionRecord,
+    SupervisionSession,
+)
+from supervision.organisation import audit, plain_text
+from supervision.records import services, write_up
+from supervision.web.drafts import Drafting
+from supervision.web.form_errors import add_service_errors
+from supervision.web.forms_records import (
+    ActionForm,
+    ActionReviewForm,
+    AddendumForm,
+    AgendaItemForm,
+    AmendmentForm,
+    DecisionForm,
+    DisagreementForm,
+    DisagreementViewForm,
+    PasswordForm,
+    SectionForm,
+)
+
+
+def _record_of(session, request=None) -> SupervisionRecord:
+    record = getattr(session, "record", None) if hasattr(session, "record") else None
+    if record is None:
+        refuse(
+            request,
+            "supervision_record",
+            session.pk,
+            subject=session.supervisee,
+            message="No record has been started for this session.",
+        )
+    return record
+
+
+def _audit_read(request, session, what="supervision_record"):
+    audit.record(
+        audit.AuditAction.READ,
+        request=request,
+        object_type=what,
+        object_id=session.pk,
+        subject=session.supervisee,
+    )
+
+
+@login_required
+def session_page(request, session_id):
+    session, may_edit = signing.get_session_to_start(request, session_id)
+    _audit_read(request, session, "supervision_session")
+    is_party = session_party(request.user, session) or may_edit
+    record = getattr(session, "record", None) if hasattr(session, "record") else None
+    agenda_open = (
+        is_party
+        and session.status in (SupervisionSession.Status.PLANNED, SupervisionSession.Status.HELD)
+        and (record is None or record.status == SupervisionRecord.Status.DRAFT)
+    )
+    context = {
+        "session": session,
+        "record": record,
+        "may_edit": may_edit,
+        "agenda": session.agenda_items.select_related("added_by"),
+        "open_actions": services.open_actions_of(session.supervisee, before=session.starts_at),
+        "agenda_form": AgendaItemForm()
+        if agenda_open and session_party(request.user, session)
+        else None,
+        "may_start_record": may_edit
+        and record is None
+        and session.starts_at <= timezone.now()
+        and session.status in (SupervisionSession.Status.PLANNED, SupervisionSession.Status.HELD),
+    }
+    return render(request, "supervision/records/session.html", context)
+
+
+@require_POST
+@login_required
+def agenda_add(request, session_id):
+    session, _ = get_session_for_user(request, session_id)
+    refuse_unless_party(request, session, "add to the agenda")
+    form = AgendaItemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.agenda_item_add(
+                session=session, text=form.cleaned_data["text"], by=request.user, request=request
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Item added to the agenda")
+    else:
+        # The form's own message: "Enter the agenda item", or what is wrong with the text.
+        messages.error(request, " ".join(form.errors["text"]))
+    return redirect("session", session.pk)
+
+
+@require_POST
+@login_required
+def record_start(request, session_id):
+    session, _ = signing.get_session_to_start(request, session_id, Reach.EDIT)
+    try:
+        services.record_start(session=session, by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("session", session.pk)
+    return redirect("record", session.pk)
+
+
+def _load_record(session, records=None):
+    records = records if records is not None else SupervisionRecord.objects.all()
+    return (
+        records.select_related("session__supervisee", "session__supervisor", "template")
+        .prefetch_related(
+            Prefetch("sections", RecordSection.objects.select_related("template_section")),
+            "decisions",
+            "actions",
+            "action_reviews__action",
+            Prefetch("disagreements", Disagreement.objects.order_by("pk")),
+            "amendment_requests__section",
+            "shared_texts",
+            "signatures__signer",
+            "addenda__author",
+        )
+        .get(session=session)
+    )
+
+
+def _write_up_due(session, record) -> dict:
+    """R6 for a draft: the day it is to be written up by, from the policy pack in force on the
+    day of the session, the same number the flags use (an administrator may change it)."""
+    if record.status != SupervisionRecord.Status.DRAFT:
+        return {}
+    day = timezone.localtime(session.starts_at).date()
+    try:
+        pack = choice.pack_on(day)
+    except choice.NoPolicyPack:
+        return {}
+    return {"write_up_due": due.record_due(pack, day), "write_up_days": pack.record_working_days}
+
+
+@login_required
+def record_page(request, session_id):
+    # The record's signatory reads it even after their reach over the file has ended.
+    session, may_edit = signing.get_session_to_sign(request, session_id)
+    _record_of(session, request)
+    # The open write-up or sign-off flag comes in the same query as the record.
+    record = _load_record(session, selectors_flags.with_open_record_flag(SupervisionRecord.objects))
+    _audit_read(request, session)
+    user = request.user
+    editable = may_edit and record.status in services.EDITABLE
+    may_sign = signing.may_sign_as_supervisor(user, session)
+    reviewed = {review.action_id: review for review in record.action_reviews.all()}
+    show_personal = signing.may_read_in_full(
+        user, session, may_read_personal_sections(user, session.supervisee)
+    )
+    changes = {} if record.is_finalised else write_up.changes_since_last_read(record)
+    changed_headings = 0
+    for section in record.sections.all():
+        shown = show_personal or not section.template_section.is_personal
+        section.change = changes.get(section.template_section.key) if shown else None
+        changed_headings += section.change is not None
+    earlier_open = (
+        [a for a in services.open_actions_of(session.supervisee) if a.record_id != record.pk]
+        if editable
+        else []
+    )
+    context = {
+        "session": session,
+        "record": record,
+        "may_edit": may_edit,
+        "editable": editable,
+        "show_personal": show_personal,
+        "is_supervisee": is_supervisee(user, session),
+        "may_sign_as_supervisor": may_sign,
+        "may_finalise": signing.may_finalise(user, session),
+        # The supervisee signs once both views on every disagreement are signed.
+        "views_missing": services.views_missing(record),
+        "signatory": None if record.is_finalised else signing.record_signatory(session),
+        # A supervisee who has left cannot sign: the signatory finalises without them.
+        "supervisee_gone": not record.is_finalised and signing.supervisee_has_gone(session),
+        "finalised_as": _finalised_as(record),
+        **_write_up_due(session, record),
+        "today": timezone.localdate(),
+        "earlier_open_actions": earlier_open,
+        "reviewed": reviewed,
+        "review_form": ActionReviewForm(),
+        "open_amendments": [a for a in record.amendment_requests.all() if a.resolved_at is None],
+        "previous": services.previous_record(record),
+        "record_flag": selectors_flags.record_flag(record),
+        "changed_headings": changed_headings,
+    }
+    return render(request, "supervision/records/record.html", context)
+
+
+@login_required
+def section_edit(request, session_id, key):
+    session = signing.get_session_to_edit(request, session_id)
+    record = _record_of(session, request)
+    section = get_object_or_404(
+        RecordSection.objects.select_related("template_section"),
+        record=record,
+        template_section__key=key,
+    )
+    heading, prompts = section.template_section.heading, section.template_section.prompts
+    if request.method == "POST":
+        form = SectionForm(request.POST, heading=heading, prompts=prompts)
+        if form.is_valid():
+            try:
+                services.record_section_save(
+                    record=record,
+                    section_key=key,
+                    text=form.cleaned_data["text"],
+                    completed=form.cleaned_data["completed"],
+                    expected_version=form.cleaned_data["version"],
+                    by=request.user,
+                    request=request,
+                )
+            except services.RecordConflict as conflict:
+                theirs = RecordSection.objects.get(pk=section.pk)
+                return render(
+                    request,
+                    "supervision/records/conflict.html",
+                    {
+                        "session": session,
+                        "section": section,
+                        "theirs": theirs.text,
+                        "form": SectionForm(
+                            initial={
+                                "text": form.cleaned_data["text"],
+                                "version": conflict.record.version,
+                            },
+                            heading=heading,
+                            prompts=prompts,
+                        ),
+                    },
+                    status=409,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{heading} saved")
+                return redirect("record", session.pk)
+    else:
+        form = SectionForm(
+            initial={
+                "text": section.text,
+                "completed": section.progress == RecordSection.Progress.COMPLETED,
+                "version": record.version,
+            },
+            heading=heading,
+            prompts=prompts,
+        )
+    return render(
+        request,
+        "supervision/records/section_edit.html",
+        {"session": session, "section": section, "form": form, "record": record},
+    )
+
+
+@require_POST
+@login_required
+def section_autosave(request, session_id, key):
+    """Saves as the supervisor types. 409 with both versions when someone else saved first."""
+    session = signing.get_session_to_edit(request, session_id)
+    record = _record_of(session, request)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return JsonResponse({"error": "version is required"}, status=400)
+    text = request.POST.get("text", "")
+    if kind := plain_text.problem(text, one_line=False):
+        heading = RecordSection.objects.filter(record=record, template_section__key=key)
+        heading = heading.values_list("template_section__heading", flat=True).first()
+        return JsonResponse({"error": plain_text.message(kind, heading or "The text")}, status=400)
+    try:
+        record = services.record_section_save(
+            record=record,
+            section_key=key,
+            text=text,
+            completed=request.POST.get("completed") == "on",
+            expected_version=version,
+            by=request.user,
+            request=request,
+        )
+    except services.RecordConflict as conflict:
+        theirs = RecordSection.objects.get(record=record, template_section__key=key).text
+        return JsonResponse(
+            {"conflict": True, "version": conflict.record.version, "theirs": theirs}, status=409
+        )
+    except (ValidationError, RecordSection.DoesNotExist) as error:
+        return JsonResponse(
+            {"error": " ".join(getattr(error, "messages", [str(error)]))}, status=400
+        )
+    return JsonResponse(
+        {"version": record.version, "saved_at": timezone.localtime().strftime("%H:%M:%S")}
+    )
+
+
+def _simple_form_view(
+    request,
+    session,
+    form_class,
+    handler,
+    success,
+    title,
+    form_kwargs=None,
+    template="supervision/records/form.html",
+):
+    """A one-form page about a session's record. The caller has already checked access."""
+    record = _record_of(session, request)
+    drafting = Drafting(request, subject=session.supervisee)
+    if (autosaved := drafting.autosave()) is not None:
+        return autosaved
+    form = drafting.form(form_class, **(form_kwargs or {}))
+    if request.method == "POST" and form.is_valid():
+        try:
+            handler(record, form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            drafting.done()
+            messages.success(request, success)
+            return redirect("record", session.pk)
+    return render(
+        request,
+        template,
+        {
+            "session": session,
+            "record": record,
+            "form": form,
+            "title": title,
+            "drafting": drafting,
+        },
+    )
+
+
+@login_required
+def decision_add(request, session_id):
+    session = signing.get_session_to_edit(request, session_id)
+    return _simple_form_view(
+        request,
+        session,
+        DecisionForm,
+        lambda record, data: services.decision_add(
+            record=record, by=request.user, request=request, **data
+        ),
+        "Decision added",
+        "Add a decision",
+    )
+
+
+@login_required
+def action_add(request, session_id):
+    session = signing.get_session_to_edit(request, session_id)
+    return _simple_form_view(
+        request,
+        session,
+        ActionForm,
+        lambda record, data: services.action_add(
+            record=record, by=request.user, request=request, **data
+        ),
+        "Action added",
+        "Add an action",
+    )
+
+
+@require_POST
+@login_required
+def action_review(request, session_id, action_id):
+    session = signing.get_session_to_edit(request, session_id)
+    record = _record_of(session, request)
+    action = get_object_or_404(Action, pk=action_id, supervisee=session.supervisee)
+    form = ActionReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose done, still open or dropped")
+        return redirect("record", session.pk)
+    try:
+        services.action_review(
+            record=record, action=action, by=request.user, request=request, **form.cleaned_data
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Action updated")
+    return redirect("record", session.pk)
+
+
+def _finalised_as(record):
+    """How the person who finalised the record came to, where they did not hold the session."""
+    signature = next((s for s in record.signatures.all() if s.role == s.Role.SUPERVISOR), None)
+    if signature is None or signature.signer_id == record.session.supervisor_id:
+        return None
+    return signing.signed_as(
+        record.session, signature.signer, timezone.localtime(signature.signed_at).date()
+    )
+
+
+@login_required
+def disagreement_add(request, session_id):
+    session, _ = signing.get_session_to_sign(request, session_id)
+    signing.refuse_unless_disagreeing(request, session)
+    return _simple_form_view(
+        request,
+        session,
+        DisagreementForm,
+        lambda record, data: services.disagreement_add(
+            record=record, by=request.user, request=request, **data
+        ),
+        "Disagreement recorded. Both of you now sign your views",
+        "Record a disagreement",
+    )
+
+
+@login_required
+def disagreement_sign(request, session_id, disagreement_id):
+    session, _ = signing.get_session_to_sign(request, session_id)
+    signing.refuse_unless_disagreeing(request, session)
+    record = _record_of(session, request)
+    disagreement = get_object_or_404(Disagreement, pk=disagreement_id, record=record)
+    mine = "supervisee_view" if is_supervisee(request.user, session) else "supervisor_view"
+    return _simple_form_view(
+        request,
+        session,
+        DisagreementViewForm,
+        lambda record, data: services.disagreement_sign_view(
+            disagreement=disagreement, by=request.user, request=request, **data
+        ),
+        "Your view is signed",
+        f"Sign your view: {disagreement.subject}",
+        form_kwargs={"initial": {"view": getattr(disagreement, mine)}},
+    )
+
+
+@require_POST
+@login_required
+def record_share(request, session_id):
+    session = signing.get_session_to_edit(request, session_id)
+    try:
+        services.record_share(record=_record_of(session, request), by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Record shared with {session.supervisee.full_name}")
+    return redirect("record", session.pk)
+
+
+def _who_finalises(session) -> str:
+    signatory = signing.record_signatory(session)
+    if signatory is None:
+        return (
+            "You signed the record. Nobody can finalise it until you have a line supervisor: "
+            "ask your manager to record one"
+        )
+    return f"You signed the record. {signatory.name} will now finalise it"
+
+
+@login_required
+def record_sign(request, session_id):
+    session, _ = get_session_for_user(request, session_id)
+    refuse_unless_supervisee(request, session, "sign as a correct record")
+    return _simple_form_view(
+        request,
+        session,
+        PasswordForm,
+        lambda record, data: services.record_sign(
+            record=record, by=request.user, request=request, **data
+        ),
+        _who_finalises(session),
+        "Sign as a correct record",
+        form_kwargs={"submit": "Sign as a correct record"},
+        template="supervision/records/sign.html",
+    )
+
+
+def _who_amends(session) -> str:
+    editor = signing.record_editor(session)
+    if editor is None:
+        return "Changes asked. Ask your manager to record your line supervisor, who will amend it"
+    return f"Changes asked. {editor.full_name} has been told"
+
+
+@login_required
+def record_amend(request, session_id):
+    session, _ = get_session_for_user(request, session_id)
+    refuse_unless_supervisee(request, session, "ask for changes")
+    record = _record_of(session, request)
+    sections = [s.template_section for s in record.sections.select_related("template_section")]
+
+    def handler(record, data):
+        section = next((s for s in sections if s.key == data["section"]), None)
+        services.record_request_amendment(
+            record=record,
+            comments=[(section, data["comment"])],
+            by=request.user,
+            request=request,
+        )
+
+    return _simple_form_view(
+        request,
+        session,
+        AmendmentForm,
+        handler,
+        _who_amends(session),
+        "Ask for changes to the record",
+        form_kwargs={"sections": sections},
+    )
+
+
+@login_required
+def record_finalise(request, session_id):
+    session, _ = signing.get_session_to_sign(request, session_id)
+    signing.refuse_unless_finalising(request, session)
+    return _simple_form_view(
+        request,
+        session,
+        PasswordForm,
+        lambda record, data: services.record_finalise(
+            record=record, by=request.user, request=request, **data
+        ),
+        "Record signed and finalised. Both of you will get the signed PDF",
+        "Sign and finalise the record",
+        form_kwargs={"submit": "Sign and finalise"},
+        template="supervision/records/sign.html",
+    )
+
+
+@login_required
+def addendum_add(request, session_id):
+    session, _ = get_session_for_user(request, session_id)
+    signing.refuse_unless_taking_part(request, session)
+    return _simple_form_view(
+        request,
+        session,
+        AddendumForm,
+        lambda record, data: services.addendum_add(
+            record=record, by=request.user, request=request, **data
+        ),
+        "Addendum signed and added to the record",
+        "Add a signed addendum",
+    )
