@@ -577,3 +577,12 @@ class FrontDoorDiscussion(models.Model):
 
     def __str__(self):
         return f"{self.child.reference} at {self.session}"
+
+
+# The kinds of note that record a full discussion: every heading of the form is theirs.
+FULL_KINDS = (
+    CaseNote.Kind.CASE_SUPERVISION,
+    CaseNote.Kind.GROUP_SUPERVISION,
+    CaseNote.Kind.JOINT_SUPERVISION,
+    CaseNote.Kind.AD_HOC,
+)

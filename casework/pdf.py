@@ -13,9 +13,8 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from casework.models import CaseNote, CaseNoteAction, Child
+from casework.models import FULL_KINDS, CaseNote, CaseNoteAction, Child
 from casework.services import FOUR_PS, NEGLECT_FIELDS
-from casework.web.forms_notes import FULL_KINDS, clock
 
 NOTHING = "Nothing recorded."
 HASH_LABEL = "Content hash (SHA-256):"
@@ -36,6 +35,13 @@ OVERSIGHT_HEADINGS = [
 ]
 # An oversight entry always shows its decision and rationale, the rest only when written.
 ALWAYS_SHOWN = {"decision", "reasons"}
+
+
+def clock(moment: datetime) -> str:
+    """2:30pm, as people write it."""
+    local = timezone.localtime(moment)
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
 
 
 def when(moment: datetime) -> str:

@@ -23,32 +23,13 @@ from supervision.models import (
     Unit,
     User,
 )
+from supervision.organisation.job_roles import STANDARD_JOB_ROLES
 from supervision.organisation.roles import AUDITOR_GROUP, INFORMATION_GOVERNANCE_GROUP
 from supervision.people.services import access_grant_create
 
 DEMO_PASSWORD = "demo-supervision-2026"
 DOMAIN = "northshire.example"
 
-JOB_ROLES = [
-    # code, name, category, holds cases
-    ("director", "Director of Children's Services", "senior_manager", False),
-    ("head-of-service", "Head of Service", "senior_manager", False),
-    ("service-manager", "Service Manager", "senior_manager", False),
-    ("team-manager", "Team Manager", "manager", False),
-    ("practice-manager", "Practice Manager", "manager", True),
-    ("social-worker", "Social Worker", "practitioner", True),
-    ("senior-social-worker", "Senior Social Worker", "practitioner", True),
-    ("asye-social-worker", "Newly Qualified Social Worker (ASYE)", "asye", True),
-    ("social-work-student", "Social Work Student", "student", True),
-    ("family-support-worker", "Family Support Worker", "practitioner", True),
-    ("early-help-practitioner", "Early Help Practitioner", "practitioner", True),
-    ("personal-adviser", "Personal Adviser", "practitioner", True),
-    ("youth-justice-worker", "Youth Justice Worker", "practitioner", True),
-    ("iro", "Independent Reviewing Officer", "independent", False),
-    ("cp-chair", "Child Protection Chair", "independent", False),
-    ("lado", "Local Authority Designated Officer (LADO)", "independent", False),
-    ("qa-officer", "Quality Assurance Officer", "support", False),
-]
 
 UNITS = [
     # code, name, kind, parent code
@@ -320,7 +301,7 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
     }
 
     roles = {}
-    for code, name, category, holds_cases in JOB_ROLES:
+    for code, name, category, holds_cases in STANDARD_JOB_ROLES:
         roles[code], was_created = JobRole.objects.get_or_create(
             code=code, defaults={"name": name, "category": category, "holds_cases": holds_cases}
         )

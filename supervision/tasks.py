@@ -1,28 +1,14 @@
 import logging
 
 from celery import shared_task
-from django.db import OperationalError
 
-from supervision.models import SupervisionRecord
-from supervision.records.pdf import record_pdf_store
+# Queued by the record services and defined beside the PDF; imported here so that a worker
+# registers it whatever it has loaded. Its name stays "supervision.tasks.record_pdf_generate".
+from supervision.records.pdf import record_pdf_generate
+
+__all__ = ["leavers_close", "record_pdf_generate"]
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(bind=True, max_retries=3)
-def record_pdf_generate(self, record_id: int) -> int | None:
-    """Make the signed PDF of a finalised record (DOMAIN R9). Queue it on commit of the
-    finalising transaction; running it twice stores one PDF."""
-    record = SupervisionRecord.objects.filter(pk=record_id).first()
-    if record is None:
-        logger.warning("No record %s to make a PDF of", record_id)
-        return None
-    try:
-        pdf = record_pdf_store(record)
-    except (OperationalError, OSError) as error:
-        # A database or disk hiccup passes; a record that fails to render would fail again.
-        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
-    return pdf.pk if pdf is not None else None
 
 
 @shared_task

@@ -28,7 +28,7 @@ from access.roles import roles_for
 from access.units import units_overseen_by
 from oversight.models import Export
 from oversight.reports import exports
-from oversight.tasks import export_build
+from oversight.reports.exports import export_build_task as export_build
 from supervision.models import StaffProfile
 from supervision.models.audit import AuditEvent
 from tests.factories import StaffProfileFactory
@@ -640,7 +640,7 @@ def worker(settings):
 # the data migrations made.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_builds_a_large_export(postgres_only, worker, client, settings, monkeypatch):
-    import oversight.tasks
+    import oversight.reports.exports
 
     # The view queues on the default queue; this test's worker listens on its own.
     class ToThisWorker:
@@ -648,7 +648,7 @@ def test_a_real_worker_builds_a_large_export(postgres_only, worker, client, sett
         def delay(export_id):
             return export_build.apply_async(args=[export_id], queue=worker)
 
-    monkeypatch.setattr(oversight.tasks, "export_build", ToThisWorker)
+    monkeypatch.setattr(oversight.reports.exports, "export_build_task", ToThisWorker)
     world = build_world()
     StaffProfileFactory.create_batch(3, unit=world.units["team"])
     export = queue_export(client, world, settings, file_format="csv")

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import escape
 
+from demo import quality as demo_quality
 from oversight.models import QualityReview, QualitySample
 from oversight.quality import sampling as quality
 from supervision.models import AccessGrant, SupervisionRecord
@@ -664,9 +665,9 @@ def test_the_pages_run_the_same_queries_however_much_there_is(
 
 
 def test_the_demo_draws_one_sample_with_some_reviews(world, records):
-    assert quality.load_demo_quality(NOW.date(), manager=world.senior_manager) == 1
+    assert demo_quality.load_demo_quality(NOW.date(), manager=world.senior_manager) == 1
     sample = QualitySample.objects.get()
-    assert sample.drawn_by == world.senior_manager and sample.seed == quality.DEMO_SEED
+    assert sample.drawn_by == world.senior_manager and sample.seed == demo_quality.DEMO_SEED
     reviews = list(sample.reviews.all())
     # The five finalised records in reach since 4 December, every one reviewed: the demo
     # reviews the first five of its eight.
@@ -674,10 +675,10 @@ def test_the_demo_draws_one_sample_with_some_reviews(world, records):
     assert all(review.is_done for review in reviews)
     assert QualityReview.objects.filter(comments__contains="child's wishes").exists()
     # Again, or on a later day: nothing more.
-    assert quality.load_demo_quality(NOW.date(), manager=world.senior_manager) == 0
+    assert demo_quality.load_demo_quality(NOW.date(), manager=world.senior_manager) == 0
     assert QualitySample.objects.count() == 1
 
 
 def test_the_demo_without_its_senior_manager_draws_nothing(world, records):
-    assert quality.load_demo_quality(NOW.date()) == 0
+    assert demo_quality.load_demo_quality(NOW.date()) == 0
     assert not QualitySample.objects.exists()

@@ -30,10 +30,10 @@ from supervision.models.audit import AuditEvent
 from supervision.records.canonical import load_record_for_content, record_hash
 from supervision.records.pdf import (
     RecordChangedSinceSigningError,
+    record_pdf_generate,
     record_pdf_store,
     render_record_pdf,
 )
-from supervision.tasks import record_pdf_generate
 from tests.world import TODAY, build_world
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,9 @@ import time_machine
 from django.urls import reverse
 
 from oversight.models import SubjectAccessExport
-from oversight.tasks import subject_access_export_build
+from oversight.records_management.subject_access import (
+    subject_access_export_build_task as subject_access_export_build,
+)
 from supervision.models import (
     Decision,
     RecordSection,

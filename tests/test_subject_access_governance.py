@@ -29,7 +29,7 @@ def no_worker(monkeypatch):
     """The zip is built by a Celery task; these tests are about who may ask and download."""
     from oversight import tasks
 
-    monkeypatch.setattr(tasks.subject_access_export_build, "delay", lambda *args: None)
+    monkeypatch.setattr(tasks.subject_access_export_build_task, "delay", lambda *args: None)
 
 
 @pytest.fixture

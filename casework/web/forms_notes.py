@@ -10,7 +10,8 @@ from crispy_forms_gds.layout import Button, Field, Fieldset, Fixed, Fluid, Layou
 from django import forms
 from django.utils import timezone
 
-from casework.models import CaseNote, CaseNoteAction, GroupSession
+from casework.models import FULL_KINDS, CaseNote, CaseNoteAction, GroupSession
+from casework.pdf import clock
 from casework.services import FOUR_PS, NEGLECT_FIELDS
 from supervision.models import SessionType, SupervisionSession
 from supervision.organisation.plain_text import PlainTextForm
@@ -31,12 +32,6 @@ SESSION_WINDOW_DAYS = 30
 
 # The kinds recorded like a case supervision: the full reflective cycle and a review date.
 # The other points of R12 record at least a decision and its rationale.
-FULL_KINDS = (
-    CaseNote.Kind.CASE_SUPERVISION,
-    CaseNote.Kind.GROUP_SUPERVISION,
-    CaseNote.Kind.JOINT_SUPERVISION,
-    CaseNote.Kind.AD_HOC,
-)
 
 # Seed 004, the management oversight table: what the manager records at each point.
 KIND_HINTS = {
@@ -144,13 +139,6 @@ def _text(label: str, help_text: str = "", rows: int = 5) -> forms.CharField:
         help_text=help_text,
         widget=forms.Textarea(attrs={"rows": rows}),
     )
-
-
-def clock(moment: datetime) -> str:
-    """2:30pm, as people write it."""
-    local = timezone.localtime(moment)
-    hour = local.hour % 12 or 12
-    return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
 
 
 def case_sessions(child, now: datetime):

@@ -34,6 +34,7 @@ from access.refusals import refuse
 from access.sessions import get_session_for_user, is_party
 from casework import pdf, services
 from casework.models import CaseNote, CaseNoteAction, Child
+from casework.pdf import clock
 from casework.web.forms_notes import (
     CASE_SESSION_TYPES,
     ActionForm,
@@ -43,7 +44,6 @@ from casework.web.forms_notes import (
     NewNoteForm,
     NoteForm,
     case_sessions,
-    clock,
 )
 from supervision.models import User
 from supervision.organisation import audit

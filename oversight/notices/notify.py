@@ -21,7 +21,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
@@ -32,6 +31,8 @@ from django.utils import timezone
 from access.people import may_act
 from oversight.flags.sync import CLAIM_LEASE
 from oversight.models import Flag, FlagKind, Notification, NotificationPreference
+from supervision.organisation.site import site_link
+from supervision.people.selectors import line_supervisor
 
 # Who must act on each kind: the supervisee, their line supervisor, or the worker's supervisor
 # for a child. Signing off waits on whoever has not signed yet; the flag's detail says which.
@@ -44,22 +45,6 @@ SUPERVISEE_ACTS = {FlagKind.ACTION_OVERDUE}
 # so no flag falls between two digests nor appears in both.
 DIGEST_SETTLE = CLAIM_LEASE
 WEEK = timedelta(days=7)
-
-
-def line_supervisor(user_id, on):
-    from supervision.models import SupervisoryRelationship
-
-    relationship = (
-        SupervisoryRelationship.objects.filter(
-            supervisee_id=user_id,
-            kind=SupervisoryRelationship.Kind.LINE,
-            starts_on__lte=on,
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
-        .select_related("supervisor")
-        .first()
-    )
-    return relationship.supervisor if relationship else None
 
 
 def recipients(flag: Flag, on) -> list:
@@ -155,10 +140,6 @@ def _subject_name(flag: Flag) -> str:
     if flag.child_id:
         return flag.child.reference
     return flag.person.full_name if flag.person_id else ""
-
-
-def site_link(path: str = "/") -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def settings_link() -> str:

@@ -42,6 +42,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from supervision.organisation import plain_text
+from supervision.organisation.job_roles import STANDARD_JOB_ROLES
 
 LONDON = ZoneInfo("Europe/London")
 IMPORTED_SIGNATURE = "Signed outside this system (imported)"
@@ -991,7 +992,6 @@ class _Check:
 
     def _job_role(self, row: _Row, code: str) -> None:
         """A recorded job role; or a new one, named in the row or one of the standard ones."""
-        from demo.organisation import JOB_ROLES
         from supervision.models import JobRole
 
         if code in self.db_roles:
@@ -1010,7 +1010,7 @@ class _Check:
                 return
             wanted = {"name": name, "category": category}
         elif planned is None:
-            standard = {c: (n, cat) for c, n, cat, _ in JOB_ROLES}
+            standard = {c: (n, cat) for c, n, cat, _ in STANDARD_JOB_ROLES}
             if code not in standard:
                 row.error(
                     "job_role",

@@ -25,6 +25,8 @@ from django.utils import timezone
 from access.people import has_left, may_act
 from supervision.models import AccessGrant, StaffProfile, SupervisoryRelationship, Unit, User
 from supervision.organisation import audit
+from supervision.organisation.site import site_link
+from supervision.people.selectors import line_supervisor
 
 
 def staff_mark_left(*, person: User, leaving_date: date, by: User, request=None) -> StaffProfile:
@@ -356,7 +358,6 @@ def _units_leave_without_manager(person, leaving_date, today, now, *, by, reques
 
 def _notice_unit_without_manager(unit, person, leaving_date, recipient, now) -> bool:
     from oversight.models import Notification
-    from oversight.notices.notify import site_link
 
     subject = f"{unit.name} has no manager: {person.full_name} left on {leaving_date:%-d %B %Y}"
     try:
@@ -399,7 +400,6 @@ def _closed_account(user) -> ClosedAccount | None:
     if user is None or not has_left(user):
         return None
     last_day = user.profile.leaving_date
-    from oversight.notices.notify import line_supervisor
 
     manager = line_supervisor(user.pk, last_day)
     return ClosedAccount(

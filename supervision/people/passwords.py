@@ -27,6 +27,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from access.people import may_act
+from supervision.organisation.site import site_link
 
 LINK_PLACEHOLDER = "[[set-password-link]]"
 OBJECT_TYPE = "set_password_link"
@@ -63,7 +64,6 @@ def set_password_link_queue(
     """Write the email with a link for `user` to set their password to the outbox, audited.
     False (and nothing written) for an account that may not have one."""
     from oversight.models import Notification
-    from oversight.notices.notify import site_link
     from supervision.organisation import audit
 
     if not may_get_link(user):
@@ -107,7 +107,6 @@ def set_password_link_queue(
 
 def body_to_send(notice) -> str:
     """The body of a set-password email with a link made now, at the moment of sending."""
-    from oversight.notices.notify import site_link
     from supervision.models import User
 
     user = User.objects.get(pk=notice.recipient_id)

@@ -3,6 +3,7 @@ queries, whatever the size of the organisation."""
 
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from access.grants import current_grants
@@ -240,3 +241,18 @@ def line_supervisees_with_cover(person, day):
         )
         .order_by("supervisee__full_name")
     )
+
+
+def line_supervisor(user_id, on):
+    """The person's line supervisor on a day, or None."""
+    relationship = (
+        SupervisoryRelationship.objects.filter(
+            supervisee_id=user_id,
+            kind=SupervisoryRelationship.Kind.LINE,
+            starts_on__lte=on,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .select_related("supervisor")
+        .first()
+    )
+    return relationship.supervisor if relationship else None

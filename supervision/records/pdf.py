@@ -12,9 +12,10 @@ import re
 import subprocess
 import time
 
+from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -270,3 +271,19 @@ def _context(record, preview: bool, hide_personal: bool) -> dict:
 def _discard_file(pdf: RecordPdf) -> None:
     if pdf.file and pdf.file.name:
         pdf.file.storage.delete(pdf.file.name)
+
+
+@shared_task(bind=True, max_retries=3, name="supervision.tasks.record_pdf_generate")
+def record_pdf_generate(self, record_id: int) -> int | None:
+    """Make the signed PDF of a finalised record (DOMAIN R9). Queue it on commit of the
+    finalising transaction; running it twice stores one PDF."""
+    record = SupervisionRecord.objects.filter(pk=record_id).first()
+    if record is None:
+        logger.warning("No record %s to make a PDF of", record_id)
+        return None
+    try:
+        pdf = record_pdf_store(record)
+    except (OperationalError, OSError) as error:
+        # A database or disk hiccup passes; a record that fails to render would fail again.
+        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+    return pdf.pk if pdf is not None else None

@@ -35,6 +35,7 @@ from supervision.models import (
 from supervision.organisation import audit, plain_text
 from supervision.records import notifications
 from supervision.records.canonical import load_record_for_content, record_hash
+from supervision.records.pdf import record_pdf_generate
 
 EDITABLE = (SupervisionRecord.Status.DRAFT, SupervisionRecord.Status.AMENDMENT_REQUESTED)
 SIGNING_METHOD = "Password re-entered in the browser"
@@ -657,8 +658,6 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
         _audit(request, by, record, "finalised", hash=content_hash, signed_as=signatory.how)
 
     def queue_pdf():
-        from supervision.tasks import record_pdf_generate
-
         record_pdf_generate.delay(record.pk)
 
     # Separate and robust: the record is final whatever happens to the broker or the mail

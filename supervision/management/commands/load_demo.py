@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from demo.organisation import DEMO_ACCOUNTS, DEMO_PASSWORD, email_of, load_demo
-from oversight.quality.sampling import load_demo_quality
+from demo.quality import load_demo_quality
 
 DEMO_HISTORY = timedelta(days=400)
 
