@@ -10,6 +10,8 @@ from typing import NoReturn
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from agreements.models import SupervisionAgreement
+from supervision.models import SupervisionSession, SupervisoryRelationship, User
 from supervision.organisation import audit
 
 
@@ -69,8 +71,6 @@ def subject_of_arguments(kwargs: dict):
     """The member of staff a URL's arguments point at, for a refusal that a view raised without
     saying (a page refused by role, say): the person, or the supervisee of a session, record
     relationship or agreement. None when the arguments name nobody, or nobody real."""
-    from agreements.models import SupervisionAgreement
-    from supervision.models import SupervisionSession, SupervisoryRelationship, User
 
     lookups = (
         ("person_id", lambda pk: User.objects.filter(pk=pk).first()),

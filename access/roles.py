@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 
 from access.people import may_act, today
 from access.refusals import refuse, subject_of_arguments
+from supervision.models import StaffProfile, SupervisoryRelationship, Unit
 from supervision.organisation.roles import AUDITOR_GROUP, INFORMATION_GOVERNANCE_GROUP, active_on
 
 
@@ -51,8 +52,6 @@ def roles_for(user, day: date | None = None) -> Roles:
     if not may_act(user, day):
         roles = Roles()
     else:
-        from supervision.models import StaffProfile, SupervisoryRelationship, Unit
-
         groups = set(user.groups.values_list("name", flat=True))
         # One query for both sides of the person's relationships on the day.
         sides = SupervisoryRelationship.objects.filter(

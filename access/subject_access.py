@@ -25,10 +25,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from access.files import Action, restrict_files
 from access.people import may_act
 from access.refusals import refuse
 from access.roles import roles_for
+from oversight.models import SubjectAccessExport
+from supervision.models import StaffProfile, User
 
 EXPORT = "subject_access_export"
 
@@ -58,7 +62,6 @@ def may_export(user, person) -> bool:
 
 
 def _has_profile(person) -> bool:
-    from supervision.models import StaffProfile
 
     return StaffProfile.objects.filter(user_id=person.pk).exists()
 
@@ -66,7 +69,6 @@ def _has_profile(person) -> bool:
 def get_person_for_subject_access(request, person_id) -> SubjectAccess:
     """The person, if the user may export their data; otherwise an audited 404 or 403 (see the
     module's docstring)."""
-    from supervision.models import User
 
     user = request.user
     person = User.objects.filter(pk=person_id).first() if str(person_id).isdigit() else None
@@ -104,7 +106,6 @@ def get_export(request, person, export_id, *, ready: bool = False):
     """One of `person`'s exports, reached through get_person_for_subject_access; an audited 404
     if there is no such export of theirs or, when `ready` is asked, if it cannot be
     downloaded (not made yet, failed, or its file destroyed)."""
-    from oversight.models import SubjectAccessExport
 
     export = (
         SubjectAccessExport.objects.filter(pk=export_id, person=person).first()
@@ -139,9 +140,6 @@ def refuse_unless_answering_requests(request) -> None:
 def people_for_requests(query: str):
     """Everyone with a staff profile (leavers too: their files are kept and can be asked for)
     whose name or email contains `query`."""
-    from django.db.models import Q
-
-    from supervision.models import User
 
     return (
         User.objects.filter(profile__isnull=False)

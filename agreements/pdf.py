@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
 
 from agreements.models import SupervisionAgreement
 
@@ -19,8 +21,6 @@ def render_agreement_pdf(agreement: SupervisionAgreement) -> bytes:
             "preview": agreement.status == SupervisionAgreement.Status.DRAFT,
         },
     )
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
 
     # Self-contained: nothing in an agreement may make the server fetch anything.
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()

@@ -10,6 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from agreements.models import AgreementSignature, SupervisionAgreement
+from oversight.policy.choice import NoPolicyPack, pack_on, pack_versions
+from oversight.policy.packs import (
+    Interval,
+    agreement_interval_problem,
+    at_least_as_frequent,
+    interval_from_agreement,
+)
 from supervision.organisation import audit
 from supervision.records.services import check_signing_password
 
@@ -99,7 +106,6 @@ def _how_often(interval) -> str:
 def _longest_allowed(limit, unit_first: str) -> str:
     """The least frequent agreement, in the unit chosen if any fits, that meets `limit`: what
     to suggest ("4 weeks" for monthly)."""
-    from oversight.policy.packs import Interval, at_least_as_frequent
 
     for unit in (unit_first, "weeks" if unit_first == "months" else "months"):
         fits = [n for n in range(1, 105) if at_least_as_frequent(Interval(n, unit), limit)]
@@ -118,8 +124,6 @@ def agreement_frequency_problem(agreement) -> str | None:
     while the agreement runs: the one in force on its start date and any that starts before
     its review date, so an agreement made today cannot fall foul of a version already
     scheduled."""
-    from oversight.policy.choice import NoPolicyPack, pack_on, pack_versions
-    from oversight.policy.packs import agreement_interval_problem, interval_from_agreement
 
     try:
         interval = interval_from_agreement(agreement.frequency_value, agreement.frequency_unit)

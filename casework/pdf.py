@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
 
 from casework.models import FULL_KINDS, CaseNote, CaseNoteAction, Child
 from casework.services import FOUR_PS, NEGLECT_FIELDS
@@ -145,8 +147,6 @@ def _pdf(template: str, context: dict) -> bytes:
         },
     )
     # Imported here: WeasyPrint loads Pango and fonts, which only PDF work needs.
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
 
     # No protocol allowed: a note is self-contained, and nothing written in it may make the
     # server fetch a URL or read a local file.

@@ -1,33 +1,25 @@
 """When a child must next be discussed, and whether the case rules were met: plain Python,
 fed dates, no database.
 
-The rules themselves live in `oversight.policy.due`, with the numbers of a policy pack (issue 7);
-these are the casework pages' names for them. Each takes the pack to apply. Left out, it is
-the shipped Kent pack (seed 004), whose numbers these pages were built on: 90 days (C1), youth
-justice by risk, unrated as high (C2), 24 hours (C3), 2 to 4 weeks before a transfer (C5). A
-caller that knows the organisation's pack passes `oversight.policy.choice.pack_on(day)`, so the page
-and the flags agree.
+The rules themselves live in `oversight.policy.due`, with the numbers of a policy pack; these
+are the casework pages' names for them. Each takes the pack to apply, always: the caller
+passes the organisation's, `oversight.policy.choice.pack_on(day)`, so a page and the flags
+agree, and there is no default pack to fall back on.
 """
 
 from datetime import date, datetime
-from functools import lru_cache
 
 from oversight.policy import due
-from oversight.policy.packs import PolicyPack, shipped_packs
+from oversight.policy.packs import PolicyPack
 
 AllocationCheck = due.AllocationCheck
 
 
-@lru_cache(maxsize=1)
-def default_pack() -> PolicyPack:
-    return shipped_packs()["kent"]
-
-
 def cycle_days(
-    service: str, serious_harm: str = "", safety_wellbeing: str = "", *, pack=None
+    service: str, serious_harm: str = "", safety_wellbeing: str = "", *, pack: PolicyPack
 ) -> int:
     """Days allowed between formal case discussions of one child (C1, C2)."""
-    return due.cycle_days(pack or default_pack(), service, serious_harm, safety_wellbeing)
+    return due.cycle_days(pack, service, serious_harm, safety_wellbeing)
 
 
 def discussion_due_on(
@@ -37,7 +29,7 @@ def discussion_due_on(
     service: str,
     serious_harm: str = "",
     safety_wellbeing: str = "",
-    pack=None,
+    pack: PolicyPack,
 ) -> date:
     """The day by which the child must next be discussed in formal case supervision.
 
@@ -45,7 +37,7 @@ def discussion_due_on(
     case, not from an earlier worker's discussion in another team.
     """
     return due.discussion_due_on(
-        pack or default_pack(),
+        pack,
         allocated_on=allocated_on,
         last_discussed_on=last_discussed_on,
         service=service,
@@ -55,22 +47,22 @@ def discussion_due_on(
 
 
 def allocation_check(
-    allocated_at: datetime, first_discussed_at: datetime | None, *, pack=None
+    allocated_at: datetime, first_discussed_at: datetime | None, *, pack: PolicyPack
 ) -> AllocationCheck:
     """C3 for one allocation: whether, or by when, it is discussed."""
-    return due.allocation_check(pack or default_pack(), allocated_at, first_discussed_at)
+    return due.allocation_check(pack, allocated_at, first_discussed_at)
 
 
-def transfer_supervision_window(transfer_on: date, *, pack=None) -> tuple[date, date]:
+def transfer_supervision_window(transfer_on: date, *, pack: PolicyPack) -> tuple[date, date]:
     """The days in which to hold joint supervision before a transfer (C5), inclusive."""
-    return due.transfer_supervision_window(pack or default_pack(), transfer_on)
+    return due.transfer_supervision_window(pack, transfer_on)
 
 
 def held_in_transfer_window(
-    transfer_on: date, discussed_on: list[date], *, pack=None
+    transfer_on: date, discussed_on: list[date], *, pack: PolicyPack
 ) -> date | None:
     """The latest discussion inside the C5 window, if there was one."""
-    return due.held_in_transfer_window(pack or default_pack(), transfer_on, discussed_on)
+    return due.held_in_transfer_window(pack, transfer_on, discussed_on)
 
 
 def supervised_in_service(service_since: date, formal_discussions_in_service: list[date]) -> bool:

@@ -24,6 +24,8 @@ from casework.models import (
     RiskRating,
     RiskScale,
 )
+from oversight.policy.choice import pack_on
+from oversight.policy.packs import PolicyPack
 from supervision.models import User
 
 # A new allocation's C3 state is shown on the caseload for this long after it was made.
@@ -106,22 +108,11 @@ def risk_tags(child: Child) -> list[Tag]:
     return tags
 
 
-def organisation_pack(day: date):
-    """The organisation's policy pack in force on the day: the numbers these pages show are
-    the ones the flags use. None where no pack is installed (the shipped defaults apply)."""
-    from oversight.policy.choice import NoPolicyPack, pack_on
-
-    try:
-        return pack_on(day)
-    except NoPolicyPack:
-        return None
-
-
 def allocation_tag(
-    allocated_at: datetime, first_discussed_at: datetime | None, now, pack=None
+    allocated_at: datetime, first_discussed_at: datetime | None, now, pack: PolicyPack
 ) -> Tag | None:
     """C3: newly allocated work is discussed within the pack's hours (24 in Kent's)."""
-    hours = (pack or rules.default_pack()).cases.allocation_hours
+    hours = pack.cases.allocation_hours
     if hours is None:
         return None  # this organisation's pack sets no window
     check = rules.allocation_check(allocated_at, first_discussed_at, pack=pack)
@@ -142,7 +133,7 @@ class Due:
     overdue: bool
 
 
-def discussion_due(child: Child, today: date, pack=None) -> Due:
+def discussion_due(child: Child, today: date, pack: PolicyPack) -> Due:
     allocated = child.allocated_at or child.created_at
     due_on = rules.discussion_due_on(
         pack=pack,
@@ -224,7 +215,7 @@ def caseload_for(worker, viewer, now: datetime | None = None) -> Caseload:
         .values_list("pk", flat=True)
     )
     recent = now - timedelta(days=NEW_ALLOCATION_DAYS)
-    pack = organisation_pack(today)
+    pack = pack_on(today)
     rows = []
     for child in children:
         allocated_at = child.allocation_starts_at or child.allocated_at
@@ -320,7 +311,7 @@ def child_page(child: Child, viewer, now: datetime | None = None) -> dict:
             for s in family
         ]
     ratings = list(RiskRating.objects.filter(child=child).select_related("set_by"))
-    pack = organisation_pack(today)
+    pack = pack_on(today)
     allocations = [
         AllocationLine(a, allocation_tag(a.starts_at, a.first_discussed_at, now, pack))
         for a in Allocation.objects.filter(child=child).select_related(

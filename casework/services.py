@@ -22,7 +22,9 @@ from casework.models import (
     RiskLevel,
     RiskRating,
     RiskScale,
+    Service,
 )
+from oversight.policy.due import needs_neglect_review
 from supervision.models import Unit, User
 from supervision.organisation import audit
 from supervision.records.canonical import content_hash
@@ -124,7 +126,6 @@ def _risk_errors(service: str, levels: dict[str, str]) -> dict[str, str]:
 
 
 def _service_label(service: str) -> str:
-    from casework.models import Service
 
     try:
         return Service(service).label
@@ -289,7 +290,6 @@ def note_errors(note: CaseNote) -> dict[str, str]:
 
 def note_needs_neglect_review(note: CaseNote) -> bool:
     """C8: a child on a child protection plan for chronic neglect."""
-    from oversight.policy.due import needs_neglect_review
 
     return needs_neglect_review(note.child.plan, note.child.chronic_neglect)
 

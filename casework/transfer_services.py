@@ -27,6 +27,8 @@ from casework.models import (
     Service,
     Transfer,
 )
+from oversight.policy.choice import pack_on, pack_versions
+from oversight.policy.packs import PolicyPack
 from supervision.models import Unit, User
 from supervision.organisation import audit
 
@@ -88,13 +90,15 @@ class JointSupervision:
         return " and ".join(names)
 
 
-def joint_supervision(transfer: Transfer, discussed_on: list[date]) -> JointSupervision:
-    earliest, latest = rules.transfer_supervision_window(transfer.planned_for)
+def joint_supervision(
+    transfer: Transfer, discussed_on: list[date], pack: PolicyPack
+) -> JointSupervision:
+    earliest, latest = rules.transfer_supervision_window(transfer.planned_for, pack=pack)
     return JointSupervision(
         transfer=transfer,
         earliest=earliest,
         latest=latest,
-        held_on=rules.held_in_transfer_window(transfer.planned_for, discussed_on),
+        held_on=rules.held_in_transfer_window(transfer.planned_for, discussed_on, pack=pack),
     )
 
 
@@ -119,11 +123,16 @@ def transfers_of(child: Child) -> list[JointSupervision]:
     )
     if not transfers:
         return []
-    windows = [rules.transfer_supervision_window(t.planned_for) for t in transfers]
+    versions = pack_versions()
+    packs = [pack_on(t.planned_for, versions) for t in transfers]
+    windows = [
+        rules.transfer_supervision_window(t.planned_for, pack=pack)
+        for t, pack in zip(transfers, packs, strict=True)
+    ]
     days = _discussion_days(
         child, min(start for start, _ in windows), max(end for _, end in windows)
     )
-    return [joint_supervision(t, days) for t in transfers]
+    return [joint_supervision(t, days, pack) for t, pack in zip(transfers, packs, strict=True)]
 
 
 def transfer_of(child: Child, transfer_id) -> Transfer | None:
@@ -137,8 +146,9 @@ def transfer_of(child: Child, transfer_id) -> Transfer | None:
 
 
 def joint_supervision_of(transfer: Transfer) -> JointSupervision:
-    earliest, latest = rules.transfer_supervision_window(transfer.planned_for)
-    return joint_supervision(transfer, _discussion_days(transfer.child, earliest, latest))
+    pack = pack_on(transfer.planned_for)
+    earliest, latest = rules.transfer_supervision_window(transfer.planned_for, pack=pack)
+    return joint_supervision(transfer, _discussion_days(transfer.child, earliest, latest), pack)
 
 
 @dataclass(frozen=True)

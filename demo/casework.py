@@ -40,6 +40,7 @@ from casework.models import (
     Transfer,
 )
 from casework.services import note_content
+from oversight.policy.choice import pack_on
 from supervision.models import StaffProfile, SupervisoryRelationship, Unit
 from supervision.records.canonical import content_hash
 
@@ -595,6 +596,8 @@ def _pool(rng, pools: dict, service: str) -> str:
 class _Builder:
     def __init__(self, today: date, teams: list[_Team]):
         self.today = today
+        # The organisation's own pack, as the pages and flags read it.
+        self.pack = pack_on(today)
         # Discussions are in the past: nothing is dated later than the start of today.
         self.cutoff = _at(today, 0)
         self.teams = {t.code: t for t in teams}
@@ -950,7 +953,9 @@ class _Builder:
         rng = case.rng
         child = case.child
         service = stay.team.service
-        cycle = rules.cycle_days(service, child.serious_harm_level, child.safety_wellbeing_level)
+        cycle = rules.cycle_days(
+            service, child.serious_harm_level, child.safety_wellbeing_level, pack=self.pack
+        )
         low, high = min(28, cycle - 9), min(70, cycle - 2)
         until = stay.ends_on if stay.ends_on else self.today - timedelta(days=1)
         closing = stay is case.stays[-1] and child.closed_on is not None
@@ -1047,7 +1052,7 @@ class _Builder:
             )
         )
         if rng.random() < 0.7:
-            earliest, latest = rules.transfer_supervision_window(planned_for)
+            earliest, latest = rules.transfer_supervision_window(planned_for, pack=self.pack)
             day = _weekday(self._day_in(rng, earliest, latest), before.starts_on)
             situation, worries, decision, reasons = JOINT
             self._note(
@@ -1110,7 +1115,7 @@ class _Builder:
                 )
             )
             case.child.progression_stage = ProgressionStage.CLOSING
-        earliest, latest = rules.transfer_supervision_window(planned_for)
+        earliest, latest = rules.transfer_supervision_window(planned_for, pack=self.pack)
         latest = min(latest, self.today - timedelta(days=1))
         if earliest <= latest:
             day = self._day_in(rng, earliest, latest)

@@ -9,6 +9,7 @@ Runs only when no session exists yet, so a second load changes nothing.
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -292,6 +293,5 @@ def _sign(record, signer, role, when) -> str:
 
 
 def _organisation_name() -> str:
-    from django.conf import settings
 
     return settings.ORGANISATION_NAME

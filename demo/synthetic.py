@@ -47,9 +47,29 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, models, transaction
 
+from agreements.models import AgreementSignature, SupervisionAgreement
+from casework.models import Allocation, CaseNote, Child, RiskRating
 from oversight.flags import scheduled
-from oversight.policy import due
+from oversight.models import FeedbackResponse, Flag
+from oversight.policy import choice, due
 from oversight.policy.packs import add_months_clamped
+from supervision.models import (
+    Action,
+    DevelopmentConversation,
+    JobRole,
+    PracticeObservation,
+    ProbationReview,
+    RecordSection,
+    RecordTemplate,
+    Signature,
+    StaffProfile,
+    SupervisionRecord,
+    SupervisionSession,
+    SupervisoryRelationship,
+    Unit,
+    User,
+)
+from supervision.models.organisation import SupervisorAbsence
 
 FLAGS = """\
 Flags: written while the facts are made, by default. Each lateness the facts hold (a session
@@ -366,8 +386,6 @@ def _quarter(day: date) -> str:
 
 class _Generator:
     def __init__(self, *, staff, years, children, today, seed, prefix, turnover, evaluate):
-        from oversight.policy import choice
-        from supervision.models import Unit
 
         if Unit.objects.filter(code=f"{prefix}-dir").exists():
             raise ValueError(f"An organisation with the prefix {prefix!r} is already here.")
@@ -436,7 +454,6 @@ class _Generator:
     # --- The organisation -------------------------------------------------------------------
 
     def job_roles(self) -> dict:
-        from supervision.models import JobRole
 
         existing = {role.code: role for role in JobRole.objects.all()}
         by_name = {role.name: role for role in existing.values()}
@@ -571,7 +588,6 @@ class _Generator:
         self.holders = [h for post in self.posts for h in post.holders]
 
     def write_people(self, roles):
-        from supervision.models import StaffProfile, Unit, User
 
         rng = self.rng
         users = []
@@ -644,7 +660,6 @@ class _Generator:
     # --- Supervision relationships and absences ---------------------------------------------
 
     def relationships(self):
-        from supervision.models import SupervisoryRelationship
 
         rows = []
         for holder in self.holders:
@@ -675,8 +690,6 @@ class _Generator:
         """Managers away: a fortnight's leave a year (too short to need cover), and now and
         then a long absence, with temporary cover by their own manager for the people they
         supervise, arranged after a while: sometimes later than the pack allows (S5)."""
-        from supervision.models import SupervisoryRelationship
-        from supervision.models.organisation import SupervisorAbsence
 
         rng, today = self.rng, self.today
         rows, covers = [], []
@@ -806,7 +819,6 @@ class _Generator:
         return due.next_session_due(self.pack, facts)
 
     def sessions(self):
-        from supervision.models import RecordTemplate
 
         templates = RecordTemplate.objects.filter(is_current=True, audience="").prefetch_related(
             "sections"
@@ -899,7 +911,6 @@ class _Generator:
         return plan
 
     def _sessions_of(self, holders):
-        from supervision.models import SupervisionSession
 
         rng, now = self.rng, self.now
         rows = []
@@ -964,7 +975,6 @@ class _Generator:
         self._records(holders)
 
     def _records(self, holders):
-        from supervision.models import Action, RecordSection, Signature, SupervisionRecord
 
         rng, pack, today, now = self.rng, self.pack, self.today, self.now
         detailed_from = today - timedelta(days=396)  # 13 months
@@ -1125,7 +1135,6 @@ class _Generator:
         """An agreement per line relationship, signed by both at about the first session (now
         and then later than the pack allows, A1), reviewed every year as a new version (now and
         then late, A2), superseded when the relationship ends."""
-        from agreements.models import AgreementSignature, SupervisionAgreement
 
         rng, pack, now = self.rng, self.pack, self.now
         rows, signatures = [], []
@@ -1231,7 +1240,6 @@ class _Generator:
     def development(self):
         """Practice observations and development conversations about every six months (now
         and then late: Q1, Q2), probation reviews for new starters (Q3)."""
-        from supervision.models import DevelopmentConversation, PracticeObservation, ProbationReview
 
         rng, pack, today = self.rng, self.pack, self.today
         observations, conversations, reviews = [], [], []
@@ -1386,7 +1394,6 @@ class _Generator:
             return segments
 
     def children(self):
-        from casework.models import Allocation, CaseNote, Child, RiskRating
 
         rng, pack, today, now = self.rng, self.pack, self.today, self.now
         self.caseholding = defaultdict(list)
@@ -1587,7 +1594,6 @@ class _Generator:
 
     def feedback(self):
         """A third of the staff answer the questionnaire about each quarter."""
-        from oversight.models import FeedbackResponse
 
         rng, now = self.rng, self.now
         rows = []
@@ -1626,13 +1632,10 @@ class _Generator:
         self.rows.write(FeedbackResponse, rows)
 
     def write_flags(self):
-        from oversight.models import Flag
 
         self.rows.write(Flag, self.flags)
 
     def evaluate_flags(self):
-
-        from oversight.models import Flag
 
         before = Flag.objects.count()
         scheduled.tick(self.now, look_back=self.now - day_start(self.history_from))
@@ -1683,7 +1686,6 @@ def generate_org(
     """Build the organisation (see the module docstring and FLAGS). Returns
     {"counts": {model label: rows written}, "seconds": total, "timings": {step: seconds},
     "directorate": the top Unit, "director": its manager (a User)}."""
-    from supervision.models import Unit
 
     generator = _Generator(
         staff=staff,

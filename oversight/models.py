@@ -1,8 +1,13 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+
+# How long a claimed row (a person or child due a look, a notice to send, a digest to write) is
+# left alone, were the claim ever committed without its result.
+CLAIM_LEASE = timedelta(minutes=30)
 
 # Leaving, retention and destruction (DOMAIN S2) and subject access (UK GDPR art. 15).
 # None of these rows is ever deleted: together they are the evidence that a file was kept as
@@ -342,7 +347,6 @@ class OrganisationPolicy(models.Model):
 
     @classmethod
     def current(cls, day=None):
-        from django.utils import timezone
 
         day = day or timezone.localdate()
         return cls.objects.filter(effective_from__lte=day).first() or cls.objects.last()

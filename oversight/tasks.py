@@ -1,8 +1,14 @@
 import os
 import socket
+from dataclasses import asdict
 
 from celery import shared_task
 from django.db import connection
+
+from oversight.flags.scheduled import tick
+from oversight.notices.notify import digests_write as write
+from oversight.notices.outbox import send_due
+from oversight.records_management.retention import list_files_due_for_destruction as list_due
 
 # Tasks queued by the services that own them, defined beside them; imported here so that a
 # worker registers them whatever it has loaded. Their names stay "oversight.tasks.…".
@@ -24,7 +30,6 @@ def worker_ping() -> dict:
 def list_files_due_for_destruction() -> dict:
     """Daily (02:30 London, oversight migration 0005): list leavers' files due for
     destruction. Destroys nothing; an administrator confirms each one."""
-    from oversight.records_management.retention import list_files_due_for_destruction as list_due
 
     batch = list_due()
     return {
@@ -39,9 +44,6 @@ def list_files_due_for_destruction() -> dict:
 def flags_tick() -> dict:
     """Every 15 minutes (oversight migration 0009): raise and resolve overdue flags for the
     people and children whose next check has come. Safe to run twice or on two workers."""
-    from dataclasses import asdict
-
-    from oversight.flags.scheduled import tick
 
     return asdict(tick())
 
@@ -50,7 +52,6 @@ def flags_tick() -> dict:
 def notifications_send() -> dict:
     """Every 5 minutes (oversight migration 0009): send what waits in the outbox. Each notice
     is claimed by a conditional update before sending, so two workers never send one twice."""
-    from oversight.notices.outbox import send_due
 
     result = send_due()
     return {"claimed": result.claimed, "sent": result.sent, "failed": result.failed}
@@ -61,8 +62,6 @@ def digests_write() -> dict:
     """Daily at 07:00 London (oversight migration 0009): write the daily digests, and on
     Mondays the weekly ones for senior managers, then send them. Writing is once per person per
     period, so a second run (or a retry) writes and sends nothing more."""
-    from oversight.notices.notify import digests_write as write
-    from oversight.notices.outbox import send_due
 
     written = write()
     sent = send_due()

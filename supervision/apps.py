@@ -5,6 +5,8 @@ class SupervisionConfig(AppConfig):
     name = "supervision"
 
     def ready(self):
+        # Imported once the apps are ready, as Django requires: the signal receivers and the
+        # admin use the models, which cannot be imported while the apps are loading.
         from supervision import signals  # noqa: F401
         from supervision.admin import audit_every_model_admin
 

@@ -1,8 +1,10 @@
 import os
 
 import pytest
+import time_machine
 
 from tests.factories import SUPERVISEE_PASSWORD  # noqa: F401 - re-exported for tests
+from tests.world import build_world
 
 # .ci/run sets this: there, PostgreSQL and Redis are part of what is being proved, so a test
 # that skips itself for want of a service is a failure, not a pass.
@@ -45,3 +47,15 @@ def postgres_only(db):
 def media_in_tmp(settings, tmp_path):
     """Files made by tests (PDFs, exports) go to a folder of their own, never to media/."""
     settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def world(request, db):
+    """The test organisation of tests/world.py, built on the day the module names in WORLD_AT,
+    with the clock held there until the test ends. A module that needs another organisation
+    defines its own `world`."""
+    at = getattr(request.module, "WORLD_AT", None)
+    if at is None:
+        pytest.fail(f"{request.module.__name__} uses `world`: set WORLD_AT to the day it is built")
+    with time_machine.travel(at, tick=False):
+        yield build_world()

@@ -12,15 +12,13 @@ from supervision.models import SupervisoryRelationship
 from supervision.models.audit import AuditEvent
 from supervision.people.services import relationship_change_line_supervisor
 from tests.factories import RelationshipFactory, StaffProfileFactory, UserFactory
-from tests.world import TODAY, build_world
+from tests.world import TODAY
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(TODAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = TODAY
 
 
 def get_as(client, user, url, day=TODAY):

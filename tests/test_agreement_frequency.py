@@ -18,7 +18,6 @@ from oversight.models import PolicyPackVersion
 from oversight.policy.services import organisation_pack_choose, pack_version_create
 from supervision.models import JobRole, SupervisoryRelationship
 from tests.factories import SUPERVISEE_PASSWORD, JobRoleFactory, StaffProfileFactory
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +28,8 @@ KENT_MONTHLY = (
 )
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(DAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = DAY
 
 
 def post(user, url, data):

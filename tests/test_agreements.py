@@ -13,17 +13,14 @@ from agreements.models import AgreementLockedError, SupervisionAgreement
 from supervision.models import SupervisoryRelationship
 from supervision.people.services import relationship_change_line_supervisor
 from tests.factories import SUPERVISEE_PASSWORD, StaffProfileFactory
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(DAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = DAY
 
 
 def visit(client, user, method, url, data=None):

@@ -7,17 +7,14 @@ import pytest
 import time_machine
 
 from supervision.people.services import access_grant_create, access_grant_revoke
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 5, 10, tzinfo=UTC)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = NOW
 
 
 def home(client, user):

@@ -14,7 +14,6 @@ from casework import services
 from casework.models import CaseNote, Child
 from supervision.models.audit import AuditAction, AuditEvent
 from tests.factories import SUPERVISEE_PASSWORD
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +22,8 @@ DECISION = "I decided that you should stay with your gran while your mum gets he
 SCRIPT = "<script>alert('gran')</script> & <b>not bold</b>"
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(DAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = DAY
 
 
 def get(user, address, **kw):

@@ -17,7 +17,6 @@ from casework.models import CaseNote, CaseNoteAction, Child, FinalisedNoteError,
 from supervision.models import SupervisionSession
 from supervision.models.audit import AuditAction, AuditEvent
 from tests.factories import SUPERVISEE_PASSWORD
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +26,8 @@ DECISION = "I decided that you should stay with your gran while your mum gets he
 REASONS = "Because you told us you feel safe there, and your school says you are happier."
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(DAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = DAY
 
 
 class Person:

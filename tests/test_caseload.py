@@ -14,7 +14,6 @@ from django.urls import reverse
 from casework import services
 from casework.models import Child
 from supervision.models.audit import AuditAction, AuditEvent
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +21,8 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 5, 16, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = NOW
 
 
 class Person:

@@ -30,6 +30,7 @@ from casework.models import (
 )
 from casework.services import NOTE_TEXT_FIELDS, note_content, note_errors
 from demo.organisation import load_demo
+from oversight.policy.choice import pack_on
 from supervision.models import StaffProfile, Unit
 from supervision.records.canonical import content_hash
 
@@ -125,6 +126,7 @@ def test_some_open_children_are_overdue_for_case_supervision_and_most_are_not(de
             service=child.service,
             serious_harm=child.serious_harm_level,
             safety_wellbeing=child.safety_wellbeing_level,
+            pack=pack_on(TODAY),
         )
         if due < TODAY:
             overdue.append(child)
@@ -163,7 +165,9 @@ def test_the_child_carries_its_latest_final_formal_discussion(demo):
 def test_some_allocations_are_discussed_within_24_hours_and_some_are_not(demo):
     in_time = late = not_yet = 0
     for allocation in Allocation.objects.all():
-        check = rules.allocation_check(allocation.starts_at, allocation.first_discussed_at)
+        check = rules.allocation_check(
+            allocation.starts_at, allocation.first_discussed_at, pack=pack_on(TODAY)
+        )
         if check.discussed_in_time:
             in_time += 1
         elif allocation.first_discussed_at:

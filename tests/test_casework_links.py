@@ -6,16 +6,13 @@ import pytest
 import time_machine
 
 from supervision.models import SupervisionSession
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 5, 9, tzinfo=UTC)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = NOW
 
 
 def page(client, user, url):

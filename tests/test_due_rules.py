@@ -929,7 +929,7 @@ def test_c1_c2_kent_pack_agrees_with_casework_rules_seed_004(
     allocated_on, last, service, harm, wellbeing
 ):
     assert due.cycle_days(KENT, service, harm, wellbeing) == case_rules.cycle_days(
-        service, harm, wellbeing
+        service, harm, wellbeing, pack=KENT
     )
     kwargs = {
         "allocated_on": allocated_on,
@@ -938,7 +938,9 @@ def test_c1_c2_kent_pack_agrees_with_casework_rules_seed_004(
         "serious_harm": harm,
         "safety_wellbeing": wellbeing,
     }
-    assert due.discussion_due_on(KENT, **kwargs) == case_rules.discussion_due_on(**kwargs)
+    assert due.discussion_due_on(KENT, **kwargs) == case_rules.discussion_due_on(
+        **kwargs, pack=KENT
+    )
 
 
 def test_c1_cycle_in_months_has_no_day_count_seed_001():
@@ -956,13 +958,13 @@ def test_c3_c5_kent_pack_agrees_with_casework_rules_seed_004():
         (None, datetime(2026, 3, 6, 15, tzinfo=UTC)),
     ]:
         ours = due.allocation_check(KENT, allocated, discussed)
-        theirs = case_rules.allocation_check(allocated, discussed)
+        theirs = case_rules.allocation_check(allocated, discussed, pack=KENT)
         assert ours.due_by == theirs.due_by
         assert ours.discussed_in_time is theirs.discussed_in_time
         assert ours.overdue(now) is theirs.overdue(now)
     transfer = date(2026, 4, 5)
     assert due.transfer_supervision_window(KENT, transfer) == (
-        case_rules.transfer_supervision_window(transfer)
+        case_rules.transfer_supervision_window(transfer, pack=KENT)
     )
     for discussed in (
         [date(2026, 3, 8)],
@@ -970,7 +972,7 @@ def test_c3_c5_kent_pack_agrees_with_casework_rules_seed_004():
         [date(2026, 3, 7)],
     ):
         assert due.held_in_transfer_window(KENT, transfer, discussed) == (
-            case_rules.held_in_transfer_window(transfer, discussed)
+            case_rules.held_in_transfer_window(transfer, discussed, pack=KENT)
         )
 
 

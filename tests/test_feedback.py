@@ -21,7 +21,7 @@ from oversight.quality.feedback import (
 from supervision.models import Unit
 from supervision.models.audit import AuditEvent
 from tests.factories import RelationshipFactory, StaffProfileFactory, UnitFactory
-from tests.world import TODAY, build_world
+from tests.world import TODAY
 
 pytestmark = pytest.mark.django_db
 
@@ -37,10 +37,8 @@ FORM = {field: str(value) for field, value in ANSWERS.items()}
 PROMISE = "Your answers are only ever shown added up with at least four other people's"
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(TODAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = TODAY
 
 
 def give_feedback(world, unit, count, *, on, comment=""):

@@ -21,7 +21,7 @@ from casework.models import Child
 from oversight.flags import facts, scheduled, sync
 from oversight.flags.compliance import compliance_rows, held_rows
 from oversight.flags.scheduled import tick
-from oversight.models import Flag, FlagKind, Notification
+from oversight.models import CLAIM_LEASE, Flag, FlagKind, Notification
 from oversight.policy import due
 from supervision.development import services as development_services
 from supervision.models import StaffProfile, SupervisionSession, Unit, User
@@ -374,7 +374,7 @@ def test_a_claim_moves_on_only_rows_still_due_so_a_second_claim_gets_nothing(org
     StaffProfile.objects.filter(pk=due_now.pk).update(next_check_at=now - timedelta(minutes=5))
     # Another worker read this row as due a moment ago and has claimed it since: what this
     # worker read is stale.
-    lease = now + sync.CLAIM_LEASE
+    lease = now + CLAIM_LEASE
     StaffProfile.objects.filter(pk=taken.pk).update(next_check_at=lease)
 
     rows = [never.pk, due_now.pk, taken.pk]

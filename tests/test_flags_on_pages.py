@@ -21,7 +21,7 @@ from supervision.records import services as record_services
 from tests.test_caseload import CASELOAD_QUERIES
 from tests.test_record_workflow import RECORD_PAGE_QUERIES
 from tests.test_staff_file import FILE_PAGE_QUERIES
-from tests.world import TODAY, build_world
+from tests.world import TODAY
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +30,8 @@ TUESDAY = datetime(2026, 3, 10, 9, tzinfo=UTC)  # 4 days after the write-up fell
 ACTION_LATE = datetime(2026, 3, 25, 9, tzinfo=UTC)  # the action was due on 20 March
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(TODAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = TODAY
 
 
 def tick_at(moment):

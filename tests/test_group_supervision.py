@@ -12,7 +12,6 @@ from django.urls import NoReverseMatch, reverse
 from casework import services
 from casework.models import CaseNote, GroupSession
 from supervision.models.audit import AuditAction, AuditEvent
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +19,8 @@ DAY = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 HELD = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(DAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = DAY
 
 
 class Person:

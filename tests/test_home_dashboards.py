@@ -27,7 +27,7 @@ from supervision.models import (
 )
 from supervision.records import services as record_services
 from tests.factories import RelationshipFactory, StaffProfileFactory
-from tests.world import TODAY, build_world
+from tests.world import TODAY
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +36,8 @@ DAY = date(2026, 3, 10)
 CHILD_NAME = "Zebedee Quill"
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(TODAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = TODAY
 
 
 def page(person, url="/", at=TUESDAY) -> str:

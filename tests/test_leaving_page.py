@@ -5,15 +5,13 @@ import time_machine
 from django.urls import reverse
 
 from supervision.models import StaffProfile
-from tests.world import TODAY, build_world
+from tests.world import TODAY
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(TODAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = TODAY
 
 
 def as_user(client, user, method, url, data=None):

@@ -8,15 +8,13 @@ import time_machine
 from supervision.models import SupervisoryRelationship
 from supervision.organisation import audit
 from tests.factories import StaffProfileFactory
-from tests.world import TODAY, build_world
+from tests.world import TODAY
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(TODAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = TODAY
 
 
 def grow_team(world, count):

@@ -46,7 +46,7 @@ from tests.test_home_dashboards import (
     record_in,
     row_of,
 )
-from tests.world import ROLES, TODAY, build_world
+from tests.world import ROLES, TODAY
 
 pytestmark = pytest.mark.django_db
 
@@ -97,10 +97,8 @@ def signed_in(user, at=NOW) -> Client:
 # --- Quality assurance ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = NOW
 
 
 ROUNDS = [

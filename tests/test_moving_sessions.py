@@ -16,17 +16,14 @@ from supervision.sessions.calendar import session_uid
 from supervision.sessions.moving import session_move
 from supervision.sessions.planning import session_cancel
 from tests.records import held_session
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = NOW
 
 
 @pytest.fixture

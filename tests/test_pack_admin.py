@@ -19,7 +19,6 @@ from oversight.policy.choice import pack_on
 from oversight.web.forms_packs import PackVersionForm
 from supervision.models import StaffProfile
 from supervision.models.audit import AuditAction, AuditEvent
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +28,8 @@ KENT_1 = "/admin-tools/policy/kent/1/"
 KENT_EDIT = "/admin-tools/policy/kent/new-version/"
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(DAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = DAY
 
 
 class Person:

@@ -13,17 +13,14 @@ from supervision.models.audit import AuditEvent
 from supervision.sessions.past_sessions import session_record_past
 from tests.factories import RelationshipFactory
 from tests.records import held_session
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = NOW
 
 
 def form(day="3", month="3", time="14:00", year="2026", **extra):

@@ -4,13 +4,15 @@ URLs are enumerated from the URL conf: a new URL without a row here fails
 `test_every_url_has_expectations`. Objects outside a role's reach are 404, not 403.
 """
 
+import copy
+
 import pytest
 import time_machine
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.quality_helpers import world_quality_sample
-from tests.world import ROLES, TODAY, build_world
+from tests.world import ROLES, TODAY, build_world, kept_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -646,10 +648,20 @@ def test_every_expectation_names_every_role():
         assert set(expected) == set(ROLES), name
 
 
+@pytest.fixture(scope="module")
+def kept_world(django_db_setup, django_db_blocker):
+    """One organisation for the whole matrix, built once: each test runs in a savepoint, so
+    what one test writes is gone before the next."""
+    with kept_for_the_module(django_db_blocker):
+        with time_machine.travel(TODAY, tick=False):
+            world = build_world(development=True, retention=True)
+        yield world
+
+
 @pytest.fixture
-def world():
-    with time_machine.travel(TODAY, tick=False):
-        yield build_world(development=True, retention=True)
+def world(kept_world, db):
+    # A copy per test, as setUpTestData gives, so no test sees another's objects in memory.
+    return copy.deepcopy(kept_world)
 
 
 def as_role(client, world, role):

@@ -35,7 +35,6 @@ from supervision.models import (
     User,
 )
 from supervision.organisation.plain_text import HIDDEN, LINE_BREAK, PlainTextChecks, problem
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -102,10 +101,8 @@ def test_every_form_in_the_project_refuses_control_characters():
 # --- Through the pages ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = NOW
 
 
 def _version(world):

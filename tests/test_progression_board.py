@@ -18,10 +18,8 @@ pytestmark = pytest.mark.django_db
 DAY = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(DAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = DAY
 
 
 class Person:

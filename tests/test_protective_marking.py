@@ -13,17 +13,14 @@ from agreements.pdf import render_agreement_pdf
 from casework.pdf import render_note_pdf
 from supervision.models import SupervisionRecord
 from supervision.records.pdf import render_record_pdf
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = NOW
 
 
 def text_of(data: bytes) -> str:

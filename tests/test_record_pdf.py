@@ -49,10 +49,8 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(TODAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = TODAY
 
 
 def pdf_text(data: bytes, page: int | None = None, raw: bool = False) -> str:

@@ -21,17 +21,14 @@ from supervision.models.audit import AuditEvent
 from supervision.records import services
 from supervision.records.pdf import render_record_pdf
 from tests.records import held_session
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = NOW
 
 
 def headings(code):

@@ -20,7 +20,6 @@ from supervision.models import Disagreement, Signature, SupervisionRecord
 from supervision.records import services
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.records import held_session
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +27,8 @@ NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 PASSWORD = {"password": SUPERVISEE_PASSWORD}
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = NOW
 
 
 def as_(world, role):

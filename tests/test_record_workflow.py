@@ -11,7 +11,6 @@ from supervision.models import SupervisionRecord
 from supervision.records.canonical import load_record_for_content, record_hash
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.records import held_session
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +38,8 @@ def client_class():
 DAY = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(DAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = DAY
 
 
 @pytest.fixture

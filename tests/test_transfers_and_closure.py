@@ -15,7 +15,6 @@ from casework import services as casework_services
 from casework.models import Allocation, Child, Transfer
 from supervision.models.audit import AuditAction, AuditEvent
 from tests.factories import SUPERVISEE_PASSWORD, JobRoleFactory, StaffProfileFactory
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +23,8 @@ PLANNED = date(2026, 4, 5)  # C5 window: 8 March to 22 March 2026
 WINDOW = "between 8 March 2026 and 22 March 2026"
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(DAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = DAY
 
 
 class Person:

@@ -12,7 +12,6 @@ from supervision.models.audit import AuditAction, AuditEvent
 from supervision.records.services import HEADING_MAX_CHARACTERS
 from supervision.records.write_up import word_difference
 from tests.records import held_session
-from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +34,8 @@ class Person:
             return self.client.post(url, data or {}, **kw)
 
 
-@pytest.fixture
-def world():
-    with time_machine.travel(DAY, tick=False):
-        yield build_world()
+# The day tests/conftest.py's `world` is built on, its clock held there for the test.
+WORLD_AT = DAY
 
 
 @pytest.fixture

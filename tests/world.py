@@ -1,5 +1,6 @@
 """A small organisation with one person in each position the permission rules distinguish."""
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -306,3 +307,21 @@ def _casework(people, team, other_team) -> dict:
         "group_session": group_session,
         "front_door": front_door,
     }
+
+
+@contextlib.contextmanager
+def kept_for_the_module(django_db_blocker):
+    """Rows written inside are there for every test of the module (or class) that asks for
+    them, each test still rolled back to them, and all of them rolled back at the end: what
+    Django's setUpTestData does. pytest-django runs each test in a savepoint inside this
+    transaction. Not for modules with transactional tests, which would empty the tables."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from access.agreements import get_agreement_for_user, get_relationship_for_user, party_role
 from agreements import services
 from agreements.models import SupervisionAgreement
+from agreements.pdf import render_agreement_pdf
 from agreements.web.forms import AgreementForm
 from supervision.organisation import audit
 from supervision.web.drafts import Drafting
@@ -219,7 +220,6 @@ def agreement_review(request, agreement_id):
 @login_required
 def agreement_pdf(request, agreement_id):
     agreement = get_agreement_for_user(request, agreement_id)
-    from agreements.pdf import render_agreement_pdf
 
     data = render_agreement_pdf(agreement)
     _audit_read(request, agreement, audit.AuditAction.DOWNLOAD)

@@ -37,6 +37,7 @@ from casework.web.forms_children import (
     RiskForm,
 )
 from oversight.flags import selectors as selectors_flags
+from oversight.policy.choice import pack_on
 from supervision.organisation import audit, plain_text
 from supervision.web.form_errors import add_service_errors
 
@@ -296,9 +297,7 @@ def child_new(request):
                 )
             else:
                 now = timezone.now()
-                due = selectors.allocation_tag(
-                    child.allocated_at, None, now, selectors.organisation_pack(now.date())
-                )
+                due = selectors.allocation_tag(child.allocated_at, None, now, pack_on(now.date()))
                 messages.success(
                     request,
                     f"{child.reference} ({child.initials}) allocated to "

@@ -13,6 +13,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from casework.models import Allocation, Child
 from oversight.flags.facts import _profiles, child_histories, person_histories
 from oversight.flags.sync import _flag_due
 from oversight.models import Flag
@@ -56,7 +57,6 @@ def compliance_rows(at: datetime, unit=None) -> list[ComplianceRow]:
     """Every item overdue at `at`, from facts dated up to then, with the pack version in
     force that day: people on the staff that day, children held that day (or closed by then),
     a unit meaning it and every unit below."""
-    from casework.models import Allocation, Child
 
     versions = pack_versions()
     day = due.local_date(at)
@@ -115,7 +115,6 @@ def _row(item: due.DueItem, staff: str, case: str) -> ComplianceRow:
 def flags_held_at(at: datetime, unit=None):
     """What the flags table says was overdue at `at`: flags overdue by then and not yet
     resolved then. A unit means its people's own flags and the children it held at `at`."""
-    from casework.models import Allocation
 
     # A due moment (C3) is in time exactly on the moment, so overdue only after it.
     flags = Flag.objects.filter(

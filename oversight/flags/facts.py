@@ -14,9 +14,23 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from agreements.models import SupervisionAgreement
+from casework.models import Allocation, CaseNote, Child, RiskRating
 from oversight.policy import due
 from oversight.policy.choice import pack_on
 from oversight.policy.packs import Interval
+from supervision.models import (
+    Action,
+    DevelopmentConversation,
+    PracticeObservation,
+    ProbationReview,
+    Signature,
+    StaffProfile,
+    SupervisionRecord,
+    SupervisionSession,
+    SupervisoryRelationship,
+)
+from supervision.models.organisation import SupervisorAbsence
 
 # --- Dates -----------------------------------------------------------------------------------
 
@@ -126,7 +140,6 @@ class PersonHistory:
 
 
 def _profiles():
-    from supervision.models import StaffProfile
 
     return StaffProfile.objects.select_related("user", "job_role", "unit")
 
@@ -134,18 +147,6 @@ def _profiles():
 def person_histories(profiles) -> list[PersonHistory]:
     """The histories of a batch of people (StaffProfile rows with user, job_role and unit),
     in ten queries whatever the batch's size."""
-    from agreements.models import SupervisionAgreement
-    from supervision.models import (
-        Action,
-        DevelopmentConversation,
-        PracticeObservation,
-        ProbationReview,
-        Signature,
-        SupervisionRecord,
-        SupervisionSession,
-        SupervisoryRelationship,
-    )
-    from supervision.models.organisation import SupervisorAbsence
 
     profiles = list(profiles)
     ids = [p.user_id for p in profiles]
@@ -530,7 +531,6 @@ class ChildHistory:
 def child_histories(children) -> list[ChildHistory]:
     """The histories of a batch of children (Child rows, or their ids), in five queries
     whatever the batch's size. Plain values, not model instances: a tick reads thousands."""
-    from casework.models import Allocation, CaseNote, Child, RiskRating
 
     ids = [getattr(c, "pk", c) for c in children]
     if not ids:

@@ -16,9 +16,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from casework.models import Allocation, Child
 from oversight.flags.facts import PersonHistory, _profiles, child_histories, person_histories
-from oversight.flags.sync import BATCH, CLAIM_LEASE, LATE_FACTS_WINDOW, _Outcome, _sync
+from oversight.flags.sync import BATCH, LATE_FACTS_WINDOW, _Outcome, _sync
+from oversight.models import CLAIM_LEASE
 from oversight.policy.choice import NoPolicyPack, pack_versions
+from supervision.models import StaffProfile
 
 # --- The scheduled tick ----------------------------------------------------------------------
 
@@ -90,8 +93,6 @@ def tick(
     `look_back` is how far a marked subject is walked back; a first evaluation of an
     organisation with years of history (the demo, an import) may pass longer, so the
     dashboard's trends have flags for every month they show."""
-    from casework.models import Child
-    from supervision.models import StaffProfile
 
     now = now or timezone.now()
     result = TickResult()
@@ -125,7 +126,6 @@ def _people(profile_ids) -> list[PersonHistory]:
 
 def mark_person_changed(user_id) -> None:
     """A fact about this person changed: look again at the next tick."""
-    from supervision.models import StaffProfile
 
     StaffProfile.objects.filter(user_id=user_id).update(next_check_at=None)
 
@@ -133,7 +133,6 @@ def mark_person_changed(user_id) -> None:
 def attribute_units(flags) -> int:
     """Give children's flags written without the job (a bulk load) the unit the job would:
     the allocation's when the spell began, else the child's own. Returns rows updated."""
-    from casework.models import Allocation, Child
 
     began = OuterRef("overdue_since")
     allocation = (
@@ -149,6 +148,5 @@ def attribute_units(flags) -> int:
 
 
 def mark_child_changed(child_id) -> None:
-    from casework.models import Child
 
     Child.objects.filter(pk=child_id).update(next_check_at=None)

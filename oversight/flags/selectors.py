@@ -37,6 +37,8 @@ from access.people import may_read_content
 from oversight.models import Flag, FlagKind
 from oversight.notices.notify import SUPERVISEE_ACTS
 from oversight.policy.due import local_date
+from supervision.models import Action, SupervisionRecord, SupervisoryRelationship
+from supervision.organisation.roles import active_on
 
 CHILD_KINDS = (
     FlagKind.CASE_REVIEW_OVERDUE,
@@ -213,8 +215,6 @@ def _open_flags(day: date):
 
 def with_links(flags, day: date):
     """Flags with what `_url` needs to link each to where it is acted on, in the same SELECT."""
-    from supervision.models import Action, SupervisionRecord, SupervisoryRelationship
-    from supervision.organisation.roles import active_on
 
     session_key = Concat(Value("session "), Cast("session_id", output_field=CharField()))
     record = SupervisionRecord.objects.annotate(key=session_key).filter(
@@ -266,8 +266,6 @@ def home_flags(user, roles, now: datetime | None = None) -> dict:
     a supervisor."""
     if not (roles.supervisee or roles.supervisor):
         return {}
-    from supervision.models import SupervisoryRelationship
-    from supervision.organisation.roles import active_on
 
     now = now or timezone.now()
     day = local_date(now)

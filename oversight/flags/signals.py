@@ -9,10 +9,13 @@ child marks the child, a write about a person's file marks the person. A mark to
 one evaluation; a mark missed would leave a flag stale until the daily recheck.
 """
 
+from django.apps import apps
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
 from oversight.flags.scheduled import mark_child_changed, mark_person_changed
+from supervision.models import StaffProfile, SupervisoryRelationship
+from supervision.models.audit import AuditAction
 
 
 def _person_of(field):
@@ -57,7 +60,6 @@ CHILD_FACTS = {
 
 
 def connect():
-    from django.apps import apps
 
     for label, field in PERSON_FACTS.items():
         model = apps.get_model(label)
@@ -103,7 +105,6 @@ def _absence(sender, instance, **kwargs):
     """A supervisor's absence is a fact about the people they line supervise (S5): everyone
     supervised by them on or after its first day, whatever its end (an end set earlier than
     before shortens it for them too)."""
-    from supervision.models import StaffProfile, SupervisoryRelationship
 
     supervised = SupervisoryRelationship.objects.filter(
         supervisor_id=instance.supervisor_id, kind=SupervisoryRelationship.Kind.LINE
@@ -114,7 +115,6 @@ def _absence(sender, instance, **kwargs):
 
 
 def _audited_write(sender, instance, created, **kwargs):
-    from supervision.models.audit import AuditAction
 
     if not created or instance.action != AuditAction.WRITE:
         return

@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 
+from casework.models import Child
 from oversight.flags.facts import _profiles, child_histories, person_histories
 from oversight.models import Flag
+from oversight.notices import notify
 from oversight.policy import due
 from oversight.policy.choice import _version_changes, pack_versions
+from supervision.models import StaffProfile, User
 
-# How long a claimed row is left alone, were the claim ever committed without its result.
-CLAIM_LEASE = timedelta(minutes=30)
 # An open case or a member of staff is looked at again at least this often, whatever the rules
 # say next: a safety net, since every write marks its subject and every change in time that the
 # rules know of is scheduled.
@@ -341,7 +342,6 @@ def _earlier_flags(looks, marked) -> dict:
 
 
 def _write(histories, outcome: _Outcome, model, now) -> None:
-    from oversight.notices import notify
 
     # A child's flag keeps the unit that held the child when its spell began: the flag ends at
     # a transfer, so that is the unit throughout it, and the dashboard counts it there.
@@ -404,8 +404,6 @@ def _set_next_checks(model, next_check: dict) -> None:
 
 def _attach_subjects(histories, flags) -> None:
     """Give each new flag its person and child objects, so the notices read no more."""
-    from casework.models import Child
-    from supervision.models import User
 
     people = {h.user_id: h.user for h in histories if h.subject == "person"}
     missing = {f.person_id for f in flags if f.person_id and f.person_id not in people}
@@ -433,7 +431,6 @@ def _single(outcome: _Outcome) -> SyncResult:
 @transaction.atomic
 def sync_person(profile, now: datetime, versions=None) -> SyncResult:
     """Raise and resolve one person's flags now (the tick does this for a batch)."""
-    from supervision.models import StaffProfile
 
     versions = versions if versions is not None else pack_versions()
     # Locked: a write to this person's facts waits, then marks them for the next tick.
@@ -443,7 +440,6 @@ def sync_person(profile, now: datetime, versions=None) -> SyncResult:
 
 @transaction.atomic
 def sync_child(child, now: datetime, versions=None) -> SyncResult:
-    from casework.models import Child
 
     versions = versions if versions is not None else pack_versions()
     locked = Child.objects.select_for_update().get(pk=child.pk)

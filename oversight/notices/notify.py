@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
@@ -29,8 +30,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from access.people import may_act
-from oversight.flags.sync import CLAIM_LEASE
-from oversight.models import Flag, FlagKind, Notification, NotificationPreference
+from oversight.models import CLAIM_LEASE, Flag, FlagKind, Notification, NotificationPreference
+from oversight.policy.due import local_date
+from supervision.models import SupervisoryRelationship, Unit, User
+from supervision.organisation import audit
 from supervision.organisation.site import site_link
 from supervision.people.selectors import line_supervisor
 
@@ -77,9 +80,6 @@ def wants_each(user) -> bool:
 @transaction.atomic
 def preference_set(*, user, mode: str, request=None) -> NotificationPreference:
     """Save how this person hears about new flags; audited as a write."""
-    from django.core.exceptions import ValidationError
-
-    from supervision.organisation import audit
 
     if mode not in NotificationPreference.Mode.values:
         raise ValidationError({"mode": "Select how you would like to hear about overdue items"})
@@ -109,7 +109,6 @@ def _reachable(person) -> bool:
 def flag_raised(flag: Flag, now: datetime) -> list[Notification]:
     """One notice per person who must act and wants one per flag; the daily digest covers the
     others."""
-    from oversight.policy.due import local_date
 
     notices = []
     for person in recipients(flag, local_date(now)):
@@ -210,8 +209,6 @@ def daily_digests_write(now: datetime) -> int:
     """For each person who chose one email a day: the flags raised for them to act on since
     their previous digest, or since ever for their first, leaving out any they already had an
     email for (raised while they still wanted one per flag). Nobody with nothing new gets one."""
-    from oversight.policy.due import local_date
-    from supervision.models import SupervisoryRelationship, User
 
     period = local_date(now).isoformat()
     people = {
@@ -316,8 +313,6 @@ def weekly_digests_write(now: datetime) -> int:
     "Raised" and "resolved" count when the job noticed (`raised_at`, `noticed_resolved_at`), so
     a fact entered late still shows in the next digest rather than in a week already reported.
     """
-    from oversight.policy.due import local_date
-    from supervision.models import Unit
 
     today = local_date(now)
     if today.weekday() != 0:

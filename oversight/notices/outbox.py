@@ -30,11 +30,11 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Replace
 from django.utils import timezone
 
-from oversight.models import Notification
+from oversight.models import CLAIM_LEASE, Notification
+from supervision.people.passwords import body_to_send
 
 logger = logging.getLogger(__name__)
 
-CLAIM_LEASE = timedelta(minutes=30)
 RETRY_AFTER = (timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 MAX_ATTEMPTS = len(RETRY_AFTER) + 1
 ERROR_LINE_LENGTH = 300
@@ -149,8 +149,6 @@ def send_due(now: datetime | None = None, limit: int = 200) -> SendResult:
 def _body(notice: Notification) -> str:
     if notice.kind == Notification.Kind.SET_PASSWORD:
         # The link to set a password is made now, never stored (supervision.people.passwords).
-        from supervision.people.passwords import body_to_send
-
         return body_to_send(notice)
     return notice.body
 

@@ -17,9 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from casework.models import Child
 from oversight.models import OrganisationPolicy, PolicyPackVersion
 from oversight.policy.due import LONDON
 from oversight.policy.packs import PackError, load_pack
+from supervision.models import StaffProfile
 from supervision.organisation import audit
 
 # What a version says about itself rather than about the rules: never "a change of setting".
@@ -78,8 +80,6 @@ def _notes_after_change(
 def _look_again_from(moment: datetime) -> None:
     """Everyone's due dates may move when the new version starts: nobody waits past that
     moment for the next look, so flags follow the new rules from their first day."""
-    from casework.models import Child
-    from supervision.models import StaffProfile
 
     StaffProfile.objects.filter(next_check_at__gt=moment).update(next_check_at=moment)
     Child.objects.filter(next_check_at__gt=moment).update(next_check_at=moment)
@@ -171,8 +171,6 @@ def pack_version_create(
 def organisation_pack_choose(code: str, by, *, request=None) -> OrganisationPolicy:
     """Run pack `code` from now on. Everyone is looked at again at the next tick, so flags
     follow the chosen pack's rules at once."""
-    from casework.models import Child
-    from supervision.models import StaffProfile
 
     if not PolicyPackVersion.objects.filter(code=code).exists():
         raise ValidationError({"pack_code": "Choose a policy pack that has at least one version"})

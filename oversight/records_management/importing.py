@@ -34,6 +34,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -41,8 +42,39 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from supervision.organisation import plain_text
+from agreements.models import AgreementSignature, SupervisionAgreement
+from agreements.services import DEFAULT_TEXT, agreement_hash
+from casework import rules
+from casework.models import (
+    SCALE_FIELDS,
+    Allocation,
+    CaseNote,
+    Child,
+    RiskLevel,
+    RiskRating,
+    Service,
+)
+from casework.models import (
+    Plan as ChildPlan,
+)
+from casework.services import INITIALS_PATTERN, normalise_reference, note_content, reference_errors
+from supervision.models import (
+    JobRole,
+    RecordSection,
+    RecordTemplate,
+    SessionType,
+    Signature,
+    StaffProfile,
+    SupervisionRecord,
+    SupervisionSession,
+    SupervisoryRelationship,
+    Unit,
+    User,
+)
+from supervision.organisation import audit, plain_text
 from supervision.organisation.job_roles import STANDARD_JOB_ROLES
+from supervision.people.passwords import Why, set_password_link_queue
+from supervision.records.canonical import content_hash, load_record_for_content, record_hash
 
 LONDON = ZoneInfo("Europe/London")
 IMPORTED_SIGNATURE = "Signed outside this system (imported)"
@@ -678,16 +710,6 @@ class _Check:
         }
 
     def load(self) -> None:
-        from agreements.models import SupervisionAgreement
-        from casework.models import CaseNote, Child
-        from supervision.models import (
-            JobRole,
-            RecordTemplate,
-            SupervisionSession,
-            SupervisoryRelationship,
-            Unit,
-            User,
-        )
 
         self.db_units = {u.code.lower(): u for u in Unit.objects.select_related("manager")}
         self.db_unit_by_id = {u.pk: u for u in self.db_units.values()}
@@ -823,7 +845,6 @@ class _Check:
     # units.csv -------------------------------------------------------------------------------
 
     def check_units(self) -> None:
-        from supervision.models import Unit
 
         seen: dict[str, int] = {}
         self.unit_items: dict[str, Item] = {}
@@ -928,7 +949,6 @@ class _Check:
     }
 
     def check_staff(self) -> None:
-        from supervision.models import StaffProfile
 
         seen: dict[str, int] = {}
         for row in self.rows("staff.csv"):
@@ -992,7 +1012,6 @@ class _Check:
 
     def _job_role(self, row: _Row, code: str) -> None:
         """A recorded job role; or a new one, named in the row or one of the standard ones."""
-        from supervision.models import JobRole
 
         if code in self.db_roles:
             return
@@ -1049,7 +1068,6 @@ class _Check:
     # relationships.csv -----------------------------------------------------------------------
 
     def check_relationships(self) -> None:
-        from supervision.models import SupervisoryRelationship
 
         # Every arrangement as it will be, recorded ones first, then the file's on top.
         self.relationships: dict[tuple, _Rel] = {}
@@ -1163,8 +1181,6 @@ class _Check:
     # agreements.csv --------------------------------------------------------------------------
 
     def check_agreements(self) -> None:
-        from agreements.models import SupervisionAgreement
-        from supervision.models import SupervisoryRelationship
 
         by_relationship: dict[tuple, list[dict]] = defaultdict(list)
         seen: dict[tuple, int] = {}
@@ -1234,7 +1250,6 @@ class _Check:
     def _plan_agreements(self, rel: _Rel, rows: list[dict]) -> None:
         """Versions, and which is in force: the latest signed one, unless the arrangement
         has ended (then it is superseded, as a change of supervisor does in the product)."""
-        from agreements.models import SupervisionAgreement
 
         recorded = sorted(
             self.db_agreements.get(rel.db.pk, []) if rel.db else [], key=lambda a: a.version
@@ -1279,7 +1294,6 @@ class _Check:
             self.add("agreements.csv", Item(data["row"], CREATE, data))
 
     def _match_agreement(self, data: dict, existing) -> None:
-        from agreements.models import SupervisionAgreement
 
         signatures = list(existing.signatures.all())
         signed_on = (
@@ -1333,7 +1347,6 @@ class _Check:
     ]
 
     def check_sessions(self) -> None:
-        from supervision.models import SessionType, SupervisionSession
 
         Status = SupervisionSession.Status
         seen: dict[tuple, int] = {}
@@ -1429,7 +1442,6 @@ class _Check:
                 )
 
     def _check_record(self, row: _Row, data: dict) -> None:
-        from supervision.models import SupervisionSession
 
         status = data["record_status"]
         rank = self.RECORD_RANK[status]
@@ -1472,7 +1484,6 @@ class _Check:
             row.error("record_signed_on", "The supervisee signs before the record is finalised")
 
     def _plan_session(self, row: _Row, data: dict) -> None:
-        from supervision.models import SupervisionRecord
 
         existing = self.db_sessions.get((data["supervisee"], data["starts_at"]))
         if existing is None:
@@ -1553,8 +1564,6 @@ class _Check:
     # cases.csv -------------------------------------------------------------------------------
 
     def check_cases(self) -> None:
-        from casework.models import Child, Plan, Service
-        from casework.services import INITIALS_PATTERN, normalise_reference, reference_errors
 
         seen: dict[str, int] = {}
         self.children: dict[str, dict] = {}
@@ -1577,7 +1586,7 @@ class _Check:
                 "reference": reference,
                 "initials": initials,
                 "service": row.choice("service", Service.choices, required=True),
-                "plan": row.choice("plan", Plan.choices, required=True),
+                "plan": row.choice("plan", ChildPlan.choices, required=True),
                 "unit": row.code("unit_code"),
                 "worker": row.email("worker_email"),
                 "allocated_at": row.moment("allocated_at", required=True),
@@ -1725,8 +1734,6 @@ class _Check:
     # case_supervisions.csv -------------------------------------------------------------------
 
     def check_case_notes(self) -> None:
-        from casework.models import CaseNote
-        from casework.services import normalise_reference
 
         seen: dict[tuple, int] = {}
         for row in self.rows("case_supervisions.csv"):
@@ -1818,7 +1825,6 @@ class _Check:
         )
 
     def _plan_note(self, row: _Row, data: dict) -> None:
-        from casework.models import CaseNote
 
         existing = self._recorded_note(data)
         if existing is None:
@@ -1851,7 +1857,6 @@ def _overlap(a: _Rel, b: _Rel) -> bool:
 
 
 def _levels(scale: str):
-    from casework.models import RiskLevel
 
     values = ["red", "amber", "green"] if scale == "rag" else ["very_high", "high", "medium", "low"]
     return [(v, RiskLevel(v).label) for v in values]
@@ -1870,7 +1875,6 @@ def import_files(files: dict[str, bytes], *, by=None, request=None, dry_run: boo
         if dry_run:
             return plan
         _Writer(plan, by, request).run()
-        from supervision.organisation import audit
 
         counts = plan.counts()
         audit.record(
@@ -1919,7 +1923,6 @@ class _Writer:
         self.write_case_notes()
 
     def job_roles(self) -> None:
-        from supervision.models import JobRole
 
         holds_cases = {"practitioner", "asye", "student"}
         for code, role in self.plan.new_job_roles.items():
@@ -1931,7 +1934,6 @@ class _Writer:
             )
 
     def write_units(self) -> None:
-        from supervision.models import Unit
 
         items = sorted(self.items("units.csv"), key=lambda i: self.check.unit_depth(i.data["code"]))
         for item in items:
@@ -1947,8 +1949,6 @@ class _Writer:
             self.units[data["code"]] = unit
 
     def write_staff(self) -> None:
-        from supervision.models import StaffProfile, User
-        from supervision.people.passwords import Why, set_password_link_queue
 
         for item in self.items("staff.csv"):
             data = item.data
@@ -2003,8 +2003,6 @@ class _Writer:
                 unit.save()
 
     def write_relationships(self) -> None:
-        from agreements.models import SupervisionAgreement
-        from supervision.models import SupervisoryRelationship
 
         for rel in self.check.relationships.values():
             if rel.db is not None:
@@ -2044,8 +2042,6 @@ class _Writer:
             )
 
     def write_agreements(self) -> None:
-        from agreements.models import SupervisionAgreement
-        from agreements.services import DEFAULT_TEXT
 
         Status = SupervisionAgreement.Status
         by_relationship = defaultdict(list)
@@ -2114,8 +2110,6 @@ class _Writer:
                     )
 
     def _sign_agreement(self, agreement, relationship, signed_on: date) -> None:
-        from agreements.models import AgreementSignature
-        from agreements.services import agreement_hash
 
         agreement.content_hash = agreement_hash(agreement)
         when = _moment_on(signed_on)
@@ -2133,7 +2127,6 @@ class _Writer:
             )
 
     def _supersede_in_force(self, relationship, agreement, data: dict) -> None:
-        from agreements.models import SupervisionAgreement
 
         SupervisionAgreement.objects.filter(
             relationship=relationship, status=SupervisionAgreement.Status.ACTIVE
@@ -2144,7 +2137,6 @@ class _Writer:
         )
 
     def write_sessions(self) -> None:
-        from supervision.models import SupervisionSession
 
         sessions = dict(self.check.db_sessions.items())
         items = sorted(self.items("sessions.csv"), key=lambda i: i.data["starts_at"])
@@ -2186,8 +2178,6 @@ class _Writer:
         """Brings the session's record up to the status in the file, as the product would have:
         started, shared (names and roles captured), signed by the supervisee, finalised. Both
         signatures cover the same content, since nothing is written between them."""
-        from supervision.models import RecordSection, Signature, SupervisionRecord
-        from supervision.records.canonical import load_record_for_content, record_hash
 
         Status = SupervisionRecord.Status
         wanted = _Check.RECORD_RANK[data["record_status"]]
@@ -2244,7 +2234,6 @@ class _Writer:
         record.save()
 
     def _snapshot(self, record, session) -> None:
-        from django.conf import settings
 
         record.organisation_name = settings.ORGANISATION_NAME
         for side in ("supervisee", "supervisor"):
@@ -2265,7 +2254,6 @@ class _Writer:
         return self.users[worker]
 
     def write_cases(self) -> None:
-        from casework.models import SCALE_FIELDS, Allocation, Child, RiskRating
 
         self.closed_now: set[str] = set()
         for item in self.items("cases.csv"):
@@ -2330,7 +2318,6 @@ class _Writer:
             self.children[data["reference"]] = child
 
     def _close(self, child, data: dict, by) -> None:
-        from casework.models import Allocation
 
         closed_on = data["closed_on"]
         # As closing in the product does: closed today, now; on an earlier day, its end.
@@ -2349,10 +2336,6 @@ class _Writer:
         self.closed_now.add(child.reference)
 
     def write_case_notes(self) -> None:
-        from casework import rules
-        from casework.models import Allocation, CaseNote, Child
-        from casework.services import note_content
-        from supervision.records.canonical import content_hash
 
         written = defaultdict(list)
         for item in self.items("case_supervisions.csv"):

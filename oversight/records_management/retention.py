@@ -18,16 +18,44 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from agreements.models import AgreementSignature, SupervisionAgreement
+from casework.models import CaseNote, FrontDoorDiscussion, FrontDoorSession
 from oversight.models import (
     DEFAULT_RETENTION_YEARS,
     DestroyedFile,
     DestructionBatch,
     DestructionCandidate,
+    FeedbackResponse,
     LegalHold,
+    QualityReview,
     RecordKind,
     RetentionRule,
     SubjectAccessExport,
 )
+from supervision.models import (
+    Action,
+    ActionReview,
+    Addendum,
+    AgendaItem,
+    AmendmentRequest,
+    ConversationSignature,
+    Decision,
+    DevelopmentConversation,
+    Disagreement,
+    FormDraft,
+    ObservationSignature,
+    PracticeObservation,
+    ProbationReview,
+    RecordPdf,
+    RecordSection,
+    SharedText,
+    Signature,
+    StaffProfile,
+    SupervisionRecord,
+    SupervisionSession,
+    WellbeingPlan,
+)
+from supervision.models.organisation import SupervisorAbsence
 from supervision.organisation import audit
 
 logger = logging.getLogger(__name__)
@@ -135,15 +163,6 @@ def retention_years() -> dict[str, int]:
 
 def file_holdings(person) -> dict[str, int]:
     """How many items of each kind the person's file holds."""
-    from agreements.models import SupervisionAgreement
-    from supervision.models import (
-        DevelopmentConversation,
-        PracticeObservation,
-        ProbationReview,
-        SupervisionRecord,
-        SupervisionSession,
-        WellbeingPlan,
-    )
 
     return {
         RecordKind.SESSION: SupervisionSession.objects.filter(supervisee=person).count(),
@@ -179,7 +198,6 @@ def list_files_due_for_destruction(*, today: date | None = None) -> DestructionB
     Idempotent: a person with an open listing is not listed again, and the partial unique
     constraint settles a race between two workers.
     """
-    from supervision.models import StaffProfile
 
     today = today or timezone.localdate()
     now = timezone.now()
@@ -404,28 +422,6 @@ def file_destroy(*, candidate: DestructionCandidate, typed_name: str, by, reques
 
 
 def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
-    from agreements.models import AgreementSignature, SupervisionAgreement
-    from supervision.models import (
-        Action,
-        ActionReview,
-        Addendum,
-        AgendaItem,
-        AmendmentRequest,
-        ConversationSignature,
-        Decision,
-        DevelopmentConversation,
-        Disagreement,
-        ObservationSignature,
-        PracticeObservation,
-        ProbationReview,
-        RecordPdf,
-        RecordSection,
-        SharedText,
-        Signature,
-        SupervisionRecord,
-        SupervisionSession,
-        WellbeingPlan,
-    )
 
     _allow_destroying_frozen_rows(True)
     counts: dict[str, int] = {}
@@ -461,17 +457,14 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
         ("actions", Action),
     ]:
         gone(label, model.objects.filter(record__in=records))
-    from oversight.models import QualityReview
 
     # A quality audit of a destroyed record goes with it: the audit quotes nothing, but its
     # answers are about this person's supervision.
     gone("quality_reviews", QualityReview.objects.filter(record__in=records))
     gone("records", records)
-    from supervision.models import FormDraft
 
     gone("drafts", FormDraft.objects.filter(subject=person))
     gone("agenda_items", AgendaItem.objects.filter(session__supervisee=person))
-    from casework.models import CaseNote, FrontDoorDiscussion, FrontDoorSession
 
     counts["case_notes_unlinked"] = CaseNote.objects.filter(session__supervisee=person).update(
         session=None
@@ -479,7 +472,6 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
     front_door = FrontDoorSession.objects.filter(supervisee=person)
     gone("front_door_discussions", FrontDoorDiscussion.objects.filter(session__in=front_door))
     gone("front_door_sessions", front_door)
-    from supervision.models.organisation import SupervisorAbsence
 
     gone("absences", SupervisorAbsence.objects.filter(supervisor=person))
     _delete_chain(
@@ -505,7 +497,6 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
     _delete_chain(gone, "wellbeing_plans", WellbeingPlan.objects.filter(person=person), "previous")
     # Their answers about the supervision they received go with the file. Reports of closed
     # quarters change by it, which is what destroying the data means.
-    from oversight.models import FeedbackResponse
 
     gone("feedback_responses", FeedbackResponse.objects.filter(respondent=person))
 

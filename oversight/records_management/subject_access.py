@@ -19,14 +19,27 @@ import logging
 import zipfile
 
 from celery import shared_task
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from oversight.models import LegalHold, SubjectAccessExport
+from agreements.models import SupervisionAgreement
+from oversight.models import FeedbackResponse, LegalHold, SubjectAccessExport
+from supervision.models import (
+    AccessGrant,
+    DevelopmentConversation,
+    PracticeObservation,
+    ProbationReview,
+    SupervisionRecord,
+    SupervisionSession,
+    SupervisoryRelationship,
+    WellbeingPlan,
+)
 from supervision.models.audit import AuditEvent
 from supervision.organisation import audit
+from supervision.records.pdf import render_record_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +54,6 @@ def subject_access_export_request(
     """Queue an export, audited as an export whoever asks. Someone other than the person must
     give the reason (the request it answers); it is kept on the export and in the audit entry,
     so the person sees it on their access log."""
-    from django.core.exceptions import ValidationError
 
     reason = " ".join(reason.split())
     by_the_person = by.pk == person.pk
@@ -115,8 +127,6 @@ def _progress(export, **fields) -> None:
 
 
 def _build_zip(export) -> bytes:
-    from supervision.models import SupervisionRecord
-    from supervision.records.pdf import render_record_pdf
 
     person = export.person
     records = list(
@@ -158,17 +168,6 @@ def _date(value):
 
 def subject_access_manifest(person, records=None) -> dict:
     """Everything held about `person`, as plain JSON."""
-    from agreements.models import SupervisionAgreement
-    from supervision.models import (
-        AccessGrant,
-        DevelopmentConversation,
-        PracticeObservation,
-        ProbationReview,
-        SupervisionRecord,
-        SupervisionSession,
-        SupervisoryRelationship,
-        WellbeingPlan,
-    )
 
     profile = getattr(person, "profile", None)
     if records is None:
@@ -190,7 +189,6 @@ def subject_access_manifest(person, records=None) -> dict:
         .order_by("session__starts_at", "pk")
     )
     relationships = SupervisoryRelationship.objects.select_related("supervisor", "supervisee")
-    from oversight.models import FeedbackResponse
 
     # Their own answers about the supervision they received are their personal data too.
     feedback = [

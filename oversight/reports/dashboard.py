@@ -35,6 +35,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -42,9 +43,20 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, StrIndex, Substr
+from django.urls import reverse
 
-from oversight.models import Flag, FlagKind
+from oversight.models import FeedbackResponse, Flag, FlagKind
 from oversight.policy.due import LONDON, local_date
+from oversight.quality import feedback as rules
+from supervision.models import (
+    JobRole,
+    RecordSection,
+    StaffProfile,
+    SupervisionRecord,
+    SupervisionSession,
+    TemplateSection,
+    Unit,
+)
 
 TREND_MONTHS = 12
 # Quality and cancellations are counted over the quarter to the date: a month is too few
@@ -271,7 +283,6 @@ class Scope:
 
     def units(self):
         """The unit and every unit below it, as a subquery."""
-        from supervision.models import Unit
 
         return Unit.objects.filter(path__startswith=self.unit.path).values("pk")
 
@@ -345,7 +356,6 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
     grouped by unit, with a count per month (the last month runs to the date, so its count is
     the date's figure) and, for records and cancellations, one for the quarter to the date.
     The unit's own people are read again by person, for their rows."""
-    from supervision.models import JobRole, StaffProfile, Unit
 
     months = trend_months(at)
     last = len(months) - 1
@@ -547,7 +557,6 @@ def _breakdowns(flags, at: datetime):
 def finalised_records():
     """Finalised records with whether their template asks for reflection and wellbeing, and
     whether those sections were completed: the sections `_sections` counts."""
-    from supervision.models import RecordSection, SupervisionRecord
 
     sections = _sections()
 
@@ -571,7 +580,6 @@ def finalised_records():
 
 
 def cancelled_sessions():
-    from supervision.models import SupervisionSession
 
     return SupervisionSession.objects.filter(
         status=SupervisionSession.Status.CANCELLED, cancelled_at__isnull=False
@@ -592,7 +600,6 @@ class _Sections:
 def _sections() -> _Sections:
     """One section of each kind per template at most (its first), so a record has at most one
     completed section of each kind and records can be counted by counting sections."""
-    from supervision.models import TemplateSection
 
     found = defaultdict(list)
     seen = set()
@@ -649,9 +656,6 @@ def _cancel_counts(windows: dict) -> dict:
 def _with_completed_sections(records, sections: _Sections):
     """Records with their completed reflection and wellbeing sections joined (LEFT JOIN): one
     query for the records and the sections, and no record counted twice."""
-    from django.db.models import FilteredRelation
-
-    from supervision.models import RecordSection
 
     completed = RecordSection.Progress.COMPLETED
     return records.annotate(
@@ -673,7 +677,6 @@ def _with_completed_sections(records, sections: _Sections):
 
 
 def _finalised(scope):
-    from supervision.models import SupervisionRecord
 
     return SupervisionRecord.objects.filter(
         scope.supervisee_q("session__supervisee"),
@@ -760,7 +763,6 @@ def flags_held_for(scope: Scope, at: datetime):
 
 
 def staff_items(scope: Scope, at: datetime, *, on_time: bool | None = None):
-    from supervision.models import StaffProfile
 
     profiles = (
         scope.profiles(StaffProfile.objects.all())
@@ -792,7 +794,6 @@ def record_items(scope: Scope, start: datetime, at: datetime, measure: str):
 
 
 def cancellation_items(scope: Scope, start: datetime, at: datetime):
-    from supervision.models import SupervisionSession
 
     again = SupervisionSession.objects.filter(replaces=OuterRef("pk"))
     return (
@@ -901,7 +902,6 @@ def _cells(figures: Figures, keys, items_url: str) -> list[Cell]:
 
 def tables(board: Dashboard, query: str = "") -> list[dict]:
     """The tables by team and person, cell by cell, with the link behind every figure."""
-    from django.urls import reverse
 
     def urls(unit=None, person=None) -> tuple[str, str]:
         if unit is not None:
@@ -1009,9 +1009,6 @@ def feedback(scope: Scope, at: datetime) -> tuple[str, list[FeedbackRow]]:
     one row for each unit's own staff (never a unit with the units below it, so no figure is
     the difference of two others: see oversight/quality/feedback.py), shown only for five answers or
     more. Two queries. None for a person: one person's answers are never shown."""
-    from oversight.models import FeedbackResponse
-    from oversight.quality import feedback as rules
-    from supervision.models import Unit
 
     if scope.unit is None:
         return "", []

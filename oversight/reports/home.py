@@ -19,6 +19,14 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.models import AgreementSignature, SupervisionAgreement
+from casework.models import Child
+from casework.selectors import clock as casework_clock
+from casework.selectors import discussion_due
+from casework.selectors import due_phrase as casework_phrase
+from oversight.flags.facts import person_histories
+from oversight.policy import due as rules
+from oversight.policy.choice import pack_on, pack_versions
 from supervision.models import (
     Action,
     AgendaItem,
@@ -41,28 +49,19 @@ def day_text(day: date) -> str:
 
 def clock(moment: datetime) -> str:
     """9am, 2:30pm, midday: the GOV.UK style for times."""
-    from casework.selectors import clock as casework_clock
 
     return casework_clock(moment)
 
 
 def due_phrase(due: date, today: date) -> str:
     """In 3 days, today, 4 days overdue."""
-    from casework.selectors import due_phrase as casework_phrase
 
     return casework_phrase(due, today)
 
 
 def pack_timeline() -> list:
-    """The organisation's pack versions, read once per page (two queries). Without a chosen
-    pack, the shipped one the casework pages also fall back to."""
-    from casework.rules import default_pack
-    from oversight.policy.choice import NoPolicyPack, pack_versions
-
-    try:
-        return pack_versions()
-    except NoPolicyPack:
-        return [default_pack()]
+    """The organisation's pack versions, read once per page (two queries)."""
+    return pack_versions()
 
 
 def _start_of(day: date) -> datetime:
@@ -90,8 +89,6 @@ def children_due(worker_ids, today: date, pack) -> dict[int, list[ChildDue]]:
     """{worker id: [their open children due for case supervision within 14 days or overdue]},
     soonest first, by the rule the caseload page shows (casework.selectors.discussion_due).
     One query. Never the child's name: the home page knows children by reference."""
-    from casework.models import Child
-    from casework.selectors import discussion_due
 
     found: dict[int, list[ChildDue]] = defaultdict(list)
     if not worker_ids:
@@ -297,9 +294,6 @@ def supervisee_table(
     `flags_in_team` (oversight.flags.selectors.home_flags), whose open flags are counted here
     rather than read again. Fourteen queries whatever the number of supervisees: ten for their
     histories, one each for booked sessions, records, actions and children."""
-    from oversight.flags.facts import person_histories
-    from oversight.policy import due as rules
-    from oversight.policy.choice import pack_on
 
     today = timezone.localdate(now)
     people = _people(relationships)
@@ -417,8 +411,6 @@ class AgreementStatus:
 
 def agreement_status(user, line, *, pack, today: date) -> AgreementStatus:
     """One query: the agreement in force (or being drawn up) for the line relationship."""
-    from agreements.models import AgreementSignature, SupervisionAgreement
-    from oversight.policy import due as rules
 
     if line is None:
         return AgreementStatus(
@@ -544,7 +536,6 @@ def own_supervision(user, *, profile, supervisors, versions, now: datetime) -> O
     queries: the agenda only with a session booked, the children only for a case holder.
     `supervisors`: their current relationships as supervisee, with the supervisor selected
     (supervision.people.selectors.current_supervisors_of)."""
-    from oversight.policy.choice import pack_on
 
     today = timezone.localdate(now)
     pack = pack_on(today, versions)

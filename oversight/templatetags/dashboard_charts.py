@@ -7,6 +7,7 @@ and its figures are in the table, not read out bar by bar.
 from dataclasses import dataclass
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 register = template.Library()
@@ -121,7 +122,6 @@ def figure(figures, key):
 @register.simple_tag
 def figure_url(row, key, query="", unit=None, person=None):
     """The list behind a figure of a row (a unit or a person), or of the page's own scope."""
-    from django.urls import reverse
 
     if row is not None and getattr(row, "person", None) is not None and row.unit is None:
         person = row.person
@@ -135,7 +135,6 @@ def figure_url(row, key, query="", unit=None, person=None):
 
 @register.simple_tag
 def row_url(row, query=""):
-    from django.urls import reverse
 
     if row.unit is not None:
         return reverse("dashboard-unit", kwargs={"unit_id": row.unit.pk}) + query

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET
 
 from access.refusals import refuse
 from access.units import dashboard_tops, get_person_for_dashboard, get_unit_for_dashboard
-from oversight.flags.selectors import overdue_text
+from oversight.flags.selectors import flag_subject, flag_url, overdue_text, with_links
+from oversight.models import FEEDBACK_STATEMENTS
 from oversight.policy.due import local_date
 from oversight.reports import dashboard
 from supervision.models import Unit
@@ -124,7 +125,6 @@ def dashboard_unit(request, unit_id):
     unit = get_unit_for_dashboard(request, tops, unit_id)
     context = _page_context(request, tops, dashboard.Scope(unit=unit), _trail(tops, unit))
     _audit_read(request, "dashboard_unit", unit.pk, context["board"].at)
-    from oversight.models import FEEDBACK_STATEMENTS
 
     context["feedback_period"], context["feedback_rows"] = dashboard.feedback(
         context["board"].scope, context["board"].at
@@ -152,13 +152,11 @@ def dashboard_person(request, person_id):
 
 
 def _with_links(flags):
-    from oversight.flags.selectors import with_links
 
     return with_links(flags, timezone.localdate())
 
 
 def _flag_item(flag, at) -> dict:
-    from oversight.flags.selectors import flag_subject, flag_url
 
     return {
         "flag": flag,

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from access.development import author_gone
 from supervision.models import (
     ConversationSignature,
     DevelopmentConversation,
@@ -344,7 +345,6 @@ def conversation_take_over(*, conversation, by: User, request=None) -> Developme
     """The manager who agreed an unsigned plan or review has left, so they can never sign it,
     and the year takes only one: the person's supervisor now takes it over, reviews it with
     them and signs it as theirs. Audited, with who held it before."""
-    from access.development import author_gone
 
     conversation = _locked_conversation(conversation)
     if conversation.status != DevelopmentConversation.Status.DRAFT:

@@ -10,6 +10,16 @@ from datetime import date, datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.models import SupervisionAgreement
+from supervision.models import (
+    Action,
+    DevelopmentConversation,
+    PracticeObservation,
+    ProbationReview,
+    SupervisionSession,
+    WellbeingPlan,
+)
+
 
 @dataclass(frozen=True)
 class FileItem:
@@ -41,7 +51,6 @@ def _day(value) -> date:
 
 @source("agreement", "Agreements")
 def _agreements(person):
-    from agreements.models import SupervisionAgreement
 
     colours = {"active": "green", "draft": "grey", "superseded": "blue"}
     for agreement in SupervisionAgreement.objects.filter(
@@ -60,7 +69,6 @@ def _agreements(person):
 
 @source("session", "Sessions and records")
 def _sessions(person):
-    from supervision.models import SupervisionSession
 
     for session in SupervisionSession.objects.filter(supervisee=person).select_related(
         "supervisor", "record"
@@ -89,7 +97,6 @@ def _sessions(person):
 
 @source("action", "Actions")
 def _actions(person):
-    from supervision.models import Action
 
     today = timezone.localdate()
     for action in Action.objects.filter(supervisee=person).select_related("record"):
@@ -119,7 +126,6 @@ def _signed_status(item) -> tuple[str, str]:
 
 @source("observation", "Practice observations")
 def _observations(person):
-    from supervision.models import PracticeObservation
 
     for observation in PracticeObservation.objects.filter(practitioner=person).select_related(
         "observer"
@@ -137,7 +143,6 @@ def _observations(person):
 
 @source("development", "Development plans and reviews")
 def _development(person):
-    from supervision.models import DevelopmentConversation
 
     for conversation in DevelopmentConversation.objects.filter(person=person):
         status, colour = _signed_status(conversation)
@@ -153,7 +158,6 @@ def _development(person):
 
 @source("probation", "Probation reviews")
 def _probation(person):
-    from supervision.models import ProbationReview
 
     for review in ProbationReview.objects.filter(person=person):
         yield FileItem(
@@ -168,7 +172,6 @@ def _probation(person):
 
 @source("wellbeing", "Wellbeing plans")
 def _wellbeing(person):
-    from supervision.models import WellbeingPlan
 
     # Only that a plan was agreed: its content is personal and shown on its own page, to
     # those who may read it.

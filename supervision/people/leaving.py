@@ -21,8 +21,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from guardian.shortcuts import remove_perm
 
 from access.people import has_left, may_act
+from agreements.services import agreements_supersede_ended, agreements_supersede_for_relationship
+from oversight.models import Notification
 from supervision.models import AccessGrant, StaffProfile, SupervisoryRelationship, Unit, User
 from supervision.organisation import audit
 from supervision.organisation.site import site_link
@@ -37,7 +40,6 @@ def staff_mark_left(*, person: User, leaving_date: date, by: User, request=None)
     by, someone who has gone. Calling it again corrects the leaving date. A leaving date
     already past closes the account at once, as the daily job would (`account_close`).
     """
-    from agreements.services import agreements_supersede_for_relationship
 
     with transaction.atomic():
         profile = StaffProfile.objects.select_for_update().get(user=person)
@@ -174,7 +176,6 @@ def leavers_close(today: date | None = None) -> ClosingResult:
     ended. Safe to run any number of times, or on two workers at once: every change is a
     conditional update that only one run can make, and a run that finds nothing left to do
     writes nothing."""
-    from agreements.services import agreements_supersede_ended
 
     today = today or timezone.localdate()
     result = ClosingResult()
@@ -191,7 +192,6 @@ def account_close(*, person: User, today: date | None = None, by=None, request=N
     still open end on the leaving date, and every unit they manage is left without a manager,
     with a notice to the manager above. Each change is audited; a change already made (by an
     earlier run) is neither made nor audited again."""
-    from agreements.services import agreements_supersede_for_relationship
 
     today = today or timezone.localdate()
     leaving_date = StaffProfile.objects.filter(user=person).values_list("leaving_date", flat=True)
@@ -281,7 +281,6 @@ def sessions_end_for(person: User) -> int:
 
 
 def _grants_revoke(person, today, now, *, by, request) -> int:
-    from guardian.shortcuts import remove_perm
 
     revoked = 0
     grants = AccessGrant.objects.filter(
@@ -357,7 +356,6 @@ def _units_leave_without_manager(person, leaving_date, today, now, *, by, reques
 
 
 def _notice_unit_without_manager(unit, person, leaving_date, recipient, now) -> bool:
-    from oversight.models import Notification
 
     subject = f"{unit.name} has no manager: {person.full_name} left on {leaving_date:%-d %B %Y}"
     try:

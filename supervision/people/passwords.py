@@ -27,6 +27,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from access.people import may_act
+from oversight.models import Notification
+from supervision.models import User
+from supervision.organisation import audit
 from supervision.organisation.site import site_link
 
 LINK_PLACEHOLDER = "[[set-password-link]]"
@@ -63,8 +66,6 @@ def set_password_link_queue(
 ) -> bool:
     """Write the email with a link for `user` to set their password to the outbox, audited.
     False (and nothing written) for an account that may not have one."""
-    from oversight.models import Notification
-    from supervision.organisation import audit
 
     if not may_get_link(user):
         return False
@@ -107,7 +108,6 @@ def set_password_link_queue(
 
 def body_to_send(notice) -> str:
     """The body of a set-password email with a link made now, at the moment of sending."""
-    from supervision.models import User
 
     user = User.objects.get(pk=notice.recipient_id)
     return notice.body.replace(LINK_PLACEHOLDER, site_link(set_password_path(user)))
@@ -117,8 +117,6 @@ def forgotten_password(email: str, *, request=None, now: datetime | None = None)
     """Someone typed an address on "Forgotten your password?". If it is an open account's, it
     gets a link; either way the caller says the same thing, so nobody learns who has one. One
     such email per person in `FORGOTTEN_QUIET`, so the page cannot be used to flood an inbox."""
-    from oversight.models import Notification
-    from supervision.models import User
 
     now = now or timezone.now()
     user = User.objects.filter(email__iexact=email.strip()).first()
@@ -136,7 +134,6 @@ def forgotten_password(email: str, *, request=None, now: datetime | None = None)
 @transaction.atomic
 def password_set_by_link(*, form, request=None):
     """The person set their own password with a link: saved and audited (never the password)."""
-    from supervision.organisation import audit
 
     user = form.save()
     audit.record(

@@ -3,13 +3,31 @@ queries, whatever the size of the organisation."""
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from access.grants import current_grants
+from access.people import has_left
+from access.records import (
+    records_to_edit_by,
+    records_to_finalise_by,
+    records_waiting_for_view_by,
+    sessions_to_write_up_by,
+)
 from access.roles import Roles
 from access.units import units_overseen_by
-from supervision.models import StaffProfile, SupervisoryRelationship, Unit
+from agreements.models import SupervisionAgreement
+from supervision.models import (
+    Action,
+    DevelopmentConversation,
+    PracticeObservation,
+    StaffProfile,
+    SupervisionRecord,
+    SupervisionSession,
+    SupervisoryRelationship,
+    Unit,
+)
 from supervision.organisation.roles import active_on
 
 
@@ -61,7 +79,6 @@ def my_team(user, day=None) -> list[dict]:
     by_supervisee: dict[int, list] = {}
     for rel in others:
         by_supervisee.setdefault(rel.supervisee_id, []).append(rel)
-    from agreements.models import SupervisionAgreement
 
     in_force = {
         agreement.relationship_id: agreement
@@ -92,7 +109,6 @@ def file_history(person):
 
 def organisation_people(day=None):
     day = day or timezone.localdate()
-    from django.db.models import Prefetch
 
     line_now = SupervisoryRelationship.objects.filter(
         active_on(day), kind=SupervisoryRelationship.Kind.LINE
@@ -108,9 +124,6 @@ def organisation_units():
     """Every unit in tree order, each with `manager_now`: its manager, or None when it has none
     or they have left (from the day after their leaving date, before the nightly job has
     cleared their name)."""
-    from django.db.models import Count
-
-    from access.people import has_left
 
     units = list(
         Unit.objects.select_related("manager__profile")
@@ -126,10 +139,6 @@ def organisation_units():
 
 
 def _own_unsigned(user) -> list[dict]:
-    from django.db.models import Q
-    from django.urls import reverse
-
-    from supervision.models import DevelopmentConversation, PracticeObservation
 
     # Not those about someone who has left: they could never sign their part.
     today = timezone.localdate()
@@ -164,15 +173,6 @@ def _own_unsigned(user) -> list[dict]:
 
 def records_waiting_for(user) -> dict:
     """What needs this person now, most urgent first (UX: home pages are lists of work)."""
-    from django.db.models import Q
-
-    from access.records import (
-        records_to_edit_by,
-        records_to_finalise_by,
-        records_waiting_for_view_by,
-        sessions_to_write_up_by,
-    )
-    from supervision.models import Action, SupervisionRecord, SupervisionSession
 
     records = SupervisionRecord.objects.select_related(
         "session__supervisee", "session__supervisor"
@@ -222,7 +222,6 @@ def records_waiting_for(user) -> dict:
 def line_supervisees_with_cover(person, day):
     """The people `person` line supervises on `day`, each marked `covered` when a temporary
     cover relationship is in place for them (DOMAIN S5)."""
-    from django.db.models import Exists, OuterRef
 
     return list(
         SupervisoryRelationship.objects.filter(

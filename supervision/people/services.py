@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from agreements.services import agreements_supersede_for_relationship
 from supervision.models import AccessGrant, SupervisoryRelationship, User
 from supervision.models.organisation import SupervisorAbsence
 from supervision.organisation import audit
@@ -43,8 +44,6 @@ def relationship_change_line_supervisor(
         current.ends_on = on - timedelta(days=1)
         current.full_clean()
         current.save(update_fields=["ends_on"])
-        from agreements.services import agreements_supersede_for_relationship
-
         # A2: the agreement does not pass to the new supervisor; they draw up their own. It
         # stays in force until the handover: recorded ahead, the daily job supersedes it then
         # (agreements.services.agreements_supersede_ended).

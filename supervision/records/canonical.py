@@ -8,6 +8,8 @@ hash recomputed years later still matches an untouched record.
 import hashlib
 import json
 
+from supervision.models import SupervisionRecord
+
 
 def record_content(record) -> dict:
     session = record.session
@@ -83,7 +85,6 @@ def record_hash(record) -> str:
 
 def load_record_for_content(record_id):
     """The record with everything `record_content` reads, in a fixed number of queries."""
-    from supervision.models import SupervisionRecord
 
     return (
         SupervisionRecord.objects.select_related("session", "template")

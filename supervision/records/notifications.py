@@ -4,6 +4,10 @@ content: email leaves the organisation's control."""
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils import timezone
+
+from access.records import record_editor, record_signatory, signed_as, supervisee_has_gone
+from supervision.models import Signature, SupervisionRecord, User
 
 
 def _link(record) -> str:
@@ -15,7 +19,6 @@ def _send(subject: str, body: str, to: list[str]) -> None:
 
 
 def _record(record_id):
-    from supervision.models import SupervisionRecord
 
     return SupervisionRecord.objects.select_related(
         "session__supervisee", "session__supervisor"
@@ -23,13 +26,11 @@ def _record(record_id):
 
 
 def _when(record) -> str:
-    from django.utils import timezone
 
     return f"{timezone.localtime(record.session.starts_at):%-d %B %Y}"
 
 
 def _supervisor_signature(record):
-    from supervision.models import Signature
 
     return (
         Signature.objects.select_related("signer")
@@ -39,7 +40,6 @@ def _supervisor_signature(record):
 
 
 def record_shared(record_id: int, by_id: int | None = None) -> None:
-    from supervision.models import User
 
     record = _record(record_id)
     session = record.session
@@ -55,7 +55,6 @@ def record_shared(record_id: int, by_id: int | None = None) -> None:
 
 def amendment_requested(record_id: int) -> None:
     """To whoever amends the record now (access.records.record_editor)."""
-    from access.records import record_editor
 
     record = _record(record_id)
     session = record.session
@@ -73,7 +72,6 @@ def amendment_requested(record_id: int) -> None:
 def record_signed(record_id: int) -> None:
     """To the record's signatory (access.records): the supervisor who held the session, or
     after they have left the supervisee's line supervisor now, told why it is theirs."""
-    from access.records import record_signatory
 
     record = _record(record_id)
     session = record.session
@@ -98,9 +96,6 @@ def record_finalised(record_id: int) -> None:
     """To the supervisee and to the person who finalised it (DOMAIN R9)."""
     record = _record(record_id)
     session = record.session
-    from django.utils import timezone
-
-    from access.records import signed_as, supervisee_has_gone
 
     signature = _supervisor_signature(record)
     finaliser = signature.signer if signature else session.supervisor

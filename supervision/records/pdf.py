@@ -20,7 +20,10 @@ from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
 
+from access.records import signed_as
 from supervision.models import Action, RecordPdf, Signature, SupervisionRecord
 from supervision.records.canonical import load_record_for_content, record_hash
 
@@ -48,8 +51,6 @@ def render_record_pdf(record, *, preview: bool, hide_personal: bool = False) -> 
 def _render(loaded_record, preview: bool, hide_personal: bool) -> bytes:
     html = render_to_string("pdf/record.html", _context(loaded_record, preview, hide_personal))
     # Imported here: WeasyPrint loads Pango and fonts, which only PDF work needs.
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
 
     # No protocol allowed: the record is self-contained, and nothing in it may make the server
     # fetch a URL or read a local file, whatever a later change to the template lets through.
@@ -197,7 +198,6 @@ def _finalised_as(record, signature) -> str:
     """For a record finalised by someone other than the supervisor who held the session (they
     had left): "Finalised by Joanne Fletcher, line supervisor from 1 September 2025, for the
     session held by Rachel Turner". Empty otherwise."""
-    from access.records import signed_as
 
     session = record.session
     if signature.role != Signature.Role.SUPERVISOR or signature.signer_id == session.supervisor_id:

@@ -8,6 +8,7 @@ does not allow, so a view cannot get it wrong.
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
@@ -34,6 +35,7 @@ from supervision.models import (
 )
 from supervision.organisation import audit, plain_text
 from supervision.records import notifications
+from supervision.records.canonical import content_hash as hash_of
 from supervision.records.canonical import load_record_for_content, record_hash
 from supervision.records.pdf import record_pdf_generate
 
@@ -456,7 +458,6 @@ def views_missing(record: SupervisionRecord) -> list[tuple[Disagreement, str]]:
 
 
 def _snapshot(record: SupervisionRecord) -> None:
-    from django.conf import settings
 
     session = record.session
     record.organisation_name = settings.ORGANISATION_NAME
@@ -675,7 +676,6 @@ def addendum_add(*, record, text: str, password: str, by: User, request=None) ->
     if not text.strip():
         raise ValidationError({"text": "Enter the correction or addition"})
     check_signing_password(by, password)
-    from supervision.records.canonical import content_hash as hash_of
 
     now = timezone.now()
     addendum = Addendum.objects.create(

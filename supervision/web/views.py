@@ -14,6 +14,7 @@ from access.files import FILE, Action, absence_link, get_file_for_user, restrict
 from access.refusals import audited_list
 from access.roles import role_required, roles_for
 from oversight.flags import selectors as selectors_flags
+from oversight.reports import home as selectors_home
 from supervision.models import User
 from supervision.organisation import audit
 from supervision.people import file_timeline, leaving, selectors, services
@@ -61,7 +62,6 @@ class SignOutView(auth_views.LogoutView):
 
 @login_required
 def home(request):
-    from oversight.reports import home as selectors_home
 
     roles = roles_for(request.user)
     now = timezone.now()

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from access.files import FILE, get_file_for_user, may_manage_absences
 from access.refusals import refuse
+from oversight.policy.choice import NoPolicyPack, pack_on
 from supervision.models.organisation import SupervisorAbsence
 from supervision.organisation import audit
 from supervision.organisation.plain_text import PlainTextForm
@@ -85,7 +86,6 @@ class EndForm(PlainTextForm):
 
 
 def _cover_limit(day) -> int | None:
-    from oversight.policy.choice import NoPolicyPack, pack_on
 
     try:
         return pack_on(day).cover_after_days

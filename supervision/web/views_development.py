@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -702,7 +703,6 @@ def team_wellbeing_review(request, unit_id):
 
 
 def _url(name, person=None, object_id=None, **kwargs):
-    from django.urls import reverse
 
     if person is not None:
         kwargs["person_id"] = person.pk

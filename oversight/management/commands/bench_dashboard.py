@@ -11,6 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from oversight.models import Flag
+from supervision.models import StaffProfile, Unit, User
+
 
 def parse_day(text: str) -> date:
     try:
@@ -90,7 +93,6 @@ class Command(BaseCommand):
             raise CommandError(f"{level}: {url} answered {response.status_code}, not 200")
 
     def viewer_and_top(self, email):
-        from supervision.models import StaffProfile, Unit, User
 
         if email:
             viewer = User.objects.filter(email__iexact=email).first()
@@ -110,8 +112,6 @@ class Command(BaseCommand):
         return top.manager, top
 
     def pages(self, top, measure, person_measure) -> dict:
-        from oversight.models import Flag
-        from supervision.models import StaffProfile, Unit
 
         def largest(units):
             sized = [

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from oversight.flags.compliance import compliance_rows
 from oversight.policy.choice import NoPolicyPack
 from oversight.policy.due import LONDON
+from supervision.models import Unit
 
 FIELDS = ["kind", "staff", "case", "due", "since"]
 
@@ -39,7 +40,6 @@ class Command(BaseCommand):
         parser.add_argument("--unit", help="A unit code: only people and children in it or below")
 
     def handle(self, *args, **options):
-        from supervision.models import Unit
 
         at = parse_as_of(options["as_of"])
         unit = None

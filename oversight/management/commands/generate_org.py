@@ -1,9 +1,11 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from demo.synthetic import FLAGS, generate_org
 from oversight.policy.choice import NoPolicyPack
+from supervision.models import Unit
 
 
 def parse_day(text: str) -> date:
@@ -46,9 +48,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from django.utils import timezone
-
-        from supervision.models import Unit
 
         for name in ("staff", "years", "children"):
             if options[name] < (8 if name == "staff" else 1 if name == "years" else 0):

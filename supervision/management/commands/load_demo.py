@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from demo.organisation import DEMO_ACCOUNTS, DEMO_PASSWORD, email_of, load_demo
 from demo.quality import load_demo_quality
+from oversight.flags.scheduled import tick
 
 DEMO_HISTORY = timedelta(days=400)
 
@@ -28,8 +29,6 @@ class Command(BaseCommand):
         if any(created.values()):
             # The demo brings a year of history: evaluate all of it now, so the dashboard's
             # trends have every month, rather than the 92 days a first tick records.
-            from oversight.flags.scheduled import tick
-
             result = tick(look_back=DEMO_HISTORY)
             self.stdout.write(
                 f"Overdue items evaluated over the last {DEMO_HISTORY.days} days: "
