@@ -1,4 +1,4 @@
-"""Actions agreed in supervision records (DOMAIN R4, R10), after the record is finalised.
+"""Actions agreed in supervision records (rules R4, R10), after the record is finalised.
 
 The supervisee marks their own actions done as they do them: the action is theirs, and the
 next session's review then starts from what is still open. Nobody else marks an action done

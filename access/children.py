@@ -4,7 +4,7 @@
 - The worker's supervisory line (their current supervisors) reads it and writes management
   oversight: notes, allocation, transfer, closure, marks for discussion, board moves.
 - Managers of the child's team and every unit above it, and of the units above the worker,
-  read it and write oversight too (a service manager approves strategy discussions, seed 004).
+  read it and write oversight too (a service manager approves strategy discussions, rule R12).
 - Nobody else: not an auditor with a grant over the worker's staff file (that grant is for the
   staff file, not for children), never a system administrator, never a leaver.
 
@@ -32,7 +32,7 @@ FRONT_DOOR = "front_door_session"
 
 class CaseAction(StrEnum):
     VIEW = "view"
-    RATE = "rate"  # the worker's own RAG rating before supervision (seed 001 §5.1)
+    RATE = "rate"  # the worker's own RAG rating before supervision, as Surrey asks
     MANAGE = "manage"  # management oversight
 
 
@@ -135,7 +135,7 @@ def may_set_action_status(user, note: CaseNote, action: CaseNoteAction, manages:
 
 def may_rate(user, child: Child, manages: bool) -> bool:
     """The child's allocated worker rates the case's risk before supervision, and so does
-    whoever manages it (seed 001 §5.1)."""
+    whoever manages it (as Surrey asks)."""
     return manages or child.allocated_worker_id == user.pk
 
 

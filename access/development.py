@@ -1,4 +1,4 @@
-"""Practice observations and development conversations (DOMAIN Q1, Q2): reach follows the
+"""Practice observations and development conversations (rules Q1, Q2): reach follows the
 person's file (`access.files`); within it, each record has two parts, and only the person in
 a part writes or signs as that part. An observation has its observer and its practitioner; a
 development conversation the manager who agrees it and the person it is about."""

@@ -4,7 +4,7 @@ Reach follows the organisation, worked out on the day of the request:
 - a member of staff reads their own file;
 - their current supervisors (line, designated, practice educator, and temporary cover for the
   cover period only) read and write it, including everything earlier supervisors wrote, since
-  the file passes with the person (DOMAIN S1);
+  the file passes with the person (rule S1);
 - the managers of the units at or above the person's unit read it, never write;
 - someone holding an access grant reads it, inside the grant's period;
 - system administrators read no file at all, whatever else they are (separation of duties);
@@ -51,7 +51,7 @@ def restrict_files(user, action: Action = Action.VIEW, day: date | None = None) 
     if not may_read_content(user, day):
         return User.objects.none()
     if action == Action.EDIT:
-        # An archived file (DOMAIN S2) is read-only from the leaving date, not from the day
+        # An archived file (rule S2) is read-only from the leaving date, not from the day
         # the leaving was recorded: the last weeks' supervision must still be written.
         reach = supervised_by(user, day) & (
             Q(profile__leaving_date__isnull=True, profile__is_active=True)

@@ -1,4 +1,4 @@
-"""Quality-assurance samples (DOMAIN Q4): who draws, who sees, who reviews.
+"""Quality-assurance samples (rule Q4): who draws, who sees, who reviews.
 
 - Drawing: a senior manager from the finalised records of staff at or below a unit they
   oversee; an auditor from the files they hold a current grant for, and nothing else; nobody

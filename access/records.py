@@ -1,4 +1,4 @@
-"""Who signs and finalises a supervision record as its supervisor (DOMAIN R5, R8), after a
+"""Who signs and finalises a supervision record as its supervisor (rules R5, R8), after a
 change of supervisor or a leaver too.
 
 - The supervisor who held the session signs their views on its disagreements and signs and
@@ -144,7 +144,7 @@ def may_finalise(user, session: SupervisionSession, day: date | None = None) -> 
 
 
 def signed_as_supervisor(user, session: SupervisionSession) -> bool:
-    """`user` signed `session`'s finalised record as its supervisor (DOMAIN R9: both parties
+    """`user` signed `session`'s finalised record as its supervisor (rule R9: both parties
     keep a signed copy)."""
     record = _record(session)
     return (

@@ -106,6 +106,6 @@ def role_required(*role_names: str):
 
 
 def may_give_feedback(user, day: date | None = None) -> bool:
-    """Feedback on one's supervision (DOMAIN Q4) is for staff whom somebody supervises now."""
+    """Feedback on one's supervision (rule Q4) is for staff whom somebody supervises now."""
     roles = roles_for(user, day)
     return roles.supervisee and roles.supervised

@@ -98,7 +98,7 @@ def person_for_download(user, person_id) -> StaffProfile | None:
     return profile if profile is not None and in_tops(tops, profile.unit.path) else None
 
 
-# --- A team's own plans (team wellbeing plan, seed 004 Appendix E) ---------------------------
+# --- A team's own plans (team wellbeing plan, rule Q5) ---------------------------------------
 
 
 def team_reach(user, unit: Unit, day: date | None = None) -> tuple[bool, bool]:

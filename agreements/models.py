@@ -1,4 +1,4 @@
-"""Supervision agreements (DOMAIN A1–A3; seed 004 Appendix C).
+"""Supervision agreements (rules A1–A3; Kent's agreement template).
 
 One agreement per supervisory relationship at a time, drawn up jointly, signed by both and
 then locked. A review makes a new version and keeps the old one; a change of supervisor

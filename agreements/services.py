@@ -20,7 +20,7 @@ from oversight.policy.packs import (
 from supervision.organisation import audit
 from supervision.records.services import check_signing_password
 
-# Appendix C's wording, offered as a starting point the two people then make their own.
+# Kent's agreement template wording, offered as a starting point the two people then make their own.
 DEFAULT_TEXT = {
     "purpose_and_aims": (
         "Supervision makes sure children and families get the best service possible and that "
@@ -85,7 +85,7 @@ def agreement_hash(agreement: SupervisionAgreement) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
-# Agreement frequency against the policy pack (DOMAIN F7)
+# Agreement frequency against the policy pack (rule F7)
 
 CATEGORY_PEOPLE = {
     "practitioner": "practitioners",
@@ -116,7 +116,7 @@ def _longest_allowed(limit, unit_first: str) -> str:
 
 
 def agreement_frequency_problem(agreement) -> str | None:
-    """Why this agreement's frequency breaks the policy pack, or None (DOMAIN F7: an agreement
+    """Why this agreement's frequency breaks the policy pack, or None (rule F7: an agreement
     may be more frequent than the pack; less frequent only where the pack allows it, and never
     below its floor).
 
@@ -203,7 +203,7 @@ def _audit(request, by, agreement, change, **detail):
 
 @transaction.atomic
 def agreement_draft(*, relationship, by, request=None, **fields) -> SupervisionAgreement:
-    """Start the agreement of a relationship (A1): its first version, with Appendix C's text."""
+    """Start the agreement of a relationship (A1): its first version, with Kent's template text."""
     if SupervisionAgreement.objects.filter(relationship=relationship).exists():
         raise ValidationError("This relationship already has an agreement: review it instead.")
     starts_on = fields.pop("starts_on", None) or max(relationship.starts_on, timezone.localdate())

@@ -135,8 +135,9 @@ def risk_levels_set(
 def discuss_mark(
     *, child: Child, by: User, reason: str = "", request=None, at: datetime | None = None
 ) -> Child:
-    """The supervisor asks for the child to be discussed at the next case supervision (seed
-    001 §5.2). Finalising that supervision's note clears the mark."""
+    """The supervisor asks for the child to be discussed at the next case supervision (Surrey's
+    supervisors highlight, before each session, the children who must be discussed). Finalising
+    that supervision's note clears the mark."""
     reason = (reason or "").strip()
     if len(reason) > REASON_LIMIT:
         raise ValidationError({"reason": f"Enter a reason of {REASON_LIMIT} characters or fewer"})

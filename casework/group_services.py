@@ -32,8 +32,8 @@ from supervision.organisation import audit
 
 Format = GroupSession.Format
 
-# Seed 004, "Group supervision timescales": how often, how long, and what each format is for.
-# Family safeguarding group case supervision comes from seed 001 §3.1.2 (C6).
+# Kent's group supervision timescales: how often, how long, and what each format is for.
+# Family safeguarding group case supervision comes from Surrey's policy (rule C6).
 FORMAT_GUIDANCE = {
     Format.TEAM_MEETING: (
         "Monthly, up to 2 hours. Leadership messages, policy and guidance, the practice "
@@ -59,7 +59,7 @@ FORMAT_GUIDANCE = {
 }
 
 # The point of oversight (R12) a child's note records, by the session it was discussed in.
-# Team meetings are not about individual children (seed 004), so they have none.
+# Team meetings are not about individual children (Kent's policy), so they have none.
 NOTE_KIND_BY_FORMAT = {
     Format.FAMILY_SAFEGUARDING: CaseNote.Kind.GROUP_SUPERVISION,
     Format.CASE_FORMULATION: CaseNote.Kind.GROUP_SUPERVISION,
@@ -254,7 +254,7 @@ def progression_move(
     request=None,
 ) -> ProgressionMove:
     """Move the child's tile. Forwards, backwards and skipping stages are all allowed: work
-    with a family is not always linear (seed 004). Each move is kept, in order."""
+    with a family is not always linear (Kent's policy). Each move is kept, in order."""
     try:
         to_stage = ProgressionStage(int(to_stage))
     except (TypeError, ValueError):
@@ -382,7 +382,7 @@ def front_door_record(
         if row.is_blank:
             continue
         try:
-            # Any known child: their files are closed or held by other workers (seed 004).
+            # Any known child: their files are closed or held by other workers (rule C7).
             child = services.child_by_reference(row.reference, field=row.field("reference"))
         except ValidationError as error:
             for field, messages in error.message_dict.items():

@@ -1,4 +1,4 @@
-"""Children, their cases, and the management oversight recorded on them (DOMAIN C1–C8, R11, R12).
+"""Children, their cases, and the management oversight recorded on them (rules C1–C8, R11, R12).
 
 Staff records name children by unique reference and initials only (R11, C7). A name may be
 kept for the child's own page, seen only by those with reach, and never printed elsewhere.
@@ -16,7 +16,7 @@ USER = settings.AUTH_USER_MODEL
 
 
 class FinalisedNoteError(Exception):
-    """A final case note never changes, like a finalised record (DOMAIN R8)."""
+    """A final case note never changes, like a finalised record (rule R8)."""
 
 
 class Service(models.TextChoices):
@@ -72,7 +72,7 @@ LEVELS_BY_SCALE = {
     RiskScale.SAFETY_WELLBEING: YOUTH_JUSTICE_LEVELS,
 }
 # Every service rates red / amber / green; youth justice also rates serious harm and safety
-# and wellbeing on its own four-level scale (seed 004, supervision timescales).
+# and wellbeing on its own four-level scale (Kent's timescales, rule C2).
 SCALES_BY_SERVICE = {
     Service.EARLY_HELP: [RiskScale.RAG],
     Service.SOCIAL_WORK: [RiskScale.RAG],
@@ -87,7 +87,7 @@ SCALE_FIELDS = {
 
 
 class ProgressionStage(models.IntegerChoices):
-    """The six stages of the case progression board (seed 004, group supervision)."""
+    """The six stages of the case progression board (Kent's group supervision)."""
 
     ASSESSMENT = 1, "Assessment"
     AGREEING_PLAN = 2, "Agreeing a plan and outcomes with the family"
@@ -168,7 +168,8 @@ class Child(models.Model):
     # formal case discussion (1:1, joint or group) and the review date its note set.
     last_discussed_at = models.DateTimeField(null=True, blank=True)
     next_review_on = models.DateField(null=True, blank=True)
-    # The supervisor's mark: discuss this child at the next case supervision (seed 001 §5.1).
+    # The supervisor's mark: discuss this child at the next case supervision (Surrey's
+    # supervisors highlight the children who must be discussed).
     discuss_next_marked_at = models.DateTimeField(null=True, blank=True)
     discuss_next_marked_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -322,7 +323,7 @@ class Transfer(models.Model):
 
 
 class GroupSession(models.Model):
-    """Group supervision (C6, seed 004 group formats) with its participants."""
+    """Group supervision (rule C6 and Kent's group formats) with its participants."""
 
     class Format(models.TextChoices):
         TEAM_MEETING = "team_meeting", "Team meeting"
@@ -413,7 +414,7 @@ class CaseNote(models.Model):
     decision = models.TextField("decision and direction", blank=True)
     reasons = models.TextField("reasons for the decision", blank=True)
     next_review_on = models.DateField(null=True, blank=True)
-    # Case formulation's four Ps (seed 004).
+    # Case formulation's four Ps (Kent's youth justice group format).
     predisposing = models.TextField("predisposing factors", blank=True)
     precipitating = models.TextField("precipitating factors", blank=True)
     perpetuating = models.TextField("perpetuating factors", blank=True)

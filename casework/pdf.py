@@ -1,5 +1,5 @@
 """A case note as a document: on its page, as a PDF, and in the per-child extract for the
-child's file in the council's case-management system (issue 6, point 3).
+child's file in the council's case-management system.
 
 One function decides which headings a note shows, so the page, the PDF and the plain text
 say the same thing. Children are named by reference and initials only (R11). Every piece of

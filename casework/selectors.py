@@ -186,7 +186,8 @@ class Caseload:
         return sum(1 for row in self.rows if row.marked)
 
     def for_print(self) -> list[CaseloadRow]:
-        """The children the supervisor marked first, then the most urgent (seed 001 §5.2)."""
+        """The children the supervisor marked first, then the most urgent (as Surrey's
+        supervisors prepare the case list)."""
         return sorted(self.rows, key=lambda row: (not row.marked, row.due.on, row.child.reference))
 
 

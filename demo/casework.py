@@ -618,7 +618,7 @@ class _Builder:
         self.marked = 0
 
     def supervisor(self, worker_id: int, day: date, team: _Team) -> int:
-        """The worker's line supervisor on the day (DOMAIN: the line manager supervises)."""
+        """The worker's line supervisor on the day (the line manager supervises)."""
         for starts_on, ends_on, supervisor in self.lines.get(worker_id, []):
             if starts_on <= day and (ends_on is None or day <= ends_on):
                 return supervisor

@@ -1,4 +1,4 @@
-"""A large synthetic organisation, written fast, for measuring the dashboard (issue 8, point 6)
+"""A large synthetic organisation, written fast, for measuring the dashboard
 and for tests that need an organisation of a given size.
 
 `generate_org(staff=..., years=..., children=..., today=...)` builds, beside whatever the

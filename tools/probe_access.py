@@ -1,10 +1,10 @@
-"""Probe the running service over real HTTP as each demo role, as an attacker would
-(wave 2 · 1 of 9: "probes like the above, repeated by hand on a clean checkout").
+"""Probe the running service over real HTTP as each demo role, as an attacker would,
+so the access checks can be repeated by hand on a clean checkout.
 
 For each role it signs in through the sign-in page, walks the pages its home links to, then
 types the address of EVERY person, their sessions and access log, every session and record,
 a sample of record PDFs, every child and every agreement in the database. Each must answer 200
-exactly when the role reaches it by the rules of ../shared/DOMAIN.md, worked out by
+exactly when the role reaches it by the rules in docs/rules.md, worked out by
 `dump_ids` in plain queries (never by the access package it tests): anything else that
 answers 200 is foreign content, reported. It also checks the administrator (no password page,
 no subject-access export of anyone else) and, given --leaver, a leaver's sign-in.
@@ -54,7 +54,7 @@ SKIP = re.compile(r"sign-out|/admin/|logout|\.ics$|/download|\.pdf$|\.csv|\.xlsx
 
 def dump_ids(path: str = "ids.json") -> None:
     """Run inside `manage.py shell`: every object's id and, for each role, what it should
-    reach, worked out here from the rules in ../shared/DOMAIN.md in plain queries, never by
+    reach, worked out here from the rules in docs/rules.md in plain queries, never by
     asking the access package: its own person; whom it supervises today; everyone in the units
     it manages and below; a current grant; children allocated to any of those or held by those
     units; administrators and information governance read no file."""

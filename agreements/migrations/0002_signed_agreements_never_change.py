@@ -1,6 +1,6 @@
 from django.db import migrations
 
-# A signed agreement is locked (DOMAIN A3): on PostgreSQL the database refuses changes to its
+# A signed agreement is locked (rule A3): on PostgreSQL the database refuses changes to its
 # content and its deletion. Superseding it (status, superseded_at, superseded_reason) is the
 # one change allowed, since it says something about the agreement, not in it.
 CREATE = """

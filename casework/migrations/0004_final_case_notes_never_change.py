@@ -1,7 +1,7 @@
 from django.db import migrations
 
-# A final case note is on the child's record for good (issue 6, "locked once final, like
-# records"). The services and the model refuse; on PostgreSQL the database refuses too. An
+# A final case note is on the child's record for good: locked once final, like a finalised
+# record (rule R8). The services and the model refuse; on PostgreSQL the database refuses too. An
 # action's what, who and by-when are frozen with the note; its status goes on being tracked.
 # Destruction at the end of retention passes, as for records (oversight 0006); a staff file's
 # destruction may also unlink a note from the file's session, since the note is the child's.

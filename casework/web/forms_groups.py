@@ -142,7 +142,7 @@ class AddChildForm(PlainTextForm):
 
 
 class FrontDoorForm(PlainTextForm):
-    """Seed 004 "Front Door supervision": at least two families, each by the child's unique
+    """Front-door supervision (rule C7): at least two families, each by the child's unique
     reference, the criterion it was chosen by, and the reflective discussion.
 
     Family rows are numbered fields (reference_1, criterion_1, ...), so every message names the

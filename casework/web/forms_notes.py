@@ -33,7 +33,7 @@ SESSION_WINDOW_DAYS = 30
 # The kinds recorded like a case supervision: the full reflective cycle and a review date.
 # The other points of R12 record at least a decision and its rationale.
 
-# Seed 004, the management oversight table: what the manager records at each point.
+# Kent's management oversight table (rule R12): what the manager records at each point.
 KIND_HINTS = {
     CaseNote.Kind.CASE_SUPERVISION: "Formal 1:1 case supervision with the worker: the story, "
     "what it means for the child, the decision and the next review.",
@@ -68,7 +68,7 @@ KIND_HINTS = {
     "analysis, a clear rationale and SMART actions.",
 }
 
-# The reflective cycle (DOMAIN R3: experience, reflection, analysis, plans) as hint text.
+# The reflective cycle (rule R3: experience, reflection, analysis, plans) as hint text.
 PROMPTS = {
     "current_situation": "Experience: what is happening for you now, and what has happened "
     "since your case was last discussed.",

@@ -205,7 +205,7 @@ def _marks_message(person, marks, unmarks) -> str:
 @require_safe
 @login_required
 def caseload_print(request, person_id):
-    """The caseload the worker prints and rates before supervision (seed 001 §5.1)."""
+    """The caseload the worker prints and rates before supervision (as Surrey asks)."""
     person = get_caseload_owner_for_user(request, person_id)
     load = selectors.caseload_for(person, request.user)
     _audit_read(request, CASELOAD, person.pk, subject=person, format="print")

@@ -166,7 +166,7 @@ def group_session(request, group_id):
     )
 
 
-# The case progression board (seed 004)
+# The case progression board (Kent's group supervision)
 
 
 def _days_in_stage(since, today) -> int:

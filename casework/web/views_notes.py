@@ -1,5 +1,5 @@
-"""Case supervision notes and management oversight entries on a child's record (issue 6,
-points 3, 4 and 8): thin views over casework.services.
+"""Case supervision notes and management oversight entries on a child's record: thin
+views over casework.services.
 
 Everything goes through the child: get_child_for_user decides reach (VIEW to read, MANAGE to
 write), so a note id typed under another child's URL is a 404 and every refusal is audited.

@@ -1,4 +1,4 @@
-"""Open and resolved flags, read for the pages people already look at (issue 7, point 8).
+"""Open and resolved flags, read for the pages people already look at.
 
 Each read is one query whatever the number of flags: the link each flag needs (the record of
 the session it is about, the agreement of the person's line relationship, the record an action

@@ -16,9 +16,10 @@ TASK = "oversight.tasks.list_files_due_for_destruction"
 
 
 def default_rules(apps, schema_editor):
-    # Seed 001 §4.3: kept 7 years after the employee's departure. An administrator may set a
-    # longer period per kind (25 years where a council keeps files of staff who work with
-    # children that long); rows that exist are left as the administrator set them.
+    # Rule S2, from Surrey's policy: kept 7 years after the employee's departure. An
+    # administrator may set a longer period per kind (25 years where a council keeps files of
+    # staff who work with children that long); rows that exist are left as the administrator
+    # set them.
     RetentionRule = apps.get_model("oversight", "RetentionRule")
     for kind in KINDS:
         RetentionRule.objects.get_or_create(kind=kind, defaults={"years_after_leaving": 7})

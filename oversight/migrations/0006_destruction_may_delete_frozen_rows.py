@@ -1,6 +1,6 @@
 from django.db import migrations
 
-# Destruction at the end of the retention period (DOMAIN S2) is the one lawful deletion of a
+# Destruction at the end of the retention period (rule S2) is the one lawful deletion of a
 # finalised record or a signed agreement. These functions are those of supervision 0005 and
 # agreements 0002, with one condition added: a DELETE passes while the transaction-local
 # setting `supervision.destroying` is 'on', which oversight.records_management.retention.file_destroy sets and

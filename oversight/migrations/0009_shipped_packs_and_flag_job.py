@@ -28,7 +28,7 @@ def install_packs(apps, schema_editor):
                 "data": data,
             },
         )
-    # Kent's pack (seed 004) until an administrator chooses another.
+    # Kent's pack until an administrator chooses another.
     if not OrganisationPolicy.objects.exists():
         OrganisationPolicy.objects.create(pack_code="kent")
 

@@ -1,4 +1,4 @@
-"""Who is told about a flag, and what is written to the outbox for them (issue 7, point 5).
+"""Who is told about a flag, and what is written to the outbox for them.
 
 A notice is written to the outbox in the same transaction that raises the flag, so a flag is
 never raised without its notice nor noticed twice; sending happens later, from the outbox

@@ -1,4 +1,4 @@
-"""Sending what waits in the outbox (issue 7, point 5).
+"""Sending what waits in the outbox.
 
 Each notice is claimed before it is sent and marked after: `claimed_at` is written (and
 committed) by a conditional UPDATE that must change exactly one row, so two workers, or a

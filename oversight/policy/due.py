@@ -1,4 +1,4 @@
-"""What is due, and what is overdue: a policy pack applied to plain facts (issue 7, point 2).
+"""What is due, and what is overdue: a policy pack applied to plain facts.
 
 Pure functions of dates. No database, no clock: the moment `at` is always a parameter and must
 be time-zone aware. Facts dated after `at` are ignored, so evaluating at an earlier moment
@@ -12,7 +12,7 @@ Timing rules:
 - An item is "due soon" from `pack.due_soon_days` days before its due day (for a time-based
   item, that many days before the moment) until it is overdue.
 
-Choices the seeds leave open, made here and written in each pack's notes:
+Choices the councils' policies leave open, made here and written in each pack's notes:
 - Phase boundaries (F2, F3): the interval that applies is the one in force on the day the next
   session falls due, not on the day of the last session. Someone whose last weekly session was
   in week 6 of their ASYE is next due a fortnight later (the fortnightly phase has begun by
@@ -251,7 +251,7 @@ class DueItem:
     subject: str  # "person" | "child"
     reference: str  # PersonFacts.person or ChildFacts.reference
     detail: str
-    rule: str = ""  # the DOMAIN rule, e.g. "R6"
+    rule: str = ""  # the rule's id in docs/rules.md, e.g. "R6"
     about: str = ""  # which one, when a subject can have several of a kind
 
     @property
@@ -844,7 +844,7 @@ def child_items(pack: PolicyPack, facts: ChildFacts, at: datetime) -> list[DueIt
     return sorted(items, key=_order)
 
 
-# The remaining rules of DOMAIN.md that are checks rather than due dates: plain functions too,
+# The remaining rules (docs/rules.md) that are checks rather than due dates: plain functions too,
 # so the product's pages and the rules tests share one answer.
 
 SUPPORT_MINUTES_PER_MONTH = 60  # F6: professional support at least 1 hour a month

@@ -1,11 +1,11 @@
-"""Policy packs: each organisation's supervision rules as data (issue 7, DOMAIN F, C, R, A, S, Q).
+"""Policy packs: each organisation's supervision rules as data (the F, C, R, A, S and Q rules).
 
 A pack is plain, frozen data, loaded from a dictionary (a JSON file in `oversight/policy/packs/`, or
 later a database row) by `load_pack`, which checks every field and names the path of each
 problem, e.g. "intervals.asye.phases[1].until_weeks: must be after the previous phase".
 Nothing here touches the database or the clock; `oversight.policy.due` applies a pack to facts.
 
-Choices the seed policies leave open are written in each pack's `notes`, keyed by the path of
+Choices the councils' policies leave open are written in each pack's `notes`, keyed by the path of
 the setting they explain.
 """
 
@@ -171,7 +171,7 @@ class RoleSchedule:
 class AgreementRules:
     review_months: int  # A2
     draw_up_days: int  # A1: days from the start of a supervisory relationship
-    at_first_session: bool  # A1 (004): drawn up at the first meeting, if that comes sooner
+    at_first_session: bool  # A1 (Kent): drawn up at the first meeting, if that comes sooner
     less_frequent_allowed: bool  # F7: may an agreement set less frequent supervision?
     floor: Interval | None  # the least frequent an agreement may set, when allowed
 
@@ -191,7 +191,7 @@ class CaseRules:
     allocation_hours: int | None  # C3; None: not a rule of this pack
     closure_rule: bool  # C4
     group: Interval | None  # C6: each child in group supervision at least this often
-    group_counts_as_case_supervision: bool  # C6 (001) vs 002 §General 2
+    group_counts_as_case_supervision: bool  # C6: yes for Surrey, no for the unnamed authority
     transfer_window_weeks: tuple[int, int]  # C5: (latest, earliest) weeks before transfer
 
 

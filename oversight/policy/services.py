@@ -1,4 +1,4 @@
-"""Writes to policy packs (issue 7, point 1): a new version of a pack from an effective date,
+"""Writes to policy packs: a new version of a pack from an effective date,
 and which pack the organisation runs. Each owns its transaction and its audit entry.
 
 A version never changes once made: a change is a new version with the date it applies from,
@@ -100,8 +100,8 @@ def pack_version_create(
 
     Raises ValidationError keyed by the path of each problem ("effective_from",
     "intervals.asye.phases[1].until_weeks"); nothing is saved unless all is well. With a
-    `reason`, the notes of the settings that changed say why, in place of the seed citation
-    of the value they replace.
+    `reason`, the notes of the settings that changed say why, in place of the citation of
+    the council's policy for the value they replace.
     """
     # Locked so two administrators saving at once cannot both take the next number.
     rows = list(PolicyPackVersion.objects.select_for_update().filter(code=code))

@@ -1,4 +1,4 @@
-"""Supervisee feedback on the supervision they receive (DOMAIN Q4).
+"""Supervisee feedback on the supervision they receive (rule Q4).
 
 What staff are promised, and what these rules keep true: "Your answers are only ever shown
 added up with at least four other people's."

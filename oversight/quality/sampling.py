@@ -1,4 +1,4 @@
-"""Quality assurance sampling of finalised supervision records (DOMAIN Q4; seed 001 §6:
+"""Quality assurance sampling of finalised supervision records (rule Q4; Surrey's policy:
 "supervision audits ... to ensure that supervision is reflective and addresses the needs of
 children and their families and of the staff member working with them").
 

@@ -1,5 +1,5 @@
-"""Importing an organisation's people, supervision history and cases from CSV files (issue 7,
-point 6): councils arrive with spreadsheets and HR exports.
+"""Importing an organisation's people, supervision history and cases from CSV files:
+councils arrive with spreadsheets and HR exports.
 
 Three steps, so that a mistake anywhere leaves the database exactly as it was:
 

@@ -1,4 +1,4 @@
-"""Keeping a leaver's supervision file as long as the policy says, then destroying it (DOMAIN S2).
+"""Keeping a leaver's supervision file as long as the policy says, then destroying it (rule S2).
 
 The daily job only *lists* files that are due; an administrator confirms each destruction by
 typing the person's name. A legal hold stops both. What was destroyed is kept as a tombstone
@@ -87,7 +87,7 @@ DESTROYED_MODELS = {
     "supervision.ProbationReview",
     "supervision.WellbeingPlan",
     "oversight.FeedbackResponse",
-    # A supervisor's absences are about them (DOMAIN S5), so they go with their file.
+    # A supervisor's absences are about them (rule S5), so they go with their file.
     "supervision.SupervisorAbsence",
     # Front-door supervision is the supervisee's own supervision, held on their file.
     "casework.FrontDoorSession",

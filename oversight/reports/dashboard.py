@@ -1,4 +1,4 @@
-"""The senior managers' dashboard (issue 8): for the units below them, for today or any past
+"""The senior managers' dashboard: for the units below them, for today or any past
 date, how supervision is going, with the items behind every figure.
 
 It is the compliance-as-of report counted in the database. What was overdue at a moment is

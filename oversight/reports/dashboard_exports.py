@@ -1,4 +1,4 @@
-"""The dashboard's tables as downloads (issue 8, point 5): the same figures as the pages,
+"""The dashboard's tables as downloads: the same figures as the pages,
 built by the same functions, with the same reach."""
 
 from datetime import timedelta

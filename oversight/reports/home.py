@@ -1,4 +1,4 @@
-"""The home page's two dashboards (issue 8, points 2 and 3): a supervisor's table of the people
+"""The home page's two dashboards: a supervisor's table of the people
 they supervise, and a supervisee's own supervision at a glance.
 
 Reads only, in a fixed number of queries whatever the number of supervisees, actions or children:

@@ -1,4 +1,4 @@
-"""The supervisor's home table, "Your supervisees", as a download (issue 8): the same rows and
+"""The supervisor's home table, "Your supervisees", as a download: the same rows and
 figures as the home page, built by the same function (selectors_home.supervisee_table) from the
 same lists, in the order `?sort=` asks for as on the page.
 

@@ -1,4 +1,4 @@
-"""Quality assurance tables as downloads (issue 8): the results by team of one sample or of the
+"""Quality assurance tables as downloads: the results by team of one sample or of the
 overview's period, and the list of a sample's records. The same figures as the pages, built by
 the same functions (oversight/quality/sampling.py), with the same reach: someone who may not use the
 quality pages is refused (403), a sample they may not see is not found (404).

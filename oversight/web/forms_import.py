@@ -1,4 +1,4 @@
-"""The administrator's upload of CSV files to import (issue 7, point 6)."""
+"""The administrator's upload of CSV files to import."""
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout

@@ -1,4 +1,4 @@
-"""Forms for the policy pack pages (issue 7, point 1).
+"""Forms for the policy pack pages.
 
 The new-version form shows the common settings as fields and the intervals per job role as
 JSON. It checks only that each answer is the right kind of thing (a whole number, a date, JSON);

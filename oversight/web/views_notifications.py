@@ -1,4 +1,4 @@
-"""How each person hears about overdue items (issue 7, point 5): an email for each new flag or
+"""How each person hears about overdue items: an email for each new flag or
 one a day. Anyone signed in may choose for themselves, and only for themselves."""
 
 from django.contrib import messages

@@ -1,4 +1,4 @@
-"""System administrators' pages for policy packs (issue 7, point 1): which pack the
+"""System administrators' pages for policy packs: which pack the
 organisation runs, each pack's versions, one version's settings in words, and a new version
 from an effective date. Writes go through `pack_services`."""
 

@@ -1,4 +1,4 @@
-"""Quality assurance sampling (DOMAIN Q4): senior managers and auditors draw random samples of
+"""Quality assurance sampling (rule Q4): senior managers and auditors draw random samples of
 finalised records, audit each on a short form and read the results by team. The rules of who
 may see and do what are in oversight/quality/sampling.py."""
 

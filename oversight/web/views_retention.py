@@ -1,4 +1,4 @@
-"""Administrators' pages for retention (DOMAIN S2): files due for destruction, confirming one,
+"""Administrators' pages for retention (rule S2): files due for destruction, confirming one,
 legal holds and retention periods. Administrators see who and how much, never what was
 written."""
 

@@ -1,4 +1,4 @@
-"""Writes to the development side of a supervision file (DOMAIN Q1, Q2, Q3, Q5).
+"""Writes to the development side of a supervision file (rules Q1, Q2, Q3, Q5).
 
 Practice observation: draft -> observer_signed -> signed (by both, then locked).
 Development conversation: draft -> supervisor_signed -> signed (by both, then locked).
@@ -35,7 +35,7 @@ from supervision.records.canonical import content_hash
 from supervision.records.services import SIGNING_METHOD, check_signing_password
 
 PERMISSION_MESSAGE = "Confirm that the family gave permission for the observation"
-PROBATION_REVIEW_MONTHS = (1, 4, 5)  # DOMAIN Q3; policy packs may make this configurable
+PROBATION_REVIEW_MONTHS = (1, 4, 5)  # rule Q3; policy packs may make this configurable
 
 
 def _audit(request, by, object_type: str, obj, subject, change: str, **detail):
@@ -59,7 +59,7 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-# Practice observations (Q1, seed 004 Appendix D)
+# Practice observations (rule Q1, on Kent's observation of practice form)
 
 
 def observation_content(observation: PracticeObservation, *, upto: str) -> dict:

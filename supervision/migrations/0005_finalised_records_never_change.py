@@ -1,6 +1,6 @@
 from django.db import migrations
 
-# A finalised record never changes (DOMAIN R8). The services and the models refuse; on
+# A finalised record never changes (rule R8). The services and the models refuse; on
 # PostgreSQL the database refuses too, whoever asks. Parts of a record (sections, decisions,
 # action reviews, disagreements, amendment requests) are frozen with it; an action's what, who
 # and by-when are frozen, while its status goes on being tracked.

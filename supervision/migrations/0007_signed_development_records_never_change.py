@@ -1,7 +1,7 @@
 from django.db import migrations
 
 # Signed observations and development conversations, signatures, and every version of a
-# wellbeing plan are fixed once written (DOMAIN Q1, Q2, Q5): the models refuse, and on
+# wellbeing plan are fixed once written (rules Q1, Q2, Q5): the models refuse, and on
 # PostgreSQL the database refuses too. A DELETE passes only while destruction at the end of
 # the retention period has set `supervision.destroying` (see oversight 0006).
 BYPASS = """

@@ -1,6 +1,6 @@
-"""The development side of a person's supervision file (DOMAIN Q1, Q2, Q3, Q5; seed 004
-§Practice Observation, §Supervision during probation, §Frontline Practitioners, Appendices D
-and E).
+"""The development side of a person's supervision file (rules Q1, Q2, Q3, Q5, after Kent's
+policy: practice observations on its observation form, development conversations, probation
+reviews, and personal and team wellbeing plans).
 
 Each item belongs to the person, not to a supervisory relationship, so it passes with the file
 to a new supervisor (S1). Signed items freeze once both people have signed; wellbeing plans
@@ -77,8 +77,9 @@ class DevelopmentSignature(models.Model):
 
 
 class PracticeObservation(SignedByBoth):
-    """A formal observation of direct work (DOMAIN Q1; seed 004 Appendix D). The observer
-    writes and signs the feedback first; the practitioner then adds comments and signs."""
+    """A formal observation of direct work (rule Q1, on Kent's observation of practice form).
+    The observer writes and signs the feedback first; the practitioner then adds comments and
+    signs."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -164,7 +165,7 @@ class ObservationSignature(DevelopmentSignature):
 
 class DevelopmentConversation(SignedByBoth):
     """A personal development plan conversation: the plan, then its review, each year
-    (DOMAIN Q2). The supervisor writes and signs; the person then signs."""
+    (rule Q2). The supervisor writes and signs; the person then signs."""
 
     class Kind(models.TextChoices):
         PLAN = "plan", "Development plan"
@@ -223,7 +224,7 @@ class ConversationSignature(DevelopmentSignature):
 
 
 class ProbationReview(models.Model):
-    """The assessment of progress at the end of month 1, 4 or 5 of probation (DOMAIN Q3)."""
+    """The assessment of progress at the end of month 1, 4 or 5 of probation (rule Q3)."""
 
     class Month(models.IntegerChoices):
         ONE = 1, "End of month 1"
@@ -288,7 +289,7 @@ class VersionedPlan(models.Model):
 
 
 class WellbeingPlan(VersionedPlan):
-    """A practitioner's own wellbeing plan (DOMAIN Q5). Personal: read only by the person, their
+    """A practitioner's own wellbeing plan (rule Q5). Personal: read only by the person, their
     supervisors and the line above, and by a grant holder whose grant includes personal
     sections."""
 
@@ -317,7 +318,7 @@ class WellbeingPlan(VersionedPlan):
 
 
 class TeamWellbeingPlan(VersionedPlan):
-    """A team's wellbeing plan, made together as a team (DOMAIN Q5; seed 004 Appendix E,
+    """A team's wellbeing plan, made together as a team (rule Q5; Kent's template,
     which each team may adapt)."""
 
     unit = models.ForeignKey(

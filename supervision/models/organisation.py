@@ -135,7 +135,7 @@ class Unit(models.Model):
 
 
 class JobRole(models.Model):
-    """A job role, as data an administrator can extend (DOMAIN "People and roles")."""
+    """A job role, as data an administrator can extend ("People and roles" in docs/rules.md)."""
 
     class Category(models.TextChoices):
         PRACTITIONER = "practitioner", "Practitioner"
@@ -312,7 +312,7 @@ class AccessGrant(models.Model):
 
 
 class SupervisorAbsence(models.Model):
-    """A spell a supervisor is away (DOMAIN S5): past a pack's limit, the people they line
+    """A spell a supervisor is away (rule S5): past a pack's limit, the people they line
     supervise need other supervision arranged (a temporary cover relationship). Only the fact
     and a word on why: never health details, which belong to the supervisor's own file."""
 

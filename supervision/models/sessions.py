@@ -1,4 +1,4 @@
-"""Supervision sessions and their records (DOMAIN R1–R10, S3, S4)."""
+"""Supervision sessions and their records (rules R1–R10, S3, S4)."""
 
 import uuid
 
@@ -10,7 +10,7 @@ USER = settings.AUTH_USER_MODEL
 
 
 class FinalisedRecordError(Exception):
-    """A finalised record never changes (DOMAIN R8): corrections are signed addenda."""
+    """A finalised record never changes (rule R8): corrections are signed addenda."""
 
 
 class SessionType(models.TextChoices):
@@ -39,7 +39,7 @@ class SupervisionSession(models.Model):
     supervisee = models.ForeignKey(
         USER, on_delete=models.PROTECT, related_name="sessions_as_supervisee"
     )
-    # The supervisor at the time: kept when the supervisee later moves on (DOMAIN S1).
+    # The supervisor at the time: kept when the supervisee later moves on (rule S1).
     supervisor = models.ForeignKey(
         USER, on_delete=models.PROTECT, related_name="sessions_as_supervisor"
     )
@@ -125,8 +125,8 @@ class RecordTemplate(models.Model):
     introduction = models.TextField(blank=True)
     is_current = models.BooleanField(default=True)
     # Some policies give one kind of session a form of its own for some staff: Kent's
-    # professional supervision (004 Appendix A) for managers and support staff beside the
-    # personal supervision record (Appendix B) for frontline practitioners; an ASYE form for
+    # professional support supervision record for managers and support staff beside the
+    # personal supervision record for frontline practitioners; an ASYE form for
     # newly qualified social workers. Blank: everyone else.
     audience = models.CharField(
         max_length=30,
@@ -157,7 +157,7 @@ class TemplateSection(models.Model):
     position = models.PositiveIntegerField()
     key = models.SlugField(max_length=60)
     heading = models.CharField(max_length=200)
-    # Reflective prompts (experience, reflection, analysis, plans: DOMAIN R3), shown as hint text.
+    # Reflective prompts (experience, reflection, analysis, plans: rule R3), shown as hint text.
     prompts = models.TextField(blank=True)
     # Wellbeing and personal sections: seen by the supervisee, the supervisor and the line
     # above, and by no auditor without an explicit grant.
@@ -201,7 +201,7 @@ class SupervisionRecord(models.Model):
     supervisee_role = models.CharField(max_length=200, blank=True)
     supervisor_name = models.CharField(max_length=200, blank=True)
     supervisor_role = models.CharField(max_length=200, blank=True)
-    # "Date of next supervision" (Kent 004 Appendices A and B): part of the signed record, and
+    # "Date of next supervision" (on Kent's record templates): part of the signed record, and
     # the session it booked. PROTECT: a finalised record is never updated, so never nulled.
     next_session_at = models.DateTimeField("date of next supervision", null=True, blank=True)
     next_session = models.ForeignKey(
@@ -324,7 +324,7 @@ class Decision(RecordPart):
 
 
 class Action(models.Model):
-    """An action agreed in a record (DOMAIN R4). What, who and by when are part of the record
+    """An action agreed in a record (rule R4). What, who and by when are part of the record
     and fixed once it is finalised; its status is tracked afterwards, session to session,
     until it is done or dropped (R10)."""
 
@@ -387,7 +387,7 @@ class ActionReview(RecordPart):
 
 
 class Disagreement(RecordPart):
-    """Both views in each person's own words, signed by both (DOMAIN R5)."""
+    """Both views in each person's own words, signed by both (rule R5)."""
 
     record = models.ForeignKey(
         SupervisionRecord, on_delete=models.PROTECT, related_name="disagreements"
@@ -485,7 +485,7 @@ class Addendum(models.Model):
 
 
 class RecordPdf(models.Model):
-    """The signed PDF, made once after finalising and stored (DOMAIN R9)."""
+    """The signed PDF, made once after finalising and stored (rule R9)."""
 
     record = models.OneToOneField(SupervisionRecord, on_delete=models.PROTECT, related_name="pdf")
     file = models.FileField(upload_to="records/%Y/%m/")

@@ -1,4 +1,4 @@
-"""Everything on a member of staff's supervision file, in time order (DOMAIN S1).
+"""Everything on a member of staff's supervision file, in time order (rule S1).
 
 Each source is one query, whatever the size of the file; a new kind of item adds a source.
 """

@@ -1,4 +1,4 @@
-"""A member of staff leaving (DOMAIN S2): their file is archived, read-only, and its retention
+"""A member of staff leaving (rule S2): their file is archived, read-only, and its retention
 period starts from the leaving date.
 
 From the end of the leaving day they have no reach of any kind. `access.people` says so on

@@ -163,7 +163,7 @@ def access_grants_expire() -> int:
     return count
 
 
-# Supervisor absences (DOMAIN S5)
+# Supervisor absences (rule S5)
 
 
 def _absence_errors(supervisor: User, starts_on, ends_on, reason: str, exclude=None) -> dict:

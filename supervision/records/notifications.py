@@ -93,7 +93,7 @@ def record_signed(record_id: int) -> None:
 
 
 def record_finalised(record_id: int) -> None:
-    """To the supervisee and to the person who finalised it (DOMAIN R9)."""
+    """To the supervisee and to the person who finalised it (rule R9)."""
     record = _record(record_id)
     session = record.session
 

@@ -1,4 +1,4 @@
-"""The signed copy of a supervision record as a PDF (DOMAIN R8, R9), and checking one later.
+"""The signed copy of a supervision record as a PDF (rules R8, R9), and checking one later.
 
 A finalised record's PDF is made once and stored with its SHA-256, so a copy handed back
 years later can be proved to be the very file issued. Every other copy (a draft preview, a

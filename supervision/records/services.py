@@ -1,4 +1,4 @@
-"""Writes to supervision records: the workflow of DOMAIN R6–R8.
+"""Writes to supervision records: the workflow of rules R6–R8.
 
 draft -> shared -> (amendment_requested -> shared)* -> supervisee_signed -> finalised
 
@@ -210,7 +210,8 @@ def audience_for(category: str | None) -> str:
 
 def current_template(session_type: str, category: str | None = None) -> RecordTemplate:
     """The current template for the session type: the one for the supervisee's kind of job
-    where there is one (Kent's Appendix A for managers, the ASYE form), else the general one."""
+    where there is one (Kent's professional support supervision record for managers, the ASYE
+    form), else the general one."""
     wanted = audience_for(category)
     templates = RecordTemplate.objects.filter(
         session_type=session_type, is_current=True, audience__in={wanted, ""}

@@ -1,6 +1,7 @@
-"""Record templates (DOMAIN R1–R3; seeds 001 §3.1.1, §3.1.4, 004 Appendices A and B), loaded
-by data migrations: the first versions (TEMPLATES), then later versions (NEW_VERSIONS). A change
-to a template is a new version, never an edit: records keep the version they were written on."""
+"""Record templates (rules R1–R3, after Surrey's individual staff and management supervision
+records and Kent's professional support and personal supervision records), loaded by data
+migrations: the first versions (TEMPLATES), then later versions (NEW_VERSIONS). A change to a
+template is a new version, never an edit: records keep the version they were written on."""
 
 REFLECTIVE = (
     "Experience: what happened? Reflection: how did it feel, for you and for the child or family? "

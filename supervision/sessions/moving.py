@@ -1,5 +1,5 @@
-"""Moving a planned session to another time (wave 2 · 2 of 9, point 5): the same session at a
-new time, never a cancellation; it is not counted as one (DOMAIN S4 counts cancellations) and
+"""Moving a planned session to another time: the same session at a
+new time, never a cancellation; it is not counted as one (rule S4 counts cancellations) and
 asks for no rebooking. Both people get the calendar update. Writes own their transaction and
 audit entry."""
 
@@ -30,7 +30,7 @@ def session_move(
     today = timezone.localdate()
     if timezone.localtime(session.starts_at).date() < today:
         # A session whose day has gone was missed, not moved: moving it would hide that it did
-        # not happen (DOMAIN S4 counts cancellations and sessions that did not take place).
+        # not happen (rule S4 counts cancellations and sessions that did not take place).
         raise ValidationError(
             f"The session of {long_date(session.starts_at)} has passed, so it cannot be moved. "
             "Record what happened, or cancel it and book another"

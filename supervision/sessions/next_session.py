@@ -1,6 +1,6 @@
 """The date of the next supervision, agreed at the end of a session and written on its record
-(Kent 004 Appendices A and B): saving it books that session, so the date agreed in the room is
-in both calendars before anyone leaves (DOMAIN S3). Writes own their transaction and audit."""
+(as Kent's record templates ask): saving it books that session, so the date agreed in the room is
+in both calendars before anyone leaves (rule S3). Writes own their transaction and audit."""
 
 from datetime import datetime
 

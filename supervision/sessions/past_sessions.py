@@ -1,6 +1,6 @@
-"""Recording a session that was held without being planned first (wave 2 · 2 of 9, point 6):
+"""Recording a session that was held without being planned first:
 supervision often happens first and is written up after. It is recorded as held, with why it
-was not planned; planned sessions stay the rule (DOMAIN S3), so the reason is kept and shown.
+was not planned; planned sessions stay the norm (rule S3), so the reason is kept and shown.
 Writes own their transaction and audit entry."""
 
 from datetime import date, datetime, timedelta

@@ -256,7 +256,7 @@ def sessions_plan_series(
     by: User,
     request=None,
 ) -> list[SupervisionSession]:
-    """Plan a series of sessions ahead (DOMAIN S3), all or none, leaving out the start times
+    """Plan a series of sessions ahead (rule S3), all or none, leaving out the start times
     in `skip` (dates already booked: `already_booked`)."""
     if supervisor == supervisee:
         raise ValidationError({"supervisor": "A person cannot supervise themselves."})
@@ -320,7 +320,7 @@ def session_cancel(
     new_start: datetime | None = None,
     request=None,
 ) -> SupervisionSession | None:
-    """Cancel a planned session and, if a new time is given, rebook it (DOMAIN S4).
+    """Cancel a planned session and, if a new time is given, rebook it (rule S4).
 
     Returns the replacement session, or None when none was booked.
     """

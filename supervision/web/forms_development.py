@@ -62,7 +62,7 @@ def _password_field() -> forms.CharField:
 
 
 class ObservationForm(PlainTextForm):
-    """Seed 004 Appendix D, as the observer fills it in."""
+    """Kent's observation of practice form (rule Q1), as the observer fills it in."""
 
     observer_role = forms.CharField(
         label="Your role",
@@ -247,7 +247,7 @@ class WellbeingPlanForm(PlainTextForm):
 
 
 class TeamWellbeingPlanForm(PlainTextForm):
-    """Seed 004 Appendix E, which each team may adapt."""
+    """Kent's team wellbeing plan (rule Q5), which each team may adapt."""
 
     working_arrangements = _text(
         "Current and intended working arrangements",

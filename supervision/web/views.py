@@ -74,7 +74,7 @@ def home(request):
         **selectors_flags.home_flags(request.user, roles, now),
     }
     # The supervisor's table of supervisees and the supervisee's own supervision, built on the
-    # lists above (issue 8, points 2 and 3).
+    # lists above.
     context.update(
         selectors_home.home_dashboards(
             request.user, roles, context, now=now, sort=request.GET.get("sort")

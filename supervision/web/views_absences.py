@@ -1,4 +1,4 @@
-"""A supervisor's absences (DOMAIN S5): recorded by the people who manage the supervisor, so
+"""A supervisor's absences (rule S5): recorded by the people who manage the supervisor, so
 that the rules can ask for cover for those they line supervise once an absence runs past the
 pack's limit.
 

@@ -1,4 +1,4 @@
-"""Downloading a record as PDF and checking a PDF copy against the record (DOMAIN R8, R9)."""
+"""Downloading a record as PDF and checking a PDF copy against the record (rules R8, R9)."""
 
 import hashlib
 
