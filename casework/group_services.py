@@ -59,7 +59,7 @@ FORMAT_GUIDANCE = {
 }
 
 # The point of oversight (R12) a child's note records, by the session it was discussed in.
-# Team meetings are not about individual children (Kent's policy), so they have none.
+# Team meetings are not about individual children, so they have none.
 NOTE_KIND_BY_FORMAT = {
     Format.FAMILY_SAFEGUARDING: CaseNote.Kind.GROUP_SUPERVISION,
     Format.CASE_FORMULATION: CaseNote.Kind.GROUP_SUPERVISION,
@@ -254,7 +254,7 @@ def progression_move(
     request=None,
 ) -> ProgressionMove:
     """Move the child's tile. Forwards, backwards and skipping stages are all allowed: work
-    with a family is not always linear (Kent's policy). Each move is kept, in order."""
+    with a family is not always linear. Each move is kept, in order."""
     try:
         to_stage = ProgressionStage(int(to_stage))
     except (TypeError, ValueError):

@@ -9,7 +9,7 @@ from django.utils import timezone
 # left alone, were the claim ever committed without its result.
 CLAIM_LEASE = timedelta(minutes=30)
 
-# Leaving, retention and destruction (DOMAIN S2) and subject access (UK GDPR art. 15).
+# Leaving, retention and destruction (rule S2) and subject access (UK GDPR art. 15).
 # None of these rows is ever deleted: together they are the evidence that a file was kept as
 # long as the policy said, and no longer, and who decided.
 
@@ -26,7 +26,7 @@ class RecordKind(models.TextChoices):
     WELLBEING = "wellbeing", "Wellbeing plans"
 
 
-DEFAULT_RETENTION_YEARS = 7  # seed 001 §4.3
+DEFAULT_RETENTION_YEARS = 7  # Surrey's policy §4.3
 
 
 class RetentionRule(models.Model):
@@ -208,7 +208,7 @@ class SubjectAccessExport(models.Model):
         return f"Subject access export for {self.person} ({self.get_status_display()})"
 
 
-# Supervisee feedback on the supervision received (DOMAIN Q4; seed 001 §6, 002 §Senior
+# Supervisee feedback on the supervision received (rule Q4; Surrey's policy §6, 002 §Senior
 # Managers). Senior managers see it only added up over at least five people: see
 # oversight/quality/feedback.py for the rules that keep a single answer from being traced.
 
@@ -299,7 +299,7 @@ class FeedbackResponse(models.Model):
         return f"Supervision feedback for {self.period}"
 
 
-# --- Policy packs, flags and notifications (issue 7) -----------------------------------------
+# --- Policy packs, flags and notifications -----------------------------------------
 
 
 class PolicyPackVersion(models.Model):
@@ -495,11 +495,11 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} to {self.recipient}"
 
 
-# --- Quality assurance sampling and exports (issue 8) ----------------------------------------
+# --- Quality assurance sampling and exports ----------------------------------------
 
 
 class QualitySample(models.Model):
-    """A random sample of finalised records drawn for a quality audit (DOMAIN Q4; seed 001 §6:
+    """A random sample of finalised records drawn for a quality audit (rule Q4; Surrey's policy §6:
     "supervision audits ... to ensure that supervision is reflective and addresses the needs of
     children and their families and of the staff member")."""
 

@@ -1,4 +1,4 @@
-"""Finalised records and quality samples for tests (issue 8 point 4)."""
+"""Finalised records and quality samples for tests."""
 
 from datetime import UTC, date, datetime, timedelta
 

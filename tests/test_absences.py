@@ -1,7 +1,7 @@
-"""A supervisor's absences (DOMAIN S5) and a student's agreed move to fortnightly (F3): the two
+"""A supervisor's absences (rule S5) and a student's agreed move to fortnightly (F3): the two
 facts the rules need, recorded through the product and read by the flags end to end.
 
-Every date is fixed. Kent's pack (seed 004) is in force, as the migration installs it: cover in
+Every date is fixed. Kent's pack is in force, as the migration installs it: cover in
 place by the 29th day of absence (cover_after_days 28); students weekly, then fortnightly from
 the day agreed with the practice educator.
 """

@@ -1,4 +1,4 @@
-"""Refusals name whom they were about, and list pages are audited (issue 14, point 4).
+"""Refusals name whom they were about, and list pages are audited.
 
 A person's access log is the audit entries whose subject is them: a refusal that names no
 subject is invisible there, so who tried to open their file could not be seen.

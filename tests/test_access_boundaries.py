@@ -1,4 +1,4 @@
-"""Reach is decided in the access package and nowhere else (issue 14).
+"""Reach is decided in the access package and nowhere else.
 
 An AST check over every view module of the project: a view asks `access` who may see what;
 it does not work it out itself. What counts as working it out:

@@ -1,4 +1,4 @@
-"""The access package against an independent oracle, on random organisations (wave 2 · 1 of 9).
+"""The access package against an independent oracle, on random organisations.
 
 Hypothesis builds random organisation trees with managers, staff, supervisory relationships
 of every kind with dates (line changes, designated supervisors, temporary cover), leavers

@@ -1,6 +1,6 @@
 """An agreement may set more frequent supervision than its policy pack, and less frequent only
-where the pack allows it, never below its floor (DOMAIN F7; issue 7, point 1). Kent's pack
-(seed 004 Supervision timescales: "a minimum of 1 hour per month") allows no less."""
+where the pack allows it, never below its floor (rule F7; issue 7, point 1). Kent's pack
+(Kent's policy Supervision timescales: "a minimum of 1 hour per month") allows no less."""
 
 import copy
 import html

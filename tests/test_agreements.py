@@ -1,4 +1,4 @@
-"""Supervision agreements (DOMAIN A1–A3): drawn up jointly, signed by both, locked, reviewed
+"""Supervision agreements (rules A1–A3): drawn up jointly, signed by both, locked, reviewed
 into new versions, superseded by a change of supervisor."""
 
 import subprocess

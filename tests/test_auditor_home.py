@@ -1,5 +1,4 @@
-"""An auditor's home lists the files they may read today, from their current grants
-(wave 2 · 2 of 9: "an auditor's home does not list the files they may read")."""
+"""An auditor's home lists the files they may read today, from their current grants."""
 
 from datetime import UTC, date, datetime
 

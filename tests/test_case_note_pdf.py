@@ -1,5 +1,5 @@
 """A case note as a PDF, and the per-child extract of final notes for the child's file in the
-council's case-management system (issue 6, point 3), read back as a person would read them."""
+council's case-management system, read back as a person would read them."""
 
 import re
 import subprocess

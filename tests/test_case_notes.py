@@ -1,5 +1,5 @@
 """Case supervision notes and management oversight entries, written to the child (R11) at the
-points of R12, through the pages as managers and workers use them (issue 6, points 3, 4, 8)."""
+points of R12, through the pages as managers and workers use them."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -129,7 +129,7 @@ def test_a_manager_chooses_the_point_of_oversight_and_goes_on_to_write_the_note(
 
     page = text(supervisor.get(new))
     assert "Start a case note for NS100001" in page
-    # Every point of R12 is offered, each with its hint from seed 004's oversight table.
+    # Every point of R12 is offered, each with its hint from Kent's policy's oversight table.
     for label in CaseNote.Kind.labels:
         assert label in page
     assert "discussed within 24 hours or sooner" in page
@@ -837,7 +837,7 @@ def test_the_session_children_page_runs_the_same_queries_however_many_children(
                 assert client.get(address).status_code == 200
 
 
-# Nothing typed is lost (wave 2 · 2 of 9)
+# Nothing typed is lost
 
 ACTION = {
     "action-description": "Visit your gran",

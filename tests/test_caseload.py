@@ -1,6 +1,6 @@
 """A worker's caseload: each open child with plan, risk, allocation (C3), last case supervision
 and next discussion due (C1, C2); the supervisor's marks for discussion; the printed version
-the worker brings to supervision (seed 001 §5.1, §5.2). Through the pages, at fixed times."""
+the worker brings to supervision (Surrey's policy §5.1, §5.2). Through the pages, at fixed times."""
 
 import html
 import re

@@ -1,5 +1,5 @@
 """The caseload and child page show the due dates of the organisation's own policy pack, the
-same numbers the flags use (issue 7 point 1: policies disagree, the pack decides)."""
+same numbers the flags use."""
 
 from datetime import UTC, datetime
 

@@ -1,4 +1,4 @@
-"""Who reaches which child (issue 6 point 9), and what the core note services keep up to date."""
+"""Who reaches which child, and what the core note services keep up to date."""
 
 from datetime import UTC, date, datetime
 

@@ -1,4 +1,4 @@
-"""`manage.py compliance --as-of` (issue 7, point 7): every item overdue at a moment, from facts
+"""`manage.py compliance --as-of`: every item overdue at a moment, from facts
 dated up to then, with the pack version then in force."""
 
 import csv

@@ -1,5 +1,5 @@
 """Practice observations, development conversations, probation reviews and wellbeing plans,
-through the pages as the people would use them (DOMAIN Q1, Q2, Q3, Q5)."""
+through the pages as the people would use them (rules Q1, Q2, Q3, Q5)."""
 
 import re
 from datetime import UTC, date, datetime

@@ -1,4 +1,4 @@
-"""The rules as tables of dates (issue 7, point 2): a pack and plain facts in, due items out.
+"""The rules as tables of dates: a pack and plain facts in, due items out.
 No database, no clock: every moment is a parameter. Each test cites its DOMAIN rule and seed."""
 
 import copy

@@ -1,4 +1,4 @@
-"""GOV.UK error pages (wave 2 · 2 of 9, point 3): never a bare "Server Error (500)"."""
+"""GOV.UK error pages: never a bare "Server Error (500)"."""
 
 import pytest
 from django.test import Client, RequestFactory

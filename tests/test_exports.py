@@ -1,5 +1,5 @@
 """Every table downloads as CSV and as XLSX; large ones are built by a Celery task behind a
-progress page; every export and download is in the audit log (issue 8, point 5)."""
+progress page; every export and download is in the audit log."""
 
 import csv
 import io

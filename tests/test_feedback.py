@@ -1,4 +1,4 @@
-"""Supervisee feedback (DOMAIN Q4): given once a quarter, read by senior managers only added
+"""Supervisee feedback (rule Q4): given once a quarter, read by senior managers only added
 up over at least five people."""
 
 from datetime import date

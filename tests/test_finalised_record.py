@@ -1,4 +1,4 @@
-"""A finalised record never changes (DOMAIN R8): the form, the service, the model and, on
+"""A finalised record never changes (rule R8): the form, the service, the model and, on
 PostgreSQL, the database each refuse."""
 
 from datetime import UTC, datetime

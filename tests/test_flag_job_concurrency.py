@@ -1,4 +1,4 @@
-"""The scheduled job on two workers at once (issue 7, point 4; "How it will be checked"): each
+"""The scheduled job on two workers at once: each
 flag raised once, each notice written once, each email sent once, and a second run of both
 raises and sends nothing. PostgreSQL only: SQLite has one writer, so nothing would race.
 

@@ -1,8 +1,8 @@
-"""Flags raised and resolved by the scheduled tick (issue 7, points 3, 4 and 7).
+"""Flags raised and resolved by the scheduled tick.
 
 Every date is fixed; facts are written through the services (or the factories, where the
 product records them that way) with the clock held at the moment they are entered. Kent's
-pack (seed 004) is the one in force, as the migration installs it.
+pack is the one in force, as the migration installs it.
 """
 
 from dataclasses import dataclass, field
@@ -723,7 +723,7 @@ def write_up(session, by, shared: datetime, signed=None, final=None, actions=())
 class Month:
     """Five weeks of an organisation's life, 1 March to 5 April 2026 (British Summer Time
     begins on 29 March): facts entered on time and some late, and the job ticking six times a
-    day. The comments give what the rules make of each event (Kent, seed 004)."""
+    day. The comments give what the rules make of each event (Kent, Kent's policy)."""
 
     TICKS = ((0, 5), (6, 0), (9, 15), (12, 30), (17, 45), (23, 55))
     FIRST, LAST = date(2026, 3, 1), date(2026, 4, 5)

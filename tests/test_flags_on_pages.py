@@ -1,4 +1,4 @@
-"""Flags show where people look (issue 7, point 8): the home pages, the staff file, the caseload
+"""Flags show where people look: the home pages, the staff file, the caseload
 and the record.
 
 The world of tests/world.py, moved forward in time and evaluated by the scheduled tick: the
@@ -75,7 +75,7 @@ def record_url(world):
 
 
 def test_the_draft_record_of_4_march_is_due_by_6_march_under_kent():
-    """R6: written up within 2 working days (seed 004), so overdue from 7 March."""
+    """R6: written up within 2 working days, so overdue from 7 March."""
     assert due.record_due(pack_on(SESSION_DAY), SESSION_DAY) == date(2026, 3, 6)
 
 

@@ -1,4 +1,4 @@
-"""Front-door supervision through the pages (DOMAIN C7, seed 004 "Front Door supervision"): at
+"""Front-door supervision through the pages (rule C7, Kent's policy "Front Door supervision"): at
 least two families a session, each by the child's unique reference, never by name."""
 
 import re

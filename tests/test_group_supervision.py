@@ -1,4 +1,4 @@
-"""Group supervision through the pages (DOMAIN C6, seed 004 group formats): each session with
+"""Group supervision through the pages (rule C6, Kent's policy group formats): each session with
 its participants, and each child discussed written up on their own case note."""
 
 import re
@@ -137,7 +137,7 @@ def test_the_new_session_form_offers_the_seed_formats_with_their_rhythm(world):
         "Family safeguarding group case supervision",
     ]:
         assert label in page
-    assert "Every two weeks, up to 1 hour" in page  # case progression, seed 004
+    assert "Every two weeks, up to 1 hour" in page  # case progression, Kent's policy
     assert "Monthly, up to 2 hours" in page  # team meetings
     # Only the team's current staff can be ticked.
     assert "Supervisee" in page

@@ -1,4 +1,4 @@
-"""The home page's dashboards (issue 8, points 2 and 3): a supervisor's table of the people they
+"""The home page's dashboards: a supervisor's table of the people they
 supervise, sortable, and a supervisee's own supervision.
 
 The world of tests/world.py on Tuesday 10 March 2026: the supervisee held a session on 4 March

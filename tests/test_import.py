@@ -1,4 +1,4 @@
-"""Importing an organisation's data from CSV files (issue 7, point 6): `import_data DIR` and the
+"""Importing an organisation's data from CSV files: `import_data DIR` and the
 administrator's upload page. Everything is checked first; either all of it is imported or
 nothing is; importing the same files again changes nothing."""
 
@@ -23,6 +23,7 @@ from django.urls import reverse
 from agreements.models import SupervisionAgreement
 from casework.models import Allocation, CaseNote, Child, RiskRating
 from oversight.records_management import importing
+from oversight.records_management.importing import writing
 from supervision.models import (
     JobRole,
     StaffProfile,
@@ -210,7 +211,7 @@ def test_a_failure_while_writing_rolls_back_what_was_written_before_it(folder, m
     def fail(self):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importing._Writer, "write_case_notes", fail)
+    monkeypatch.setattr(writing._Writer, "write_case_notes", fail)
     before = counts()
 
     with pytest.raises(RuntimeError):

@@ -1,4 +1,4 @@
-"""Leavers (wave 2 · 1 of 9): from the end of the leaving day a person has no reach of any
+"""Leavers: from the end of the leaving day a person has no reach of any
 kind, their sessions end and they cannot sign in; a nightly job closes what they still hold."""
 
 from datetime import UTC, date, datetime, timedelta

@@ -1,4 +1,4 @@
-"""Times are shown in London time (wave 2 · 2 of 9): 15 July is British Summer Time, so a
+"""Times are shown in London time: 15 July is British Summer Time, so a
 session stored as 09:00 UTC began at 10:00 for the people in it, and every page and PDF that
 shows it says 10:00, never the 09:00 they would not recognise."""
 

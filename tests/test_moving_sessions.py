@@ -1,4 +1,4 @@
-"""Moving a session is not a cancellation (wave 2 · 2 of 9, point 5)."""
+"""Moving a session is not a cancellation."""
 
 import re
 from datetime import UTC, datetime, timedelta

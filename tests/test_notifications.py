@@ -1,4 +1,4 @@
-"""Emails about overdue items (issue 7, point 5): one per new flag to the person who must act,
+"""Emails about overdue items: one per new flag to the person who must act,
 or a daily digest if they prefer; a weekly digest for each senior manager; every notice
 recorded before it is sent and its failure after. Flags come from the world's own facts going
 overdue as the clock moves, through `oversight.flags.scheduled.tick`, as the scheduled job

@@ -1,4 +1,4 @@
-"""A supervisee's actions on their home page (wave 2 · 2 of 9): theirs to do, each with "Mark
+"""A supervisee's actions on their home page: theirs to do, each with "Mark
 as done" once the record is finalised; the supervisor's own actions listed apart; nothing from
 a draft the supervisee has not been shown."""
 

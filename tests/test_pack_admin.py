@@ -1,4 +1,4 @@
-"""Policy packs run by administrators (issue 7, point 1): which pack the organisation runs, each
+"""Policy packs run by administrators: which pack the organisation runs, each
 version in words, and a new version through a validated form that applies from its effective
 date, so a report for an earlier date still uses the version then in force."""
 

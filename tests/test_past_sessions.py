@@ -1,4 +1,4 @@
-"""A session that happened unplanned is recorded afterwards (wave 2 · 2 of 9, point 6):
+"""A session that happened unplanned is recorded afterwards:
 "Enter a date and time in the future" no longer stops it."""
 
 from datetime import UTC, date, datetime, time, timedelta

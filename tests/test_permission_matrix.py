@@ -9,6 +9,7 @@ import copy
 import pytest
 import time_machine
 from django.contrib import admin
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.quality_helpers import world_quality_sample
@@ -232,7 +233,7 @@ SUBJECT_ACCESS = signed_in(
     404, supervisee=200, admin=403, supervisor=403, senior_manager=403, auditor_with_grant=403
 )
 
-# Children's cases (issue 6 point 9): the allocated worker, the worker's supervisors and the
+# Children's cases: the allocated worker, the worker's supervisors and the
 # managers above read; the worker may rate risk; only management writes oversight. A grant over
 # the worker's staff file does not reach the children.
 CASE_READERS = signed_in(404, supervisee=200, supervisor=200, senior_manager=200)
@@ -649,10 +650,22 @@ def test_every_expectation_names_every_role():
 
 
 @pytest.fixture(scope="module")
-def kept_world(django_db_setup, django_db_blocker):
+def module_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, module_media):
+    """The files the organisation was built with (a subject access export) stay readable: one
+    folder for the module, where conftest's gives each test its own."""
+    settings.MEDIA_ROOT = module_media
+
+
+@pytest.fixture(scope="module")
+def kept_world(django_db_setup, django_db_blocker, module_media):
     """One organisation for the whole matrix, built once: each test runs in a savepoint, so
     what one test writes is gone before the next."""
-    with kept_for_the_module(django_db_blocker):
+    with kept_for_the_module(django_db_blocker), override_settings(MEDIA_ROOT=module_media):
         with time_machine.travel(TODAY, tick=False):
             world = build_world(development=True, retention=True)
         yield world

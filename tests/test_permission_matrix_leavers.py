@@ -1,4 +1,4 @@
-"""The permission matrix, for leavers and the information-governance role (wave 2 · 1 of 9):
+"""The permission matrix, for leavers and the information-governance role:
 every GET and POST of tests/test_permission_matrix.py, as
 
 - a supervisor, a unit manager and an auditor with a grant, each marked as leaving on the

@@ -1,4 +1,4 @@
-"""Planning sessions ahead (DOMAIN S3), cancelling and rebooking them (S4), calendar invitations."""
+"""Planning sessions ahead (rule S3), cancelling and rebooking them (S4), calendar invitations."""
 
 import re
 from datetime import date, datetime, time, timedelta
@@ -667,7 +667,7 @@ def test_start_times_are_read_as_people_write_them(typed, read_as):
     assert parse_time(typed) == read_as
 
 
-# Sessions already booked in the same period (wave 2 · 2 of 9, point 5)
+# Sessions already booked in the same period
 
 
 def test_planning_over_booked_sessions_warns_and_skips_those_dates(client, world):

@@ -1,4 +1,4 @@
-"""Policy packs as data (issue 7, point 1): the three shipped packs, the choices the seeds leave
+"""Policy packs as data: the three shipped packs, the choices the seeds leave
 open, and a broken pack refused with the path of each problem. No database."""
 
 import copy
@@ -457,8 +457,8 @@ def test_at_least_as_frequent(a, b, expected):
         ("kent", "practitioner", Interval(1, "months"), None),
         ("kent", "practitioner", Interval(6, "weeks"), "less often than Kent County Council's"),
         ("kent", "asye", Interval(1, "months"), None),  # compared with the settled phase
-        ("surrey", "independent", Interval(1, "months"), "less often"),  # F4: 4 weeks, seed 001
-        ("surrey", "manager", Interval(6, "weeks"), None),  # F5: 4-6 weeks, seed 001
+        ("surrey", "independent", Interval(1, "months"), "less often"),  # F4: 4 weeks, Surrey
+        ("surrey", "manager", Interval(6, "weeks"), None),  # F5: 4-6 weeks, Surrey's policy
         ("policy-002", "manager", Interval(6, "weeks"), "more frequent supervision, not less"),
     ],
 )

@@ -1,4 +1,4 @@
-"""The case progression board (seed 004): a team's open children as tiles across six stages,
+"""The case progression board: a team's open children as tiles across six stages,
 moved forwards, back or past a stage, each move kept in order with who and when."""
 
 import re

@@ -1,4 +1,4 @@
-"""The protective marking (wave 2 · 2 of 9, point 10): "OFFICIAL-SENSITIVE" by default, or what
+"""The protective marking: "OFFICIAL-SENSITIVE" by default, or what
 the organisation sets, on every printed page and at the top and bottom of every PDF page;
 empty, none. Read back from the PDFs with pdftotext."""
 

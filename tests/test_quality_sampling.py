@@ -1,4 +1,4 @@
-"""Quality assurance sampling (issue 8 point 4; DOMAIN Q4, seed 001 §6): a senior manager or an
+"""Quality assurance sampling: a senior manager or an
 auditor draws a random sample of finalised records in their reach, audits each on a short form
 and reads the results by team."""
 

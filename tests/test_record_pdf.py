@@ -1,4 +1,4 @@
-"""The signed PDF of a supervision record (DOMAIN R8, R9) and checking a copy against it."""
+"""The signed PDF of a supervision record (rules R8, R9) and checking a copy against it."""
 
 import hashlib
 import re

@@ -1,4 +1,4 @@
-"""Record templates as the councils wrote them (wave 2 · 2 of 9, point 11): Kent's Appendix A
+"""Record templates as the councils wrote them: Kent's Appendix A
 and B with a discussion and actions under each heading, Surrey §3.1.4's management headings,
 an ASYE form, and "Date of next supervision" in every individual form, which books the session.
 Each is a new version: records keep the version they were written on."""

@@ -1,4 +1,4 @@
-"""A record can never get stuck (wave 2 · 2 of 9, point 1): every state has a way on for
+"""A record can never get stuck: every state has a way on for
 someone, and what the page says names the person who will act.
 
 The finding: a supervisor shared a record with a disagreement before signing her own view;

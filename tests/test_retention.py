@@ -1,4 +1,4 @@
-"""Leaving, retention and destruction of supervision files (DOMAIN S2)."""
+"""Leaving, retention and destruction of supervision files (rule S2)."""
 
 from datetime import date
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The embedded default never shows "database is locked" (wave 2 · 2 of 9, point 3): with
+"""The embedded default never shows "database is locked": with
 `make run` on SQLite, the Celery worker sending emails and a person reading pages (each page
 view writes an audit row) write to one file at once. Two real connections to one SQLite file,
 with the options the settings give: one keeps writing, the other reads then writes inside a

@@ -603,7 +603,9 @@ def test_the_parts_run_a_fixed_number_of_queries(world, django_assert_num_querie
         child = Child.objects.get(pk=world.child.pk)
         transfers = get_template("casework/children/_transfers.html")
         closure = get_template("casework/children/_closure.html")
-        with django_assert_num_queries(2):  # the transfers, then the notes in their windows
+        # The organisation's pack versions (two: the choice and the versions), the transfers,
+        # then the notes in their windows.
+        with django_assert_num_queries(4):
             transfers.render({"child": child, "may_manage": True})
         with django_assert_num_queries(0):
             closure.render({"child": child, "may_manage": True})
@@ -703,8 +705,9 @@ def test_reading_the_pages_is_audited(world):
     ("page", "queries"),
     # Sign-in, reach (4), the page's own reads, the audit entry (3) and the navigation (4):
     # plan lists the teams and the workers, detail and complete look for the C5 notes,
-    # close for the last formal supervision in the service; plan and close look for a draft.
-    [("plan", 21), ("detail", 20), ("complete", 20), ("close", 20)],
+    # close for the last formal supervision in the service; plan and close look for a draft;
+    # detail and complete read the organisation's pack for the C5 window (two).
+    [("plan", 21), ("detail", 22), ("complete", 22), ("close", 20)],
 )
 def test_pages_run_a_fixed_number_of_queries(world, django_assert_num_queries, page, queries):
     transfer = plan(world)

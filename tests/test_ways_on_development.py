@@ -138,7 +138,7 @@ def test_when_the_first_signer_has_left_every_page_says_it_cannot_be_signed(worl
     assert "Supervisor left without signing" in new_page
 
 
-# --- Every state of each workflow, for each party (wave 2: ways on) --------------------------
+# --- Every state of each workflow, for each party --------------------------
 #
 # Supervision agreements: draft -> signed by one -> in force; after a change of line supervisor
 # and after either party has left. Practice observations and development conversations: draft

@@ -55,6 +55,9 @@ class World:
     front_door: object = None
 
     def __getattr__(self, name):
+        # Only called for names not set: while a copy is being made `people` is one of them.
+        if name == "people" or name.startswith("__"):
+            raise AttributeError(name)
         try:
             return self.people[name]
         except KeyError:

@@ -1,4 +1,4 @@
-"""From the facts recorded to flags raised and resolved (issue 7, points 3, 4 and 7).
+"""From the facts recorded to flags raised and resolved.
 
 `oversight.policy.due` decides, from plain facts, what is due and overdue at a moment. This package
 reads those facts from the database, a batch of people or children at a time in a fixed number

@@ -1,4 +1,4 @@
-"""Supervisee feedback (DOMAIN Q4): staff answer a short questionnaire each quarter; senior
+"""Supervisee feedback (rule Q4): staff answer a short questionnaire each quarter; senior
 managers read it added up, never one person's answers (rules in oversight/quality/feedback.py)."""
 
 from datetime import timedelta

@@ -221,7 +221,7 @@ def records_waiting_for(user) -> dict:
 
 def line_supervisees_with_cover(person, day):
     """The people `person` line supervises on `day`, each marked `covered` when a temporary
-    cover relationship is in place for them (DOMAIN S5)."""
+    cover relationship is in place for them (rule S5)."""
 
     return list(
         SupervisoryRelationship.objects.filter(

@@ -275,7 +275,7 @@ def _discard_file(pdf: RecordPdf) -> None:
 
 @shared_task(bind=True, max_retries=3, name="supervision.tasks.record_pdf_generate")
 def record_pdf_generate(self, record_id: int) -> int | None:
-    """Make the signed PDF of a finalised record (DOMAIN R9). Queue it on commit of the
+    """Make the signed PDF of a finalised record (rule R9). Queue it on commit of the
     finalising transaction; running it twice stores one PDF."""
     record = SupervisionRecord.objects.filter(pk=record_id).first()
     if record is None:

@@ -1,4 +1,4 @@
-"""Time the flag core on a large organisation (issue 7, "How it will be checked"). Run by hand:
+"""Time the flag core on a large organisation. Run by hand:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_bench \\
         .venv/bin/python tests/benchmarks/measure_flags.py --staff 2000 --children 25000

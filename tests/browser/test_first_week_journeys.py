@@ -1,5 +1,5 @@
 """A team's first week, in Chromium: the problems found when it was walked by clicking only,
-each as the journey that found it (wave 2 · 2 of 9). axe checks every page.
+each as the journey that found it. axe checks every page.
 
 - A record shared with a disagreement before the supervisor signed her own view is not stuck.
 - Every secondary button on a half-typed case note keeps what was typed.

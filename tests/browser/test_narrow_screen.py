@@ -1,4 +1,4 @@
-"""At 390 pixels (a phone), the supervisee's pages never scroll sideways (wave 2 · 2 of 9):
+"""At 390 pixels (a phone), the supervisee's pages never scroll sideways:
 long check codes wrap, tables and navigation fit."""
 
 from agreements.models import SupervisionAgreement

@@ -1,4 +1,4 @@
-"""Every role's navigation fits one row at 1,280 pixels (wave 2 · 2 of 9): measured in
+"""Every role's navigation fits one row at 1,280 pixels: measured in
 Chromium on the demo organisation, one person of each kind."""
 
 import pytest

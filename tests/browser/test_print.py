@@ -1,4 +1,4 @@
-"""Printing a page (wave 2 · 2 of 9, point 10): the protective marking at the top and bottom,
+"""Printing a page: the protective marking at the top and bottom,
 no navigation, back link, buttons or web addresses after links."""
 
 from agreements.models import SupervisionAgreement

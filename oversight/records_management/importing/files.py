@@ -1,0 +1,309 @@
+"""The files an import reads: their names and columns, and reading them from a folder, an
+upload or a zip into tables of text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from oversight.records_management.importing.outcomes import Problem
+from supervision.organisation import plain_text
+
+LONDON = ZoneInfo("Europe/London")
+IMPORTED_SIGNATURE = "Signed outside this system (imported)"
+# A date alone in a date-and-time column means this time of that day.
+DEFAULT_TIME = time(9, 0)
+# A record shared, signed or finalised "on" a day is taken to be at the end of its working day
+# (or when the session ended, if that was later).
+END_OF_WORKING_DAY = time(17, 0)
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ZIP_BYTES = 60 * 1024 * 1024
+
+
+# --- The files and their columns ------------------------------------------------------------
+
+
+# Each file's columns, and whether each must be in the header (README, "Importing your data",
+# says what each holds). A required column must also have a value in every row.
+COLUMNS: dict[str, dict[str, bool]] = {
+    "units.csv": {
+        "code": True,
+        "name": True,
+        "kind": True,
+        "parent_code": False,
+        "manager_email": False,
+    },
+    "staff.csv": {
+        "email": True,
+        "full_name": True,
+        "job_role": True,
+        "job_role_name": False,
+        "job_role_category": False,
+        "unit_code": True,
+        "start_date": True,
+        "employment_type": False,
+        "qualified_date": False,
+        "asye_start_date": False,
+        "is_student": False,
+        "probation_end_date": False,
+        "leaving_date": False,
+    },
+    "relationships.csv": {
+        "supervisor_email": True,
+        "supervisee_email": True,
+        "kind": False,
+        "starts_on": True,
+        "ends_on": False,
+    },
+    "agreements.csv": {
+        "supervisor_email": True,
+        "supervisee_email": True,
+        "relationship_kind": False,
+        "starts_on": True,
+        "review_due_on": False,
+        "frequency_value": True,
+        "frequency_unit": True,
+        "duration_minutes": False,
+        "mode": False,
+        "signed_on": False,
+    },
+    "sessions.csv": {
+        "supervisee_email": True,
+        "supervisor_email": True,
+        "session_type": True,
+        "starts_at": True,
+        "duration_minutes": True,
+        "status": True,
+        "mode": False,
+        "location": False,
+        "cancellation_reason": False,
+        "replaces_starts_at": False,
+        "record_status": False,
+        "record_shared_on": False,
+        "record_signed_on": False,
+        "record_finalised_on": False,
+    },
+    "cases.csv": {
+        "reference": True,
+        "initials": True,
+        "service": True,
+        "plan": True,
+        "unit_code": True,
+        "worker_email": True,
+        "allocated_at": True,
+        "rag_rating": False,
+        "serious_harm_level": False,
+        "safety_wellbeing_level": False,
+        "chronic_neglect": False,
+        "closed_on": False,
+        "closure_reason": False,
+        "closure_rationale": False,
+    },
+    "case_supervisions.csv": {
+        "reference": True,
+        "discussed_at": True,
+        "author_email": True,
+        "kind": False,
+        "current_situation": False,
+        "working_well": False,
+        "worries": False,
+        "decision": True,
+        "reasons": True,
+        "next_review_on": False,
+    },
+}
+FILE_NAMES = tuple(COLUMNS)
+# Columns of prose, which may run over several lines; every other value is one line.
+MULTI_LINE_COLUMNS = frozenset(
+    {
+        "cancellation_reason",
+        "closure_rationale",
+        "current_situation",
+        "working_well",
+        "worries",
+        "decision",
+        "reasons",
+    }
+)
+LABELS = {
+    "units.csv": "units",
+    "staff.csv": "staff",
+    "relationships.csv": "supervision arrangements",
+    "agreements.csv": "agreements",
+    "sessions.csv": "sessions",
+    "cases.csv": "children",
+    "case_supervisions.csv": "case notes",
+}
+
+
+# --- Reading the files ----------------------------------------------------------------------
+
+
+def _unknown_file(name: str) -> Problem:
+    return Problem(
+        name,
+        "This is not a file the import reads. Name each file one of: " + ", ".join(FILE_NAMES),
+    )
+
+
+def _ignored(name: str) -> bool:
+    # Files a computer adds by itself: macOS resource forks, desktop settings, lock files.
+    base = name.rsplit("/", 1)[-1]
+    return not base or base.startswith((".", "~$")) or name.startswith("__MACOSX/")
+
+
+def _collect(named: list[tuple[str, bytes]]) -> tuple[dict[str, bytes], list[Problem]]:
+    files: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for name, data in named:
+        base = name.replace("\\", "/").rsplit("/", 1)[-1]
+        key = base.lower()
+        if key not in COLUMNS:
+            problems.append(_unknown_file(base))
+        elif key in files:
+            problems.append(Problem(key, "There is more than one file with this name."))
+        elif len(data) > MAX_FILE_BYTES:
+            problems.append(Problem(key, "The file is larger than 20 MB."))
+        else:
+            files[key] = data
+    if not files and not problems:
+        problems.append(
+            Problem(
+                "", "There are no files to import. Choose at least one of: " + ", ".join(FILE_NAMES)
+            )
+        )
+    return files, problems
+
+
+def read_folder(path) -> tuple[dict[str, bytes], list[Problem]]:
+    """The CSV files in a folder (not its sub-folders), by lower-case name."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return {}, [Problem("", f"There is no folder at {folder}.")]
+    named = [
+        (entry.name, entry.read_bytes())
+        for entry in sorted(folder.iterdir())
+        if entry.is_file() and not _ignored(entry.name)
+    ]
+    return _collect(named)
+
+
+def read_uploads(uploads: list[tuple[str, bytes]]) -> tuple[dict[str, bytes], list[Problem]]:
+    """Uploaded files: the CSV files themselves, or one .zip holding them."""
+    named: list[tuple[str, bytes]] = []
+    problems: list[Problem] = []
+    for name, data in uploads:
+        if name.lower().endswith(".zip"):
+            inner, zip_problems = _unzip(name, data)
+            named += inner
+            problems += zip_problems
+        elif not _ignored(name):
+            named.append((name, data))
+    files, more = _collect(named)
+    return files, problems + more
+
+
+def _unzip(name: str, data: bytes) -> tuple[list[tuple[str, bytes]], list[Problem]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if not m.is_dir() and not _ignored(m.filename)]
+        # Sizes are checked before anything is unpacked: a small zip can hold gigabytes.
+        if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
+            return [], [Problem(name, "The files in the zip come to more than 60 MB.")]
+        return [(m.filename, archive.read(m)) for m in members], []
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError):
+        return [], [Problem(name, "The zip file could not be opened.")]
+
+
+@dataclass
+class Table:
+    name: str
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def parse_table(name: str, data: bytes) -> tuple[Table | None, list[Problem]]:
+    """UTF-8 with or without a byte order mark; lines ending \\n, \\r\\n or \\r."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [
+            Problem(name, 'The file is not UTF-8 text. Save it as "CSV UTF-8" and try again.')
+        ]
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        return None, [Problem(name, f"The file could not be read as CSV: {error}.")]
+    if not records or not any(cell.strip() for cell in records[0]):
+        return None, [Problem(name, "The file has no header row naming its columns.", row=1)]
+    header = [cell.strip().lower() for cell in records[0]]
+    body = records[1:]
+    problems: list[Problem] = []
+    known = COLUMNS[name]
+    # Spreadsheets often save empty columns after the last one: ignore those, unless they
+    # hold something.
+    keep = []
+    for index, column in enumerate(header):
+        if column:
+            keep.append(index)
+        elif any(index < len(r) and r[index].strip() for r in body):
+            problems.append(
+                Problem(
+                    name, f"Column {index + 1} has values but no name in the header row.", row=1
+                )
+            )
+    seen = set()
+    for index in keep:
+        column = header[index]
+        if column in seen:
+            problems.append(Problem(name, "This column appears twice.", row=1, column=column))
+        elif column not in known:
+            problems.append(
+                Problem(
+                    name,
+                    "Unknown column. The columns of this file are: " + ", ".join(COLUMNS[name]),
+                    row=1,
+                    column=column,
+                )
+            )
+        seen.add(column)
+    for column, required in COLUMNS[name].items():
+        if required and column not in seen:
+            problems.append(
+                Problem(
+                    name,
+                    "This column is missing: add it to the header row.",
+                    row=1,
+                    column=column,
+                )
+            )
+    rows = []
+    for number, record in enumerate(body, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
+            problems.append(
+                Problem(
+                    name,
+                    f"This row has more values than the header has columns ({len(header)}).",
+                    row=number,
+                )
+            )
+            continue
+        cells = {header[i]: (record[i].strip() if i < len(record) else "") for i in keep}
+        hidden = [
+            Problem(name, plain_text.message(kind, "This value"), row=number, column=column)
+            for column, value in cells.items()
+            if (kind := plain_text.problem(value, one_line=column not in MULTI_LINE_COLUMNS))
+        ]
+        if hidden:
+            # Left out of the checks that follow: PostgreSQL cannot even look up a NUL.
+            problems += hidden
+            continue
+        rows.append((number, cells))
+    return Table(name, [header[i] for i in keep], rows), problems
