@@ -1,4 +1,5 @@
-"""The project's URLs and one that fails, to show the 500 page (tests/test_error_pages.py)."""
+"""The project's URLs and one that fails, to show the 500 page
+(tests/supervision/web/test_error_pages.py)."""
 
 from django.urls import path
 

@@ -118,7 +118,7 @@ TEMPLATES = [
 # file, and every page view writes an audit row. WAL lets readers go on while one writes; a
 # transaction takes the write lock when it begins (IMMEDIATE), so two writers queue for up to
 # 20 seconds instead of one failing at once with "database is locked" when a read turns into a
-# write. tests/test_sqlite_concurrency.py proves it with two writers on one file.
+# write. tests/project/test_sqlite_concurrency.py proves it with two writers on one file.
 SQLITE_OPTIONS = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     "transaction_mode": "IMMEDIATE",

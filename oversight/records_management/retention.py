@@ -61,7 +61,8 @@ from supervision.organisation import audit
 logger = logging.getLogger(__name__)
 
 # Models of the project's own apps and what destruction does with them. A model in neither set
-# fails tests/test_retention.py, so new content cannot be left behind in a destroyed file.
+# fails tests/oversight/records_management/test_retention.py, so new content cannot be left behind
+# in a destroyed file.
 DESTROYED_MODELS = {
     "supervision.SupervisionSession",
     "supervision.AgendaItem",

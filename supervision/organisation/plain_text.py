@@ -11,7 +11,8 @@ return, which is how lines are typed. One-line text (any other field: names, tit
 references) keeps none of them: a line break in a name splits it across lines in letters,
 lists and CSV exports.
 
-Every form in the project mixes in `PlainTextChecks` (tests/test_plain_text.py fails for one
+Every form in the project mixes in `PlainTextChecks`
+(tests/supervision/organisation/test_plain_text.py fails for one
 that does not); what reads text without a form (the record's autosave, the caseload's reasons
 for discussion, the CSV import) calls `problem` itself. Names on
 models carry a `PlainTextValidator`, which the Django admin and model forms run for themselves;

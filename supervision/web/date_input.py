@@ -3,7 +3,8 @@ date that cannot exist.
 
 crispy-forms-gds passes Python's own words through ("day is out of range for month" for
 31 April, "year 20261 is out of range"); the pattern says "[label] must be a real date".
-Every form in the project takes its date fields from here (tests/test_plain_text.py checks).
+Every form in the project takes its date fields from here
+(tests/supervision/organisation/test_plain_text.py checks).
 """
 
 from crispy_forms_gds import fields as gds

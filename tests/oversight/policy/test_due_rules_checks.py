@@ -1,0 +1,91 @@
+"""The rules of docs/rules.md that are checks rather than due dates, as tables: no database.
+
+Each test names its rule. The due-date rules are in tests/oversight/policy/test_due_rules.py;
+S1 (the file passes with the person) is an access rule, tested in tests/access/test_access.py;
+Q4 and Q5 are pages (feedback report, wellbeing plans) tested in
+tests/oversight/quality/test_feedback.py and
+tests/supervision/development/test_development_records.py; A3 (what an agreement records) is the
+agreement form's required fields, tested in tests/agreements/test_agreements.py. F6 and S3 are
+checked here but no page shows them yet.
+"""
+
+from datetime import date
+
+import pytest
+
+from oversight.policy import due
+from oversight.records_management.retention import destruction_due_on
+
+
+@pytest.mark.parametrize(
+    ("held", "shortfall"),
+    [
+        ([(date(2026, 3, 4), 60)], 0),
+        ([(date(2026, 3, 4), 30), (date(2026, 3, 25), 30)], 0),
+        ([(date(2026, 3, 4), 45)], 15),
+        # A long session in February does not make up for March.
+        ([(date(2026, 2, 27), 120), (date(2026, 3, 2), 20)], 40),
+        ([], 60),
+    ],
+)
+def test_f6_professional_support_at_least_an_hour_a_month_seed_004(held, shortfall):
+    assert due.support_shortfall_minutes(held, 2026, 3) == shortfall
+
+
+@pytest.mark.parametrize(("minutes", "too_long"), [(60, False), (90, False), (91, True)])
+def test_f6_asye_sessions_up_to_an_hour_and_a_half_seed_004(minutes, too_long):
+    assert due.asye_session_too_long(minutes) is too_long
+
+
+@pytest.mark.parametrize(
+    ("planned", "enough"),
+    [
+        ([date(2026, 9, 5)], True),
+        ([date(2026, 4, 1), date(2026, 9, 4)], False),
+        ([], False),
+        # Six months from 31 August is 28 February (month ends clamped).
+        ([date(2027, 2, 28)], True),
+    ],
+)
+def test_s3_dates_agreed_six_months_ahead_seed_001_5_5(planned, enough):
+    today = date(2026, 8, 31) if date(2027, 2, 28) in planned else date(2026, 3, 5)
+    assert due.planned_far_enough_ahead(planned, today) is enough
+
+
+@pytest.mark.parametrize(
+    ("leaving", "years", "destroy_on"),
+    [
+        (date(2019, 3, 4), 7, date(2026, 3, 4)),
+        # A leaver of 29 February is due on 28 February when the year has no 29th.
+        (date(2020, 2, 29), 7, date(2027, 2, 28)),
+    ],
+)
+def test_s2_files_kept_seven_years_after_leaving_seed_001_4_3(leaving, years, destroy_on):
+    assert destruction_due_on(leaving, years) == destroy_on
+
+
+@pytest.mark.parametrize(
+    ("families", "enough"),
+    [
+        (["F-NS1", "child 7"], True),
+        # Two brothers of one family are one family.
+        (["F-NS1", "F-NS1"], False),
+        (["child 7"], False),
+    ],
+)
+def test_c7_front_door_at_least_two_families_seed_004(families, enough):
+    assert due.front_door_families_enough(families) is enough
+
+
+@pytest.mark.parametrize(
+    ("plan", "neglect", "review"),
+    [
+        ("child_protection", True, True),
+        ("child_protection", False, False),
+        ("child_in_need", True, False),
+    ],
+)
+def test_c8_chronic_neglect_on_a_cp_plan_asks_for_independent_review_seed_001_2_5(
+    plan, neglect, review
+):
+    assert due.needs_neglect_review(plan, neglect) is review
