@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from access.units import person_for_download, tops_for, unit_for_download
 from oversight.policy.due import local_date
-from oversight.reports import dashboard, exports
+from oversight.reports import dashboard, dashboard_tables, exports
 
 
 def _scope(user, params) -> dashboard.Scope:
@@ -71,7 +71,7 @@ def trends_table(user, params) -> exports.Table:
     board = dashboard.build(scope, at, is_now=False)
     columns = [exports.Column("measure", "Measure", 40)]
     columns += [exports.Column(f"m{i}", m.label, 12) for i, m in enumerate(board.months)]
-    rows = [[line["label"], *line["values"]] for line in dashboard.trend_lines(board)]
+    rows = [[line["label"], *line["values"]] for line in dashboard_tables.trend_lines(board)]
     title = f"Supervision trends, {_name(scope)}, to {_as_at(at)}"
     return exports.Table("dashboard-trends", title, columns, rows, len(rows))
 
@@ -87,7 +87,7 @@ def roles_table(user, params) -> exports.Table:
         exports.Column("on_time", "Supervised on time"),
         exports.Column("share", "Share (%)"),
     ]
-    rows = [list(line) for line in dashboard.by_role(board)]
+    rows = [list(line) for line in dashboard_tables.by_role(board)]
     title = f"Staff supervised on time by role, {_name(scope)}, {_as_at(at)}"
     return exports.Table("dashboard-roles", title, columns, rows, len(rows))
 

@@ -13,7 +13,7 @@ from access.units import dashboard_tops, get_person_for_dashboard, get_unit_for_
 from oversight.flags.selectors import flag_subject, flag_url, overdue_text, with_links
 from oversight.models import FEEDBACK_STATEMENTS
 from oversight.policy.due import local_date
-from oversight.reports import dashboard
+from oversight.reports import dashboard, dashboard_tables
 from supervision.models import Unit
 from supervision.organisation import audit
 
@@ -98,12 +98,12 @@ def _page_context(request, tops, scope, trail):
     scope_name = scope.person.full_name if scope.person else scope.unit.name
     return {
         "board": board,
-        "sort": dashboard.sort_rows(board, request.GET.get("sort")),
-        "tables": dashboard.tables(board, query),
-        "headlines": dashboard.headlines(board),
-        "charts": dashboard.charts(board),
-        "trend_lines": dashboard.trend_lines(board),
-        "by_role": dashboard.by_role(board),
+        "sort": dashboard_tables.sort_rows(board, request.GET.get("sort")),
+        "tables": dashboard_tables.tables(board, query),
+        "headlines": dashboard_tables.headlines(board),
+        "charts": dashboard_tables.charts(board),
+        "trend_lines": dashboard_tables.trend_lines(board),
+        "by_role": dashboard_tables.by_role(board),
         "scope_name": scope_name,
         "unit": scope.unit,
         "person": scope.person,

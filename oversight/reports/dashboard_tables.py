@@ -1,0 +1,212 @@
+"""The dashboard as its pages show it: the tables and their cells, the headline figures, the
+charts and their tables, the trend lines, and sorting. The figures come from
+`oversight.reports.dashboard`; nothing here reads the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from oversight.models import FlagKind
+from oversight.reports.dashboard import (
+    CANCELLATIONS,
+    MEASURE_BY_KEY,
+    MEASURES,
+    RECORDS_FINALISED,
+    REFLECTION,
+    STAFF,
+    STAFF_ON_TIME,
+    WELLBEING,
+    Dashboard,
+    Figures,
+    percent,
+)
+
+# --- What the pages show -------------------------------------------------------------------------
+
+TABLES = (
+    (
+        "supervision",
+        "Supervision of staff",
+        [
+            STAFF,
+            STAFF_ON_TIME,
+            FlagKind.SESSION_OVERDUE,
+            FlagKind.RECORD_OVERDUE,
+            FlagKind.SIGNOFF_OVERDUE,
+            FlagKind.AGREEMENT_MISSING,
+            FlagKind.AGREEMENT_REVIEW_OVERDUE,
+            CANCELLATIONS,
+            FlagKind.CANCELLATION_NOT_RESCHEDULED,
+            FlagKind.ACTION_OVERDUE,
+        ],
+    ),
+    (
+        "children",
+        "Children and development",
+        [
+            FlagKind.CASE_REVIEW_OVERDUE,
+            FlagKind.ALLOCATION_NOT_DISCUSSED,
+            FlagKind.CLOSURE_WITHOUT_SUPERVISION,
+            FlagKind.COVER_NEEDED,
+            FlagKind.OBSERVATION_DUE,
+            FlagKind.DEVELOPMENT_PLAN_DUE,
+            FlagKind.PROBATION_REVIEW_DUE,
+        ],
+    ),
+    ("quality", "Quality of records", [RECORDS_FINALISED, REFLECTION, WELLBEING]),
+)
+
+HEADLINES = (
+    STAFF_ON_TIME,
+    FlagKind.SESSION_OVERDUE,
+    FlagKind.RECORD_OVERDUE,
+    FlagKind.SIGNOFF_OVERDUE,
+    FlagKind.CASE_REVIEW_OVERDUE,
+    FlagKind.ACTION_OVERDUE,
+)
+
+CHARTS = (
+    ("on_time_percent", "Staff supervised on time", "Share", True),
+    (FlagKind.SESSION_OVERDUE, "Supervision overdue", "Staff", False),
+    (FlagKind.RECORD_OVERDUE, "Records not written within 2 working days", "Records", False),
+    (FlagKind.SIGNOFF_OVERDUE, "Records not signed off", "Records", False),
+    (
+        FlagKind.CASE_REVIEW_OVERDUE,
+        "Children not case-supervised in their cycle",
+        "Children",
+        False,
+    ),
+    ("reflection_percent", "Records finalised with reflection completed", "Share", True),
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: int
+    url: str
+    share: int | None  # a percentage shown beside the count, for the shares
+    label: str  # what the figure counts, for the link's hidden text
+
+
+@dataclass(frozen=True)
+class TableRow:
+    label: str
+    url: str  # the row's own dashboard; "" for a row of nobody in particular
+    cells: list[Cell]
+
+
+SHARES = {
+    STAFF_ON_TIME: "on_time_percent",
+    REFLECTION: "reflection_percent",
+    WELLBEING: "wellbeing_percent",
+}
+
+
+def _cells(figures: Figures, keys, items_url: str) -> list[Cell]:
+    """`items_url` holds the placeholder MEASURE: one reverse() per row, not per figure."""
+    return [
+        Cell(
+            figures.get(key),
+            items_url.replace("MEASURE", key) if items_url else "",
+            getattr(figures, SHARES[key]) if key in SHARES else None,
+            MEASURE_BY_KEY[key].label.lower(),
+        )
+        for key in keys
+    ]
+
+
+def tables(board: Dashboard, query: str = "") -> list[dict]:
+    """The tables by team and person, cell by cell, with the link behind every figure."""
+
+    def urls(unit=None, person=None) -> tuple[str, str]:
+        if unit is not None:
+            page = reverse("dashboard-unit", kwargs={"unit_id": unit.pk})
+            items = reverse("dashboard-items", kwargs={"unit_id": unit.pk, "measure": "MEASURE"})
+        elif person is not None:
+            page = reverse("dashboard-person", kwargs={"person_id": person.pk})
+            items = reverse(
+                "dashboard-person-items", kwargs={"person_id": person.pk, "measure": "MEASURE"}
+            )
+        else:
+            return "", ""
+        return page + query, items + query
+
+    links = [urls(row.unit, row.person) for row in board.rows]
+    own_items = urls(board.scope.unit, board.scope.person)[1]
+    found = []
+    for key, caption, keys in TABLES:
+        found.append(
+            {
+                "id": key,
+                "caption": caption,
+                "measures": [MEASURE_BY_KEY[m] for m in keys],
+                "rows": [
+                    TableRow(row.label, page, _cells(row.figures, keys, items))
+                    for row, (page, items) in zip(board.rows, links, strict=True)
+                ],
+                "total": _cells(board.totals, keys, own_items),
+            }
+        )
+    return found
+
+
+def headlines(board: Dashboard) -> list[dict]:
+    found = []
+    for key in HEADLINES:
+        measure = MEASURE_BY_KEY[key]
+        figure, note = f"{board.totals.get(key):,}", ""
+        if key == STAFF_ON_TIME:
+            share = board.totals.on_time_percent
+            figure = "–" if share is None else f"{share}%"
+            note = f"{board.totals.get(STAFF_ON_TIME):,} of {board.totals.get(STAFF):,} staff"
+        found.append({"key": key, "label": measure.label, "figure": figure, "note": note})
+    return found
+
+
+def charts(board: Dashboard) -> list[dict]:
+    found = []
+    for key, title, column, is_percent in CHARTS:
+        values = board.trends[key]
+        found.append(
+            {
+                "id": f"chart-{key.replace('_', '-')}",
+                "title": title,
+                "column": column,
+                "percent": is_percent,
+                "points": [(m.short, v) for m, v in zip(board.months, values, strict=True)],
+                "rows": [(m.label, v) for m, v in zip(board.months, values, strict=True)],
+            }
+        )
+    return found
+
+
+def trend_lines(board: Dashboard) -> list[dict]:
+    lines = []
+    for measure in MEASURES:
+        if measure.key == STAFF_ON_TIME:
+            lines.append({"label": measure.label, "values": board.trends[STAFF_ON_TIME]})
+            lines.append(
+                {
+                    "label": "Share of staff supervised on time",
+                    "values": board.trends["on_time_percent"],
+                    "percent": True,
+                }
+            )
+            continue
+        label = measure.label.replace(" in the last quarter", " in the month")
+        lines.append({"label": label, "values": board.trends[measure.key]})
+    return lines
+
+
+def by_role(board: Dashboard) -> list[tuple]:
+    return [(role, staff, on, percent(on, staff)) for role, staff, on in board.by_role]
+
+
+def sort_rows(board: Dashboard, key: str | None) -> str | None:
+    """Rows with most of a measure first; unknown keys leave the order (units, then people)."""
+    if key not in MEASURE_BY_KEY:
+        return None
+    board.rows.sort(key=lambda row: (-row.figures.get(key), row.label))
+    return key
