@@ -4,15 +4,25 @@ import pytest
 import time_machine
 
 from demo.organisation import DEMO_PASSWORD, email_of, load_demo
+from tests.world import kept_for_the_module
 
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 3, 5)
 
 
+@pytest.fixture(scope="module")
+def kept_demo(django_db_setup, django_db_blocker):
+    """The demo organisation without its history, built once for the module: each test runs
+    in a savepoint, so what one test writes is gone before the next."""
+    with kept_for_the_module(django_db_blocker):
+        load_demo(TODAY, history=False)
+        yield
+
+
 @pytest.fixture
-def demo():
-    load_demo(TODAY, history=False)
+def demo(kept_demo, db):
+    return None
 
 
 def home_as(client, name):
