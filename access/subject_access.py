@@ -62,7 +62,6 @@ def may_export(user, person) -> bool:
 
 
 def _has_profile(person) -> bool:
-
     return StaffProfile.objects.filter(user_id=person.pk).exists()
 
 

@@ -126,11 +126,28 @@ def _risk_errors(service: str, levels: dict[str, str]) -> dict[str, str]:
 
 
 def _service_label(service: str) -> str:
-
     try:
         return Service(service).label
     except ValueError:
         return "This service"
+
+
+def _new_child_errors(
+    reference: str, initials: str, service: str, levels: dict, date_of_birth, allocated_at
+) -> tuple[str, str, dict]:
+    """The reference and initials as they are kept, and what is wrong with a new child's
+    details, by field."""
+    errors = reference_errors(reference)
+    initials = (initials or "").strip().upper().replace(".", "").replace(" ", "")
+    if not INITIALS_PATTERN.match(initials):
+        errors["initials"] = "Enter the child's initials, 1 to 4 letters, such as JS"
+    reference = normalise_reference(reference)
+    if not errors and Child.objects.filter(reference=reference).exists():
+        errors["reference"] = f"A child with the reference {reference} is already recorded"
+    errors.update(_risk_errors(service, levels))
+    if date_of_birth and date_of_birth > timezone.localtime(allocated_at).date():
+        errors["date_of_birth"] = "Enter a date of birth on or before the allocation date"
+    return reference, initials, errors
 
 
 @transaction.atomic
@@ -153,21 +170,14 @@ def child_create(
     request=None,
 ) -> Child:
     """A child newly allocated to a worker: the case, its first allocation and risk levels."""
-    errors = reference_errors(reference)
-    initials = (initials or "").strip().upper().replace(".", "").replace(" ", "")
-    if not INITIALS_PATTERN.match(initials):
-        errors["initials"] = "Enter the child's initials, 1 to 4 letters, such as JS"
-    reference = normalise_reference(reference)
-    if not errors and Child.objects.filter(reference=reference).exists():
-        errors["reference"] = f"A child with the reference {reference} is already recorded"
     levels = {
         "rag_rating": rag_rating,
         "serious_harm_level": serious_harm_level,
         "safety_wellbeing_level": safety_wellbeing_level,
     }
-    errors.update(_risk_errors(service, levels))
-    if date_of_birth and date_of_birth > timezone.localtime(allocated_at).date():
-        errors["date_of_birth"] = "Enter a date of birth on or before the allocation date"
+    reference, initials, errors = _new_child_errors(
+        reference, initials, service, levels, date_of_birth, allocated_at
+    )
     if errors:
         raise ValidationError(errors)
     child = Child(

@@ -293,5 +293,4 @@ def _sign(record, signer, role, when) -> str:
 
 
 def _organisation_name() -> str:
-
     return settings.ORGANISATION_NAME

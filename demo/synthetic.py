@@ -386,7 +386,6 @@ def _quarter(day: date) -> str:
 
 class _Generator:
     def __init__(self, *, staff, years, children, today, seed, prefix, turnover, evaluate):
-
         if Unit.objects.filter(code=f"{prefix}-dir").exists():
             raise ValueError(f"An organisation with the prefix {prefix!r} is already here.")
         if staff < 8:
@@ -454,7 +453,6 @@ class _Generator:
     # --- The organisation -------------------------------------------------------------------
 
     def job_roles(self) -> dict:
-
         existing = {role.code: role for role in JobRole.objects.all()}
         by_name = {role.name: role for role in existing.values()}
         roles = {}
@@ -588,7 +586,6 @@ class _Generator:
         self.holders = [h for post in self.posts for h in post.holders]
 
     def write_people(self, roles):
-
         rng = self.rng
         users = []
         for n, holder in enumerate(self.holders):
@@ -660,7 +657,6 @@ class _Generator:
     # --- Supervision relationships and absences ---------------------------------------------
 
     def relationships(self):
-
         rows = []
         for holder in self.holders:
             above = holder.post.above
@@ -819,7 +815,6 @@ class _Generator:
         return due.next_session_due(self.pack, facts)
 
     def sessions(self):
-
         templates = RecordTemplate.objects.filter(is_current=True, audience="").prefetch_related(
             "sections"
         )
@@ -911,7 +906,6 @@ class _Generator:
         return plan
 
     def _sessions_of(self, holders):
-
         rng, now = self.rng, self.now
         rows = []
         for holder in holders:
@@ -975,7 +969,6 @@ class _Generator:
         self._records(holders)
 
     def _records(self, holders):
-
         rng, pack, today, now = self.rng, self.pack, self.today, self.now
         detailed_from = today - timedelta(days=396)  # 13 months
         records, signatures, sections, actions = [], [], [], []
@@ -1394,7 +1387,6 @@ class _Generator:
             return segments
 
     def children(self):
-
         rng, pack, today, now = self.rng, self.pack, self.today, self.now
         self.caseholding = defaultdict(list)
         for post in self.posts:
@@ -1632,11 +1624,9 @@ class _Generator:
         self.rows.write(FeedbackResponse, rows)
 
     def write_flags(self):
-
         self.rows.write(Flag, self.flags)
 
     def evaluate_flags(self):
-
         before = Flag.objects.count()
         scheduled.tick(self.now, look_back=self.now - day_start(self.history_from))
         self.counts["oversight.Flag"] = Flag.objects.count() - before

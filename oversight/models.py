@@ -347,7 +347,6 @@ class OrganisationPolicy(models.Model):
 
     @classmethod
     def current(cls, day=None):
-
         day = day or timezone.localdate()
         return cls.objects.filter(effective_from__lte=day).first() or cls.objects.last()
 

@@ -140,7 +140,6 @@ class PersonHistory:
 
 
 def _profiles():
-
     return StaffProfile.objects.select_related("user", "job_role", "unit")
 
 

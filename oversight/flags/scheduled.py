@@ -148,5 +148,4 @@ def attribute_units(flags) -> int:
 
 
 def mark_child_changed(child_id) -> None:
-
     Child.objects.filter(pk=child_id).update(next_check_at=None)

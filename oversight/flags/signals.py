@@ -60,7 +60,6 @@ CHILD_FACTS = {
 
 
 def connect():
-
     for label, field in PERSON_FACTS.items():
         model = apps.get_model(label)
         handler = _person_of(field)
@@ -115,7 +114,6 @@ def _absence(sender, instance, **kwargs):
 
 
 def _audited_write(sender, instance, created, **kwargs):
-
     if not created or instance.action != AuditAction.WRITE:
         return
     if instance.object_type == "child" and instance.object_id.isdigit():

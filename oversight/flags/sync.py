@@ -440,7 +440,6 @@ def sync_person(profile, now: datetime, versions=None) -> SyncResult:
 
 @transaction.atomic
 def sync_child(child, now: datetime, versions=None) -> SyncResult:
-
     versions = versions if versions is not None else pack_versions()
     locked = Child.objects.select_for_update().get(pk=child.pk)
     return _single(_sync(child_histories([locked.pk]), Child, now, versions, [locked.pk]))

@@ -423,7 +423,6 @@ def file_destroy(*, candidate: DestructionCandidate, typed_name: str, by, reques
 
 
 def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
-
     _allow_destroying_frozen_rows(True)
     counts: dict[str, int] = {}
 

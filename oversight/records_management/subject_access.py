@@ -127,7 +127,6 @@ def _progress(export, **fields) -> None:
 
 
 def _build_zip(export) -> bytes:
-
     person = export.person
     records = list(
         SupervisionRecord.objects.filter(session__supervisee=person)

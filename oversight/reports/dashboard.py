@@ -580,7 +580,6 @@ def finalised_records():
 
 
 def cancelled_sessions():
-
     return SupervisionSession.objects.filter(
         status=SupervisionSession.Status.CANCELLED, cancelled_at__isnull=False
     )
@@ -677,7 +676,6 @@ def _with_completed_sections(records, sections: _Sections):
 
 
 def _finalised(scope):
-
     return SupervisionRecord.objects.filter(
         scope.supervisee_q("session__supervisee"),
         status=SupervisionRecord.Status.FINALISED,
@@ -763,7 +761,6 @@ def flags_held_for(scope: Scope, at: datetime):
 
 
 def staff_items(scope: Scope, at: datetime, *, on_time: bool | None = None):
-
     profiles = (
         scope.profiles(StaffProfile.objects.all())
         .filter(in_post(at))
@@ -794,7 +791,6 @@ def record_items(scope: Scope, start: datetime, at: datetime, measure: str):
 
 
 def cancellation_items(scope: Scope, start: datetime, at: datetime):
-
     again = SupervisionSession.objects.filter(replaces=OuterRef("pk"))
     return (
         cancelled_sessions()

@@ -135,7 +135,6 @@ def figure_url(row, key, query="", unit=None, person=None):
 
 @register.simple_tag
 def row_url(row, query=""):
-
     if row.unit is not None:
         return reverse("dashboard-unit", kwargs={"unit_id": row.unit.pk}) + query
     if row.person is not None:

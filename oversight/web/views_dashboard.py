@@ -152,12 +152,10 @@ def dashboard_person(request, person_id):
 
 
 def _with_links(flags):
-
     return with_links(flags, timezone.localdate())
 
 
 def _flag_item(flag, at) -> dict:
-
     return {
         "flag": flag,
         "label": flag.get_kind_display(),

@@ -51,7 +51,6 @@ def _day(value) -> date:
 
 @source("agreement", "Agreements")
 def _agreements(person):
-
     colours = {"active": "green", "draft": "grey", "superseded": "blue"}
     for agreement in SupervisionAgreement.objects.filter(
         relationship__supervisee=person
@@ -69,7 +68,6 @@ def _agreements(person):
 
 @source("session", "Sessions and records")
 def _sessions(person):
-
     for session in SupervisionSession.objects.filter(supervisee=person).select_related(
         "supervisor", "record"
     ):
@@ -97,7 +95,6 @@ def _sessions(person):
 
 @source("action", "Actions")
 def _actions(person):
-
     today = timezone.localdate()
     for action in Action.objects.filter(supervisee=person).select_related("record"):
         overdue = action.status == "open" and action.due_date < today
@@ -126,7 +123,6 @@ def _signed_status(item) -> tuple[str, str]:
 
 @source("observation", "Practice observations")
 def _observations(person):
-
     for observation in PracticeObservation.objects.filter(practitioner=person).select_related(
         "observer"
     ):
@@ -143,7 +139,6 @@ def _observations(person):
 
 @source("development", "Development plans and reviews")
 def _development(person):
-
     for conversation in DevelopmentConversation.objects.filter(person=person):
         status, colour = _signed_status(conversation)
         yield FileItem(
@@ -158,7 +153,6 @@ def _development(person):
 
 @source("probation", "Probation reviews")
 def _probation(person):
-
     for review in ProbationReview.objects.filter(person=person):
         yield FileItem(
             "probation",

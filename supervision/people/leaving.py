@@ -281,7 +281,6 @@ def sessions_end_for(person: User) -> int:
 
 
 def _grants_revoke(person, today, now, *, by, request) -> int:
-
     revoked = 0
     grants = AccessGrant.objects.filter(
         grantee=person, revoked_at__isnull=True, ends_on__gte=today
@@ -356,7 +355,6 @@ def _units_leave_without_manager(person, leaving_date, today, now, *, by, reques
 
 
 def _notice_unit_without_manager(unit, person, leaving_date, recipient, now) -> bool:
-
     subject = f"{unit.name} has no manager: {person.full_name} left on {leaving_date:%-d %B %Y}"
     try:
         # A savepoint: a notice already written for this unit and leaver (a second run) loses

@@ -19,19 +19,16 @@ def _send(subject: str, body: str, to: list[str]) -> None:
 
 
 def _record(record_id):
-
     return SupervisionRecord.objects.select_related(
         "session__supervisee", "session__supervisor"
     ).get(pk=record_id)
 
 
 def _when(record) -> str:
-
     return f"{timezone.localtime(record.session.starts_at):%-d %B %Y}"
 
 
 def _supervisor_signature(record):
-
     return (
         Signature.objects.select_related("signer")
         .filter(record=record, role=Signature.Role.SUPERVISOR)
@@ -40,7 +37,6 @@ def _supervisor_signature(record):
 
 
 def record_shared(record_id: int, by_id: int | None = None) -> None:
-
     record = _record(record_id)
     session = record.session
     sharer = User.objects.filter(pk=by_id).first() if by_id else None

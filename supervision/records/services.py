@@ -459,7 +459,6 @@ def views_missing(record: SupervisionRecord) -> list[tuple[Disagreement, str]]:
 
 
 def _snapshot(record: SupervisionRecord) -> None:
-
     session = record.session
     record.organisation_name = settings.ORGANISATION_NAME
     for side in ("supervisee", "supervisor"):

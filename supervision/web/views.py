@@ -62,7 +62,6 @@ class SignOutView(auth_views.LogoutView):
 
 @login_required
 def home(request):
-
     roles = roles_for(request.user)
     now = timezone.now()
     context = {

@@ -86,7 +86,6 @@ class EndForm(PlainTextForm):
 
 
 def _cover_limit(day) -> int | None:
-
     try:
         return pack_on(day).cover_after_days
     except NoPolicyPack:

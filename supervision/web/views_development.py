@@ -703,7 +703,6 @@ def team_wellbeing_review(request, unit_id):
 
 
 def _url(name, person=None, object_id=None, **kwargs):
-
     if person is not None:
         kwargs["person_id"] = person.pk
     if object_id is not None:

@@ -43,7 +43,6 @@ LONG_FUNCTIONS = {
     ("oversight/records_management/retention.py", "_delete_file_content"),
     ("oversight/reports/dashboard_exports.py", "items_table"),
     ("oversight/records_management/importing/files.py", "parse_table"),
-    ("casework/services.py", "child_create"),
 }
 LONG_MODULES = {"demo/casework.py", "demo/synthetic.py"}
 

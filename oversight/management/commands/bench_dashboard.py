@@ -93,7 +93,6 @@ class Command(BaseCommand):
             raise CommandError(f"{level}: {url} answered {response.status_code}, not 200")
 
     def viewer_and_top(self, email):
-
         if email:
             viewer = User.objects.filter(email__iexact=email).first()
             if viewer is None:
@@ -112,7 +111,6 @@ class Command(BaseCommand):
         return top.manager, top
 
     def pages(self, top, measure, person_measure) -> dict:
-
         def largest(units):
             sized = [
                 (StaffProfile.objects.filter(unit__path__startswith=u.path).count(), -u.pk, u)

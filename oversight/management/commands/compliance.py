@@ -40,7 +40,6 @@ class Command(BaseCommand):
         parser.add_argument("--unit", help="A unit code: only people and children in it or below")
 
     def handle(self, *args, **options):
-
         at = parse_as_of(options["as_of"])
         unit = None
         if options["unit"]:

@@ -48,7 +48,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-
         for name in ("staff", "years", "children"):
             if options[name] < (8 if name == "staff" else 1 if name == "years" else 0):
                 raise CommandError(f"--{name}: too small (staff 8 or more, years 1 or more)")

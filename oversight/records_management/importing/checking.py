@@ -73,7 +73,6 @@ class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChec
         }
 
     def load(self) -> None:
-
         self.db_units = {u.code.lower(): u for u in Unit.objects.select_related("manager")}
         self.db_unit_by_id = {u.pk: u for u in self.db_units.values()}
         self.db_roles = {r.code.lower(): r for r in JobRole.objects.all()}

@@ -22,7 +22,6 @@ from oversight.records_management.importing.values import _long, _Row, local_day
 
 class _CaseChecks:
     def check_cases(self) -> None:
-
         seen: dict[str, int] = {}
         self.children: dict[str, dict] = {}
         for row in self.rows("cases.csv"):
@@ -192,7 +191,6 @@ class _CaseChecks:
     # case_supervisions.csv -------------------------------------------------------------------
 
     def check_case_notes(self) -> None:
-
         seen: dict[tuple, int] = {}
         for row in self.rows("case_supervisions.csv"):
             reference = normalise_reference(row.raw("reference"))
@@ -283,7 +281,6 @@ class _CaseChecks:
         )
 
     def _plan_note(self, row: _Row, data: dict) -> None:
-
         existing = self._recorded_note(data)
         if existing is None:
             self.add("case_supervisions.csv", Item(row.number, CREATE, data))
@@ -309,6 +306,5 @@ class _CaseChecks:
 
 
 def _levels(scale: str):
-
     values = ["red", "amber", "green"] if scale == "rag" else ["very_high", "high", "medium", "low"]
     return [(v, RiskLevel(v).label) for v in values]

@@ -16,7 +16,6 @@ from supervision.organisation.job_roles import STANDARD_JOB_ROLES
 
 class _UnitAndStaffChecks:
     def check_units(self) -> None:
-
         seen: dict[str, int] = {}
         self.unit_items: dict[str, Item] = {}
         for row in self.rows("units.csv"):
@@ -120,7 +119,6 @@ class _UnitAndStaffChecks:
     }
 
     def check_staff(self) -> None:
-
         seen: dict[str, int] = {}
         for row in self.rows("staff.csv"):
             email = row.email("email")

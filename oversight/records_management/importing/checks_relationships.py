@@ -164,7 +164,6 @@ class _RelationshipChecks:
     # agreements.csv --------------------------------------------------------------------------
 
     def check_agreements(self) -> None:
-
         by_relationship: dict[tuple, list[dict]] = defaultdict(list)
         seen: dict[tuple, int] = {}
         for row in self.rows("agreements.csv"):
@@ -277,7 +276,6 @@ class _RelationshipChecks:
             self.add("agreements.csv", Item(data["row"], CREATE, data))
 
     def _match_agreement(self, data: dict, existing) -> None:
-
         signatures = list(existing.signatures.all())
         signed_on = (
             local_day(max(s.signed_at for s in signatures))

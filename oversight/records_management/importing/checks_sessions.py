@@ -15,7 +15,6 @@ from supervision.models import (
 
 class _SessionChecks:
     def check_sessions(self) -> None:
-
         Status = SupervisionSession.Status
         seen: dict[tuple, int] = {}
         self.sessions: dict[tuple, dict] = {}
@@ -110,7 +109,6 @@ class _SessionChecks:
                 )
 
     def _check_record(self, row: _Row, data: dict) -> None:
-
         status = data["record_status"]
         rank = self.RECORD_RANK[status]
         if rank and data["status"] != SupervisionSession.Status.HELD:
@@ -152,7 +150,6 @@ class _SessionChecks:
             row.error("record_signed_on", "The supervisee signs before the record is finalised")
 
     def _plan_session(self, row: _Row, data: dict) -> None:
-
         existing = self.db_sessions.get((data["supervisee"], data["starts_at"]))
         if existing is None:
             self.add("sessions.csv", Item(row.number, CREATE, data))

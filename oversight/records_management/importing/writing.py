@@ -107,7 +107,6 @@ class _Writer:
         self.write_case_notes()
 
     def job_roles(self) -> None:
-
         holds_cases = {"practitioner", "asye", "student"}
         for code, role in self.plan.new_job_roles.items():
             self.roles[code] = JobRole.objects.create(
@@ -118,7 +117,6 @@ class _Writer:
             )
 
     def write_units(self) -> None:
-
         items = sorted(self.items("units.csv"), key=lambda i: self.check.unit_depth(i.data["code"]))
         for item in items:
             data = item.data
@@ -133,7 +131,6 @@ class _Writer:
             self.units[data["code"]] = unit
 
     def write_staff(self) -> None:
-
         for item in self.items("staff.csv"):
             data = item.data
             if item.outcome == UNCHANGED:
@@ -187,7 +184,6 @@ class _Writer:
                 unit.save()
 
     def write_relationships(self) -> None:
-
         for rel in self.check.relationships.values():
             if rel.db is not None:
                 self.relationships[rel.key] = rel.db
@@ -226,7 +222,6 @@ class _Writer:
             )
 
     def write_agreements(self) -> None:
-
         Status = SupervisionAgreement.Status
         by_relationship = defaultdict(list)
         for item in self.items("agreements.csv"):
@@ -294,7 +289,6 @@ class _Writer:
                     )
 
     def _sign_agreement(self, agreement, relationship, signed_on: date) -> None:
-
         agreement.content_hash = agreement_hash(agreement)
         when = _moment_on(signed_on)
         for role, signer in (
@@ -311,7 +305,6 @@ class _Writer:
             )
 
     def _supersede_in_force(self, relationship, agreement, data: dict) -> None:
-
         SupervisionAgreement.objects.filter(
             relationship=relationship, status=SupervisionAgreement.Status.ACTIVE
         ).exclude(pk=agreement.pk).update(
@@ -321,7 +314,6 @@ class _Writer:
         )
 
     def write_sessions(self) -> None:
-
         sessions = dict(self.check.db_sessions.items())
         items = sorted(self.items("sessions.csv"), key=lambda i: i.data["starts_at"])
         for item in items:
@@ -418,7 +410,6 @@ class _Writer:
         record.save()
 
     def _snapshot(self, record, session) -> None:
-
         record.organisation_name = settings.ORGANISATION_NAME
         for side in ("supervisee", "supervisor"):
             person = getattr(session, side)
@@ -438,7 +429,6 @@ class _Writer:
         return self.users[worker]
 
     def write_cases(self) -> None:
-
         self.closed_now: set[str] = set()
         for item in self.items("cases.csv"):
             data = item.data
@@ -502,7 +492,6 @@ class _Writer:
             self.children[data["reference"]] = child
 
     def _close(self, child, data: dict, by) -> None:
-
         closed_on = data["closed_on"]
         # As closing in the product does: closed today, now; on an earlier day, its end.
         ends = self.now if closed_on >= self.today else day_starts(closed_on + timedelta(days=1))
@@ -520,7 +509,6 @@ class _Writer:
         self.closed_now.add(child.reference)
 
     def write_case_notes(self) -> None:
-
         written = defaultdict(list)
         for item in self.items("case_supervisions.csv"):
             data = item.data
