@@ -17,6 +17,7 @@ from weasyprint.urls import URLFetcher
 
 from casework.models import FULL_KINDS, CaseNote, CaseNoteAction, Child
 from casework.services import FOUR_PS, NEGLECT_FIELDS
+from oversight.policy.due import day_start
 
 NOTHING = "Nothing recorded."
 HASH_LABEL = "Content hash (SHA-256):"
@@ -176,17 +177,13 @@ def extract_notes(child: Child, start: date | None, end: date | None) -> list[Ca
     """Every final note of the child in the order discussed, within the dates if given."""
     notes = CaseNote.objects.filter(child=child, status=CaseNote.Status.FINAL)
     if start:
-        notes = notes.filter(discussed_at__gte=_start_of(start))
+        notes = notes.filter(discussed_at__gte=day_start(start))
     if end:
-        notes = notes.filter(discussed_at__lt=_start_of(end, days=1))
+        notes = notes.filter(discussed_at__lt=day_start(end + timedelta(days=1)))
     notes = list(notes_for_document(notes).order_by("discussed_at", "pk"))
     for note in notes:
         note.child = child
     return notes
-
-
-def _start_of(value: date, days: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(value + timedelta(days=days), datetime.min.time()))
 
 
 def _range_text(start: date | None, end: date | None) -> str:

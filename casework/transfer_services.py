@@ -8,7 +8,7 @@ on Transfer, and deriving them means a note drafted late still counts where the 
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,6 +28,7 @@ from casework.models import (
     Transfer,
 )
 from oversight.policy.choice import pack_on, pack_versions
+from oversight.policy.due import day_start
 from oversight.policy.packs import PolicyPack
 from supervision.models import Unit, User
 from supervision.organisation import audit
@@ -50,11 +51,6 @@ def _audit(request, by, object_type: str, obj, change: str, **detail):
         object_id=obj.pk,
         detail={"change": change, **detail},
     )
-
-
-def _day_starts(day: date) -> datetime:
-    """The first moment of a local day: notes are timed, the rules count days."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _long(day: date) -> str:
@@ -107,8 +103,8 @@ def _discussion_days(child: Child, earliest: date, latest: date) -> list[date]:
     moments = CaseNote.objects.filter(
         child=child,
         kind__in=JOINT_SUPERVISION_KINDS,
-        discussed_at__gte=_day_starts(earliest),
-        discussed_at__lt=_day_starts(latest + timedelta(days=1)),
+        discussed_at__gte=day_start(earliest),
+        discussed_at__lt=day_start(latest + timedelta(days=1)),
     ).values_list("discussed_at", flat=True)
     return [timezone.localtime(moment).date() for moment in moments]
 
@@ -186,7 +182,7 @@ def service_supervision(child: Child) -> ServiceSupervision:
         service=child.service,
     )
     if since:
-        notes = notes.filter(discussed_at__gte=_day_starts(since))
+        notes = notes.filter(discussed_at__gte=day_start(since))
     latest = notes.order_by("-discussed_at").values_list("discussed_at", flat=True).first()
     last_on = timezone.localtime(latest).date() if latest else None
     held = last_on is not None and rules.supervised_in_service(since or date.min, [last_on])
@@ -399,7 +395,7 @@ def _allocation_ends(closed_on: date, now: datetime) -> datetime:
     allocation started (the closure date is never before it)."""
     if closed_on >= timezone.localdate(now):
         return now
-    return _day_starts(closed_on + timedelta(days=1))
+    return day_start(closed_on + timedelta(days=1))
 
 
 @transaction.atomic

@@ -43,7 +43,7 @@ import time as clock
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, models, transaction
 
@@ -52,6 +52,7 @@ from casework.models import Allocation, CaseNote, Child, RiskRating
 from oversight.flags import scheduled
 from oversight.models import FeedbackResponse, Flag
 from oversight.policy import choice, due
+from oversight.policy.due import day_start
 from oversight.policy.packs import add_months_clamped
 from supervision.models import (
     Action,
@@ -374,10 +375,6 @@ class _Post:
 
 def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LONDON)
 
 
 def _quarter(day: date) -> str:

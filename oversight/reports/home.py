@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, OuterRef, Q
@@ -62,10 +62,6 @@ def due_phrase(due: date, today: date) -> str:
 def pack_timeline() -> list:
     """The organisation's pack versions, read once per page (two queries)."""
     return pack_versions()
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 # --- Children due for case supervision (C1, C2) -------------------------------------------------
@@ -328,7 +324,7 @@ def supervisee_table(
             SupervisionSession.objects.filter(
                 supervisee_id__in=ids,
                 status=SupervisionSession.Status.PLANNED,
-                starts_at__gte=_start_of(today),
+                starts_at__gte=rules.day_start(today),
             )
             .order_by("supervisee_id", "starts_at", "pk")
             .values_list("supervisee_id", "pk", "starts_at")
@@ -505,7 +501,7 @@ def next_session_of(user, today: date) -> NextSession | None:
         SupervisionSession.objects.filter(
             supervisee=user,
             status=SupervisionSession.Status.PLANNED,
-            starts_at__gte=_start_of(today),
+            starts_at__gte=rules.day_start(today),
         )
         .select_related("supervisor", "record")
         .order_by("starts_at", "pk")

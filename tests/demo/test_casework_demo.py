@@ -33,6 +33,7 @@ from demo.organisation import load_demo
 from oversight.policy.choice import pack_on
 from supervision.models import StaffProfile, Unit
 from supervision.records.canonical import content_hash
+from tests.world import kept_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +43,8 @@ TEAMS = {"eh-north", "eh-south", "assessment", "children-in-care", "yj-team"}
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        created = load_demo(TODAY, history=False)
-        yield created
-        transaction.set_rollback(True)
+    with kept_for_the_module(django_db_blocker):
+        yield load_demo(TODAY, history=False)
 
 
 def local_day(moment):

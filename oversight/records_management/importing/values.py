@@ -4,7 +4,7 @@ problem that names the column when it cannot be read."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -74,10 +74,6 @@ def match_choice(text: str, choices) -> str | None:
 
 def local_day(moment: datetime) -> date:
     return moment.astimezone(LONDON).date()
-
-
-def day_starts(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=LONDON)
 
 
 def _long(day: date) -> str:

@@ -20,6 +20,7 @@ from casework.models import (
     RiskRating,
 )
 from casework.services import note_content
+from oversight.policy.due import day_start
 from oversight.records_management.importing.checking import _Check, check
 from oversight.records_management.importing.files import IMPORTED_SIGNATURE
 from oversight.records_management.importing.outcomes import (
@@ -30,7 +31,7 @@ from oversight.records_management.importing.outcomes import (
     Item,
     Plan,
 )
-from oversight.records_management.importing.values import _moment_on, day_starts, local_day
+from oversight.records_management.importing.values import _moment_on, local_day
 from supervision.models import (
     JobRole,
     RecordSection,
@@ -494,7 +495,7 @@ class _Writer:
     def _close(self, child, data: dict, by) -> None:
         closed_on = data["closed_on"]
         # As closing in the product does: closed today, now; on an earlier day, its end.
-        ends = self.now if closed_on >= self.today else day_starts(closed_on + timedelta(days=1))
+        ends = self.now if closed_on >= self.today else day_start(closed_on + timedelta(days=1))
         for allocation in Allocation.objects.filter(child=child, ends_at__isnull=True):
             allocation.ends_at = ends
             allocation.save(update_fields=["ends_at"])
@@ -585,7 +586,7 @@ class _Writer:
                     status=CaseNote.Status.FINAL,
                     kind__in=CaseNote.FORMAL_SUPERVISION,
                     service=child.service,
-                    discussed_at__lt=day_starts(child.closed_on + timedelta(days=1)),
+                    discussed_at__lt=day_start(child.closed_on + timedelta(days=1)),
                 ).values_list("discussed_at", flat=True)
             ]
             Child.objects.filter(pk=child.pk).update(
