@@ -17,8 +17,8 @@ from oversight.policy.packs import (
     at_least_as_frequent,
     interval_from_agreement,
 )
+from supervision.accounts.identity import confirmed_first
 from supervision.organisation import audit
-from supervision.records.services import check_signing_password
 
 # Kent's agreement template wording, offered as a starting point the two people then make their own.
 DEFAULT_TEXT = {
@@ -240,8 +240,9 @@ def agreement_update(*, agreement, by, request=None, **fields) -> SupervisionAgr
     return agreement
 
 
+@confirmed_first
 @transaction.atomic
-def agreement_sign(*, agreement, password: str, by, request=None) -> SupervisionAgreement:
+def agreement_sign(*, agreement, identity_method: str, by, request=None) -> SupervisionAgreement:
     agreement = SupervisionAgreement.objects.select_for_update().get(pk=agreement.pk)
     role = _role_in(agreement, by)
     if agreement.status == SupervisionAgreement.Status.SUPERSEDED:
@@ -253,7 +254,6 @@ def agreement_sign(*, agreement, password: str, by, request=None) -> Supervision
         raise ValidationError("This agreement is already signed by both of you.")
     if agreement.signatures.filter(role=role).exists():
         raise ValidationError("You have already signed this agreement.")
-    check_signing_password(by, password)
     agreement.full_clean()
     # The pack may have changed since the draft was written: it comes into force as signed.
     problem = agreement_frequency_problem(agreement)
@@ -266,6 +266,7 @@ def agreement_sign(*, agreement, password: str, by, request=None) -> Supervision
         role=role,
         signed_at=timezone.now(),
         content_hash=content_hash,
+        method=identity_method,
     )
     _audit(request, by, agreement, f"agreement signed by {role}", hash=content_hash)
     if agreement.signatures.count() == 2:

@@ -25,10 +25,10 @@ from casework.models import (
     Service,
 )
 from oversight.policy.due import needs_neglect_review
+from supervision.accounts.identity import confirmed_first
 from supervision.models import Unit, User
 from supervision.organisation import audit
 from supervision.records.canonical import content_hash
-from supervision.records.services import check_signing_password
 
 REFERENCE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9/-]{2,29}$")
 INITIALS_PATTERN = re.compile(r"^[A-Z]{1,4}$")
@@ -487,15 +487,15 @@ def note_content(note: CaseNote) -> dict:
     }
 
 
+@confirmed_first
 @transaction.atomic
-def case_note_finalise(*, note: CaseNote, password: str, by: User, request=None) -> CaseNote:
+def case_note_finalise(*, note: CaseNote, identity_method: str, by: User, request=None) -> CaseNote:
     """The manager signs the note and it is locked for good."""
     note = _locked_note(note)
     _require_draft(note)
     errors = note_errors(note)
     if errors:
         raise ValidationError(errors)
-    check_signing_password(by, password)
     now = timezone.now()
     note.content_hash = content_hash(note_content(note))
     note.status = CaseNote.Status.FINAL

@@ -10,6 +10,7 @@ urlpatterns = [
     path("keep-alive/", supervision_views.keep_alive, name="keep-alive"),
     path("healthz/", supervision_views.health, name="health"),
     path("", include("supervision.web.urls_passwords")),
+    path("", include("supervision.web.urls_accounts")),
     path("", include("supervision.web.urls")),
     path("", include("supervision.web.urls_records")),
     path("", include("supervision.web.urls_planning")),

@@ -10,6 +10,10 @@ the app's hash-chained audit log (`AuditedAdmin`), naming the person it concerns
 
 import json
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION
@@ -118,8 +122,8 @@ class AuditedAdmin:
 
 
 def audit_every_model_admin(site=admin.site) -> None:
-    """Give every ModelAdmin registered, those of installed packages too (django-axes'
-    lockouts, Celery beat's schedules), the audited logging, once all are registered
+    """Give every ModelAdmin registered, those of installed packages too (Celery beat's
+    schedules), the audited logging, once all are registered
     (`SupervisionConfig.ready`, after the admin's autodiscovery)."""
     for model_admin in site._registry.values():
         kind = type(model_admin)
@@ -243,6 +247,11 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 
 admin.site.unregister(Group)
+# allauth's own admin pages would show second-factor secrets, single sign-on tokens and the
+# client secret, and offer addresses and sessions this product does not manage there.
+for model in (Authenticator, EmailAddress, SocialAccount, SocialApp, SocialToken, UserSession):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 
 
 @admin.register(Group)

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib.auth.models import Group
 
+from supervision.accounts.policy import two_factor_required
 from supervision.models import Unit, User
 from supervision.organisation.roles import AUDITOR_GROUP
 from supervision.people.services import access_grant_create
@@ -16,6 +17,7 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
+from tests.two_factor import give_second_factor
 
 TODAY = date(2026, 3, 5)
 
@@ -138,6 +140,7 @@ def build_world(*, development: bool = False, retention: bool = False) -> World:
         starts_on=date(2026, 3, 1),
         review_due_on=date(2027, 3, 1),
     )
+    _second_factors(people)
     return World(
         people=people,
         units=units,
@@ -148,6 +151,15 @@ def build_world(*, development: bool = False, retention: bool = False) -> World:
         **(_retention(people) if retention else {}),
         **(_development(people) if development else {}),
     )
+
+
+# The authenticator app of everyone the organisation makes use one (by default
+# administrators, auditors, senior managers and information governance officers), so the
+# world runs with two-factor authentication on, as an organisation would.
+def _second_factors(people) -> None:
+    for person in people.values():
+        if two_factor_required(User.objects.get(pk=person.pk)):
+            give_second_factor(person)
 
 
 def _development(people) -> dict:

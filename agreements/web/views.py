@@ -155,7 +155,9 @@ def agreement_sign(request, agreement_id):
         )
         return redirect("agreement", agreement.pk)
     form = PasswordForm(
-        request.POST if request.method == "POST" else None, submit="Sign the agreement"
+        request.POST if request.method == "POST" else None,
+        submit="Sign the agreement",
+        signer=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:

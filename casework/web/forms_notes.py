@@ -17,6 +17,7 @@ from supervision.models import SessionType, SupervisionSession
 from supervision.organisation.plain_text import PlainTextForm
 from supervision.organisation.times import parse_time
 from supervision.web.date_input import DateInputField
+from supervision.web.forms_accounts import ProvesIdentity
 
 DATE_HINT = "For example, 5 3 2026"
 OTHER_PERSON = "other"
@@ -427,7 +428,7 @@ PASSWORD_HELP = (
 )
 
 
-class FinaliseForm(PlainTextForm):
+class FinaliseForm(ProvesIdentity, PlainTextForm):
     password = forms.CharField(
         label="Your password",
         help_text=PASSWORD_HELP,

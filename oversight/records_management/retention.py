@@ -113,6 +113,9 @@ KEPT_MODELS = {
     # what, and of the destruction itself.
     "supervision.AuditEvent",
     "supervision.AuditChainHead",
+    # Failed sign-ins are pruned after a day by the sign-in limits themselves; the audit trail
+    # keeps the record of them.
+    "supervision.IdentityFailure",
     # The child's record, not the worker's: it outlives any one member of staff's file. A
     # case note written in a session of a destroyed file loses only the link to that session.
     "casework.Child",

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from access.development import author_gone
+from supervision.accounts.identity import confirmed_first
 from supervision.models import (
     ConversationSignature,
     DevelopmentConversation,
@@ -32,7 +33,6 @@ from supervision.models import (
 )
 from supervision.organisation import audit
 from supervision.records.canonical import content_hash
-from supervision.records.services import SIGNING_METHOD, check_signing_password
 
 PERMISSION_MESSAGE = "Confirm that the family gave permission for the observation"
 PROBATION_REVIEW_MONTHS = (1, 4, 5)  # rule Q3; policy packs may make this configurable
@@ -161,9 +161,10 @@ def observation_update(*, observation, by: User, request=None, **fields) -> Prac
     return observation
 
 
+@confirmed_first
 @transaction.atomic
 def observation_sign_as_observer(
-    *, observation, password: str, by: User, request=None
+    *, observation, identity_method: str, by: User, request=None
 ) -> ObservationSignature:
     observation = _locked_observation(observation)
     if by.pk != observation.observer_id:
@@ -172,13 +173,12 @@ def observation_sign_as_observer(
         raise ValidationError("You have already signed this observation.")
     if not observation.observer_feedback.strip():
         raise ValidationError({"observer_feedback": "Write your feedback before you sign"})
-    check_signing_password(by, password)
     signature = ObservationSignature.objects.create(
         observation=observation,
         signer=by,
         role=ObservationSignature.Role.OBSERVER,
         signed_at=timezone.now(),
-        method=SIGNING_METHOD,
+        method=identity_method,
         content_hash=observation_hash(observation, upto=ObservationSignature.Role.OBSERVER),
     )
     observation.status = PracticeObservation.Status.OBSERVER_SIGNED
@@ -195,9 +195,10 @@ def observation_sign_as_observer(
     return signature
 
 
+@confirmed_first
 @transaction.atomic
 def observation_comment_and_sign(
-    *, observation, comments: str, password: str, by: User, request=None
+    *, observation, comments: str, identity_method: str, by: User, request=None
 ) -> ObservationSignature:
     """The practitioner adds their comments and signs; the observation is then locked."""
     observation = _locked_observation(observation)
@@ -207,7 +208,6 @@ def observation_comment_and_sign(
         raise ValidationError("The observer signs their feedback first; you can sign after.")
     if observation.status == PracticeObservation.Status.SIGNED:
         raise ValidationError("This observation has been signed by both and cannot be changed.")
-    check_signing_password(by, password)
     now = timezone.now()
     observation.practitioner_comments = comments
     signature = ObservationSignature.objects.create(
@@ -215,7 +215,7 @@ def observation_comment_and_sign(
         signer=by,
         role=ObservationSignature.Role.PRACTITIONER,
         signed_at=now,
-        method=SIGNING_METHOD,
+        method=identity_method,
         content_hash=observation_hash(observation, upto=ObservationSignature.Role.PRACTITIONER),
     )
     observation.status = PracticeObservation.Status.SIGNED
@@ -406,9 +406,10 @@ def conversation_update(
     return conversation
 
 
+@confirmed_first
 @transaction.atomic
 def conversation_sign(
-    *, conversation, password: str, by: User, request=None
+    *, conversation, identity_method: str, by: User, request=None
 ) -> ConversationSignature:
     """The supervisor signs what they wrote; then the person signs and it is locked."""
     conversation = _locked_conversation(conversation)
@@ -425,14 +426,13 @@ def conversation_sign(
         role, next_status = ConversationSignature.Role.SUPERVISEE, Status.SIGNED
     else:
         raise PermissionDenied("Only the two people in the conversation sign it.")
-    check_signing_password(by, password)
     now = timezone.now()
     signature = ConversationSignature.objects.create(
         conversation=conversation,
         signer=by,
         role=role,
         signed_at=now,
-        method=SIGNING_METHOD,
+        method=identity_method,
         content_hash=conversation_hash(conversation),
     )
     conversation.status = next_status

@@ -1,3 +1,4 @@
+from supervision.models.accounts import IdentityFailure
 from supervision.models.development import (
     ConversationSignature,
     DevelopmentConversation,
@@ -38,6 +39,7 @@ from supervision.models.sessions import (
 )
 
 __all__ = [
+    "IdentityFailure",
     "GENESIS_HASH",
     "AuditAction",
     "AuditChainHead",

@@ -3,6 +3,7 @@ sign-in and every denied access goes through `record`."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,8 +13,18 @@ __all__ = ["AuditAction", "record", "verify_chain", "client_address"]
 
 
 def client_address(request) -> str | None:
+    """The client's address. Behind `TRUSTED_PROXY_COUNT` proxies that each append the address
+    they saw to X-Forwarded-For, that is the entry the first of them appended; anything
+    before it the client may have written itself. With none, the TCP peer."""
+
     if request is None:
         return None
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        forwarded = [entry.strip() for entry in forwarded if entry.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -18,21 +18,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import base36_to_int, urlsafe_base64_encode
 
 from access.people import may_act
 from oversight.models import Notification
+from supervision.accounts.policy import sso_configured
 from supervision.models import User
 from supervision.organisation import audit
 from supervision.organisation.site import site_link
 
 LINK_PLACEHOLDER = "[[set-password-link]]"
+INVITATION_PLACEHOLDER = "[[invitation-link]]"
 OBJECT_TYPE = "set_password_link"
 FORGOTTEN_QUIET = timedelta(minutes=5)
 
@@ -42,6 +45,45 @@ class Why:
     NEW_ACCOUNT = "new account"
     IMPORT = "account created by an import"
     FORGOTTEN = "asked for on the sign-in page"
+
+
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    """The invitation a new account gets: like a set-password link, but it works for
+    INVITATION_TIMEOUT (7 days), since a person added on Friday may first look on Monday
+    week. Once only: setting the password, or signing in at all (single sign-on included),
+    changes what the token was made from."""
+
+    key_salt = "supervision.people.passwords.InvitationTokenGenerator"
+
+    def check_token(self, user, token) -> bool:
+        if not (user and token) or "-" not in token:
+            return False
+        timestamp_b36 = token.split("-", 1)[0]
+        try:
+            timestamp = base36_to_int(timestamp_b36)
+        except ValueError:
+            return False
+        if not any(
+            constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
+            for secret in [self.secret, *self.secret_fallbacks]
+        ):
+            return False
+        age = self._num_seconds(self._now()) - timestamp
+        return age <= settings.INVITATION_TIMEOUT.total_seconds()
+
+
+invitation_token_generator = InvitationTokenGenerator()
+INVITED = {"new account", "account created by an import"}
+
+
+def invitation_path(user) -> str:
+    return reverse(
+        "invitation",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": invitation_token_generator.make_token(user),
+        },
+    )
 
 
 def set_password_path(user) -> str:
@@ -74,7 +116,10 @@ def set_password_link_queue(
         "email/set_password.txt",
         {
             "recipient": user,
-            "link": LINK_PLACEHOLDER,
+            "link": INVITATION_PLACEHOLDER if why in INVITED else LINK_PLACEHOLDER,
+            "invited": why in INVITED,
+            "invitation_days": settings.INVITATION_TIMEOUT.days,
+            "sso_name": settings.SSO_NAME if sso_configured() else "",
             "sign_in_link": site_link(reverse("sign-in")),
             "asked": why == Why.FORGOTTEN,
             "service_name": settings.SERVICE_NAME,
@@ -110,7 +155,9 @@ def body_to_send(notice) -> str:
     """The body of a set-password email with a link made now, at the moment of sending."""
 
     user = User.objects.get(pk=notice.recipient_id)
-    return notice.body.replace(LINK_PLACEHOLDER, site_link(set_password_path(user)))
+    return notice.body.replace(LINK_PLACEHOLDER, site_link(set_password_path(user))).replace(
+        INVITATION_PLACEHOLDER, site_link(invitation_path(user))
+    )
 
 
 def forgotten_password(email: str, *, request=None, now: datetime | None = None) -> None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from access import records as signing
+from supervision.accounts.identity import confirmed_first
 from supervision.models import (
     Action,
     ActionReview,
@@ -40,7 +41,6 @@ from supervision.records.canonical import load_record_for_content, record_hash
 from supervision.records.pdf import record_pdf_generate
 
 EDITABLE = (SupervisionRecord.Status.DRAFT, SupervisionRecord.Status.AMENDMENT_REQUESTED)
-SIGNING_METHOD = "Password re-entered in the browser"
 
 # Long enough for the longest heading seen in the councils' forms written in full (a case
 # discussion runs to two or three thousand characters); the count shows the writer how close
@@ -101,15 +101,6 @@ def _audit(request, by, record, change: str, **detail):
         subject=record.session.supervisee,
         detail={"change": change, **detail},
     )
-
-
-def check_signing_password(user: User, password: str) -> None:
-    if not password:
-        raise ValidationError({"password": "Enter your password to sign"})
-    if not user.check_password(password):
-        raise ValidationError(
-            {"password": "The password is not correct. Enter your password to sign"}
-        )
 
 
 def _require_status(record: SupervisionRecord, *allowed: str) -> None:
@@ -403,9 +394,10 @@ def disagreement_add(*, record, subject: str, view: str, by: User, request=None)
     return disagreement
 
 
+@confirmed_first
 @transaction.atomic
 def disagreement_sign_view(
-    *, disagreement: Disagreement, view: str, password: str, by: User, request=None
+    *, disagreement: Disagreement, view: str, identity_method: str, by: User, request=None
 ) -> Disagreement:
     """Each person writes their own view and signs it (R5). A signed view does not change.
 
@@ -419,7 +411,6 @@ def disagreement_sign_view(
     _require_status(record, *EDITABLE, SupervisionRecord.Status.SHARED, signed)
     if not view.strip():
         raise ValidationError({"view": "Enter your view in your own words"})
-    check_signing_password(by, password)
     now = timezone.now()
     if is_supervisee:
         if disagreement.supervisee_signed_at:
@@ -541,8 +532,9 @@ def record_request_amendment(
     return record
 
 
+@confirmed_first
 @transaction.atomic
-def record_sign(*, record, password: str, by: User, request=None) -> Signature:
+def record_sign(*, record, identity_method: str, by: User, request=None) -> Signature:
     """The supervisee signs the shared record as a correct account."""
     record = _locked(record)
     if by.pk != record.session.supervisee_id:
@@ -562,13 +554,12 @@ def record_sign(*, record, password: str, by: User, request=None) -> Signature:
             f"{who} must give and sign their view on “{disagreement.subject}” before you can "
             "sign the record. The record shows them it is waiting for them."
         )
-    check_signing_password(by, password)
     signature = Signature.objects.create(
         record=record,
         signer=by,
         role=Signature.Role.SUPERVISEE,
         signed_at=timezone.now(),
-        method=SIGNING_METHOD,
+        method=identity_method,
         content_hash=record_hash(load_record_for_content(record.pk)),
     )
     record.status = SupervisionRecord.Status.SUPERVISEE_SIGNED
@@ -579,8 +570,9 @@ def record_sign(*, record, password: str, by: User, request=None) -> Signature:
     return signature
 
 
+@confirmed_first
 @transaction.atomic
-def record_finalise(*, record, password: str, by: User, request=None) -> SupervisionRecord:
+def record_finalise(*, record, identity_method: str, by: User, request=None) -> SupervisionRecord:
     """The supervisor signs after the supervisee and the record is closed for good (R8).
 
     Once the supervisee has left they can no longer sign: the signatory then finalises the
@@ -610,7 +602,6 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
             f"{record.session.supervisee.full_name} must give and sign their view on "
             f"“{disagreement.subject}” first, then sign the record again."
         )
-    check_signing_password(by, password)
     now = timezone.now()
     if record.status != signed:
         # Finalised without the supervisee: their open requests for changes are answered by
@@ -637,7 +628,7 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
         signer=by,
         role=Signature.Role.SUPERVISOR,
         signed_at=now,
-        method=SIGNING_METHOD,
+        method=identity_method,
         content_hash=content_hash,
     )
     record.status = SupervisionRecord.Status.FINALISED
@@ -668,14 +659,14 @@ def record_finalise(*, record, password: str, by: User, request=None) -> Supervi
     return record
 
 
+@confirmed_first
 @transaction.atomic
-def addendum_add(*, record, text: str, password: str, by: User, request=None) -> Addendum:
+def addendum_add(*, record, text: str, identity_method: str, by: User, request=None) -> Addendum:
     """A dated, signed correction linked to a finalised record; the record stays as it was."""
     record = SupervisionRecord.objects.select_related("session").get(pk=record.pk)
     _require_status(record, SupervisionRecord.Status.FINALISED)
     if not text.strip():
         raise ValidationError({"text": "Enter the correction or addition"})
-    check_signing_password(by, password)
 
     now = timezone.now()
     addendum = Addendum.objects.create(

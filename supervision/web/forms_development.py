@@ -13,6 +13,7 @@ from supervision.models import (
 )
 from supervision.organisation.plain_text import PlainTextForm
 from supervision.web.date_input import DateInputField
+from supervision.web.forms_accounts import ProvesIdentity
 
 DATE_HINT = "For example, 5 3 2026"
 
@@ -128,7 +129,7 @@ class ObservationForm(PlainTextForm):
         )
 
 
-class PasswordForm(PlainTextForm):
+class PasswordForm(ProvesIdentity, PlainTextForm):
     password = _password_field()
 
     def __init__(self, *args, submit="Sign", **kwargs):
@@ -136,7 +137,7 @@ class PasswordForm(PlainTextForm):
         self.helper = _helper(Field.text("password"), submit=submit)
 
 
-class PractitionerResponseForm(PlainTextForm):
+class PractitionerResponseForm(ProvesIdentity, PlainTextForm):
     comments = _text(
         "Your comments",
         help_text="On the session observed, on the feedback, on the process. Optional.",

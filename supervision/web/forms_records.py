@@ -5,6 +5,7 @@ from django import forms
 from supervision.models import Action
 from supervision.organisation.plain_text import PlainTextForm
 from supervision.web.date_input import DateInputField
+from supervision.web.forms_accounts import ProvesIdentity
 
 
 def _helper(*fields, submit: str) -> FormHelper:
@@ -99,7 +100,7 @@ class ActionReviewForm(PlainTextForm):
     note = forms.CharField(label="Note (needed if dropped)", required=False, max_length=2000)
 
 
-class PasswordForm(PlainTextForm):
+class PasswordForm(ProvesIdentity, PlainTextForm):
     password = forms.CharField(
         label="Your password",
         help_text="Enter your password again to sign. Your signature records your name, the "

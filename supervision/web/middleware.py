@@ -4,7 +4,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+
+from supervision.accounts import policy
 
 
 class SessionLifetimeMiddleware:
@@ -42,3 +46,39 @@ class NoStoreForSignedInMiddleware:
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response
+
+
+class TwoFactorRequiredMiddleware:
+    """Someone who must have a second factor (supervision.accounts.policy) and had none when
+    they signed in is taken to set one up before anything else. Decided once, at sign-in
+    (supervision.signals), so no page pays for it."""
+
+    OPEN_PATHS = (
+        "/account/two-factor/",
+        "/account/confirm/",
+        "/sign-out/",
+        "/static/",
+        "/healthz/",
+        "/keep-alive/",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.user.is_authenticated
+            and request.session.get(policy.SETUP_NEEDED)
+            and not request.path.startswith(self.OPEN_PATHS)
+        ):
+            # Set up since (in another tab, or just now): on they go.
+            if policy.second_factors(request.user):
+                del request.session[policy.SETUP_NEEDED]
+                return self.get_response(request)
+            messages.info(
+                request,
+                "Your organisation asks you to set up two-factor authentication before you go on.",
+            )
+            setup = reverse("mfa_index")
+            return redirect(f"{setup}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

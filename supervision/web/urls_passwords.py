@@ -19,4 +19,7 @@ urlpatterns = [
         name="password-set",
     ),
     path("set-password/done/", views_passwords.password_set_done, name="password-set-done"),
+    path(
+        "invitation/<uidb64>/<token>/", views_passwords.InvitationView.as_view(), name="invitation"
+    ),
 ]

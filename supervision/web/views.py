@@ -1,3 +1,4 @@
+from allauth.account import views as allauth_views
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -15,21 +16,24 @@ from access.refusals import audited_list
 from access.roles import role_required, roles_for
 from oversight.flags import selectors as selectors_flags
 from oversight.reports import home as selectors_home
+from supervision.accounts import limits
+from supervision.accounts.selectors import sso_providers
 from supervision.models import User
 from supervision.organisation import audit
 from supervision.people import file_timeline, leaving, selectors, services
 from supervision.people.leaving import staff_mark_left
-from supervision.web.forms import ChangeSupervisorForm, LeavingForm, SignInForm
+from supervision.web.forms import ChangeSupervisorForm, LeavingForm
+from supervision.web.forms_accounts import SignInForm
 
 
-class SignInView(auth_views.LoginView):
-    """Sign in. A leaver who gives the right password, or whose session ended because they
-    left, is told their account has closed and whom to ask for their records; anyone else
-    (a wrong password, an unknown email, an account locked by django-axes) learns nothing."""
+class SignInView(allauth_views.LoginView):
+    """Sign in with email and password, or with the organisation's single sign-on. A leaver
+    who gives the right password, or whose session ended because they left, is told their
+    account has closed and whom to ask for their records; anyone else (a wrong password, an
+    unknown email, too many tries) learns nothing."""
 
     form_class = SignInForm
     template_name = "registration/sign_in.html"
-    redirect_authenticated_user = True
 
     def get(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -39,10 +43,26 @@ class SignInView(auth_views.LoginView):
                 return self.account_closed(closed)
         return super().get(request, *args, **kwargs)
 
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "sso_providers": sso_providers(self.request),
+            "sso_only": settings.SSO_ONLY,
+        }
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The password was right: this browser is now known for the account, and keeps its
+        # own count of failures (supervision.accounts.limits).
+        account = getattr(self.request, "_trusted_device_for", None)
+        if account:
+            limits.trust_device(self.request, response, account)
+        return response
+
     def form_invalid(self, form):
-        if not getattr(self.request, "axes_locked_out", False):
+        if not any("Wait" in str(error) for error in form.non_field_errors()):
             closed = leaving.closed_account_for_credentials(
-                form.cleaned_data.get("username", ""), form.cleaned_data.get("password", "")
+                form.cleaned_data.get("login", ""), form.cleaned_data.get("password", "")
             )
             if closed is not None:
                 return self.account_closed(closed)

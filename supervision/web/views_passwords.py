@@ -7,6 +7,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from access.people import may_act
+from supervision.accounts.selectors import sso_providers
 from supervision.people import passwords
 from supervision.web.forms_passwords import PasswordForgottenForm, PasswordSetForm
 
@@ -45,3 +46,17 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
 
 def password_set_done(request):
     return render(request, "registration/password_set_done.html")
+
+
+class InvitationView(PasswordSetView):
+    """The invitation a new account is emailed: the same page, for 7 days, with single
+    sign-on offered beside the password when the organisation has it."""
+
+    token_generator = passwords.invitation_token_generator
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "invitation": True,
+            "sso_providers": sso_providers(self.request),
+        }

@@ -33,6 +33,7 @@ from supervision.organisation import audit, plain_text
 from supervision.records import services, write_up
 from supervision.web.drafts import Drafting
 from supervision.web.form_errors import add_service_errors
+from supervision.web.forms_accounts import ProvesIdentity
 from supervision.web.forms_records import (
     ActionForm,
     ActionReviewForm,
@@ -336,7 +337,10 @@ def _simple_form_view(
     drafting = Drafting(request, subject=session.supervisee)
     if (autosaved := drafting.autosave()) is not None:
         return autosaved
-    form = drafting.form(form_class, **(form_kwargs or {}))
+    form_kwargs = dict(form_kwargs or {})
+    if issubclass(form_class, ProvesIdentity):
+        form_kwargs["signer"] = request.user
+    form = drafting.form(form_class, **form_kwargs)
     if request.method == "POST" and form.is_valid():
         try:
             handler(record, form.cleaned_data)

@@ -25,6 +25,7 @@ from supervision.models import StaffProfile
 from supervision.organisation.roles import INFORMATION_GOVERNANCE_GROUP
 from tests.access.test_permission_matrix import GET, POST
 from tests.factories import StaffProfileFactory
+from tests.two_factor import give_second_factor
 from tests.world import TODAY, build_world
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +115,7 @@ def test_information_governance_reaches_nothing_but_subject_access(world):
             unit=world.units["directorate"],
         ).user
         Group.objects.get_or_create(name=INFORMATION_GOVERNANCE_GROUP)[0].user_set.add(officer)
+        give_second_factor(officer)
     posted = {name for name, row in POST.items()}
 
     def expected_for(expected, name):

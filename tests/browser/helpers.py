@@ -8,8 +8,10 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from supervision.models import User
 from tests.browser.axe import VISITS, check_a11y, page_key
 from tests.factories import SUPERVISEE_PASSWORD
+from tests.two_factor import AUTHENTICATE, code_now
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every screenshot also lands here (git-ignored), as does the page of a failed test.
@@ -50,6 +52,14 @@ def sign_in(page, email: str, password: str = SUPERVISEE_PASSWORD, *, check: boo
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
     assert "/sign-in/" not in page.url, f"Still on the sign-in page after signing in as {email}"
+    if urlsplit(page.url).path == AUTHENTICATE:
+        # The account has an authenticator app: its code, as the person's phone shows it.
+        check_a11y(page)
+        field = page.get_by_label("Code from your authenticator app")
+        field.fill(code_now(User.objects.get(email__iexact=email)))
+        with page.expect_navigation():
+            field.press("Enter")
+        assert urlsplit(page.url).path != AUTHENTICATE, f"The code was refused for {email}"
     if check:
         check_a11y(page)
 

@@ -140,7 +140,7 @@ def signed_in_browser(site):
             data=urllib.parse.urlencode(
                 {
                     "csrfmiddlewaretoken": token,
-                    "username": "reader@example.org",
+                    "login": "reader@example.org",
                     "password": PASSWORD,
                 }
             ).encode(),

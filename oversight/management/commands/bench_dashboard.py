@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from oversight.models import Flag
+from supervision.accounts import policy
 from supervision.models import StaffProfile, Unit, User
 
 
@@ -68,6 +69,11 @@ class Command(BaseCommand):
         query = f"?date={options['date'].isoformat()}" if options["date"] else ""
         client = Client(HTTP_HOST=host())
         client.force_login(viewer)
+        # The bench times the dashboard, not signing in: a viewer who has not set up the
+        # second factor their role asks for is let through as if they had.
+        session = client.session
+        session[policy.SETUP_NEEDED] = False
+        session.save()
 
         start = client.get(reverse("dashboard") + query, secure=True)
         if start.status_code not in (200, 302):

@@ -266,7 +266,7 @@ def test_autosave_keeps_line_breaks(client, world):
 
 def test_sign_in_refuses_a_control_character_in_the_email_address(client, world):
     response = client.post(
-        reverse("sign-in"), {"username": f"supervisor@example.org{NUL}", "password": "x"}
+        reverse("sign-in"), {"login": f"supervisor@example.org{NUL}", "password": "x"}
     )
 
     assert response.status_code == 200

@@ -21,6 +21,7 @@ from supervision.models.audit import AuditEvent
 from supervision.models.organisation import SupervisorAbsence
 from supervision.people import services
 from tests.factories import JobRoleFactory, RelationshipFactory, StaffProfileFactory, UnitFactory
+from tests.two_factor import give_second_factor
 from tests.world import ROLES, TODAY, build_world
 
 pytestmark = pytest.mark.django_db
@@ -431,6 +432,7 @@ def test_the_agreed_date_is_on_the_students_file_and_in_django_admin(client, stu
     from tests.factories import UserFactory
 
     admin = UserFactory(email="admin@example.org", is_staff=True, is_superuser=True)
+    give_second_factor(admin)
     client.force_login(admin)
     profile = StaffProfile.objects.get(user=students["agreed"])
     with at(local(2026, 3, 5, 9)):

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 NEW_PASSWORD = "correct horse battery staple 42"
-LINK = re.compile(r"https?://[^\s]+/set-password/[^\s]+/[^\s]+/")
+LINK = re.compile(r"https?://[^\s]+/(?:set-password|invitation)/[^\s]+/[^\s]+/")
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,7 @@ def test_a_fault_shows_the_services_problem_page_not_a_bare_error(settings):
 def test_a_form_sent_from_an_expired_page_says_so_and_changes_nothing():
     build_world()
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/sign-in/", {"username": "supervisee@example.org", "password": "x"})
+    response = client.post("/sign-in/", {"login": "supervisee@example.org", "password": "x"})
     page = response.content.decode()
     assert response.status_code == 403
     assert "Your page had expired" in page and "Nothing was changed" in page

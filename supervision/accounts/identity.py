@@ -1,0 +1,99 @@
+"""Confirming who someone is at the moment they sign (a record, an agreement, a case note,
+a disagreement, an addendum), by the strongest means they have: the code of their
+authenticator app (or one of their recovery codes) if they have one, else their password.
+
+Tries are limited and audited as signing in is (`limits`): a stolen session does not yield
+the password or the code. The check runs before the signing service opens its transaction,
+so a failure is counted and audited even though the service then writes nothing."""
+
+from __future__ import annotations
+
+import functools
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.exceptions import ValidationError
+
+from supervision.accounts import limits, policy
+from supervision.models import IdentityFailure
+from supervision.organisation import audit
+
+
+class Method:
+    """How the signer proved who they were, as the signature and its PDF record it."""
+
+    PASSWORD = "Password re-entered in the browser"
+    AUTHENTICATOR_APP = "Code from an authenticator app"
+    RECOVERY_CODE = "Recovery code"
+
+
+def asks_for_code(user) -> bool:
+    """Whether the signer proves who they are with a code rather than their password."""
+
+    return Authenticator.Type.TOTP in policy.second_factors(user)
+
+
+def _check(user, proof: str) -> str | None:
+    if not asks_for_code(user):
+        return Method.PASSWORD if user.check_password(proof) else None
+    code = proof.strip().replace(" ", "")
+    for authenticator in Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
+    ):
+        if authenticator.type == Authenticator.Type.TOTP:
+            if TOTP(authenticator).validate_code(code):
+                return Method.AUTHENTICATOR_APP
+        elif RecoveryCodes(authenticator).validate_code(code):
+            return Method.RECOVERY_CODE
+    return None
+
+
+def confirm(user, proof: str, *, request=None) -> str:
+    """The method by which `user` proved who they are with `proof`; a ValidationError on
+    the `password` field (the form's name for it) if they did not."""
+
+    code = asks_for_code(user)
+    if not proof:
+        raise ValidationError(
+            {
+                "password": "Enter the code from your authenticator app to sign"
+                if code
+                else "Enter your password to sign"
+            }
+        )
+    attempt = limits.Attempt.from_request(request, user.email, IdentityFailure.Purpose.CONFIRM)
+    wait = limits.wait_before(attempt)
+    if wait:
+        limits.refusal_audit(attempt, wait, request=request, actor=user)
+        raise ValidationError({"password": limits.wait_message(wait)})
+    method = _check(user, proof)
+    if method is None:
+        limits.failure_record(attempt)
+        audit.record(
+            audit.AuditAction.SIGN_IN_FAILED,
+            request=request,
+            actor=user,
+            detail={"email": attempt.account, "purpose": attempt.purpose},
+        )
+        raise ValidationError(
+            {
+                "password": "The code is not right. Enter the code your authenticator app "
+                "shows now, or a recovery code"
+                if code
+                else "The password is not correct. Enter your password to sign"
+            }
+        )
+    return method
+
+
+def confirmed_first(service):
+    """For a signing service taking `password` and `by`: confirm who `by` is before the
+    service's own transaction opens, and hand it the method as `identity_method`."""
+
+    @functools.wraps(service)
+    def confirmed(*args, password: str, by, request=None, **kwargs):
+        method = confirm(by, password, request=request)
+        return service(*args, by=by, request=request, identity_method=method, **kwargs)
+
+    return confirmed
