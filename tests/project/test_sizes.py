@@ -14,7 +14,6 @@ MAX_MODULE_LINES = 1000
 
 LONG_FUNCTIONS = {
     ("demo/synthetic.py", "children"),
-    ("oversight/web/views_packs.py", "pack_sections"),
     ("oversight/flags/facts.py", "person_histories"),
     ("oversight/records_management/subject_access.py", "subject_access_manifest"),
     ("oversight/reports/dashboard.py", "build"),
@@ -23,7 +22,6 @@ LONG_FUNCTIONS = {
     ("demo/synthetic.py", "development"),
     ("demo/organisation.py", "load_demo"),
     ("demo/casework.py", "child"),
-    ("oversight/web/forms_packs.py", "__init__"),
     ("oversight/notices/notify.py", "weekly_digests_write"),
     ("oversight/reports/home.py", "supervisee_table"),
     ("demo/synthetic.py", "agreements"),
