@@ -14,7 +14,6 @@ MAX_MODULE_LINES = 1000
 
 LONG_FUNCTIONS = {
     ("demo/synthetic.py", "children"),
-    ("oversight/flags/facts.py", "person_histories"),
     ("oversight/records_management/subject_access.py", "subject_access_manifest"),
     ("oversight/reports/dashboard.py", "build"),
     ("oversight/policy/due.py", "person_items"),
@@ -29,7 +28,6 @@ LONG_FUNCTIONS = {
     ("oversight/records_management/importing/checks_relationships.py", "check_relationships"),
     ("oversight/records_management/importing/checks_sessions.py", "check_sessions"),
     ("oversight/records_management/importing/checks_cases.py", "check_cases"),
-    ("oversight/flags/facts.py", "child_histories"),
     ("demo/synthetic.py", "absences"),
     ("supervision/web/views_write_up.py", "write_up"),
     ("supervision/sessions/next_session.py", "record_next_session_set"),
