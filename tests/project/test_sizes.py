@@ -16,7 +16,6 @@ LONG_FUNCTIONS = {
     ("demo/synthetic.py", "children"),
     ("oversight/records_management/subject_access.py", "subject_access_manifest"),
     ("oversight/reports/dashboard.py", "build"),
-    ("oversight/policy/due.py", "person_items"),
     ("demo/synthetic.py", "_records"),
     ("demo/synthetic.py", "development"),
     ("demo/organisation.py", "load_demo"),
