@@ -14,7 +14,6 @@ MAX_MODULE_LINES = 1000
 
 LONG_FUNCTIONS = {
     ("demo/synthetic.py", "children"),
-    ("oversight/records_management/subject_access.py", "subject_access_manifest"),
     ("oversight/reports/dashboard.py", "build"),
     ("demo/synthetic.py", "_records"),
     ("demo/synthetic.py", "development"),
