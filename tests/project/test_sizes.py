@@ -32,7 +32,6 @@ LONG_FUNCTIONS = {
     ("supervision/sessions/planning.py", "session_cancel"),
     ("supervision/records/services.py", "record_finalise"),
     ("oversight/records_management/importing/writing.py", "write_case_notes"),
-    ("oversight/records_management/retention.py", "_delete_file_content"),
     ("oversight/reports/dashboard_exports.py", "items_table"),
     ("oversight/records_management/importing/files.py", "parse_table"),
 }
