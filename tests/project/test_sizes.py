@@ -22,18 +22,13 @@ LONG_FUNCTIONS = {
     ("oversight/reports/home.py", "supervisee_table"),
     ("demo/synthetic.py", "agreements"),
     ("casework/group_services.py", "front_door_record"),
-    ("oversight/records_management/importing/checks_relationships.py", "check_relationships"),
-    ("oversight/records_management/importing/checks_sessions.py", "check_sessions"),
-    ("oversight/records_management/importing/checks_cases.py", "check_cases"),
     ("demo/synthetic.py", "absences"),
     ("supervision/web/views_write_up.py", "write_up"),
     ("supervision/sessions/next_session.py", "record_next_session_set"),
     ("demo/sessions.py", "_record"),
     ("supervision/sessions/planning.py", "session_cancel"),
     ("supervision/records/services.py", "record_finalise"),
-    ("oversight/records_management/importing/writing.py", "write_case_notes"),
     ("oversight/reports/dashboard_exports.py", "items_table"),
-    ("oversight/records_management/importing/files.py", "parse_table"),
 }
 LONG_MODULES = {"demo/casework.py", "demo/synthetic.py"}
 
