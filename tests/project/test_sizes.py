@@ -14,7 +14,6 @@ MAX_MODULE_LINES = 1000
 
 LONG_FUNCTIONS = {
     ("demo/synthetic.py", "children"),
-    ("oversight/reports/dashboard.py", "build"),
     ("demo/synthetic.py", "_records"),
     ("demo/synthetic.py", "development"),
     ("demo/organisation.py", "load_demo"),
