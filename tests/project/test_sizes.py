@@ -18,7 +18,6 @@ LONG_FUNCTIONS = {
     ("demo/synthetic.py", "development"),
     ("demo/organisation.py", "load_demo"),
     ("demo/casework.py", "child"),
-    ("oversight/reports/home.py", "supervisee_table"),
     ("demo/synthetic.py", "agreements"),
     ("casework/group_services.py", "front_door_record"),
     ("demo/synthetic.py", "absences"),
@@ -27,7 +26,6 @@ LONG_FUNCTIONS = {
     ("demo/sessions.py", "_record"),
     ("supervision/sessions/planning.py", "session_cancel"),
     ("supervision/records/services.py", "record_finalise"),
-    ("oversight/reports/dashboard_exports.py", "items_table"),
 }
 LONG_MODULES = {"demo/casework.py", "demo/synthetic.py"}
 
