@@ -22,7 +22,6 @@ LONG_FUNCTIONS = {
     ("demo/synthetic.py", "absences"),
     ("supervision/web/views_write_up.py", "write_up"),
     ("supervision/sessions/next_session.py", "record_next_session_set"),
-    ("demo/sessions.py", "_record"),
     ("supervision/sessions/planning.py", "session_cancel"),
     ("supervision/records/services.py", "record_finalise"),
 }
