@@ -635,7 +635,6 @@ class _Builder:
         rng = random.Random(spec.seed)
         # Siblings arrive together, share a plan, and close or move together.
         shared = random.Random(spec.family_seed)
-        today = self.today
         team = spec.team
         worker_id, role, _, _ = spec.worker
         plan = (
@@ -643,6 +642,27 @@ class _Builder:
             if role == "personal-adviser"
             else _pick(shared, PLAN_WEIGHTS.get(team.code, [(Plan.ASSESSMENT, 1)]))
         )
+        allocated_on, allocated_at, closed_on, no_supervision = self._allocation_dates(
+            shared, worker_id
+        )
+        stays = self._stays(
+            shared,
+            spec,
+            allocated_on=allocated_on,
+            allocated_at=allocated_at,
+            closed_on=closed_on,
+            no_supervision=no_supervision,
+        )
+        child, levels = self._new_child(
+            rng, shared, spec, plan=plan, stays=stays, closed_on=closed_on
+        )
+        last_day = closed_on or self.today - timedelta(days=1)
+        case = _Case(spec, child, stays, rng, last_day, no_supervision)
+        self.cases.append(case)
+        self._case_history(case, levels, plan=plan)
+
+    def _allocation_dates(self, shared, worker_id: int) -> tuple[date, datetime, date | None, bool]:
+        today = self.today
         earliest = max(today - timedelta(days=HISTORY_DAYS), self.starts[worker_id] + timedelta(7))
         earliest = min(earliest, today - timedelta(days=1))
         allocated_on = self._day_in(shared, earliest, today - timedelta(days=1))
@@ -658,7 +678,14 @@ class _Builder:
             stay_days = shared.randint(14, 45) if no_supervision else shared.randint(60, 400)
             closed_on = min(allocated_on + timedelta(days=stay_days), today - timedelta(days=2))
             closed_on = _weekday(closed_on, allocated_on)
+        return allocated_on, allocated_at, closed_on, no_supervision
 
+    def _stays(
+        self, shared, spec: _Spec, *, allocated_on, allocated_at, closed_on, no_supervision
+    ) -> list[_Stay]:
+        today = self.today
+        team = spec.team
+        worker_id = spec.worker[0]
         stays = [
             _Stay(
                 worker_id,
@@ -686,7 +713,12 @@ class _Builder:
         if closed_on:
             current.ends_on = closed_on
             current.ends = _at(closed_on + timedelta(days=1), 0)
+        return stays
 
+    def _new_child(self, rng, shared, spec: _Spec, *, plan, stays, closed_on) -> tuple[Child, dict]:
+        today = self.today
+        team = spec.team
+        current = stays[-1]
         first_on = stays[0].starts_on
         low, high = AGES.get(plan, (0, 17))
         age_days = rng.randint(low * 365 + 30, high * 365 + 330)
@@ -724,10 +756,10 @@ class _Builder:
             allocated_at=current.starts,
             closed_on=closed_on,
         )
-        last_day = closed_on or today - timedelta(days=1)
-        case = _Case(spec, child, stays, rng, last_day, no_supervision)
-        self.cases.append(case)
+        return child, levels
 
+    def _case_history(self, case: _Case, levels: dict, *, plan) -> None:
+        rng, stays, closed_on = case.rng, case.stays, case.child.closed_on
         self._risk_history(case, levels)
         self._progression(case)
         for stay in stays:
@@ -739,7 +771,7 @@ class _Builder:
             self._plan_signed_off(case)
         if len(stays) > 1:
             self._completed_transfer(case)
-        elif not closed_on and team.code == "assessment":
+        elif not closed_on and case.spec.team.code == "assessment":
             self._planned_transfer(case)
         if closed_on:
             self._closure(case)

@@ -16,7 +16,6 @@ LONG_FUNCTIONS = {
     ("demo/synthetic.py", "children"),
     ("demo/synthetic.py", "_records"),
     ("demo/synthetic.py", "development"),
-    ("demo/casework.py", "child"),
     ("demo/synthetic.py", "agreements"),
     ("casework/group_services.py", "front_door_record"),
     ("demo/synthetic.py", "absences"),
