@@ -684,94 +684,102 @@ class _Generator:
         then a long absence, with temporary cover by their own manager for the people they
         supervise, arranged after a while: sometimes later than the pack allows (S5)."""
 
-        rng, today = self.rng, self.today
         rows, covers = [], []
         self.away = defaultdict(list)  # id(holder) -> [(first day, last day or None, cover)]
         for holder in self.holders:
             if holder.post.kind not in MANAGERS:
                 continue
-            last = holder.leaves - timedelta(days=1) if holder.leaves else today
-            year = max(holder.start, self.lead_in)
-            while year <= last:
-                leave = year + timedelta(days=rng.randint(30, 300))
-                if leave + timedelta(days=14) <= min(last, today):
-                    rows.append(
-                        {
-                            "supervisor_id": holder.user_id,
-                            "starts_on": leave,
-                            "ends_on": leave + timedelta(days=13),
-                            "reason": "Annual leave",
-                            "recorded_by_id": holder.user_id,
-                            "recorded_at": at(leave - timedelta(days=20), 10),
-                        }
-                    )
-                if rng.random() < 0.12:
-                    starts = year + timedelta(days=rng.randint(0, 330))
-                    ends = starts + timedelta(days=rng.randint(35, 100))
-                    if starts < last:
-                        if ends >= last:
-                            ends = None if holder.leaves is None else last
-                        cover_from = starts + timedelta(days=rng.choice([10, 20, 25, 27, 35, 45]))
-                        if (ends is not None and cover_from > ends) or cover_from > today:
-                            cover_from = None
-                        rows.append(
-                            {
-                                "supervisor_id": holder.user_id,
-                                "starts_on": starts,
-                                "ends_on": ends,
-                                "reason": rng.choice(["Secondment", "Long-term absence"]),
-                                "recorded_by_id": holder.user_id,
-                                "recorded_at": at(starts, 9),
-                            }
-                        )
-                        self.away[id(holder)].append((starts, ends, cover_from))
-                year += timedelta(days=365)
+            rows += self._absences_of(holder)
         self.rows.write(SupervisorAbsence, rows)
         # Cover for each person the absent manager line supervised when the absence began.
         self.covered = {}
         for holder in self.holders:
-            for boss, starts, ends, _ in holder.lines:
-                for away_from, away_to, planned in self.away.get(id(boss), ()):
-                    # The absence as this person lived it: from when they were supervised by
-                    # the absent manager (someone joining mid-absence), as the rules cut it.
-                    if (away_to is not None and away_to < starts) or (
-                        ends is not None and away_from > ends
-                    ):
-                        continue
-                    start = max(away_from, starts)
-                    stop = [d for d in (away_to, ends) if d is not None]
-                    stop = min(stop) if stop else None
-                    cover = boss.post.above.holder_on(start) if boss.post.above else None
-                    cover_from = max(planned, start) if planned and cover else None
-                    if cover_from is not None and (stop is None or cover_from <= stop):
-                        covers.append(
-                            {
-                                "supervisor_id": cover.user_id,
-                                "supervisee_id": holder.user_id,
-                                "kind": "temporary_cover",
-                                "starts_on": cover_from,
-                                "ends_on": stop,
-                            }
-                        )
-                        self.covered[(id(holder), away_from)] = (cover, cover_from, stop)
-                    else:
-                        cover_from = None
-                    due_on = due.cover_due(self.pack, due.Absence(starts_on=start))
-                    if (stop is None or stop >= due_on) and (
-                        cover_from is None or cover_from > due_on
-                    ):
-                        end = cover_from or (stop + timedelta(days=1) if stop else None)
-                        self.flag(
-                            "cover_needed",
-                            "S5",
-                            due_on,
-                            resolved=day_start(end) if end else None,
-                            person=holder,
-                            about=start.isoformat(),
-                            detail=f"Supervisor away since {start:%-d %B %Y}; no cover arranged",
-                            leaves=holder.leaves,
-                        )
+            covers += self._covers_for(holder)
         self.rows.write(SupervisoryRelationship, covers)
+
+    def _absences_of(self, holder: _Holder) -> list[dict]:
+        rng, today = self.rng, self.today
+        rows = []
+        last = holder.leaves - timedelta(days=1) if holder.leaves else today
+        year = max(holder.start, self.lead_in)
+        while year <= last:
+            leave = year + timedelta(days=rng.randint(30, 300))
+            if leave + timedelta(days=14) <= min(last, today):
+                rows.append(
+                    {
+                        "supervisor_id": holder.user_id,
+                        "starts_on": leave,
+                        "ends_on": leave + timedelta(days=13),
+                        "reason": "Annual leave",
+                        "recorded_by_id": holder.user_id,
+                        "recorded_at": at(leave - timedelta(days=20), 10),
+                    }
+                )
+            if rng.random() < 0.12:
+                starts = year + timedelta(days=rng.randint(0, 330))
+                ends = starts + timedelta(days=rng.randint(35, 100))
+                if starts < last:
+                    if ends >= last:
+                        ends = None if holder.leaves is None else last
+                    cover_from = starts + timedelta(days=rng.choice([10, 20, 25, 27, 35, 45]))
+                    if (ends is not None and cover_from > ends) or cover_from > today:
+                        cover_from = None
+                    rows.append(
+                        {
+                            "supervisor_id": holder.user_id,
+                            "starts_on": starts,
+                            "ends_on": ends,
+                            "reason": rng.choice(["Secondment", "Long-term absence"]),
+                            "recorded_by_id": holder.user_id,
+                            "recorded_at": at(starts, 9),
+                        }
+                    )
+                    self.away[id(holder)].append((starts, ends, cover_from))
+            year += timedelta(days=365)
+        return rows
+
+    def _covers_for(self, holder: _Holder) -> list[dict]:
+        covers = []
+        for boss, starts, ends, _ in holder.lines:
+            for away_from, away_to, planned in self.away.get(id(boss), ()):
+                # The absence as this person lived it: from when they were supervised by
+                # the absent manager (someone joining mid-absence), as the rules cut it.
+                if (away_to is not None and away_to < starts) or (
+                    ends is not None and away_from > ends
+                ):
+                    continue
+                start = max(away_from, starts)
+                stop = [d for d in (away_to, ends) if d is not None]
+                stop = min(stop) if stop else None
+                cover = boss.post.above.holder_on(start) if boss.post.above else None
+                cover_from = max(planned, start) if planned and cover else None
+                if cover_from is not None and (stop is None or cover_from <= stop):
+                    covers.append(
+                        {
+                            "supervisor_id": cover.user_id,
+                            "supervisee_id": holder.user_id,
+                            "kind": "temporary_cover",
+                            "starts_on": cover_from,
+                            "ends_on": stop,
+                        }
+                    )
+                    self.covered[(id(holder), away_from)] = (cover, cover_from, stop)
+                else:
+                    cover_from = None
+                due_on = due.cover_due(self.pack, due.Absence(starts_on=start))
+                if (stop is None or stop >= due_on) and (cover_from is None or cover_from > due_on):
+                    end = cover_from or (stop + timedelta(days=1) if stop else None)
+                    self.flag(
+                        "cover_needed",
+                        "S5",
+                        due_on,
+                        resolved=day_start(end) if end else None,
+                        person=holder,
+                        about=start.isoformat(),
+                        detail=f"Supervisor away since {start:%-d %B %Y}; no cover arranged",
+                        leaves=holder.leaves,
+                    )
+        return covers
 
     def supervisor_on(self, holder: _Holder, day: date):
         """(who supervises `holder` on `day`: the line supervisor, or their cover while they
@@ -966,72 +974,14 @@ class _Generator:
         self._records(holders)
 
     def _records(self, holders):
-        rng, pack, today, now = self.rng, self.pack, self.today, self.now
+        today = self.today
         detailed_from = today - timedelta(days=396)  # 13 months
         records, signatures, sections, actions = [], [], [], []
         for holder in holders:
             for session, boss, kind, _ in holder.sessions:
                 if session["status"] != "held":
                     continue
-                held_on = session["starts_at"].date()
-                late = rng.random() < 0.07
-                shared_on = due.add_working_days(
-                    held_on, rng.randint(3, 9) if late else rng.randint(0, pack.record_working_days)
-                )
-                late_sign = rng.random() < 0.07
-                signed_on = shared_on + timedelta(
-                    days=rng.randint(6, 20) if late_sign else rng.randint(0, 3)
-                )
-                final_on = signed_on + timedelta(days=rng.randint(0, 2))
-                shared_at, signed_at = at(shared_on, 16), at(signed_on, 17)
-                final_at = at(final_on, 17, 30)
-                # Written as signed and finalised once its sections are in: PostgreSQL refuses
-                # a part added to a finalised record.
-                record = {
-                    "session_id": session["id"],
-                    "template_id": self.templates.get(kind) or self.templates["individual"],
-                    "status": "draft",
-                    "supervisee_name": holder.name,
-                    "supervisor_name": boss.name,
-                    "shared_at": None,
-                    "finalised_at": None,
-                    "created_at": session["ends_at"],
-                }
-                if shared_at <= now:
-                    record.update(status="shared", shared_at=shared_at, created_at=shared_at)
-                    if signed_at <= now:
-                        record["status"] = "supervisee_signed"
-                        signatures.append((record, holder.user_id, "supervisee", signed_at))
-                        if final_at <= now:
-                            record["finalised_at"] = final_at
-                            signatures.append((record, boss.user_id, "supervisor", final_at))
-                records.append((record, holder, held_on))
-                record_due = due.record_due(pack, held_on)
-                if shared_on > record_due or record["shared_at"] is None:
-                    self.flag(
-                        "record_overdue",
-                        "R6",
-                        record_due,
-                        resolved=day_start(shared_on) if record["shared_at"] else None,
-                        person=holder,
-                        about=f"session {session['id']}",
-                        detail=f"Record of the session on {held_on:%-d %B %Y} not yet written",
-                        leaves=holder.leaves,
-                    )
-                if record["shared_at"] is not None:
-                    signoff = due.signoff_due(pack, shared_on)
-                    if final_on > signoff:
-                        self.flag(
-                            "signoff_overdue",
-                            "R7, R8",
-                            signoff,
-                            resolved=day_start(final_on) if record["finalised_at"] else None,
-                            person=holder,
-                            about=f"session {session['id']}",
-                            detail=f"Record of the session on {held_on:%-d %B %Y} waiting for "
-                            "sign-off",
-                            leaves=holder.leaves,
-                        )
+                records.append(self._record_of(holder, session, boss, kind, signatures=signatures))
         self.rows.write(SupervisionRecord, [r for r, _, _ in records], ids=True)
         self.rows.write(
             Signature,
@@ -1049,60 +999,8 @@ class _Generator:
         action_flags = []
         for record, holder, held_on in records:
             if held_on >= detailed_from:
-                finalised = record["finalised_at"] is not None
-                for section in self.sections.get(record["template_id"], ()):
-                    done = rng.random() < (0.85 if finalised else 0.4)
-                    sections.append(
-                        {
-                            "record_id": record["id"],
-                            "template_section_id": section,
-                            "text": "Discussed and recorded." if done else "",
-                            "progress": "completed"
-                            if done
-                            else rng.choice(["not_started", "in_progress"]),
-                        }
-                    )
-            for position in range(rng.choices([0, 1, 2], [40, 45, 15])[0]):
-                owner = rng.choices(["supervisee", "supervisor", "other"], [75, 20, 5])[0]
-                due_on = held_on + timedelta(days=rng.randint(14, 42))
-                roll = rng.random()
-                if roll < 0.05:
-                    status, done_on = "dropped", due_on - timedelta(days=rng.randint(0, 10))
-                elif roll < 0.92:
-                    late = rng.random() < 0.1
-                    status = "done"
-                    done_on = due_on + timedelta(
-                        days=rng.randint(1, 30) if late else -rng.randint(0, 10)
-                    )
-                elif due_on > today - timedelta(days=60):
-                    status, done_on = "open", None
-                else:  # left open a while, then dropped
-                    status, done_on = "dropped", due_on + timedelta(days=rng.randint(10, 60))
-                if done_on is not None and at(done_on, 15) > now:
-                    status, done_on = "open", None
-                action = {
-                    "record_id": record["id"],
-                    "supervisee_id": holder.user_id,
-                    "description": rng.choice(
-                        [
-                            "Update the chronology",
-                            "Book the safeguarding refresher",
-                            "Read the neglect practice guidance",
-                            "Arrange a joint visit",
-                            "Complete the assessment",
-                        ]
-                    ),
-                    "owner": owner,
-                    "owner_name": "Team administrator" if owner == "other" else "",
-                    "due_date": due_on,
-                    "status": status,
-                    "status_reason": "No longer needed" if status == "dropped" else "",
-                    "status_changed_at": at(done_on, 15) if done_on else None,
-                    "position": position,
-                }
-                actions.append(action)
-                if owner == "supervisee" and (done_on is None or done_on > due_on):
-                    action_flags.append((action, holder, due_on, done_on))
+                sections += self._sections_of(record)
+            self._actions_of(record, holder, held_on, actions=actions, action_flags=action_flags)
         self.rows.write(RecordSection, sections)
         self.rows.write(Action, actions, ids=True)
         finalised = [r["id"] for r, _, _ in records if r["finalised_at"] is not None]
@@ -1118,6 +1016,127 @@ class _Generator:
                 detail=f"Action due {due_on.day} {due_on:%B %Y} not done",
                 leaves=holder.leaves,
             )
+
+    def _record_of(self, holder, session, boss, kind, *, signatures: list) -> tuple:
+        rng, pack, now = self.rng, self.pack, self.now
+        held_on = session["starts_at"].date()
+        late = rng.random() < 0.07
+        shared_on = due.add_working_days(
+            held_on, rng.randint(3, 9) if late else rng.randint(0, pack.record_working_days)
+        )
+        late_sign = rng.random() < 0.07
+        signed_on = shared_on + timedelta(
+            days=rng.randint(6, 20) if late_sign else rng.randint(0, 3)
+        )
+        final_on = signed_on + timedelta(days=rng.randint(0, 2))
+        shared_at, signed_at = at(shared_on, 16), at(signed_on, 17)
+        final_at = at(final_on, 17, 30)
+        # Written as signed and finalised once its sections are in: PostgreSQL refuses
+        # a part added to a finalised record.
+        record = {
+            "session_id": session["id"],
+            "template_id": self.templates.get(kind) or self.templates["individual"],
+            "status": "draft",
+            "supervisee_name": holder.name,
+            "supervisor_name": boss.name,
+            "shared_at": None,
+            "finalised_at": None,
+            "created_at": session["ends_at"],
+        }
+        if shared_at <= now:
+            record.update(status="shared", shared_at=shared_at, created_at=shared_at)
+            if signed_at <= now:
+                record["status"] = "supervisee_signed"
+                signatures.append((record, holder.user_id, "supervisee", signed_at))
+                if final_at <= now:
+                    record["finalised_at"] = final_at
+                    signatures.append((record, boss.user_id, "supervisor", final_at))
+        record_due = due.record_due(pack, held_on)
+        if shared_on > record_due or record["shared_at"] is None:
+            self.flag(
+                "record_overdue",
+                "R6",
+                record_due,
+                resolved=day_start(shared_on) if record["shared_at"] else None,
+                person=holder,
+                about=f"session {session['id']}",
+                detail=f"Record of the session on {held_on:%-d %B %Y} not yet written",
+                leaves=holder.leaves,
+            )
+        if record["shared_at"] is not None:
+            signoff = due.signoff_due(pack, shared_on)
+            if final_on > signoff:
+                self.flag(
+                    "signoff_overdue",
+                    "R7, R8",
+                    signoff,
+                    resolved=day_start(final_on) if record["finalised_at"] else None,
+                    person=holder,
+                    about=f"session {session['id']}",
+                    detail=f"Record of the session on {held_on:%-d %B %Y} waiting for sign-off",
+                    leaves=holder.leaves,
+                )
+        return record, holder, held_on
+
+    def _sections_of(self, record: dict) -> list[dict]:
+        rng = self.rng
+        sections = []
+        finalised = record["finalised_at"] is not None
+        for section in self.sections.get(record["template_id"], ()):
+            done = rng.random() < (0.85 if finalised else 0.4)
+            sections.append(
+                {
+                    "record_id": record["id"],
+                    "template_section_id": section,
+                    "text": "Discussed and recorded." if done else "",
+                    "progress": "completed" if done else rng.choice(["not_started", "in_progress"]),
+                }
+            )
+        return sections
+
+    def _actions_of(self, record, holder, held_on, *, actions: list, action_flags: list) -> None:
+        rng, today, now = self.rng, self.today, self.now
+        for position in range(rng.choices([0, 1, 2], [40, 45, 15])[0]):
+            owner = rng.choices(["supervisee", "supervisor", "other"], [75, 20, 5])[0]
+            due_on = held_on + timedelta(days=rng.randint(14, 42))
+            roll = rng.random()
+            if roll < 0.05:
+                status, done_on = "dropped", due_on - timedelta(days=rng.randint(0, 10))
+            elif roll < 0.92:
+                late = rng.random() < 0.1
+                status = "done"
+                done_on = due_on + timedelta(
+                    days=rng.randint(1, 30) if late else -rng.randint(0, 10)
+                )
+            elif due_on > today - timedelta(days=60):
+                status, done_on = "open", None
+            else:  # left open a while, then dropped
+                status, done_on = "dropped", due_on + timedelta(days=rng.randint(10, 60))
+            if done_on is not None and at(done_on, 15) > now:
+                status, done_on = "open", None
+            action = {
+                "record_id": record["id"],
+                "supervisee_id": holder.user_id,
+                "description": rng.choice(
+                    [
+                        "Update the chronology",
+                        "Book the safeguarding refresher",
+                        "Read the neglect practice guidance",
+                        "Arrange a joint visit",
+                        "Complete the assessment",
+                    ]
+                ),
+                "owner": owner,
+                "owner_name": "Team administrator" if owner == "other" else "",
+                "due_date": due_on,
+                "status": status,
+                "status_reason": "No longer needed" if status == "dropped" else "",
+                "status_changed_at": at(done_on, 15) if done_on else None,
+                "position": position,
+            }
+            actions.append(action)
+            if owner == "supervisee" and (done_on is None or done_on > due_on):
+                action_flags.append((action, holder, due_on, done_on))
 
     # --- Agreements, development ------------------------------------------------------------
 

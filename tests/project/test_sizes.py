@@ -14,11 +14,9 @@ MAX_MODULE_LINES = 1000
 
 LONG_FUNCTIONS = {
     ("demo/synthetic.py", "children"),
-    ("demo/synthetic.py", "_records"),
     ("demo/synthetic.py", "development"),
     ("demo/synthetic.py", "agreements"),
     ("casework/group_services.py", "front_door_record"),
-    ("demo/synthetic.py", "absences"),
     ("supervision/web/views_write_up.py", "write_up"),
     ("supervision/sessions/next_session.py", "record_next_session_set"),
     ("supervision/sessions/planning.py", "session_cancel"),
