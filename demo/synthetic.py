@@ -1145,88 +1145,14 @@ class _Generator:
         and then later than the pack allows, A1), reviewed every year as a new version (now and
         then late, A2), superseded when the relationship ends."""
 
-        rng, pack, now = self.rng, self.pack, self.now
         rows, signatures = [], []
         for holder in self.holders:
             for boss, starts, ends, relationship_id in holder.lines:
-                firsts = [d for d in holder.held if d >= starts]
-                missing_due = starts + timedelta(days=pack.agreement.draw_up_days)
-                if pack.agreement.at_first_session and firsts:
-                    missing_due = min(missing_due, firsts[0])
-                late = rng.random() < 0.12
-                signed_on = missing_due + timedelta(
-                    days=rng.randint(3, 45) if late else -rng.randint(0, 5)
-                )
-                signed_on = max(signed_on, starts)
                 stop = ends + timedelta(days=1) if ends else None
-                if signed_on > missing_due:
-                    in_force = at(signed_on, 11, 30)
-                    self.flag(
-                        "agreement_missing",
-                        "A1",
-                        missing_due,
-                        resolved=in_force if in_force <= now else None,
-                        person=holder,
-                        detail=f"No supervision agreement in force since the relationship "
-                        f"began on {starts:%-d %B %Y}",
-                        leaves=stop,
-                    )
-                version, previous, starts_on = 1, None, signed_on
-                while at(starts_on, 11, 30) <= now and (stop is None or starts_on < stop):
-                    review = add_months_clamped(starts_on, pack.agreement.review_months)
-                    late = rng.random() < 0.1
-                    next_on = review + timedelta(
-                        days=rng.randint(5, 60) if late else -rng.randint(0, 40)
-                    )
-                    ends_here = stop is not None and next_on >= stop
-                    superseded_at = None
-                    if ends_here:
-                        superseded_at = day_start(stop)
-                    elif at(next_on, 11, 30) <= now:
-                        superseded_at = at(next_on, 11, 30)
-                    if superseded_at is None or superseded_at > day_start(self.lead_in):
-                        agreement = {
-                            "relationship_id": relationship_id,
-                            "version": version,
-                            "previous": previous,
-                            "status": "superseded" if superseded_at else "active",
-                            "starts_on": starts_on,
-                            "review_due_on": review,
-                            "frequency_value": 1,
-                            "frequency_unit": "months",
-                            "duration_minutes": 90,
-                            **dict.fromkeys(SupervisionAgreement.TEXT_SECTIONS, TEXT),
-                            "specific_provisions": "",
-                            "created_by_id": boss.user_id,
-                            "created_at": at(starts_on, 9),
-                            "updated_at": at(starts_on, 11, 30),
-                            "content_hash": HASH,
-                            "superseded_at": superseded_at,
-                            "superseded_reason": ""
-                            if superseded_at is None
-                            else ("Relationship ended" if ends_here else "Reviewed"),
-                        }
-                        rows.append(agreement)
-                        previous = agreement
-                        for role, signer, hour in (
-                            ("supervisee", holder.user_id, 10),
-                            ("supervisor", boss.user_id, 11),
-                        ):
-                            signatures.append((agreement, signer, role, at(starts_on, hour, 30)))
-                    if next_on > review:
-                        in_force = at(next_on, 11, 30)
-                        self.flag(
-                            "agreement_review_overdue",
-                            "A2",
-                            review,
-                            resolved=in_force if in_force <= now and not ends_here else None,
-                            person=holder,
-                            detail=f"Agreement of {starts_on:%-d %B %Y} to review",
-                            leaves=stop,
-                        )
-                    if superseded_at is None or ends_here:
-                        break
-                    version, starts_on = version + 1, next_on
+                signed_on = self._first_agreement_signed(holder, starts, stop=stop)
+                self._agreement_versions(
+                    holder, boss, relationship_id, signed_on, stop, rows=rows, signatures=signatures
+                )
         self.rows.reserve(SupervisionAgreement, rows)
         for row in rows:
             previous = row.pop("previous")
@@ -1246,11 +1172,93 @@ class _Generator:
             ],
         )
 
+    def _first_agreement_signed(self, holder, starts, *, stop) -> date:
+        rng, pack, now = self.rng, self.pack, self.now
+        firsts = [d for d in holder.held if d >= starts]
+        missing_due = starts + timedelta(days=pack.agreement.draw_up_days)
+        if pack.agreement.at_first_session and firsts:
+            missing_due = min(missing_due, firsts[0])
+        late = rng.random() < 0.12
+        signed_on = missing_due + timedelta(days=rng.randint(3, 45) if late else -rng.randint(0, 5))
+        signed_on = max(signed_on, starts)
+        if signed_on > missing_due:
+            in_force = at(signed_on, 11, 30)
+            self.flag(
+                "agreement_missing",
+                "A1",
+                missing_due,
+                resolved=in_force if in_force <= now else None,
+                person=holder,
+                detail=f"No supervision agreement in force since the relationship "
+                f"began on {starts:%-d %B %Y}",
+                leaves=stop,
+            )
+        return signed_on
+
+    def _agreement_versions(
+        self, holder, boss, relationship_id, signed_on, stop, *, rows: list, signatures: list
+    ) -> None:
+        rng, pack, now = self.rng, self.pack, self.now
+        version, previous, starts_on = 1, None, signed_on
+        while at(starts_on, 11, 30) <= now and (stop is None or starts_on < stop):
+            review = add_months_clamped(starts_on, pack.agreement.review_months)
+            late = rng.random() < 0.1
+            next_on = review + timedelta(days=rng.randint(5, 60) if late else -rng.randint(0, 40))
+            ends_here = stop is not None and next_on >= stop
+            superseded_at = None
+            if ends_here:
+                superseded_at = day_start(stop)
+            elif at(next_on, 11, 30) <= now:
+                superseded_at = at(next_on, 11, 30)
+            if superseded_at is None or superseded_at > day_start(self.lead_in):
+                agreement = {
+                    "relationship_id": relationship_id,
+                    "version": version,
+                    "previous": previous,
+                    "status": "superseded" if superseded_at else "active",
+                    "starts_on": starts_on,
+                    "review_due_on": review,
+                    "frequency_value": 1,
+                    "frequency_unit": "months",
+                    "duration_minutes": 90,
+                    **dict.fromkeys(SupervisionAgreement.TEXT_SECTIONS, TEXT),
+                    "specific_provisions": "",
+                    "created_by_id": boss.user_id,
+                    "created_at": at(starts_on, 9),
+                    "updated_at": at(starts_on, 11, 30),
+                    "content_hash": HASH,
+                    "superseded_at": superseded_at,
+                    "superseded_reason": ""
+                    if superseded_at is None
+                    else ("Relationship ended" if ends_here else "Reviewed"),
+                }
+                rows.append(agreement)
+                previous = agreement
+                for role, signer, hour in (
+                    ("supervisee", holder.user_id, 10),
+                    ("supervisor", boss.user_id, 11),
+                ):
+                    signatures.append((agreement, signer, role, at(starts_on, hour, 30)))
+            if next_on > review:
+                in_force = at(next_on, 11, 30)
+                self.flag(
+                    "agreement_review_overdue",
+                    "A2",
+                    review,
+                    resolved=in_force if in_force <= now and not ends_here else None,
+                    person=holder,
+                    detail=f"Agreement of {starts_on:%-d %B %Y} to review",
+                    leaves=stop,
+                )
+            if superseded_at is None or ends_here:
+                break
+            version, starts_on = version + 1, next_on
+
     def development(self):
         """Practice observations and development conversations about every six months (now
         and then late: Q1, Q2), probation reviews for new starters (Q3)."""
 
-        rng, pack, today = self.rng, self.pack, self.today
+        pack, today = self.pack, self.today
         observations, conversations, reviews = [], [], []
         schedules = (
             (pack.observations, "observation_due", "Q1", "Practice observation"),
@@ -1260,109 +1268,121 @@ class _Generator:
             if not holder.lines:
                 continue
             stop = holder.leaves or today + timedelta(days=1)
-            plan_years, review_years = set(), set()
-            for schedule, kind, rule, what in schedules:
-                if schedule is None or holder.category not in schedule.categories:
-                    continue
-                last, count, day = None, 0, None
-                if holder.start < self.lead_in - timedelta(days=200):
-                    # The last one before the history, so the first in it is due in time.
-                    day = self.lead_in - timedelta(days=rng.randint(20, 150))
-                while True:
-                    due_on = due.periodic_due(last, holder.start, schedule.per_year)
-                    before = day is not None
-                    if day is None:
-                        late = rng.random() < 0.1
-                        day = due_on + timedelta(
-                            days=rng.randint(5, 60) if late else -rng.randint(0, 40)
-                        )
-                        if last is not None:
-                            day = max(day, last + timedelta(days=30))
-                    if not before and day > due_on:
-                        self.flag(
-                            kind,
-                            rule,
-                            due_on,
-                            resolved=day_start(day) if day <= today else None,
-                            person=holder,
-                            detail=f"{what}: {schedule.per_year} a year",
-                            leaves=holder.leaves,
-                        )
-                    if day > today or day >= stop:
-                        break
-                    boss = self.line_boss(holder, day)
-                    if kind == "observation_due":
-                        observations.append(
-                            {
-                                "practitioner_id": holder.user_id,
-                                "practitioner_role": JOB_ROLES[holder.role][0],
-                                "observer_id": boss.user_id,
-                                "observer_role": "Line manager",
-                                "observed_on": day,
-                                "venue": rng.choice(["Family home", "School", "Contact centre"]),
-                                "permission_gained": True,
-                                "permission_details": "The family agreed.",
-                                "observer_feedback": "Warm, clear and purposeful.",
-                                "status": "signed",
-                                "signed_by_both_at": at(day + timedelta(days=7), 16),
-                                "created_by_id": boss.user_id,
-                            }
-                        )
-                    else:
-                        # Plan years, one plan and one review each, as the table asks however
-                        # the dates drift: a plan in its own year, a review in its plan's year.
-                        years = plan_years if count % 2 == 0 else review_years
-                        year = day.year if count % 2 == 0 else max(plan_years, default=day.year)
-                        while year in years:
-                            year += 1
-                        years.add(year)
-                        conversations.append(
-                            {
-                                "person_id": holder.user_id,
-                                "kind": "plan" if count % 2 == 0 else "review",
-                                "year": year,
-                                "held_on": day,
-                                "goals": "Build confidence in court work.",
-                                "agreed_by_id": boss.user_id,
-                                "status": "signed",
-                                "signed_by_both_at": at(day + timedelta(days=3), 16),
-                            }
-                        )
-                    last, count, day = day, count + 1, None
+            self._observations_and_conversations(
+                holder, schedules, stop=stop, observations=observations, conversations=conversations
+            )
             if holder.probation_end is None:
                 continue
-            for month, due_on in due.probation_review_dates(
-                pack, holder.start, holder.probation_end
-            ):
-                late = rng.random() < 0.1
-                day = due_on + timedelta(days=rng.randint(3, 30) if late else -rng.randint(0, 7))
-                if day > due_on:
+            reviews += self._probation_reviews(holder, stop=stop)
+        self.rows.write(PracticeObservation, observations)
+        self.rows.write(DevelopmentConversation, conversations)
+        self.rows.write(ProbationReview, reviews)
+
+    def _observations_and_conversations(
+        self, holder, schedules, *, stop, observations: list, conversations: list
+    ) -> None:
+        rng, today = self.rng, self.today
+        plan_years, review_years = set(), set()
+        for schedule, kind, rule, what in schedules:
+            if schedule is None or holder.category not in schedule.categories:
+                continue
+            last, count, day = None, 0, None
+            if holder.start < self.lead_in - timedelta(days=200):
+                # The last one before the history, so the first in it is due in time.
+                day = self.lead_in - timedelta(days=rng.randint(20, 150))
+            while True:
+                due_on = due.periodic_due(last, holder.start, schedule.per_year)
+                before = day is not None
+                if day is None:
+                    late = rng.random() < 0.1
+                    day = due_on + timedelta(
+                        days=rng.randint(5, 60) if late else -rng.randint(0, 40)
+                    )
+                    if last is not None:
+                        day = max(day, last + timedelta(days=30))
+                if not before and day > due_on:
                     self.flag(
-                        "probation_review_due",
-                        "Q3",
+                        kind,
+                        rule,
                         due_on,
                         resolved=day_start(day) if day <= today else None,
                         person=holder,
-                        about=f"month {month}",
-                        detail=f"Probation review at the end of month {month}",
+                        detail=f"{what}: {schedule.per_year} a year",
                         leaves=holder.leaves,
                     )
                 if day > today or day >= stop:
                     break
-                reviews.append(
-                    {
-                        "person_id": holder.user_id,
-                        "month": month,
-                        "due_on": due_on,
-                        "held_on": day,
-                        "outcome": "confirm" if month == 5 else "on_track",
-                        "notes": "Progressing well.",
-                        "reviewer_id": self.line_boss(holder, day).user_id,
-                    }
+                boss = self.line_boss(holder, day)
+                if kind == "observation_due":
+                    observations.append(
+                        {
+                            "practitioner_id": holder.user_id,
+                            "practitioner_role": JOB_ROLES[holder.role][0],
+                            "observer_id": boss.user_id,
+                            "observer_role": "Line manager",
+                            "observed_on": day,
+                            "venue": rng.choice(["Family home", "School", "Contact centre"]),
+                            "permission_gained": True,
+                            "permission_details": "The family agreed.",
+                            "observer_feedback": "Warm, clear and purposeful.",
+                            "status": "signed",
+                            "signed_by_both_at": at(day + timedelta(days=7), 16),
+                            "created_by_id": boss.user_id,
+                        }
+                    )
+                else:
+                    # Plan years, one plan and one review each, as the table asks however
+                    # the dates drift: a plan in its own year, a review in its plan's year.
+                    years = plan_years if count % 2 == 0 else review_years
+                    year = day.year if count % 2 == 0 else max(plan_years, default=day.year)
+                    while year in years:
+                        year += 1
+                    years.add(year)
+                    conversations.append(
+                        {
+                            "person_id": holder.user_id,
+                            "kind": "plan" if count % 2 == 0 else "review",
+                            "year": year,
+                            "held_on": day,
+                            "goals": "Build confidence in court work.",
+                            "agreed_by_id": boss.user_id,
+                            "status": "signed",
+                            "signed_by_both_at": at(day + timedelta(days=3), 16),
+                        }
+                    )
+                last, count, day = day, count + 1, None
+
+    def _probation_reviews(self, holder, *, stop) -> list[dict]:
+        rng, pack, today = self.rng, self.pack, self.today
+        reviews = []
+        for month, due_on in due.probation_review_dates(pack, holder.start, holder.probation_end):
+            late = rng.random() < 0.1
+            day = due_on + timedelta(days=rng.randint(3, 30) if late else -rng.randint(0, 7))
+            if day > due_on:
+                self.flag(
+                    "probation_review_due",
+                    "Q3",
+                    due_on,
+                    resolved=day_start(day) if day <= today else None,
+                    person=holder,
+                    about=f"month {month}",
+                    detail=f"Probation review at the end of month {month}",
+                    leaves=holder.leaves,
                 )
-        self.rows.write(PracticeObservation, observations)
-        self.rows.write(DevelopmentConversation, conversations)
-        self.rows.write(ProbationReview, reviews)
+            if day > today or day >= stop:
+                break
+            reviews.append(
+                {
+                    "person_id": holder.user_id,
+                    "month": month,
+                    "due_on": due_on,
+                    "held_on": day,
+                    "outcome": "confirm" if month == 5 else "on_track",
+                    "notes": "Progressing well.",
+                    "reviewer_id": self.line_boss(holder, day).user_id,
+                }
+            )
+        return reviews
 
     # --- Children ---------------------------------------------------------------------------
 
