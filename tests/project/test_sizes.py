@@ -19,7 +19,7 @@ LONG_FUNCTIONS = {
     ("supervision/sessions/planning.py", "session_cancel"),
     ("supervision/records/services.py", "record_finalise"),
 }
-LONG_MODULES = {"demo/casework.py", "demo/synthetic.py"}
+LONG_MODULES = {"demo/casework.py"}
 
 
 def _modules():
