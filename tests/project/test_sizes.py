@@ -19,7 +19,7 @@ LONG_FUNCTIONS = {
     ("supervision/sessions/planning.py", "session_cancel"),
     ("supervision/records/services.py", "record_finalise"),
 }
-LONG_MODULES = {"demo/casework.py"}
+LONG_MODULES: set[str] = set()
 
 
 def _modules():
