@@ -15,8 +15,7 @@ are found by reference, and group and front-door sessions are only made with a f
 
 import itertools
 import random
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -33,383 +32,58 @@ from casework.models import (
     Plan,
     ProgressionMove,
     ProgressionStage,
-    RiskLevel,
     RiskRating,
     RiskScale,
     Service,
     Transfer,
 )
 from casework.services import note_content
+from demo.casework_children import (
+    AGES,
+    CAME_FROM,
+    CLOSURE_REASONS,
+    FIRST_REFERENCE,
+    HISTORY_DAYS,
+    LEVELS,
+    PLAN_WEIGHTS,
+    RAG_WEIGHTS,
+    SEVERITY,
+    YJ_WEIGHTS,
+    _at,
+    _Case,
+    _draw_children,
+    _pick,
+    _pool,
+    _Spec,
+    _Stay,
+    _Team,
+    _teams,
+    _weekday,
+)
+from demo.casework_groups import _GroupWork
+from demo.casework_texts import (
+    ACTIONS,
+    ALLOCATION,
+    CLOSING_DECISION,
+    CLOSURE,
+    DECISION,
+    DISCUSS_NEXT,
+    JOINT,
+    MOVES,
+    NEGLECT_COMMENTS,
+    PLAN_SIGNED,
+    REASONS,
+    RISK_REASONS,
+    SITUATION,
+    STRATEGY,
+    WITHOUT_SUPERVISION,
+    WORKING_WELL,
+    WORRIES,
+    YJ_ACTIONS,
+)
 from oversight.policy.choice import pack_on
-from supervision.models import StaffProfile, SupervisoryRelationship, Unit
+from supervision.models import SupervisoryRelationship
 from supervision.records.canonical import content_hash
-
-# Team code, service, how many children it holds.
-TEAMS = [
-    ("eh-north", Service.EARLY_HELP, 34),
-    ("eh-south", Service.EARLY_HELP, 32),
-    ("assessment", Service.SOCIAL_WORK, 48),
-    ("children-in-care", Service.SOCIAL_WORK, 44),
-    ("yj-team", Service.YOUTH_JUSTICE, 42),
-]
-FIRST_REFERENCE = 104000
-# A handful of children have a name kept, to show the optional field: (position, name).
-NAMED = {7: "Maisie Pemberton", 41: "Theo Faulkner", 88: "Isla Okonkwo", 120: "Alfie Brennan"}
-NAMED |= {153: "Ruby Whitlock", 190: "Kai Adebayo"}
-LETTERS = "ABCDEFGHJKLMNPRSTWY"
-HISTORY_DAYS = 400  # children allocated within about the last year and a bit
-SIBLING_GROUP_START = 0.075  # about 15% of children end up in sibling groups of 2 or 3
-
-# Plans each team holds, with weights (all valid for the team's service: PLANS_BY_SERVICE).
-PLAN_WEIGHTS = {
-    "eh-north": [(Plan.EARLY_HELP, 8), (Plan.ASSESSMENT, 2)],
-    "eh-south": [(Plan.EARLY_HELP, 8), (Plan.ASSESSMENT, 2)],
-    "assessment": [(Plan.ASSESSMENT, 3), (Plan.CHILD_IN_NEED, 4), (Plan.CHILD_PROTECTION, 4)],
-    "children-in-care": [(Plan.CHILD_LOOKED_AFTER, 8), (Plan.CHILD_IN_NEED, 1)],
-    "yj-team": [(Plan.ASSESSMENT, 1), (Plan.OUT_OF_COURT, 4), (Plan.YOUTH_JUSTICE_ORDER, 5)],
-}
-# Age in years, from and to, by plan.
-AGES = {
-    Plan.CARE_LEAVER: (18, 20),
-    Plan.OUT_OF_COURT: (10, 17),
-    Plan.YOUTH_JUSTICE_ORDER: (11, 17),
-    Plan.EARLY_HELP: (1, 15),
-}
-# Where a child who transferred in came from, and the kind of oversight the move was.
-CAME_FROM = {
-    "eh-north": [("assessment", CaseNote.Kind.STEP_DOWN)],
-    "eh-south": [("assessment", CaseNote.Kind.STEP_DOWN)],
-    "assessment": [
-        ("eh-north", CaseNote.Kind.STEP_UP),
-        ("eh-south", CaseNote.Kind.STEP_UP),
-    ],
-    "children-in-care": [("assessment", CaseNote.Kind.TRANSFER)],
-    "yj-team": [
-        ("eh-north", CaseNote.Kind.STEP_ACROSS),
-        ("assessment", CaseNote.Kind.STEP_ACROSS),
-    ],
-}
-RAG_WEIGHTS = {
-    Service.EARLY_HELP: [(RiskLevel.GREEN, 5), (RiskLevel.AMBER, 4), (RiskLevel.RED, 1)],
-    Service.SOCIAL_WORK: [(RiskLevel.GREEN, 2), (RiskLevel.AMBER, 5), (RiskLevel.RED, 3)],
-    Service.YOUTH_JUSTICE: [(RiskLevel.GREEN, 3), (RiskLevel.AMBER, 5), (RiskLevel.RED, 2)],
-}
-YJ_WEIGHTS = [
-    (RiskLevel.VERY_HIGH, 1),
-    (RiskLevel.HIGH, 3),
-    (RiskLevel.MEDIUM, 5),
-    (RiskLevel.LOW, 4),
-]
-LEVELS = {
-    RiskScale.RAG: [RiskLevel.RED, RiskLevel.AMBER, RiskLevel.GREEN],
-    RiskScale.SERIOUS_HARM: [level for level, _ in YJ_WEIGHTS],
-    RiskScale.SAFETY_WELLBEING: [level for level, _ in YJ_WEIGHTS],
-}
-SEVERITY = {"green": 0, "low": 0, "amber": 1, "medium": 1, "red": 2, "high": 2, "very_high": 3}
-CLOSURE_REASONS = {
-    Service.EARLY_HELP: ["outcomes_met", "outcomes_met", "stepped_down", "family_declined"],
-    Service.SOCIAL_WORK: ["outcomes_met", "stepped_down", "moved_away", "outcomes_met"],
-    Service.YOUTH_JUSTICE: ["order_ended", "order_ended", "outcomes_met", "moved_away"],
-}
-
-# --- What the notes say: written to the child (R11), no names, varied from small pools -------
-
-SITUATION = {
-    Service.EARLY_HELP: [
-        "You live with your mum and your two younger brothers. Your family support worker sees "
-        "you at home every fortnight.",
-        "You are in Year 5 and going to school most days now. Your dad has started the "
-        "parenting course.",
-        "You and your mum moved to a new flat in the spring. You told your worker it feels "
-        "calmer there.",
-        "You have been going to the after-school club on Tuesdays and Thursdays since half term.",
-    ],
-    Service.SOCIAL_WORK: [
-        "You live with your aunt, who has looked after you since the summer. Your social worker "
-        "visits you every two weeks.",
-        "You are living at home with your mum. There is a child protection plan to keep you "
-        "safe, and you know what it says.",
-        "You moved to a new foster home in the autumn. You have your own room and your own key.",
-        "You are still living with your grandparents. You see your mum every Saturday at the "
-        "family centre.",
-        "You started at a new secondary school in September and you get the bus on your own.",
-    ],
-    Service.YOUTH_JUSTICE: [
-        "You are on a referral order. You meet your youth justice worker every week at the "
-        "youth centre.",
-        "You have finished the first half of your order and kept almost all of your appointments.",
-        "You are back at college three days a week and working with the mentor you chose.",
-        "You had a hard month: you were arrested again in town, and you told your worker you "
-        "felt pressured by older friends.",
-    ],
-}
-WORKING_WELL = {
-    "all": [
-        "You are doing well at school and told your worker you like living with your aunt.",
-        "Your mum has kept every appointment with the health visitor and the house is warm "
-        "and tidy.",
-        "You told us that things feel calmer at home and that you sleep better.",
-        "You have made a good friend in your class and you go to football on Saturdays.",
-        "Your carer says you are laughing more and you have started to talk about what you "
-        "want to do when you are older.",
-    ],
-    Service.YOUTH_JUSTICE: [
-        "You have kept every appointment with your worker this month.",
-        "You wrote a letter to the shop owner to say sorry, and you were proud of it.",
-        "Your mum says you are home on time most nights now.",
-    ],
-}
-WORRIES = {
-    "all": [
-        "We are worried that you are missing school on Mondays and that nobody knows where "
-        "you are.",
-        "We are worried that the arguments at home are getting louder and that you hear them.",
-        "We are worried that there is often not enough food in the house at the end of the month.",
-        "We are worried that you are spending time with adults who are much older than you.",
-        "We are still worried about drinking at home and what it means for you when your dad "
-        "looks after you.",
-    ],
-    Service.YOUTH_JUSTICE: [
-        "We are worried that older boys are asking you to carry things for them.",
-        "We are worried that you were out late three times this month and your phone was off.",
-        "We are worried that you might carry a knife because you said you do not feel safe "
-        "in town.",
-    ],
-}
-DECISION = {
-    "all": [
-        "Your worker will keep visiting you every two weeks and we will look at your plan "
-        "again in six weeks.",
-        "We will ask the school to set up a meeting with you and your mum about getting you "
-        "to school on Mondays.",
-        "Your plan stays the same for now. Your worker will see you on your own at school next "
-        "time, so you can talk freely.",
-        "We will hold a family group conference so your family can make a plan together with us.",
-        "We will ask for a health assessment, because you have not seen a dentist for a long time.",
-    ],
-    Service.YOUTH_JUSTICE: [
-        "Your worker will see you twice a week for the next month and go with you to the "
-        "college interview.",
-        "We will ask the exploitation team to help, because they work with young people who "
-        "are pressured by others.",
-        "Your order carries on as planned. We will talk about how you are doing at the next panel.",
-    ],
-}
-REASONS = {
-    "all": [
-        "Things at home are calmer and your mum is working with the family support worker, so "
-        "we think this is the right plan for now.",
-        "You told us you want to stay where you are, and the people around you agree it is safe.",
-        "Missing school means you miss out on learning and on friends, and we want to "
-        "understand why it is happening.",
-        "You told us you feel safer when you know what will happen next, so we want to keep "
-        "things steady.",
-        "The worries have not gone away yet, so we need to keep a close eye and make sure "
-        "your plan is working.",
-    ],
-    Service.YOUTH_JUSTICE: [
-        "Keeping busy with college and seeing your worker often has helped you stay out of "
-        "trouble.",
-        "What you told us about feeling pressured is serious, and people who know how to help "
-        "should be involved.",
-    ],
-}
-# (what, who): "worker" means the allocated worker; anything else is someone outside.
-ACTIONS = [
-    ("Visit you at home and see you on your own", "worker"),
-    ("Ask your school how your attendance is going and tell you what they say", "worker"),
-    ("Book your health assessment and go with you if you want", "worker"),
-    ("Talk with you about what you want to say at your next review meeting", "worker"),
-    ("Go to the parenting course on Wednesday mornings", "Your mum"),
-    ("Make sure there is breakfast before school", "Your dad"),
-    ("Set up a meeting with you, your mum and your head of year", "Your school"),
-    ("Write down the things you want us to know before the meeting", "You"),
-]
-YJ_ACTIONS = [
-    ("Go with you to the college interview", "worker"),
-    ("Ring you on Friday evenings to check in", "worker"),
-    ("Meet you and your mum to go through the order together", "worker"),
-]
-ALLOCATION = {
-    Service.EARLY_HELP: (
-        [
-            "A worker from the early help team will see you this week and find out what help "
-            "your family needs.",
-            "Your family is allocated to a family support worker, who will visit within five "
-            "working days.",
-        ],
-        [
-            "Your mum asked for help, and the early help panel agreed that our team is the "
-            "right one.",
-            "Your school told us they are worried about you, and an early help plan can bring "
-            "the right support together.",
-        ],
-    ),
-    Service.SOCIAL_WORK: (
-        [
-            "Your case is allocated to a social worker who will visit you within five working "
-            "days and start getting to know you and your family.",
-            "A social worker will see you at school tomorrow and at home by the end of the week.",
-        ],
-        [
-            "Your school told us they are worried about you, and we need to understand what "
-            "life is like at home.",
-            "The police told us about an incident at home, and we need to make sure you are safe.",
-        ],
-    ),
-    Service.YOUTH_JUSTICE: (
-        [
-            "A youth justice worker will meet you this week and explain what happens next.",
-            "Your worker will see you within five working days to start your plan together.",
-        ],
-        [
-            "The court gave you an order, and our team will work with you while it lasts.",
-            "You agreed to an out-of-court disposal, and our team will help you put things right.",
-        ],
-    ),
-}
-MOVES = {
-    CaseNote.Kind.STEP_UP: (
-        "Your case moves from early help to a social worker, because the worries about you "
-        "have grown.",
-        "The help so far has not made things safe enough at home, and a social worker can do "
-        "more to protect you.",
-    ),
-    CaseNote.Kind.STEP_DOWN: (
-        "Your case moves from your social worker to the early help team.",
-        "Things have been better for a long time, and your family want to keep getting help "
-        "from someone close by.",
-    ),
-    CaseNote.Kind.STEP_ACROSS: (
-        "Your case moves to the youth justice team, which works with young people who have "
-        "been in trouble with the police.",
-        "The court gave you an order, and the youth justice team is the right team to help "
-        "you now.",
-    ),
-    CaseNote.Kind.TRANSFER: (
-        "Your case moves to the children in care team, where a social worker will stay with "
-        "you for longer.",
-        "You are now looked after, and the children in care team helps children living away "
-        "from home.",
-    ),
-}
-JOINT = (
-    "Your current worker and your new worker met with both their managers to plan your move.",
-    "We are worried that another change of worker might feel unsettling for you.",
-    "Your new worker will visit with your current worker before the move, so you meet them first.",
-    "You told us changes of worker are hard, so we want you to know your new worker before "
-    "the move.",
-)
-STRATEGY = (
-    "A strategy discussion was held with the police and health. We agreed to start a child "
-    "protection enquiry.",
-    "What you told your teacher about being hurt at home means we must find out more to keep "
-    "you safe.",
-)
-PLAN_SIGNED = (
-    "Your plan has been agreed and signed off by the team manager.",
-    "The plan says what everyone will do to help you, and your family helped to write it.",
-)
-CLOSURE = {
-    "outcomes_met": "Things are better at home and you told us you feel happy and safe, so you "
-    "do not need our help any more.",
-    "stepped_down": "You and your family will carry on getting help from your school and the "
-    "family hub.",
-    "moved_away": "You moved to another area, and the team there now looks after your case.",
-    "adulthood": "You are now an adult and said you do not want our support any more; you can "
-    "come back to us until you are 25.",
-    "family_declined": "Your family decided they did not want help from us, and the worries "
-    "were not big enough for us to insist.",
-    "order_ended": "You finished your order and did everything it asked of you.",
-}
-CLOSING_DECISION = (
-    "Your case is closing. Your worker will say goodbye and give you a letter about the work "
-    "you did together."
-)
-WITHOUT_SUPERVISION = [
-    "Closed five weeks after allocation when the family moved to another authority; the case "
-    "was handed over by phone before a formal case supervision was booked.",
-    "The family declined the service after the first visit; no formal case supervision was "
-    "held before closure.",
-    "Stepped down within a month on the panel's advice; closure agreed in an ad hoc "
-    "discussion with the team manager.",
-]
-NEGLECT_COMMENTS = [
-    "The health visitor did an independent review of your home, and we read the chronology "
-    "again alongside the written agreement.",
-    "We looked again at the history of the worries about your home and will ask someone from "
-    "outside the team to visit.",
-]
-DISCUSS_NEXT = [
-    "Missed school three days last week: check the safety plan",
-    "New referral from the police overnight",
-    "Review date close and the plan not yet updated",
-    "Parent has asked for a change of worker",
-    "Court date set: agree the statement",
-    "Placement under strain: carer asked for respite",
-]
-RISK_REASONS = {
-    "up": [
-        "Raised after a new referral from school.",
-        "Raised after a missing episode at the weekend.",
-        "Raised: further police contact in town.",
-    ],
-    "down": [
-        "Lowered: school attendance up and no missing episodes.",
-        "Lowered: the safety plan has held for three months.",
-        "Lowered: home conditions improved at two unannounced visits.",
-    ],
-}
-FOUR_PS = {
-    "predisposing": "You lost someone close to you when you were young and moved house four "
-    "times before you were twelve.",
-    "precipitating": "You were excluded from school last spring and started spending your "
-    "days in town.",
-    "perpetuating": "Older friends give you money and attention, and it is hard to say no to them.",
-    "protective": "You love boxing and your coach believes in you; your gran's house is a "
-    "safe place.",
-}
-PROGRESSION = [
-    (
-        "The team looked at where your plan has got to on the board.",
-        "We agreed the next step for your plan and who will make it happen.",
-        "Looking at each stage together helps us spot when things are drifting for you.",
-    ),
-    (
-        "The team talked about what has changed for you since last month.",
-        "Your plan moves on a stage: the changes have lasted and your family are keeping "
-        "them going.",
-        "The changes at home have lasted for two months, which is what this stage asks.",
-    ),
-]
-TEAM_MEETING = (
-    "Leadership messages: the new assessment form starts next month. Learning from audits: "
-    "plans are clearer when the child's own words are quoted. Good practice shared: a family "
-    "group conference that brought the wider family in. Wellbeing: the team wellbeing plan "
-    "was reviewed and quiet-room bookings are working. Action: everyone tries the new form on "
-    "one family before the launch."
-)
-FRONT_DOOR = {
-    "strategy": "Referral from school after the child said they were scared to go home. "
-    "Strategy discussion agreed the same day with police and health.",
-    "sw_assessment": "Third referral this year about home conditions. Agreed to progress to a "
-    "social work assessment.",
-    "early_help": "A parent asked for help with behaviour at home. Agreed to refer to the "
-    "early help team.",
-    "advice": "The health visitor asked for advice after a missed appointment. Advice given; "
-    "no further action at the front door.",
-}
-FRONT_DOOR_LEARNING = [
-    "Check the family history before deciding the threshold.",
-    "Call the referrer back the same day to explain the decision.",
-    "Record the child's own words in the referral summary.",
-]
-FRONT_DOOR_REFLECTIONS = [
-    "We talked about how quickly we reached each threshold decision and whether the family's "
-    "voice was heard.",
-    "Reflected on a busy duty day: agreed to ask for a second opinion sooner when unsure.",
-    "Good use of history checks today; the chronologies made the decisions clearer.",
-]
 
 
 def load_demo_casework(today: date, rng: random.Random, units: dict, users: dict) -> dict:
@@ -438,162 +112,7 @@ def load_demo_casework(today: date, rng: random.Random, units: dict, users: dict
     return builder.save(created)
 
 
-# --- Who the children are: decided without looking at the date ------------------------------
-
-
-@dataclass
-class _Team:
-    code: str
-    unit: Unit
-    service: str
-    count: int
-    manager_id: int
-    workers: list  # [(user_id, role code, start date, weight)]
-
-
-@dataclass
-class _Spec:
-    position: int
-    reference: str
-    initials: str
-    name: str
-    team: _Team
-    worker: tuple
-    family: str
-    family_seed: int
-    seed: int
-
-
-def _teams(units: dict, users: dict) -> list[_Team]:
-    demo_people = {user.pk for user in users.values()}
-    teams = []
-    for code, service, count in TEAMS:
-        unit = units.get(code)
-        if unit is None or unit.manager_id is None:
-            continue
-        profiles = (
-            StaffProfile.objects.filter(unit=unit, job_role__holds_cases=True)
-            .exclude(user_id=unit.manager_id)
-            .select_related("job_role", "user")
-            .order_by("user__full_name")
-        )
-        workers = [
-            (p.user_id, p.job_role.code, p.start_date, _caseload_weight(p))
-            for p in profiles
-            if p.user_id in demo_people
-        ]
-        if workers:
-            teams.append(_Team(code, unit, service, count, unit.manager_id, workers))
-    return teams
-
-
-def _caseload_weight(profile) -> float:
-    # Students and newly qualified workers hold fewer children; practice managers a few.
-    weight = {"student": 0.3, "asye": 0.6, "manager": 0.35}.get(profile.job_role.category, 1.0)
-    return weight * (0.7 if profile.employment_type == "part_time" else 1.0)
-
-
-def _draw_children(rng: random.Random, teams: list[_Team]) -> list[_Spec]:
-    specs = []
-    number = FIRST_REFERENCE
-    family_number = 2000
-    for team in teams:
-        held = dict.fromkeys((w[0] for w in team.workers), 0)
-        placed = 0
-        while placed < team.count:
-            size = 1
-            if rng.random() < SIBLING_GROUP_START and team.count - placed >= 2:
-                size = min(rng.choice([2, 2, 3]), team.count - placed)
-            # Siblings share a worker; a personal adviser holds care leavers, not families.
-            choices = [w for w in team.workers if size == 1 or w[1] != "personal-adviser"]
-            # The manager allocates to whoever has room for their share of the team's work,
-            # so caseloads stay even (students and newly qualified workers hold fewer).
-            worker = min(choices, key=lambda w: (held[w[0]] + size + rng.random()) / w[3])
-            held[worker[0]] += size
-            family_seed = rng.getrandbits(32)
-            surname = rng.choice(LETTERS)
-            family = ""
-            if size > 1:
-                family_number += rng.randint(1, 9)
-                family = f"NF{family_number}"
-            for _ in range(size):
-                number += rng.randint(3, 40)
-                first, middle = rng.choice(LETTERS), rng.choice(LETTERS)
-                initials = first + (middle if rng.random() < 0.15 else "") + surname
-                seed = rng.getrandbits(32)
-                position = len(specs)
-                name = NAMED.get(position, "")
-                if name:
-                    initials = "".join(part[0] for part in name.split())
-                specs.append(
-                    _Spec(
-                        position,
-                        f"NS{number}",
-                        initials,
-                        name,
-                        team,
-                        worker,
-                        family,
-                        family_seed,
-                        seed,
-                    )
-                )
-            placed += size
-    return specs
-
-
-# --- Each child's history ---------------------------------------------------------------------
-
-
-@dataclass
-class _Stay:
-    """One allocation: a worker in a team and service, from one moment to another."""
-
-    worker_id: int
-    team: _Team
-    starts: datetime
-    starts_on: date
-    ends: datetime | None
-    ends_on: date | None  # the last day of the stay
-    reason: str
-    arrived_by: str  # the oversight kind that opened it
-    allocated_by_id: int
-    first_discussed_at: datetime | None = None
-
-
-@dataclass
-class _Case:
-    spec: _Spec
-    child: Child
-    stays: list[_Stay]
-    rng: random.Random
-    last_day: date  # the last day the case was open
-    no_supervision: bool = False
-    notes: list = field(default_factory=list)  # [(CaseNote, [CaseNoteAction], final)]
-
-
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    """A local time on a day, stored in UTC: the form the database gives back, so the hash
-    computed here is the one a verifier recomputes from the stored note."""
-    return timezone.make_aware(datetime.combine(day, time(hour, minute))).astimezone(UTC)
-
-
-def _weekday(day: date, floor: date) -> date:
-    """Back to the Friday if it falls at a weekend, but never before `floor`."""
-    if day.weekday() >= 5:
-        day -= timedelta(days=day.weekday() - 4)
-    return max(day, floor)
-
-
-def _pick(rng, weighted):
-    return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
-
-
-def _pool(rng, pools: dict, service: str) -> str:
-    return rng.choice(pools.get(service, []) + pools["all"])
-
-
-class _Builder:
+class _Builder(_GroupWork):
     def __init__(self, today: date, teams: list[_Team]):
         self.today = today
         # The organisation's own pack, as the pages and flags read it.
@@ -635,7 +154,6 @@ class _Builder:
         rng = random.Random(spec.seed)
         # Siblings arrive together, share a plan, and close or move together.
         shared = random.Random(spec.family_seed)
-        today = self.today
         team = spec.team
         worker_id, role, _, _ = spec.worker
         plan = (
@@ -643,6 +161,27 @@ class _Builder:
             if role == "personal-adviser"
             else _pick(shared, PLAN_WEIGHTS.get(team.code, [(Plan.ASSESSMENT, 1)]))
         )
+        allocated_on, allocated_at, closed_on, no_supervision = self._allocation_dates(
+            shared, worker_id
+        )
+        stays = self._stays(
+            shared,
+            spec,
+            allocated_on=allocated_on,
+            allocated_at=allocated_at,
+            closed_on=closed_on,
+            no_supervision=no_supervision,
+        )
+        child, levels = self._new_child(
+            rng, shared, spec, plan=plan, stays=stays, closed_on=closed_on
+        )
+        last_day = closed_on or self.today - timedelta(days=1)
+        case = _Case(spec, child, stays, rng, last_day, no_supervision)
+        self.cases.append(case)
+        self._case_history(case, levels, plan=plan)
+
+    def _allocation_dates(self, shared, worker_id: int) -> tuple[date, datetime, date | None, bool]:
+        today = self.today
         earliest = max(today - timedelta(days=HISTORY_DAYS), self.starts[worker_id] + timedelta(7))
         earliest = min(earliest, today - timedelta(days=1))
         allocated_on = self._day_in(shared, earliest, today - timedelta(days=1))
@@ -658,7 +197,14 @@ class _Builder:
             stay_days = shared.randint(14, 45) if no_supervision else shared.randint(60, 400)
             closed_on = min(allocated_on + timedelta(days=stay_days), today - timedelta(days=2))
             closed_on = _weekday(closed_on, allocated_on)
+        return allocated_on, allocated_at, closed_on, no_supervision
 
+    def _stays(
+        self, shared, spec: _Spec, *, allocated_on, allocated_at, closed_on, no_supervision
+    ) -> list[_Stay]:
+        today = self.today
+        team = spec.team
+        worker_id = spec.worker[0]
         stays = [
             _Stay(
                 worker_id,
@@ -686,7 +232,12 @@ class _Builder:
         if closed_on:
             current.ends_on = closed_on
             current.ends = _at(closed_on + timedelta(days=1), 0)
+        return stays
 
+    def _new_child(self, rng, shared, spec: _Spec, *, plan, stays, closed_on) -> tuple[Child, dict]:
+        today = self.today
+        team = spec.team
+        current = stays[-1]
         first_on = stays[0].starts_on
         low, high = AGES.get(plan, (0, 17))
         age_days = rng.randint(low * 365 + 30, high * 365 + 330)
@@ -724,10 +275,10 @@ class _Builder:
             allocated_at=current.starts,
             closed_on=closed_on,
         )
-        last_day = closed_on or today - timedelta(days=1)
-        case = _Case(spec, child, stays, rng, last_day, no_supervision)
-        self.cases.append(case)
+        return child, levels
 
+    def _case_history(self, case: _Case, levels: dict, *, plan) -> None:
+        rng, stays, closed_on = case.rng, case.stays, case.child.closed_on
         self._risk_history(case, levels)
         self._progression(case)
         for stay in stays:
@@ -739,7 +290,7 @@ class _Builder:
             self._plan_signed_off(case)
         if len(stays) > 1:
             self._completed_transfer(case)
-        elif not closed_on and team.code == "assessment":
+        elif not closed_on and case.spec.team.code == "assessment":
             self._planned_transfer(case)
         if closed_on:
             self._closure(case)
@@ -1158,178 +709,6 @@ class _Builder:
             decision=CLOSING_DECISION,
             reasons=CLOSURE[reason],
         )
-
-    # Group and front-door sessions -----------------------------------------------------------
-
-    def _open_in(self, team: _Team, day: date) -> list[tuple[_Case, _Stay]]:
-        found = []
-        for case in self.cases:
-            if case.no_supervision:
-                continue
-            stay = self._stay_on(case, day)
-            if stay and stay.team is team and (day - stay.starts_on).days >= 7:
-                found.append((case, stay))
-        return found
-
-    def _group(self, rng, team, fmt, day, hour, minutes, summary="") -> GroupSession:
-        manager = team.manager_id
-        staff = [w[0] for w in team.workers if w[2] + timedelta(days=7) <= day]
-        taking_part = rng.sample(staff, min(len(staff), rng.randint(2, 4)))
-        session = GroupSession(
-            unit=team.unit,
-            format=fmt,
-            held_at=_at(day, hour),
-            duration_minutes=minutes,
-            facilitator_id=manager,
-            summary=summary,
-            created_by_id=manager,
-            created_at=_at(day, hour + 2),
-        )
-        self.groups.append((session, [manager, *taking_part]))
-        return session
-
-    def group_sessions(self, rng: random.Random) -> None:
-        """Monthly group case supervision in the social work teams (C6), a case formulation in
-        youth justice with the four Ps, and a team meeting with minutes and no children."""
-        formats = {
-            "assessment": GroupSession.Format.FAMILY_SAFEGUARDING,
-            "children-in-care": GroupSession.Format.CASE_PROGRESSION,
-        }
-        for code, fmt in formats.items():
-            team = self.teams.get(code)
-            if team is None:
-                continue
-            for months_ago in (4, 3, 2, 1):
-                day = self.today - timedelta(days=30 * months_ago)
-                day -= timedelta(days=(day.weekday() - 1) % 7)  # the Tuesday before
-                session = self._group(rng, team, fmt, day, 10, 90)
-                workers = set(self.groups[-1][1])
-                candidates = [(c, s) for c, s in self._open_in(team, day) if s.worker_id in workers]
-                chosen = rng.sample(candidates, min(len(candidates), rng.randint(3, 6)))
-                for position, (case, stay) in enumerate(chosen):
-                    when = session.held_at + timedelta(minutes=15 * position)
-                    if fmt == GroupSession.Format.FAMILY_SAFEGUARDING:
-                        note = self._supervision_note(
-                            case,
-                            stay,
-                            day,
-                            31,
-                            kind=CaseNote.Kind.GROUP_SUPERVISION,
-                            group=session,
-                        )
-                        note.author_id = session.facilitator_id
-                        note.discussed_at = when
-                    else:
-                        self._progression_discussion(case, stay, session, when, rng)
-        team = self.teams.get("yj-team")
-        if team is not None:
-            day = self.today - timedelta(days=18)
-            day -= timedelta(days=(day.weekday() - 2) % 7)  # the Wednesday before
-            session = self._group(rng, team, GroupSession.Format.CASE_FORMULATION, day, 13, 180)
-            candidates = sorted(
-                self._open_in(team, day),
-                key=lambda cs: -SEVERITY.get(cs[0].child.serious_harm_level, 0),
-            )[:8]
-            for position, (case, stay) in enumerate(
-                rng.sample(candidates, min(2, len(candidates)))
-            ):
-                note = self._supervision_note(
-                    case,
-                    stay,
-                    day,
-                    30,
-                    kind=CaseNote.Kind.GROUP_SUPERVISION,
-                    group=session,
-                    **FOUR_PS,
-                )
-                note.author_id = session.facilitator_id
-                note.discussed_at = session.held_at + timedelta(minutes=80 * position)
-        team = self.teams.get("eh-north")
-        if team is not None:
-            day = self.today - timedelta(days=12)
-            day -= timedelta(days=day.weekday())  # the Monday before
-            self._group(rng, team, GroupSession.Format.TEAM_MEETING, day, 14, 120, TEAM_MEETING)
-
-    def _progression_discussion(self, case, stay, session, when, rng) -> None:
-        situation, decision, reasons = rng.choice(PROGRESSION)
-        self._note(
-            case,
-            stay,
-            CaseNote.Kind.CASE_PROGRESSION,
-            when,
-            author=session.facilitator_id,
-            group=session,
-            current_situation=situation,
-            decision=decision,
-            reasons=reasons,
-        )
-        # The tile moved at this session if a move fell close to it (keeping the order).
-        moves = [m for m in self.moves if m.child is case.child]
-        for i, move in enumerate(moves):
-            if abs((move.moved_at - when).days) > 20 or move.group_session is not None:
-                continue
-            after_previous = i == 0 or moves[i - 1].moved_at < when
-            before_next = i == len(moves) - 1 or when < moves[i + 1].moved_at
-            if after_previous and before_next:
-                move.moved_at = when
-                move.group_session = session
-                move.moved_by_id = session.facilitator_id
-                return
-
-    def front_door(self, rng: random.Random) -> None:
-        """C7: front-door supervision in the assessment team, two or three families each,
-        by reference only."""
-        team = self.teams.get("assessment")
-        if team is None:
-            return
-        for days_ago in (40, 20, 6):
-            day = _weekday(self.today - timedelta(days=days_ago), self.today - timedelta(50))
-            eligible = [w for w in team.workers if w[2] + timedelta(days=7) <= day]
-            eligible = [w for w in eligible if w[1] != "social-work-student"] or eligible
-            if not eligible:
-                continue
-            supervisee = rng.choice(eligible)[0]
-            session = FrontDoorSession(
-                supervisor_id=self.supervisor(supervisee, day, team),
-                supervisee_id=supervisee,
-                held_at=_at(day, 15),
-                reflections=rng.choice(FRONT_DOOR_REFLECTIONS),
-                created_at=_at(day, 17),
-            )
-            # Children who came in around then; one per family.
-            nearby = [
-                c
-                for c in self.cases
-                if c.stays[0].team.service in (Service.SOCIAL_WORK, Service.EARLY_HELP)
-                and 0 <= (c.stays[0].starts_on - day).days <= 28
-            ] or [c for c in self.cases if c.stays[0].team is team]
-            families, chosen, wanted = set(), [], rng.choice([2, 3, 3])
-            for case in rng.sample(nearby, len(nearby)):
-                key = case.spec.family or case.spec.reference
-                if key not in families:
-                    families.add(key)
-                    chosen.append(case)
-                if len(chosen) == wanted:
-                    break
-            if len(chosen) < 2:
-                continue
-            discussions = []
-            for case in chosen:
-                if case.stays[0].team.service == Service.EARLY_HELP:
-                    criterion = "early_help"
-                elif case.child.plan == Plan.CHILD_PROTECTION:
-                    criterion = "strategy"
-                else:
-                    criterion = rng.choice(["sw_assessment", "sw_assessment", "advice"])
-                discussions.append(
-                    FrontDoorDiscussion(
-                        child=case.child,
-                        criterion=criterion,
-                        discussion=FRONT_DOOR[criterion],
-                        learning=rng.choice(FRONT_DOOR_LEARNING),
-                    )
-                )
-            self.front_doors.append((session, discussions))
 
     # The child as the notes leave it ---------------------------------------------------------
 

@@ -300,13 +300,32 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
         "file items": 0,
     }
 
+    roles = _job_roles(created=created)
+    units = _units(created=created)
+    users = _people(today, roles, units, created=created)
+    _administrator_and_group_members(users, created=created)
+    _relationships(today, users, created=created)
+    _auditor_access_grants(today, users, created=created)
+
+    # Its own seeded generator, so the children are the same on every run.
+    created.update(load_demo_casework(today, random.Random(2026), units, users))
+    created["sessions"] = load_session_history(today) if history else 0
+    created["agreements"] = load_demo_agreements(today)
+    created["file items"] = load_demo_file_items(today, DEMO_PASSWORD) if history else 0
+    return created
+
+
+def _job_roles(*, created: dict[str, int]) -> dict[str, JobRole]:
     roles = {}
     for code, name, category, holds_cases in STANDARD_JOB_ROLES:
         roles[code], was_created = JobRole.objects.get_or_create(
             code=code, defaults={"name": name, "category": category, "holds_cases": holds_cases}
         )
         created["job roles"] += was_created
+    return roles
 
+
+def _units(*, created: dict[str, int]) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     for code, name, kind, parent in UNITS:
         unit = Unit.objects.filter(code=code).first()
@@ -316,7 +335,10 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
             )
             created["units"] += 1
         units[code] = unit
+    return units
 
+
+def _people(today: date, roles, units, *, created: dict[str, int]) -> dict[str, User]:
     users: dict[str, User] = {}
     for person in PEOPLE:
         user, was_created = _user(person.name, person.email)
@@ -345,7 +367,10 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
         if person.manages and units[person.manages].manager_id is None:
             units[person.manages].manager = user
             units[person.manages].save()
+    return users
 
+
+def _administrator_and_group_members(users, *, created: dict[str, int]) -> None:
     admin, was_created = _user(*ADMIN, is_staff=True)
     created["people"] += was_created
     auditors, _ = Group.objects.get_or_create(name=AUDITOR_GROUP)
@@ -355,6 +380,8 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
     governance, _ = Group.objects.get_or_create(name=INFORMATION_GOVERNANCE_GROUP)
     governance.user_set.add(officer)
 
+
+def _relationships(today: date, users, *, created: dict[str, int]) -> None:
     def relate(supervisor, supervisee, kind, starts_on, ends_on=None):
         relationship, was_created = SupervisoryRelationship.objects.get_or_create(
             supervisor=users[supervisor],
@@ -382,6 +409,8 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
         cover_by, covered, "temporary_cover", today - timedelta(days=10), today + timedelta(days=18)
     )
 
+
+def _auditor_access_grants(today: date, users, *, created: dict[str, int]) -> None:
     for subject in AUDITED_FILES:
         if not AccessGrant.objects.filter(grantee=users[AUDITOR], subject=users[subject]).exists():
             access_grant_create(
@@ -393,10 +422,3 @@ def load_demo(today: date, *, history: bool = True) -> dict[str, int]:
                 granted_by=users["Priya Raman"],
             )
             created["access grants"] += 1
-
-    # Its own seeded generator, so the children are the same on every run.
-    created.update(load_demo_casework(today, random.Random(2026), units, users))
-    created["sessions"] = load_session_history(today) if history else 0
-    created["agreements"] = load_demo_agreements(today)
-    created["file items"] = load_demo_file_items(today, DEMO_PASSWORD) if history else 0
-    return created

@@ -219,23 +219,7 @@ def _record(rng, session, today, templates, sections_of):
             record=record, decision=decision.replace("{c}", child), reasons=reasons, position=1
         )
     session_day = timezone.localtime(session.starts_at).date()
-    for position in range(1, rng.randint(1, 3) + 1):
-        due = session_day + timedelta(days=rng.choice([7, 14, 21, 28]))
-        status = (
-            "open"
-            if due >= today or rng.random() < 0.25
-            else rng.choice(["done", "done", "dropped"])
-        )
-        Action.objects.create(
-            record=record,
-            supervisee=session.supervisee,
-            description=rng.choice(ACTIONS).replace("{c}", child),
-            owner=rng.choice(["supervisee", "supervisee", "supervisor"]),
-            due_date=due,
-            status=status,
-            status_reason="No longer needed: case closed" if status == "dropped" else "",
-            position=position,
-        )
+    _actions(rng, record, session_day, today, supervisee=session.supervisee, child=child)
     age = (today - session_day).days
     if rng.random() < 0.05:
         Disagreement.objects.create(
@@ -249,6 +233,30 @@ def _record(rng, session, today, templates, sections_of):
         )
     if age <= 4:
         return  # still a draft, inside the two working days
+    _share_and_sign(rng, record, session, age)
+
+
+def _actions(rng, record, session_day, today, *, supervisee, child: str) -> None:
+    for position in range(1, rng.randint(1, 3) + 1):
+        due = session_day + timedelta(days=rng.choice([7, 14, 21, 28]))
+        status = (
+            "open"
+            if due >= today or rng.random() < 0.25
+            else rng.choice(["done", "done", "dropped"])
+        )
+        Action.objects.create(
+            record=record,
+            supervisee=supervisee,
+            description=rng.choice(ACTIONS).replace("{c}", child),
+            owner=rng.choice(["supervisee", "supervisee", "supervisor"]),
+            due_date=due,
+            status=status,
+            status_reason="No longer needed: case closed" if status == "dropped" else "",
+            position=position,
+        )
+
+
+def _share_and_sign(rng, record, session, age: int) -> None:
     stage = rng.random()
     shared_at = session.ends_at + timedelta(days=rng.randint(1, 6))
     if age <= 21 and stage < 0.5:

@@ -42,30 +42,21 @@ import random
 import time as clock
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection, models, transaction
 
-from agreements.models import AgreementSignature, SupervisionAgreement
-from casework.models import Allocation, CaseNote, Child, RiskRating
+from demo.synthetic_children import _Children
+from demo.synthetic_people import JOB_ROLES, _Holder, _Post, _Unit, at
+from demo.synthetic_supervision import _Supervision
 from oversight.flags import scheduled
 from oversight.models import FeedbackResponse, Flag
 from oversight.policy import choice, due
 from oversight.policy.due import day_start
 from oversight.policy.packs import add_months_clamped
 from supervision.models import (
-    Action,
-    DevelopmentConversation,
     JobRole,
-    PracticeObservation,
-    ProbationReview,
-    RecordSection,
-    RecordTemplate,
-    Signature,
     StaffProfile,
-    SupervisionRecord,
-    SupervisionSession,
     SupervisoryRelationship,
     Unit,
     User,
@@ -90,30 +81,6 @@ every subject back over the whole history (oversight.flags.scheduled.tick with l
 PostgreSQL here 4 s for 200 staff, 2 years and 2,000 children (about 10 ms a person-year and
 0.6 ms a child), so some 5 minutes at 2,000 staff, 10 years and 25,000 children, where
 writing the flags takes 2 s."""
-
-LONDON = due.LONDON
-
-JOB_ROLES = {
-    # code: (name, category, holds cases); the demo's names, so both can share a database
-    "director": ("Director of Children's Services", "senior_manager", False),
-    "head-of-service": ("Head of Service", "senior_manager", False),
-    "service-manager": ("Service Manager", "senior_manager", False),
-    "team-manager": ("Team Manager", "manager", False),
-    "practice-manager": ("Practice Manager", "manager", True),
-    "social-worker": ("Social Worker", "practitioner", True),
-    "senior-social-worker": ("Senior Social Worker", "practitioner", True),
-    "asye-social-worker": ("Newly Qualified Social Worker (ASYE)", "asye", True),
-    "social-work-student": ("Social Work Student", "student", True),
-    "family-support-worker": ("Family Support Worker", "practitioner", True),
-    "early-help-practitioner": ("Early Help Practitioner", "practitioner", True),
-    "personal-adviser": ("Personal Adviser", "practitioner", True),
-    "youth-justice-worker": ("Youth Justice Worker", "practitioner", True),
-    "iro": ("Independent Reviewing Officer", "independent", False),
-    "cp-chair": ("Child Protection Chair", "independent", False),
-    "lado": ("Local Authority Designated Officer (LADO)", "independent", False),
-    "qa-officer": ("Quality Assurance Officer", "support", False),
-    "business-support": ("Business Support Officer", "support", False),
-}
 
 # (name, casework service or None, share of the teams, {job role: weight} of its practitioners)
 SERVICES = [
@@ -175,23 +142,8 @@ LAST_NAMES = [
     *("Thomas", "Turner", "Walker", "Ward", "Watson", "White", "Williams", "Wilson", "Wood"),
     *("Wright", "Young"),
 ]
-RAG = (["red", "amber", "green"], [15, 45, 40])
-YJ_LEVELS = (["very_high", "high", "medium", "low"], [8, 27, 40, 25])
-PLANS = {
-    "social_work": (
-        ["assessment", "child_in_need", "child_protection", "child_looked_after", "care_leaver"],
-        [10, 35, 20, 25, 10],
-    ),
-    "early_help": (["assessment", "early_help"], [20, 80]),
-    "youth_justice": (["assessment", "out_of_court", "youth_justice_order"], [10, 50, 40]),
-}
-SESSION_TYPE = {"senior_manager": "management", "manager": "management"}
 MANAGERS = ("director", "service_manager", "team_manager")
 CHIEF = "chief_executive"
-OPEN_SHARE = 0.6  # of the children, open today
-CHUNK = 250  # people whose sessions and records are made and written together
-HASH = "0" * 64
-TEXT = "As agreed between us."
 
 
 # --- Writing plain rows ----------------------------------------------------------------------
@@ -316,72 +268,11 @@ def _hex(value) -> str:
     return value.hex
 
 
-# --- The organisation in memory --------------------------------------------------------------
-
-
-@dataclass
-class _Unit:
-    name: str
-    code: str
-    kind: str
-    parent: _Unit | None = None
-    service: str | None = None  # casework service of its children
-    roles: dict | None = None
-    manager_post: _Post | None = None
-    id: int | None = None
-    path: str = ""
-
-
-@dataclass
-class _Holder:
-    post: _Post
-    start: date
-    leaves: date | None  # leaving_date: the first day no longer on the staff
-    role: str
-    asye_start: date | None = None
-    is_student: bool = False
-    fortnightly_from: date | None = None
-    probation_end: date | None = None
-    employment: str = "permanent"
-    user_id: int | None = None
-    name: str = ""
-    facts: object = None  # due.PersonFacts without sessions: for the next due date
-    lines: list = field(default_factory=list)  # (supervisor, first day, last day or None, id)
-    held: list = field(default_factory=list)  # formal sessions held, by day
-    sessions: list | None = None
-
-    @property
-    def category(self) -> str:
-        return JOB_ROLES[self.role][1]
-
-    def on(self, day: date) -> bool:
-        return self.start <= day and (self.leaves is None or day < self.leaves)
-
-
-@dataclass
-class _Post:
-    unit: _Unit
-    kind: str  # chief_executive, director, service_manager, team_manager, worker, ...
-    above: _Post | None
-    holds_cases: bool
-    holders: list = field(default_factory=list)
-
-    def holder_on(self, day: date) -> _Holder | None:
-        for holder in self.holders:
-            if holder.on(day):
-                return holder
-        return None
-
-
-def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)
-
-
 def _quarter(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-class _Generator:
+class _Generator(_Supervision, _Children):
     def __init__(self, *, staff, years, children, today, seed, prefix, turnover, evaluate):
         if Unit.objects.filter(code=f"{prefix}-dir").exists():
             raise ValueError(f"An organisation with the prefix {prefix!r} is already here.")
@@ -684,94 +575,102 @@ class _Generator:
         then a long absence, with temporary cover by their own manager for the people they
         supervise, arranged after a while: sometimes later than the pack allows (S5)."""
 
-        rng, today = self.rng, self.today
         rows, covers = [], []
         self.away = defaultdict(list)  # id(holder) -> [(first day, last day or None, cover)]
         for holder in self.holders:
             if holder.post.kind not in MANAGERS:
                 continue
-            last = holder.leaves - timedelta(days=1) if holder.leaves else today
-            year = max(holder.start, self.lead_in)
-            while year <= last:
-                leave = year + timedelta(days=rng.randint(30, 300))
-                if leave + timedelta(days=14) <= min(last, today):
-                    rows.append(
-                        {
-                            "supervisor_id": holder.user_id,
-                            "starts_on": leave,
-                            "ends_on": leave + timedelta(days=13),
-                            "reason": "Annual leave",
-                            "recorded_by_id": holder.user_id,
-                            "recorded_at": at(leave - timedelta(days=20), 10),
-                        }
-                    )
-                if rng.random() < 0.12:
-                    starts = year + timedelta(days=rng.randint(0, 330))
-                    ends = starts + timedelta(days=rng.randint(35, 100))
-                    if starts < last:
-                        if ends >= last:
-                            ends = None if holder.leaves is None else last
-                        cover_from = starts + timedelta(days=rng.choice([10, 20, 25, 27, 35, 45]))
-                        if (ends is not None and cover_from > ends) or cover_from > today:
-                            cover_from = None
-                        rows.append(
-                            {
-                                "supervisor_id": holder.user_id,
-                                "starts_on": starts,
-                                "ends_on": ends,
-                                "reason": rng.choice(["Secondment", "Long-term absence"]),
-                                "recorded_by_id": holder.user_id,
-                                "recorded_at": at(starts, 9),
-                            }
-                        )
-                        self.away[id(holder)].append((starts, ends, cover_from))
-                year += timedelta(days=365)
+            rows += self._absences_of(holder)
         self.rows.write(SupervisorAbsence, rows)
         # Cover for each person the absent manager line supervised when the absence began.
         self.covered = {}
         for holder in self.holders:
-            for boss, starts, ends, _ in holder.lines:
-                for away_from, away_to, planned in self.away.get(id(boss), ()):
-                    # The absence as this person lived it: from when they were supervised by
-                    # the absent manager (someone joining mid-absence), as the rules cut it.
-                    if (away_to is not None and away_to < starts) or (
-                        ends is not None and away_from > ends
-                    ):
-                        continue
-                    start = max(away_from, starts)
-                    stop = [d for d in (away_to, ends) if d is not None]
-                    stop = min(stop) if stop else None
-                    cover = boss.post.above.holder_on(start) if boss.post.above else None
-                    cover_from = max(planned, start) if planned and cover else None
-                    if cover_from is not None and (stop is None or cover_from <= stop):
-                        covers.append(
-                            {
-                                "supervisor_id": cover.user_id,
-                                "supervisee_id": holder.user_id,
-                                "kind": "temporary_cover",
-                                "starts_on": cover_from,
-                                "ends_on": stop,
-                            }
-                        )
-                        self.covered[(id(holder), away_from)] = (cover, cover_from, stop)
-                    else:
-                        cover_from = None
-                    due_on = due.cover_due(self.pack, due.Absence(starts_on=start))
-                    if (stop is None or stop >= due_on) and (
-                        cover_from is None or cover_from > due_on
-                    ):
-                        end = cover_from or (stop + timedelta(days=1) if stop else None)
-                        self.flag(
-                            "cover_needed",
-                            "S5",
-                            due_on,
-                            resolved=day_start(end) if end else None,
-                            person=holder,
-                            about=start.isoformat(),
-                            detail=f"Supervisor away since {start:%-d %B %Y}; no cover arranged",
-                            leaves=holder.leaves,
-                        )
+            covers += self._covers_for(holder)
         self.rows.write(SupervisoryRelationship, covers)
+
+    def _absences_of(self, holder: _Holder) -> list[dict]:
+        rng, today = self.rng, self.today
+        rows = []
+        last = holder.leaves - timedelta(days=1) if holder.leaves else today
+        year = max(holder.start, self.lead_in)
+        while year <= last:
+            leave = year + timedelta(days=rng.randint(30, 300))
+            if leave + timedelta(days=14) <= min(last, today):
+                rows.append(
+                    {
+                        "supervisor_id": holder.user_id,
+                        "starts_on": leave,
+                        "ends_on": leave + timedelta(days=13),
+                        "reason": "Annual leave",
+                        "recorded_by_id": holder.user_id,
+                        "recorded_at": at(leave - timedelta(days=20), 10),
+                    }
+                )
+            if rng.random() < 0.12:
+                starts = year + timedelta(days=rng.randint(0, 330))
+                ends = starts + timedelta(days=rng.randint(35, 100))
+                if starts < last:
+                    if ends >= last:
+                        ends = None if holder.leaves is None else last
+                    cover_from = starts + timedelta(days=rng.choice([10, 20, 25, 27, 35, 45]))
+                    if (ends is not None and cover_from > ends) or cover_from > today:
+                        cover_from = None
+                    rows.append(
+                        {
+                            "supervisor_id": holder.user_id,
+                            "starts_on": starts,
+                            "ends_on": ends,
+                            "reason": rng.choice(["Secondment", "Long-term absence"]),
+                            "recorded_by_id": holder.user_id,
+                            "recorded_at": at(starts, 9),
+                        }
+                    )
+                    self.away[id(holder)].append((starts, ends, cover_from))
+            year += timedelta(days=365)
+        return rows
+
+    def _covers_for(self, holder: _Holder) -> list[dict]:
+        covers = []
+        for boss, starts, ends, _ in holder.lines:
+            for away_from, away_to, planned in self.away.get(id(boss), ()):
+                # The absence as this person lived it: from when they were supervised by
+                # the absent manager (someone joining mid-absence), as the rules cut it.
+                if (away_to is not None and away_to < starts) or (
+                    ends is not None and away_from > ends
+                ):
+                    continue
+                start = max(away_from, starts)
+                stop = [d for d in (away_to, ends) if d is not None]
+                stop = min(stop) if stop else None
+                cover = boss.post.above.holder_on(start) if boss.post.above else None
+                cover_from = max(planned, start) if planned and cover else None
+                if cover_from is not None and (stop is None or cover_from <= stop):
+                    covers.append(
+                        {
+                            "supervisor_id": cover.user_id,
+                            "supervisee_id": holder.user_id,
+                            "kind": "temporary_cover",
+                            "starts_on": cover_from,
+                            "ends_on": stop,
+                        }
+                    )
+                    self.covered[(id(holder), away_from)] = (cover, cover_from, stop)
+                else:
+                    cover_from = None
+                due_on = due.cover_due(self.pack, due.Absence(starts_on=start))
+                if (stop is None or stop >= due_on) and (cover_from is None or cover_from > due_on):
+                    end = cover_from or (stop + timedelta(days=1) if stop else None)
+                    self.flag(
+                        "cover_needed",
+                        "S5",
+                        due_on,
+                        resolved=day_start(end) if end else None,
+                        person=holder,
+                        about=start.isoformat(),
+                        detail=f"Supervisor away since {start:%-d %B %Y}; no cover arranged",
+                        leaves=holder.leaves,
+                    )
+        return covers
 
     def supervisor_on(self, holder: _Holder, day: date):
         """(who supervises `holder` on `day`: the line supervisor, or their cover while they
@@ -800,784 +699,6 @@ class _Generator:
                 return boss
         found = holder.post.above.holder_on(day) if holder.post.above else None
         return found or self.posts[0].holders[0]
-
-    # --- Sessions and records ---------------------------------------------------------------
-
-    def next_due(self, holder: _Holder, last: date | None) -> date:
-        """The rules' own answer: when the next formal session is due after `last`."""
-        facts = holder.facts
-        if last is not None:
-            held = (due.HeldSession(held_on=last, session_type="individual"),)
-            facts = replace(facts, sessions=held)
-        return due.next_session_due(self.pack, facts)
-
-    def sessions(self):
-        templates = RecordTemplate.objects.filter(is_current=True, audience="").prefetch_related(
-            "sections"
-        )
-        self.templates = {t.session_type: t.pk for t in templates}
-        self.sections = {
-            t.pk: [
-                s.pk for s in t.sections.all() if s.key in ("reflection", "check-in", "wellbeing")
-            ]
-            for t in templates
-        }
-        for start in range(0, len(self.holders), CHUNK):
-            chunk = self.holders[start : start + CHUNK]
-            self._sessions_of(chunk)
-            for holder in chunk:
-                holder.sessions = None  # written: let them go
-
-    def _plan(self, holder: _Holder) -> list:
-        """(day, hour, supervisor, session type, cancelled) of each session of this person, in
-        order, up to four weeks ahead; `cancelled` is (cancelled on, held again on, the day
-        it was due again by if held again later than that) or None. Raises the session
-        overdue spells on the way (F1-F5)."""
-        rng, today, pack = self.rng, self.today, self.pack
-        plan = []
-        if not holder.lines:
-            return plan
-        horizon = today + timedelta(days=28)
-        stop = min(holder.leaves - timedelta(days=1), horizon) if holder.leaves else horizon
-        behind = rng.random() < 0.1  # someone whose supervision slips more than most
-        kind_of = SESSION_TYPE.get(holder.category, "individual")
-        if holder.category == "independent":
-            kind_of = "lado" if holder.role == "lado" else "iro_cp_chair"
-        last_held, due_on = None, None
-        if holder.start >= self.lead_in:
-            due_on = self.next_due(holder, None)
-            day = holder.start + timedelta(days=rng.randint(3, 14))
-        else:
-            day = self.lead_in + timedelta(days=rng.randint(0, 25))
-
-        def overdue(resolved_on):
-            self.flag(
-                "session_overdue",
-                "F1-F5",
-                due_on,
-                resolved=day_start(resolved_on) if resolved_on else None,
-                person=holder,
-                detail=f"Formal supervision overdue; last held {last_held:%-d %B %Y}"
-                if last_held
-                else "Formal supervision overdue; none held yet",
-                leaves=holder.leaves,
-            )
-
-        while day <= stop:
-            boss, retry = self.supervisor_on(holder, day)
-            if boss is None:
-                if retry is None:
-                    break
-                day = max(retry, day + timedelta(days=1))
-                continue
-            kind = kind_of
-            if kind == "individual" and rng.random() < 0.2:
-                kind = "personal_support"
-            hour = rng.choice([9, 10, 11, 13, 14, 15])
-            cancelled = None
-            if day < today and rng.random() < 0.05:
-                cancelled_on = max(day - timedelta(days=rng.randint(0, 3)), holder.start)
-                late = rng.random() < 0.12
-                moved = day + timedelta(days=rng.randint(16, 30) if late else rng.randint(2, 10))
-                if moved <= stop:
-                    again_by = due.reschedule_due(pack, cancelled_on)
-                    cancelled = (cancelled_on, moved, again_by if moved > again_by else None)
-            held_on = cancelled[1] if cancelled else day
-            if held_on == today:
-                hour = rng.choice([9, 10])  # over by the clock's noon
-            plan.append((day, hour, boss, kind, cancelled))
-            if due_on is not None and held_on > due_on:
-                overdue(held_on if held_on <= today else None)
-            if held_on <= today:
-                last_held = held_on
-                holder.held.append(held_on)
-            due_on = self.next_due(holder, held_on)
-            span = (due_on - held_on).days
-            if rng.random() < (0.2 if behind else 0.06):
-                day = due_on + timedelta(days=rng.randint(1, max(3, span // 2)))
-            else:
-                day = due_on - timedelta(days=rng.randint(0, max(1, span // 3)))
-            day = max(day, held_on + timedelta(days=1))
-        if due_on is not None and due_on < today:
-            overdue(None)  # still waiting (cut at leaving by flag())
-        return plan
-
-    def _sessions_of(self, holders):
-        rng, now = self.rng, self.now
-        rows = []
-        for holder in holders:
-            holder.sessions = []
-            for day, hour, boss, kind, cancelled in self._plan(holder):
-                minutes = rng.choice([60, 60, 75, 90])
-                starts, replaces = at(day, hour), None
-                if cancelled:
-                    replaces = {
-                        "supervisee_id": holder.user_id,
-                        "supervisor_id": boss.user_id,
-                        "session_type": kind,
-                        "starts_at": starts,
-                        "ends_at": starts + timedelta(minutes=minutes),
-                        "status": "cancelled",
-                        "cancelled_by_id": boss.user_id,
-                        "cancelled_at": at(cancelled[0], 8, 30),
-                        "cancellation_reason": rng.choice(
-                            ["Court hearing", "Sickness", "Urgent visit", "Training"]
-                        ),
-                        "uid": self.uuid(),
-                        "created_by_id": boss.user_id,
-                        "created_at": starts - timedelta(days=21),
-                    }
-                    rows.append(replaces)
-                    holder.sessions.append((replaces, boss, kind, cancelled))
-                    starts = at(cancelled[1], hour)
-                row = {
-                    "supervisee_id": holder.user_id,
-                    "supervisor_id": boss.user_id,
-                    "session_type": kind,
-                    "starts_at": starts,
-                    "ends_at": starts + timedelta(minutes=minutes),
-                    "status": "held" if starts + timedelta(minutes=minutes) <= now else "planned",
-                    "replaces": replaces,
-                    "uid": self.uuid(),
-                    "created_by_id": boss.user_id,
-                    "created_at": starts - timedelta(days=21),
-                }
-                rows.append(row)
-                holder.sessions.append((row, boss, kind, None))
-        self.rows.reserve(SupervisionSession, rows)
-        for row in rows:
-            replaces = row.pop("replaces", None)
-            row["replaces_id"] = replaces["id"] if replaces else None
-        self.rows.write(SupervisionSession, rows)
-        for holder in holders:
-            for row, _, _, cancelled in holder.sessions:
-                if cancelled and cancelled[2] is not None:
-                    self.flag(
-                        "cancellation_not_rescheduled",
-                        "S4",
-                        cancelled[2],
-                        resolved=day_start(cancelled[1]) if cancelled[1] <= self.today else None,
-                        person=holder,
-                        about=f"session {row['id']}",
-                        detail=f"Session cancelled on {cancelled[0]:%-d %B %Y}: moved to "
-                        f"{cancelled[1]:%-d %B %Y}, after the window",
-                        leaves=holder.leaves,
-                    )
-        self._records(holders)
-
-    def _records(self, holders):
-        rng, pack, today, now = self.rng, self.pack, self.today, self.now
-        detailed_from = today - timedelta(days=396)  # 13 months
-        records, signatures, sections, actions = [], [], [], []
-        for holder in holders:
-            for session, boss, kind, _ in holder.sessions:
-                if session["status"] != "held":
-                    continue
-                held_on = session["starts_at"].date()
-                late = rng.random() < 0.07
-                shared_on = due.add_working_days(
-                    held_on, rng.randint(3, 9) if late else rng.randint(0, pack.record_working_days)
-                )
-                late_sign = rng.random() < 0.07
-                signed_on = shared_on + timedelta(
-                    days=rng.randint(6, 20) if late_sign else rng.randint(0, 3)
-                )
-                final_on = signed_on + timedelta(days=rng.randint(0, 2))
-                shared_at, signed_at = at(shared_on, 16), at(signed_on, 17)
-                final_at = at(final_on, 17, 30)
-                # Written as signed and finalised once its sections are in: PostgreSQL refuses
-                # a part added to a finalised record.
-                record = {
-                    "session_id": session["id"],
-                    "template_id": self.templates.get(kind) or self.templates["individual"],
-                    "status": "draft",
-                    "supervisee_name": holder.name,
-                    "supervisor_name": boss.name,
-                    "shared_at": None,
-                    "finalised_at": None,
-                    "created_at": session["ends_at"],
-                }
-                if shared_at <= now:
-                    record.update(status="shared", shared_at=shared_at, created_at=shared_at)
-                    if signed_at <= now:
-                        record["status"] = "supervisee_signed"
-                        signatures.append((record, holder.user_id, "supervisee", signed_at))
-                        if final_at <= now:
-                            record["finalised_at"] = final_at
-                            signatures.append((record, boss.user_id, "supervisor", final_at))
-                records.append((record, holder, held_on))
-                record_due = due.record_due(pack, held_on)
-                if shared_on > record_due or record["shared_at"] is None:
-                    self.flag(
-                        "record_overdue",
-                        "R6",
-                        record_due,
-                        resolved=day_start(shared_on) if record["shared_at"] else None,
-                        person=holder,
-                        about=f"session {session['id']}",
-                        detail=f"Record of the session on {held_on:%-d %B %Y} not yet written",
-                        leaves=holder.leaves,
-                    )
-                if record["shared_at"] is not None:
-                    signoff = due.signoff_due(pack, shared_on)
-                    if final_on > signoff:
-                        self.flag(
-                            "signoff_overdue",
-                            "R7, R8",
-                            signoff,
-                            resolved=day_start(final_on) if record["finalised_at"] else None,
-                            person=holder,
-                            about=f"session {session['id']}",
-                            detail=f"Record of the session on {held_on:%-d %B %Y} waiting for "
-                            "sign-off",
-                            leaves=holder.leaves,
-                        )
-        self.rows.write(SupervisionRecord, [r for r, _, _ in records], ids=True)
-        self.rows.write(
-            Signature,
-            [
-                {
-                    "record_id": r["id"],
-                    "signer_id": signer,
-                    "role": role,
-                    "signed_at": when,
-                    "content_hash": HASH,
-                }
-                for r, signer, role, when in signatures
-            ],
-        )
-        action_flags = []
-        for record, holder, held_on in records:
-            if held_on >= detailed_from:
-                finalised = record["finalised_at"] is not None
-                for section in self.sections.get(record["template_id"], ()):
-                    done = rng.random() < (0.85 if finalised else 0.4)
-                    sections.append(
-                        {
-                            "record_id": record["id"],
-                            "template_section_id": section,
-                            "text": "Discussed and recorded." if done else "",
-                            "progress": "completed"
-                            if done
-                            else rng.choice(["not_started", "in_progress"]),
-                        }
-                    )
-            for position in range(rng.choices([0, 1, 2], [40, 45, 15])[0]):
-                owner = rng.choices(["supervisee", "supervisor", "other"], [75, 20, 5])[0]
-                due_on = held_on + timedelta(days=rng.randint(14, 42))
-                roll = rng.random()
-                if roll < 0.05:
-                    status, done_on = "dropped", due_on - timedelta(days=rng.randint(0, 10))
-                elif roll < 0.92:
-                    late = rng.random() < 0.1
-                    status = "done"
-                    done_on = due_on + timedelta(
-                        days=rng.randint(1, 30) if late else -rng.randint(0, 10)
-                    )
-                elif due_on > today - timedelta(days=60):
-                    status, done_on = "open", None
-                else:  # left open a while, then dropped
-                    status, done_on = "dropped", due_on + timedelta(days=rng.randint(10, 60))
-                if done_on is not None and at(done_on, 15) > now:
-                    status, done_on = "open", None
-                action = {
-                    "record_id": record["id"],
-                    "supervisee_id": holder.user_id,
-                    "description": rng.choice(
-                        [
-                            "Update the chronology",
-                            "Book the safeguarding refresher",
-                            "Read the neglect practice guidance",
-                            "Arrange a joint visit",
-                            "Complete the assessment",
-                        ]
-                    ),
-                    "owner": owner,
-                    "owner_name": "Team administrator" if owner == "other" else "",
-                    "due_date": due_on,
-                    "status": status,
-                    "status_reason": "No longer needed" if status == "dropped" else "",
-                    "status_changed_at": at(done_on, 15) if done_on else None,
-                    "position": position,
-                }
-                actions.append(action)
-                if owner == "supervisee" and (done_on is None or done_on > due_on):
-                    action_flags.append((action, holder, due_on, done_on))
-        self.rows.write(RecordSection, sections)
-        self.rows.write(Action, actions, ids=True)
-        finalised = [r["id"] for r, _, _ in records if r["finalised_at"] is not None]
-        self.rows.update(SupervisionRecord, finalised, status="finalised")
-        for action, holder, due_on, done_on in action_flags:
-            self.flag(
-                "action_overdue",
-                "R4",
-                due_on,
-                resolved=day_start(done_on) if done_on else None,
-                person=holder,
-                about=f"action {action['id']}",
-                detail=f"Action due {due_on.day} {due_on:%B %Y} not done",
-                leaves=holder.leaves,
-            )
-
-    # --- Agreements, development ------------------------------------------------------------
-
-    def agreements(self):
-        """An agreement per line relationship, signed by both at about the first session (now
-        and then later than the pack allows, A1), reviewed every year as a new version (now and
-        then late, A2), superseded when the relationship ends."""
-
-        rng, pack, now = self.rng, self.pack, self.now
-        rows, signatures = [], []
-        for holder in self.holders:
-            for boss, starts, ends, relationship_id in holder.lines:
-                firsts = [d for d in holder.held if d >= starts]
-                missing_due = starts + timedelta(days=pack.agreement.draw_up_days)
-                if pack.agreement.at_first_session and firsts:
-                    missing_due = min(missing_due, firsts[0])
-                late = rng.random() < 0.12
-                signed_on = missing_due + timedelta(
-                    days=rng.randint(3, 45) if late else -rng.randint(0, 5)
-                )
-                signed_on = max(signed_on, starts)
-                stop = ends + timedelta(days=1) if ends else None
-                if signed_on > missing_due:
-                    in_force = at(signed_on, 11, 30)
-                    self.flag(
-                        "agreement_missing",
-                        "A1",
-                        missing_due,
-                        resolved=in_force if in_force <= now else None,
-                        person=holder,
-                        detail=f"No supervision agreement in force since the relationship "
-                        f"began on {starts:%-d %B %Y}",
-                        leaves=stop,
-                    )
-                version, previous, starts_on = 1, None, signed_on
-                while at(starts_on, 11, 30) <= now and (stop is None or starts_on < stop):
-                    review = add_months_clamped(starts_on, pack.agreement.review_months)
-                    late = rng.random() < 0.1
-                    next_on = review + timedelta(
-                        days=rng.randint(5, 60) if late else -rng.randint(0, 40)
-                    )
-                    ends_here = stop is not None and next_on >= stop
-                    superseded_at = None
-                    if ends_here:
-                        superseded_at = day_start(stop)
-                    elif at(next_on, 11, 30) <= now:
-                        superseded_at = at(next_on, 11, 30)
-                    if superseded_at is None or superseded_at > day_start(self.lead_in):
-                        agreement = {
-                            "relationship_id": relationship_id,
-                            "version": version,
-                            "previous": previous,
-                            "status": "superseded" if superseded_at else "active",
-                            "starts_on": starts_on,
-                            "review_due_on": review,
-                            "frequency_value": 1,
-                            "frequency_unit": "months",
-                            "duration_minutes": 90,
-                            **dict.fromkeys(SupervisionAgreement.TEXT_SECTIONS, TEXT),
-                            "specific_provisions": "",
-                            "created_by_id": boss.user_id,
-                            "created_at": at(starts_on, 9),
-                            "updated_at": at(starts_on, 11, 30),
-                            "content_hash": HASH,
-                            "superseded_at": superseded_at,
-                            "superseded_reason": ""
-                            if superseded_at is None
-                            else ("Relationship ended" if ends_here else "Reviewed"),
-                        }
-                        rows.append(agreement)
-                        previous = agreement
-                        for role, signer, hour in (
-                            ("supervisee", holder.user_id, 10),
-                            ("supervisor", boss.user_id, 11),
-                        ):
-                            signatures.append((agreement, signer, role, at(starts_on, hour, 30)))
-                    if next_on > review:
-                        in_force = at(next_on, 11, 30)
-                        self.flag(
-                            "agreement_review_overdue",
-                            "A2",
-                            review,
-                            resolved=in_force if in_force <= now and not ends_here else None,
-                            person=holder,
-                            detail=f"Agreement of {starts_on:%-d %B %Y} to review",
-                            leaves=stop,
-                        )
-                    if superseded_at is None or ends_here:
-                        break
-                    version, starts_on = version + 1, next_on
-        self.rows.reserve(SupervisionAgreement, rows)
-        for row in rows:
-            previous = row.pop("previous")
-            row["previous_id"] = previous["id"] if previous else None
-        self.rows.write(SupervisionAgreement, rows)
-        self.rows.write(
-            AgreementSignature,
-            [
-                {
-                    "agreement_id": a["id"],
-                    "signer_id": signer,
-                    "role": role,
-                    "signed_at": when,
-                    "content_hash": HASH,
-                }
-                for a, signer, role, when in signatures
-            ],
-        )
-
-    def development(self):
-        """Practice observations and development conversations about every six months (now
-        and then late: Q1, Q2), probation reviews for new starters (Q3)."""
-
-        rng, pack, today = self.rng, self.pack, self.today
-        observations, conversations, reviews = [], [], []
-        schedules = (
-            (pack.observations, "observation_due", "Q1", "Practice observation"),
-            (pack.development_conversations, "development_plan_due", "Q2", "Development plan"),
-        )
-        for holder in self.holders:
-            if not holder.lines:
-                continue
-            stop = holder.leaves or today + timedelta(days=1)
-            plan_years, review_years = set(), set()
-            for schedule, kind, rule, what in schedules:
-                if schedule is None or holder.category not in schedule.categories:
-                    continue
-                last, count, day = None, 0, None
-                if holder.start < self.lead_in - timedelta(days=200):
-                    # The last one before the history, so the first in it is due in time.
-                    day = self.lead_in - timedelta(days=rng.randint(20, 150))
-                while True:
-                    due_on = due.periodic_due(last, holder.start, schedule.per_year)
-                    before = day is not None
-                    if day is None:
-                        late = rng.random() < 0.1
-                        day = due_on + timedelta(
-                            days=rng.randint(5, 60) if late else -rng.randint(0, 40)
-                        )
-                        if last is not None:
-                            day = max(day, last + timedelta(days=30))
-                    if not before and day > due_on:
-                        self.flag(
-                            kind,
-                            rule,
-                            due_on,
-                            resolved=day_start(day) if day <= today else None,
-                            person=holder,
-                            detail=f"{what}: {schedule.per_year} a year",
-                            leaves=holder.leaves,
-                        )
-                    if day > today or day >= stop:
-                        break
-                    boss = self.line_boss(holder, day)
-                    if kind == "observation_due":
-                        observations.append(
-                            {
-                                "practitioner_id": holder.user_id,
-                                "practitioner_role": JOB_ROLES[holder.role][0],
-                                "observer_id": boss.user_id,
-                                "observer_role": "Line manager",
-                                "observed_on": day,
-                                "venue": rng.choice(["Family home", "School", "Contact centre"]),
-                                "permission_gained": True,
-                                "permission_details": "The family agreed.",
-                                "observer_feedback": "Warm, clear and purposeful.",
-                                "status": "signed",
-                                "signed_by_both_at": at(day + timedelta(days=7), 16),
-                                "created_by_id": boss.user_id,
-                            }
-                        )
-                    else:
-                        # Plan years, one plan and one review each, as the table asks however
-                        # the dates drift: a plan in its own year, a review in its plan's year.
-                        years = plan_years if count % 2 == 0 else review_years
-                        year = day.year if count % 2 == 0 else max(plan_years, default=day.year)
-                        while year in years:
-                            year += 1
-                        years.add(year)
-                        conversations.append(
-                            {
-                                "person_id": holder.user_id,
-                                "kind": "plan" if count % 2 == 0 else "review",
-                                "year": year,
-                                "held_on": day,
-                                "goals": "Build confidence in court work.",
-                                "agreed_by_id": boss.user_id,
-                                "status": "signed",
-                                "signed_by_both_at": at(day + timedelta(days=3), 16),
-                            }
-                        )
-                    last, count, day = day, count + 1, None
-            if holder.probation_end is None:
-                continue
-            for month, due_on in due.probation_review_dates(
-                pack, holder.start, holder.probation_end
-            ):
-                late = rng.random() < 0.1
-                day = due_on + timedelta(days=rng.randint(3, 30) if late else -rng.randint(0, 7))
-                if day > due_on:
-                    self.flag(
-                        "probation_review_due",
-                        "Q3",
-                        due_on,
-                        resolved=day_start(day) if day <= today else None,
-                        person=holder,
-                        about=f"month {month}",
-                        detail=f"Probation review at the end of month {month}",
-                        leaves=holder.leaves,
-                    )
-                if day > today or day >= stop:
-                    break
-                reviews.append(
-                    {
-                        "person_id": holder.user_id,
-                        "month": month,
-                        "due_on": due_on,
-                        "held_on": day,
-                        "outcome": "confirm" if month == 5 else "on_track",
-                        "notes": "Progressing well.",
-                        "reviewer_id": self.line_boss(holder, day).user_id,
-                    }
-                )
-        self.rows.write(PracticeObservation, observations)
-        self.rows.write(DevelopmentConversation, conversations)
-        self.rows.write(ProbationReview, reviews)
-
-    # --- Children ---------------------------------------------------------------------------
-
-    def _worker_on(self, team: _Unit, day: date, avoid=None) -> _Holder | None:
-        """A caseholder in the team on `day` (not `avoid`); else its team manager."""
-        posts = self.caseholding[team.code]
-        for _ in range(6):
-            holder = self.rng.choice(posts).holder_on(day)
-            if holder is not None and holder is not avoid:
-                return holder
-        for post in posts:
-            holder = post.holder_on(day)
-            if holder is not None and holder is not avoid:
-                return holder
-        return team.manager_post.holder_on(day)
-
-    def _segments(self, team: _Unit, opened: datetime, end: datetime | None) -> list:
-        """(worker, start, end or None, reason) of each allocation: a worker holds the child
-        until they leave (the case moves on the morning of their leaving day) or, now and then,
-        until a transfer within the team."""
-        rng, now = self.rng, self.now
-        segments, moment, reason = [], opened, "new"
-        while True:
-            worker = self._worker_on(team, moment.date(), segments[-1][0] if segments else None)
-            if worker is None:
-                return segments
-            stop = at(worker.leaves, 9) if worker.leaves else None
-            if rng.random() < 0.08:
-                left = ((end or now) - moment).days
-                if left > 60:
-                    moved = moment + timedelta(days=rng.randint(30, left - 1))
-                    stop = moved if stop is None else min(stop, moved)
-            if stop is not None and (end is None or stop < end) and stop < now:
-                segments.append((worker, moment, stop, reason))
-                moment, reason = stop, "transfer"
-                continue
-            segments.append((worker, moment, end, reason))
-            return segments
-
-    def children(self):
-        rng, pack, today, now = self.rng, self.pack, self.today, self.now
-        self.caseholding = defaultdict(list)
-        for post in self.posts:
-            if post.holds_cases:
-                self.caseholding[post.unit.code].append(post)
-        teams = [t for t in self.teams if self.caseholding[t.code]]
-        if not teams:
-            return
-        weights = [len(self.caseholding[t.code]) for t in teams]
-        span = (today - self.lead_in).days
-        durations = {"early_help": (60, 300), "social_work": (60, 1400), "youth_justice": (90, 400)}
-        check = None if self.evaluate else now
-        hours = pack.cases.allocation_hours
-        letters = "ABCDEFGHJKLMNPRSTW"
-        children, allocations, ratings, notes = [], [], [], []
-        for n in range(self.children_count):
-            team = rng.choices(teams, weights)[0]
-            service = team.service
-            low, high = durations[service]
-            length = int(rng.triangular(low, high, low + (high - low) / 4))
-            if rng.random() < OPEN_SHARE:
-                opened, closed = today - timedelta(days=rng.randint(1, min(length, span - 1))), None
-            else:
-                closed = today - timedelta(days=rng.randint(1, span - 30))
-                opened = max(closed - timedelta(days=length), self.lead_in + timedelta(days=1))
-            end = day_start(closed + timedelta(days=1)) if closed else None
-            segments = self._segments(team, at(opened, rng.randint(9, 16)), end)
-            if not segments:
-                continue
-            levels = {"rag": rng.choices(*RAG)[0]}
-            if service == "youth_justice":
-                levels["serious_harm"] = rng.choices(*YJ_LEVELS)[0]
-                levels["safety_wellbeing"] = rng.choices(*YJ_LEVELS)[0]
-            child = {
-                "reference": f"{self.prefix.upper()}{n:06d}",
-                "initials": rng.choice(letters) + rng.choice(letters),
-                "date_of_birth": opened - timedelta(days=rng.randint(200, 6200)),
-                "service": service,
-                "service_since": segments[0][1].date(),
-                "plan": rng.choices(*PLANS[service])[0],
-                "rag_rating": levels["rag"],
-                "serious_harm_level": levels.get("serious_harm", ""),
-                "safety_wellbeing_level": levels.get("safety_wellbeing", ""),
-                "unit_id": team.id,
-                "allocated_worker_id": segments[-1][0].user_id,
-                "allocated_at": segments[-1][1],
-                "closed_on": closed,
-                "last_discussed_at": None,
-                "next_review_on": None,
-                "next_check_at": check,
-                "created_at": segments[0][1],
-            }
-            children.append(child)
-            for scale, level in levels.items():
-                ratings.append(
-                    {
-                        "child": child,
-                        "scale": scale,
-                        "level": level,
-                        "set_by_id": segments[0][0].user_id,
-                        "set_at": segments[0][1],
-                    }
-                )
-            cycle = due.case_cycle(pack, service, levels)
-            behind = rng.random() < 0.12
-            discussed_in_service = False
-            for worker, starts, ends, reason in segments:
-                stopped = ends if ends is not None else now
-                manager = team.manager_post.holder_on(starts.date()) or worker
-                roll = rng.random()
-                discussed = None
-                if roll < 0.9:
-                    discussed = starts + timedelta(hours=rng.randint(1, 22))
-                elif roll < 0.98:
-                    discussed = starts + timedelta(hours=rng.randint(26, 96))
-                if discussed is not None and discussed > now:
-                    discussed = None
-                allocations.append(
-                    {
-                        "child": child,
-                        "worker_id": worker.user_id,
-                        "unit_id": team.id,
-                        "service": service,
-                        "reason": reason,
-                        "starts_at": starts,
-                        "ends_at": ends,
-                        "first_discussed_at": discussed,
-                        "allocated_by_id": manager.user_id,
-                    }
-                )
-                # Case supervision through the allocation, at the pack's cycle (C1, C2).
-                first_note, last = None, starts.date()
-                while True:
-                    due_on = due.step(last, cycle)
-                    gap = (due_on - last).days
-                    if rng.random() < (0.25 if behind else 0.05):
-                        day = due_on + timedelta(days=rng.randint(1, max(5, gap // 2)))
-                    else:
-                        day = due_on - timedelta(days=rng.randint(1, max(2, gap // 3)))
-                    moment = at(day, rng.randint(9, 16))
-                    final = moment + timedelta(days=rng.randint(0, 2))
-                    # A note counts once final: a draft, even written in time, leaves the
-                    # child overdue once the due date passes.
-                    counts = moment < stopped and final <= now
-                    if day > due_on or not counts:
-                        self.flag(
-                            "case_review_overdue",
-                            "C1, C2",
-                            due_on,
-                            resolved=moment if counts else ends,
-                            person=worker,
-                            child=child,
-                            about="cycle",
-                            detail="Case supervision cycle",
-                            closes=closed,
-                        )
-                    if moment >= stopped:
-                        break
-                    author = (team.manager_post.holder_on(day) or worker).user_id
-                    notes.append(
-                        {
-                            "child": child,
-                            "kind": "case_supervision",
-                            "author_id": author,
-                            "worker_id": worker.user_id,
-                            "unit_id": team.id,
-                            "service": service,
-                            "discussed_at": moment,
-                            "current_situation": "Visits are happening as planned.",
-                            "decision": "Continue with the plan.",
-                            "reasons": "Progress is being made.",
-                            "next_review_on": due.step(day, cycle),
-                            "status": "final" if final <= now else "draft",
-                            "finalised_at": final if final <= now else None,
-                            "finalised_by_id": author if final <= now else None,
-                            "content_hash": HASH if final <= now else "",
-                            "created_at": moment,
-                            "updated_at": min(final, now),
-                        }
-                    )
-                    if not counts:
-                        break
-                    first_note = first_note or moment
-                    child["last_discussed_at"] = moment
-                    child["next_review_on"] = due.step(day, cycle)
-                    discussed_in_service = True
-                    last = day
-                if hours is not None:  # C3: a new allocation discussed within the hours
-                    # Real hours, as the rules count them (in UTC, so not across a clock change).
-                    due_at = (starts.astimezone(UTC) + timedelta(hours=hours)).astimezone(LONDON)
-                    ways = [m for m in (discussed, first_note, ends) if m is not None]
-                    resolved = min(ways) if ways else None
-                    if resolved is None or resolved > due_at:
-                        self.flag(
-                            "allocation_not_discussed",
-                            "C3",
-                            due.local_date(due_at),
-                            due_at=due_at,
-                            resolved=resolved,
-                            person=worker,
-                            child=child,
-                            about=starts.astimezone(UTC).isoformat(),
-                            detail=f"New allocation to discuss within {hours} hours",
-                            closes=closed,
-                        )
-            if closed:
-                closer = team.manager_post.holder_on(closed) or segments[-1][0]
-                child.update(
-                    closed_by_id=closer.user_id,
-                    closure_reason=rng.choice(["outcomes_met", "stepped_down", "moved_away"]),
-                    closure_rationale="The work is done and the family agree.",
-                    closure_supervision_held=discussed_in_service,
-                )
-                if not discussed_in_service:  # C4
-                    child["closure_without_supervision_reason"] = "The family moved away first."
-                    self.flag(
-                        "closure_without_supervision",
-                        "C4",
-                        closed,
-                        person=segments[-1][0],
-                        child=child,
-                        detail=f"Closed on {closed:%-d %B %Y} without formal case supervision "
-                        "in the closing service",
-                    )
-        self.rows.write(Child, children, ids=True)
-        for rows in (allocations, ratings, notes):
-            for row in rows:
-                row["child_id"] = row.pop("child")["id"]
-        self.rows.write(Allocation, allocations)
-        self.rows.write(RiskRating, ratings)
-        self.rows.write(CaseNote, notes)
-        for row in self.flags:
-            if isinstance(row["child_id"], dict):
-                row["child_id"] = row["child_id"]["id"]
 
     # --- Feedback and flags -----------------------------------------------------------------
 

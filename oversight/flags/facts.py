@@ -151,6 +151,55 @@ def person_histories(profiles) -> list[PersonHistory]:
     ids = [p.user_id for p in profiles]
     if not ids:
         return []
+    sessions = _sessions_by_supervisee(ids)
+    records, signed = _record_dates(ids)
+    relationships, lines, covers = _line_relationships(ids)
+    away = _supervisor_absences(lines)
+    agreements = _agreement_spells(ids)
+    actions = _supervisee_actions(ids)
+    observations, conversations, probation = _development_dates(ids)
+
+    histories = []
+    for profile in profiles:
+        uid = profile.user_id
+        held, cancellations, record_facts = _session_facts(
+            sessions.get(uid, []), records=records, signed=signed
+        )
+        base = due.PersonFacts(
+            category=profile.job_role.category,
+            start_date=profile.start_date,
+            person=profile.user.email,
+            asye_start=profile.asye_start_date,
+            student=profile.is_student,
+            phase_agreed_on=profile.fortnightly_from,
+            absences=_absences(lines.get(uid, ()), away, covers.get(uid, ())),
+            sessions=held,
+            cancellations=cancellations,
+            records=record_facts,
+            observations=tuple(observations.get(uid, ())),
+            development_conversations=tuple(conversations.get(uid, ())),
+            probation_end=profile.probation_end_date,
+            probation_reviews=tuple(probation.get(uid, ())),
+            actions=tuple(actions.get(uid, ())),
+        )
+        histories.append(
+            PersonHistory(
+                profile_id=profile.pk,
+                user_id=uid,
+                email=profile.user.email,
+                unit_path=profile.unit.path,
+                start_date=profile.start_date,
+                leaving_date=profile.leaving_date,
+                base=base,
+                relationships=relationships.get(uid, []),
+                agreements=agreements.get(uid, []),
+                user=profile.user,
+            )
+        )
+    return histories
+
+
+def _sessions_by_supervisee(ids) -> dict[int, list[tuple]]:
     Status = SupervisionSession.Status
     sessions = defaultdict(list)
     for row in (
@@ -170,6 +219,10 @@ def person_histories(profiles) -> list[PersonHistory]:
         )
     ):
         sessions[row[1]].append(row)
+    return sessions
+
+
+def _record_dates(ids) -> tuple[dict, dict]:
     records = {
         session_id: (shared_at, finalised_at)
         for session_id, shared_at, finalised_at in SupervisionRecord.objects.filter(
@@ -181,6 +234,10 @@ def person_histories(profiles) -> list[PersonHistory]:
             record__session__supervisee_id__in=ids, role=Signature.Role.SUPERVISEE
         ).values_list("record__session_id", "signed_at")
     )
+    return records, signed
+
+
+def _line_relationships(ids) -> tuple[dict, dict, dict]:
     relationships, lines, covers = defaultdict(list), defaultdict(list), defaultdict(list)
     Kind = SupervisoryRelationship.Kind
     related = SupervisoryRelationship.objects.filter(
@@ -192,6 +249,10 @@ def person_histories(profiles) -> list[PersonHistory]:
             lines[supervisee_id].append((supervisor_id, starts_on, ends_on))
         else:
             covers[supervisee_id].append((starts_on, ends_on))
+    return relationships, lines, covers
+
+
+def _supervisor_absences(lines) -> dict[int, list[tuple]]:
     away = defaultdict(list)
     supervisors = {row[0] for rows in lines.values() for row in rows}
     if supervisors:
@@ -199,6 +260,10 @@ def person_histories(profiles) -> list[PersonHistory]:
             supervisor_id__in=supervisors
         ).values_list("supervisor_id", "starts_on", "ends_on"):
             away[supervisor_id].append((starts_on, ends_on))
+    return away
+
+
+def _agreement_spells(ids) -> dict[int, list[_AgreementSpell]]:
     agreements = defaultdict(list)
     Agreement = SupervisionAgreement.Status
     for row in (
@@ -226,6 +291,10 @@ def person_histories(profiles) -> list[PersonHistory]:
         spell = _agreement_spell(*row[1:])
         if spell is not None:
             agreements[row[0]].append(spell)
+    return agreements
+
+
+def _supervisee_actions(ids) -> dict[int, list[due.ActionFacts]]:
     actions = defaultdict(list)
     for pk, supervisee_id, due_on, status, changed_at in Action.objects.filter(
         supervisee_id__in=ids, owner=Action.Owner.SUPERVISEE
@@ -236,6 +305,10 @@ def person_histories(profiles) -> list[PersonHistory]:
         actions[supervisee_id].append(
             due.ActionFacts(due_on=due_on, done_on=done, about=f"action {pk}")
         )
+    return actions
+
+
+def _development_dates(ids) -> tuple[dict, dict, dict]:
     observations = defaultdict(list)
     for person_id, observed_on in PracticeObservation.objects.filter(
         practitioner_id__in=ids
@@ -251,65 +324,37 @@ def person_histories(profiles) -> list[PersonHistory]:
         "person_id", "month", "held_on"
     ):
         probation[person_id].append(due.ProbationReviewHeld(month=month, held_on=held_on))
+    return observations, conversations, probation
 
-    histories = []
-    for profile in profiles:
-        uid = profile.user_id
-        rows = sessions.get(uid, [])
-        replaced_by = {row[7]: row for row in rows if row[7]}
-        held = [row for row in rows if row[2] == Status.HELD]
-        base = due.PersonFacts(
-            category=profile.job_role.category,
-            start_date=profile.start_date,
-            person=profile.user.email,
-            asye_start=profile.asye_start_date,
-            student=profile.is_student,
-            phase_agreed_on=profile.fortnightly_from,
-            absences=_absences(lines.get(uid, ()), away, covers.get(uid, ())),
-            sessions=tuple(
-                due.HeldSession(held_on=_day(row[4]), session_type=row[3], supervisor=row[8])
-                for row in held
-            ),
-            cancellations=tuple(
-                due.Cancellation(
-                    cancelled_on=_day(row[6] or row[4]),
-                    rescheduled_to=_day(replaced_by[row[0]][4]) if row[0] in replaced_by else None,
-                    about=f"session {row[0]}",
-                )
-                for row in rows
-                if row[2] == Status.CANCELLED
-            ),
-            records=tuple(
-                due.RecordFacts(
-                    session_on=_day(row[5]),
-                    shared_on=_day(records.get(row[0], (None, None))[0]),
-                    supervisee_signed_on=_day(signed.get(row[0])),
-                    finalised_on=_day(records.get(row[0], (None, None))[1]),
-                    about=f"session {row[0]}",
-                )
-                for row in held
-            ),
-            observations=tuple(observations.get(uid, ())),
-            development_conversations=tuple(conversations.get(uid, ())),
-            probation_end=profile.probation_end_date,
-            probation_reviews=tuple(probation.get(uid, ())),
-            actions=tuple(actions.get(uid, ())),
+
+def _session_facts(rows, *, records: dict, signed: dict) -> tuple[tuple, tuple, tuple]:
+    Status = SupervisionSession.Status
+    replaced_by = {row[7]: row for row in rows if row[7]}
+    held = [row for row in rows if row[2] == Status.HELD]
+    sessions = tuple(
+        due.HeldSession(held_on=_day(row[4]), session_type=row[3], supervisor=row[8])
+        for row in held
+    )
+    cancellations = tuple(
+        due.Cancellation(
+            cancelled_on=_day(row[6] or row[4]),
+            rescheduled_to=_day(replaced_by[row[0]][4]) if row[0] in replaced_by else None,
+            about=f"session {row[0]}",
         )
-        histories.append(
-            PersonHistory(
-                profile_id=profile.pk,
-                user_id=uid,
-                email=profile.user.email,
-                unit_path=profile.unit.path,
-                start_date=profile.start_date,
-                leaving_date=profile.leaving_date,
-                base=base,
-                relationships=relationships.get(uid, []),
-                agreements=agreements.get(uid, []),
-                user=profile.user,
-            )
+        for row in rows
+        if row[2] == Status.CANCELLED
+    )
+    records_facts = tuple(
+        due.RecordFacts(
+            session_on=_day(row[5]),
+            shared_on=_day(records.get(row[0], (None, None))[0]),
+            supervisee_signed_on=_day(signed.get(row[0])),
+            finalised_on=_day(records.get(row[0], (None, None))[1]),
+            about=f"session {row[0]}",
         )
-    return histories
+        for row in held
+    )
+    return sessions, cancellations, records_facts
 
 
 def _absences(lines, away, covers) -> tuple[due.Absence, ...]:
@@ -550,42 +595,9 @@ def child_histories(children) -> list[ChildHistory]:
             "unit_id",
         )
     )
-    allocations = defaultdict(list)
-    for row in (
-        Allocation.objects.filter(child_id__in=ids)
-        .order_by("starts_at", "pk")
-        .values_list(
-            "child_id",
-            "starts_at",
-            "ends_at",
-            "worker_id",
-            "worker__email",
-            "unit__path",
-            "service",
-            "first_discussed_at",
-            "unit_id",
-        )
-    ):
-        allocations[row[0]].append(_Held(*row[1:]))
-    levels = defaultdict(list)
-    for child_id, scale, level, set_at in (
-        RiskRating.objects.filter(child_id__in=ids)
-        .order_by("set_at", "pk")
-        .values_list("child_id", "scale", "level", "set_at")
-    ):
-        levels[child_id].append(due.RiskChange(on=_day(set_at), scale=scale, level=level))
-    one_to_one = {CaseNote.Kind.CASE_SUPERVISION, CaseNote.Kind.JOINT_SUPERVISION}
-    discussions, group = defaultdict(list), defaultdict(list)
-    for child_id, kind, discussed_at in (
-        CaseNote.objects.filter(
-            child_id__in=ids,
-            status=CaseNote.Status.FINAL,
-            kind__in=[*one_to_one, CaseNote.Kind.GROUP_SUPERVISION],
-        )
-        .order_by("discussed_at")
-        .values_list("child_id", "kind", "discussed_at")
-    ):
-        (discussions if kind in one_to_one else group)[child_id].append(discussed_at)
+    allocations = _allocations_by_child(ids)
+    levels = _risk_changes_by_child(ids)
+    discussions, group = _discussions_by_child(ids)
 
     histories = []
     for (
@@ -620,6 +632,54 @@ def child_histories(children) -> list[ChildHistory]:
             )
         )
     return histories
+
+
+def _allocations_by_child(ids) -> dict[int, list[_Held]]:
+    allocations = defaultdict(list)
+    for row in (
+        Allocation.objects.filter(child_id__in=ids)
+        .order_by("starts_at", "pk")
+        .values_list(
+            "child_id",
+            "starts_at",
+            "ends_at",
+            "worker_id",
+            "worker__email",
+            "unit__path",
+            "service",
+            "first_discussed_at",
+            "unit_id",
+        )
+    ):
+        allocations[row[0]].append(_Held(*row[1:]))
+    return allocations
+
+
+def _risk_changes_by_child(ids) -> dict[int, list[due.RiskChange]]:
+    levels = defaultdict(list)
+    for child_id, scale, level, set_at in (
+        RiskRating.objects.filter(child_id__in=ids)
+        .order_by("set_at", "pk")
+        .values_list("child_id", "scale", "level", "set_at")
+    ):
+        levels[child_id].append(due.RiskChange(on=_day(set_at), scale=scale, level=level))
+    return levels
+
+
+def _discussions_by_child(ids) -> tuple[dict, dict]:
+    one_to_one = {CaseNote.Kind.CASE_SUPERVISION, CaseNote.Kind.JOINT_SUPERVISION}
+    discussions, group = defaultdict(list), defaultdict(list)
+    for child_id, kind, discussed_at in (
+        CaseNote.objects.filter(
+            child_id__in=ids,
+            status=CaseNote.Status.FINAL,
+            kind__in=[*one_to_one, CaseNote.Kind.GROUP_SUPERVISION],
+        )
+        .order_by("discussed_at")
+        .values_list("child_id", "kind", "discussed_at")
+    ):
+        (discussions if kind in one_to_one else group)[child_id].append(discussed_at)
+    return discussions, group
 
 
 def child_facts(child, at: datetime | None = None) -> due.ChildFacts | None:

@@ -234,6 +234,17 @@ def daily_digests_write(now: datetime) -> int:
         return 0
     until = now - DIGEST_SETTLE
     since = {pk: previous[pk] - DIGEST_SETTLE if pk in previous else None for pk in people}
+    found = _flags_new_to_each(people, since=since, until=until)
+
+    written = 0
+    for pk, flags in found.items():
+        written += _daily_digest_write(
+            people[pk], flags, first=pk not in previous, period=period, now=now
+        )
+    return written
+
+
+def _flags_new_to_each(people: dict, *, since: dict, until: datetime) -> dict[int, list[Flag]]:
     starts = [start for start in since.values() if start is not None]
     earliest = None if len(starts) < len(since) else min(starts)
 
@@ -265,32 +276,31 @@ def daily_digests_write(now: datetime) -> int:
             start = since[person.pk]
             if start is None or flag.raised_at > start:
                 found[person.pk].append(flag)
+    return found
 
-    written = 0
-    for pk, flags in found.items():
-        person = people[pk]
-        count = len(flags)
-        subject = f"{count} new overdue item{'s' if count != 1 else ''} for you to act on"
-        body = render_to_string(
-            "email/daily_digest.txt",
-            {
-                "recipient": person,
-                "count": count,
-                "first": pk not in previous,
-                "flags": [_flag_line(flag) | {"link": _flag_link(flag, person)} for flag in flags],
-                "link": site_link(reverse("home")),
-                "settings_link": settings_link(),
-            },
-        )
-        written += _create_once(
-            kind=Notification.Kind.DAILY_DIGEST,
-            recipient=person,
-            period=period,
-            subject=subject,
-            body=body,
-            created_at=now,
-        )
-    return written
+
+def _daily_digest_write(person, flags, *, first: bool, period: str, now: datetime) -> bool:
+    count = len(flags)
+    subject = f"{count} new overdue item{'s' if count != 1 else ''} for you to act on"
+    body = render_to_string(
+        "email/daily_digest.txt",
+        {
+            "recipient": person,
+            "count": count,
+            "first": first,
+            "flags": [_flag_line(flag) | {"link": _flag_link(flag, person)} for flag in flags],
+            "link": site_link(reverse("home")),
+            "settings_link": settings_link(),
+        },
+    )
+    return _create_once(
+        kind=Notification.Kind.DAILY_DIGEST,
+        recipient=person,
+        period=period,
+        subject=subject,
+        body=body,
+        created_at=now,
+    )
 
 
 def acted_on(flags):
@@ -318,51 +328,12 @@ def weekly_digests_write(now: datetime) -> int:
     if today.weekday() != 0:
         return 0
     period = iso_week(today)
-    managed = defaultdict(list)
-    for unit in (
-        Unit.objects.exclude(kind=Unit.Kind.TEAM)
-        .filter(manager__isnull=False, manager__is_active=True)
-        .exclude(manager__email="")
-        .select_related("manager")
-    ):
-        managed[unit.manager].append(unit)
-    if not managed:
-        return 0
-    already = set(
-        Notification.objects.filter(
-            kind=Notification.Kind.WEEKLY_DIGEST, period=period
-        ).values_list("recipient_id", flat=True)
-    )
-    managed = {person: units for person, units in managed.items() if person.pk not in already}
+    managed = _managers_without_this_weeks_digest(period)
     if not managed:
         return 0
 
     week_ago = now - WEEK
-    flags = acted_on(Flag.objects.all()).annotate(
-        counts_in=Coalesce(F("child__unit"), F("person__profile__unit"))
-    )
-    open_now = flags.filter(raised_at__lte=now).filter(
-        Q(noticed_resolved_at__isnull=True) | Q(noticed_resolved_at__gt=now)
-    )
-    open_by_kind = defaultdict(dict)
-    for unit_id, kind, count in (
-        open_now.values("counts_in", "kind")
-        .annotate(n=Count("pk"))
-        .values_list("counts_in", "kind", "n")
-    ):
-        open_by_kind[unit_id][kind] = count
-    raised = dict(
-        flags.filter(raised_at__gt=week_ago, raised_at__lte=now)
-        .values("counts_in")
-        .annotate(n=Count("pk"))
-        .values_list("counts_in", "n")
-    )
-    resolved = dict(
-        flags.filter(noticed_resolved_at__gt=week_ago, noticed_resolved_at__lte=now)
-        .values("counts_in")
-        .annotate(n=Count("pk"))
-        .values_list("counts_in", "n")
-    )
+    open_by_kind, raised, resolved = _flag_counts_by_unit(now, week_ago=week_ago)
     all_units = list(Unit.objects.only("pk", "name", "kind", "path").order_by("path"))
     labels = dict(FlagKind.choices)
 
@@ -411,3 +382,51 @@ def weekly_digests_write(now: datetime) -> int:
             created_at=now,
         )
     return written
+
+
+def _managers_without_this_weeks_digest(period: str) -> dict:
+    managed = defaultdict(list)
+    for unit in (
+        Unit.objects.exclude(kind=Unit.Kind.TEAM)
+        .filter(manager__isnull=False, manager__is_active=True)
+        .exclude(manager__email="")
+        .select_related("manager")
+    ):
+        managed[unit.manager].append(unit)
+    if not managed:
+        return {}
+    already = set(
+        Notification.objects.filter(
+            kind=Notification.Kind.WEEKLY_DIGEST, period=period
+        ).values_list("recipient_id", flat=True)
+    )
+    return {person: units for person, units in managed.items() if person.pk not in already}
+
+
+def _flag_counts_by_unit(now: datetime, *, week_ago: datetime) -> tuple[dict, dict, dict]:
+    flags = acted_on(Flag.objects.all()).annotate(
+        counts_in=Coalesce(F("child__unit"), F("person__profile__unit"))
+    )
+    open_now = flags.filter(raised_at__lte=now).filter(
+        Q(noticed_resolved_at__isnull=True) | Q(noticed_resolved_at__gt=now)
+    )
+    open_by_kind = defaultdict(dict)
+    for unit_id, kind, count in (
+        open_now.values("counts_in", "kind")
+        .annotate(n=Count("pk"))
+        .values_list("counts_in", "kind", "n")
+    ):
+        open_by_kind[unit_id][kind] = count
+    raised = dict(
+        flags.filter(raised_at__gt=week_ago, raised_at__lte=now)
+        .values("counts_in")
+        .annotate(n=Count("pk"))
+        .values_list("counts_in", "n")
+    )
+    resolved = dict(
+        flags.filter(noticed_resolved_at__gt=week_ago, noticed_resolved_at__lte=now)
+        .values("counts_in")
+        .annotate(n=Count("pk"))
+        .values_list("counts_in", "n")
+    )
+    return open_by_kind, raised, resolved

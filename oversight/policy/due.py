@@ -32,7 +32,7 @@ Choices the councils' policies leave open, made here and written in each pack's 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -502,6 +502,27 @@ def person_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[Due
     )
     add(SESSION_OVERDUE, due, f"Formal supervision {interval.describe()}; {last}", "F1-F5")
 
+    _add_record_items(pack, facts, today, add=add)
+    _add_agreement_items(pack, facts, today, add=add)
+    _add_cancellation_items(pack, facts, today, formal=formal, add=add)
+    _add_cover_items(pack, facts, today, add=add)
+
+    # R4, R10: actions with a timescale
+    for action in facts.actions:
+        if action.done_on is not None and action.done_on <= today:
+            continue
+        # Named by its date, never its words: the text can be personal and flags go by email.
+        detail = f"Action due {_when(action.due_on)} not done"
+        add(ACTION_OVERDUE, action.due_on, detail, "R4", action.about)
+
+    _add_development_items(pack, facts, today, add=add)
+    return sorted(items, key=_order)
+
+
+_Add = Callable[..., None]
+
+
+def _add_record_items(pack: PolicyPack, facts: PersonFacts, today: date, *, add: _Add):
     # R6, R7, R8
     for record in facts.records:
         if record.session_on > today:
@@ -528,6 +549,8 @@ def person_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[Due
                 about,
             )
 
+
+def _add_agreement_items(pack: PolicyPack, facts: PersonFacts, today: date, *, add: _Add):
     # A1, A2
     agreement = facts.agreement
     in_force = agreement is not None and agreement.in_force and agreement.starts_on <= today
@@ -554,6 +577,10 @@ def person_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[Due
             "A2",
         )
 
+
+def _add_cancellation_items(
+    pack: PolicyPack, facts: PersonFacts, today: date, *, formal: list[date], add: _Add
+):
     # S4
     for cancellation in facts.cancellations:
         if cancellation.cancelled_on > today:
@@ -575,6 +602,8 @@ def person_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[Due
             cancellation.about or cancellation.cancelled_on.isoformat(),
         )
 
+
+def _add_cover_items(pack: PolicyPack, facts: PersonFacts, today: date, *, add: _Add):
     # S5
     for absence in facts.absences:
         due = cover_due(pack, absence)
@@ -592,14 +621,8 @@ def person_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[Due
             absence.starts_on.isoformat(),
         )
 
-    # R4, R10: actions with a timescale
-    for action in facts.actions:
-        if action.done_on is not None and action.done_on <= today:
-            continue
-        # Named by its date, never its words: the text can be personal and flags go by email.
-        detail = f"Action due {_when(action.due_on)} not done"
-        add(ACTION_OVERDUE, action.due_on, detail, "R4", action.about)
 
+def _add_development_items(pack: PolicyPack, facts: PersonFacts, today: date, *, add: _Add):
     # Q1, Q2
     category = facts.schedule_category
     for schedule, dates, kind, rule, what in (
@@ -634,8 +657,6 @@ def person_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[Due
                 "Q3",
                 f"month {month}",
             )
-
-    return sorted(items, key=_order)
 
 
 def _order(item: DueItem):

@@ -436,35 +436,12 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
         counts[label] = counts.get(label, 0) + queryset.delete()[0]
 
     records = SupervisionRecord.objects.filter(session__supervisee=person)
-    files = [
-        (pdf.file.storage, pdf.file.name)
-        for pdf in RecordPdf.objects.filter(record__in=records)
-        if pdf.file
-    ]
-    for export in SubjectAccessExport.objects.filter(person=person).exclude(file=""):
-        files.append((export.file.storage, export.file.name))
+    files = _stored_files_of(person, records=records)
     counts["subject_access_exports"] = (
         SubjectAccessExport.objects.filter(person=person).exclude(file="").update(file="")
     )
 
-    for label, model in [
-        ("record_pdfs", RecordPdf),
-        ("signatures", Signature),
-        ("addenda", Addendum),
-        ("sections", RecordSection),
-        ("decisions", Decision),
-        ("action_reviews", ActionReview),
-        ("disagreements", Disagreement),
-        ("amendment_requests", AmendmentRequest),
-        ("shared_texts", SharedText),
-        ("actions", Action),
-    ]:
-        gone(label, model.objects.filter(record__in=records))
-
-    # A quality audit of a destroyed record goes with it: the audit quotes nothing, but its
-    # answers are about this person's supervision.
-    gone("quality_reviews", QualityReview.objects.filter(record__in=records))
-    gone("records", records)
+    _delete_records(records, gone=gone)
 
     gone("drafts", FormDraft.objects.filter(subject=person))
     gone("agenda_items", AgendaItem.objects.filter(session__supervisee=person))
@@ -485,6 +462,49 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
     gone("agreement_signatures", AgreementSignature.objects.filter(agreement__in=agreements))
     _delete_chain(gone, "agreements", agreements, "previous")
 
+    _delete_development_records(person, gone=gone)
+    # Their answers about the supervision they received go with the file. Reports of closed
+    # quarters change by it, which is what destroying the data means.
+
+    gone("feedback_responses", FeedbackResponse.objects.filter(respondent=person))
+
+    _allow_destroying_frozen_rows(False)
+    return counts, files
+
+
+def _stored_files_of(person, *, records) -> list[tuple]:
+    files = [
+        (pdf.file.storage, pdf.file.name)
+        for pdf in RecordPdf.objects.filter(record__in=records)
+        if pdf.file
+    ]
+    for export in SubjectAccessExport.objects.filter(person=person).exclude(file=""):
+        files.append((export.file.storage, export.file.name))
+    return files
+
+
+def _delete_records(records, *, gone) -> None:
+    for label, model in [
+        ("record_pdfs", RecordPdf),
+        ("signatures", Signature),
+        ("addenda", Addendum),
+        ("sections", RecordSection),
+        ("decisions", Decision),
+        ("action_reviews", ActionReview),
+        ("disagreements", Disagreement),
+        ("amendment_requests", AmendmentRequest),
+        ("shared_texts", SharedText),
+        ("actions", Action),
+    ]:
+        gone(label, model.objects.filter(record__in=records))
+
+    # A quality audit of a destroyed record goes with it: the audit quotes nothing, but its
+    # answers are about this person's supervision.
+    gone("quality_reviews", QualityReview.objects.filter(record__in=records))
+    gone("records", records)
+
+
+def _delete_development_records(person, *, gone) -> None:
     observations = PracticeObservation.objects.filter(practitioner=person)
     gone(
         "observation_signatures", ObservationSignature.objects.filter(observation__in=observations)
@@ -498,13 +518,6 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
     gone("development_conversations", conversations)
     gone("probation_reviews", ProbationReview.objects.filter(person=person))
     _delete_chain(gone, "wellbeing_plans", WellbeingPlan.objects.filter(person=person), "previous")
-    # Their answers about the supervision they received go with the file. Reports of closed
-    # quarters change by it, which is what destroying the data means.
-
-    gone("feedback_responses", FeedbackResponse.objects.filter(respondent=person))
-
-    _allow_destroying_frozen_rows(False)
-    return counts, files
 
 
 def _delete_chain(gone, label, queryset, link: str) -> None:

@@ -171,8 +171,32 @@ def subject_access_manifest(person, records=None) -> dict:
     profile = getattr(person, "profile", None)
     if records is None:
         records = list(SupervisionRecord.objects.filter(session__supervisee=person))
-    record_ids = [record.pk for record in records]
-    records = (
+    records = _records_in_full([record.pk for record in records])
+    # Their own answers about the supervision they received are their personal data too.
+    feedback = _feedback_given(person)
+    return {
+        "feedback_given": feedback,
+        "about": person.full_name,
+        "account": {
+            "id": person.pk,
+            "full_name": person.full_name,
+            "email": person.email,
+            "date_joined": _date(person.date_joined),
+            "last_login": _date(person.last_login),
+            "is_active": person.is_active,
+        },
+        "profile": _profile(profile),
+        **_relationships_of(person),
+        **_sessions_of(person),
+        "records": [_record(r) for r in records],
+        **_agreements_of(person),
+        **_development_of(person),
+        **_access_to_the_file_of(person),
+    }
+
+
+def _records_in_full(record_ids):
+    return (
         SupervisionRecord.objects.filter(pk__in=record_ids)
         .select_related("session__supervisor", "template")
         .prefetch_related(
@@ -187,10 +211,10 @@ def subject_access_manifest(person, records=None) -> dict:
         )
         .order_by("session__starts_at", "pk")
     )
-    relationships = SupervisoryRelationship.objects.select_related("supervisor", "supervisee")
 
-    # Their own answers about the supervision they received are their personal data too.
-    feedback = [
+
+def _feedback_given(person) -> list[dict]:
+    return [
         {
             "period": f.period,
             "answers": {
@@ -208,18 +232,11 @@ def subject_access_manifest(person, records=None) -> dict:
         }
         for f in FeedbackResponse.objects.filter(respondent=person).order_by("created_at")
     ]
+
+
+def _relationships_of(person) -> dict:
+    relationships = SupervisoryRelationship.objects.select_related("supervisor", "supervisee")
     return {
-        "feedback_given": feedback,
-        "about": person.full_name,
-        "account": {
-            "id": person.pk,
-            "full_name": person.full_name,
-            "email": person.email,
-            "date_joined": _date(person.date_joined),
-            "last_login": _date(person.last_login),
-            "is_active": person.is_active,
-        },
-        "profile": _profile(profile),
         "supervised_by": [
             {
                 "supervisor": r.supervisor.full_name,
@@ -239,6 +256,11 @@ def subject_access_manifest(person, records=None) -> dict:
             }
             for r in relationships.filter(supervisor=person).order_by("starts_on", "pk")
         ],
+    }
+
+
+def _sessions_of(person) -> dict:
+    return {
         "sessions": [
             _session(s)
             for s in SupervisionSession.objects.filter(supervisee=person)
@@ -257,7 +279,11 @@ def subject_access_manifest(person, records=None) -> dict:
             .select_related("supervisee")
             .order_by("starts_at", "pk")
         ],
-        "records": [_record(r) for r in records],
+    }
+
+
+def _agreements_of(person) -> dict:
+    return {
         "agreements": [
             _agreement(a)
             for a in SupervisionAgreement.objects.filter(relationship__supervisee=person)
@@ -276,6 +302,11 @@ def subject_access_manifest(person, records=None) -> dict:
             .select_related("relationship__supervisee")
             .order_by("starts_on", "pk")
         ],
+    }
+
+
+def _development_of(person) -> dict:
+    return {
         "practice_observations": [
             _plain(o, "practitioner")
             for o in PracticeObservation.objects.filter(practitioner=person).prefetch_related(
@@ -301,6 +332,11 @@ def subject_access_manifest(person, records=None) -> dict:
         "wellbeing_plans": [
             _plain(p, "person") for p in WellbeingPlan.objects.filter(person=person)
         ],
+    }
+
+
+def _access_to_the_file_of(person) -> dict:
+    return {
         "access_granted_to_others_over_this_file": [
             {
                 "grantee": g.grantee.full_name,

@@ -358,27 +358,10 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
     The unit's own people are read again by person, for their rows."""
 
     months = trend_months(at)
-    last = len(months) - 1
     window_start = at - timedelta(days=WINDOW_DAYS)
     totals = Figures()
     trends: dict[str, list] = defaultdict(lambda: [0] * len(months))
-    rows: dict[str, Row] = {}
-    paths: dict[int, str] = {}
-    if scope.unit is not None:
-        for unit in Unit.objects.filter(path__startswith=scope.unit.path).order_by("name"):
-            paths[unit.pk] = unit.path
-            if unit.parent_id == scope.unit.pk:
-                rows[f"u{unit.pk}"] = Row(f"u{unit.pk}", unit.name, unit=unit)
-        people = (
-            StaffProfile.objects.filter(unit=scope.unit)
-            .filter(in_post(at))
-            .select_related("user")
-            .order_by("user__full_name")
-        )
-        for profile in people:
-            row = Row(f"p{profile.user_id}", profile.user.full_name, person=profile.user)
-            row.figures.add(STAFF, 1)
-            rows[row.key] = row
+    rows = _rows_of_scope(scope, at)
 
     def row_of(path):
         """The database's own key for the row a unit path counts in: the id of the child
@@ -404,6 +387,70 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
             # A child's flag whose worker has left the unit, or has none.
             rows[key] = Row(key, "No allocated worker" if person_id is None else "Left the unit")
         return rows[key]
+
+    overdue_by_role = _flag_figures(
+        scope,
+        months,
+        at,
+        totals=totals,
+        trends=trends,
+        row_of=row_of,
+        unit_row=unit_row,
+        person_row=person_row,
+    )
+    signoff_ages, case_risks = _breakdowns(scope.flags(flags_with_unit()).filter(held(at)), at)
+
+    staff_by_role = _staff_figures(
+        scope, months, totals=totals, trends=trends, row_of=row_of, unit_row=unit_row
+    )
+    _add_staff_on_time(totals, rows.values(), trends)
+    by_role = _staff_by_role(staff_by_role, overdue_by_role)
+
+    _records_and_cancellations(
+        scope, months, window_start, totals, trends, row_of, unit_row, person_row
+    )
+    _add_record_percent_trends(trends)
+    ordered = [r for r in rows.values() if r.unit is not None] + [
+        r for r in rows.values() if r.unit is None
+    ]
+    return Dashboard(
+        scope=scope,
+        at=at,
+        is_now=is_now,
+        totals=totals,
+        rows=ordered,
+        by_role=by_role,
+        signoff_ages=signoff_ages,
+        case_risks=case_risks,
+        months=months,
+        trends=trends,
+        window_start=window_start,
+    )
+
+
+def _rows_of_scope(scope: Scope, at: datetime) -> dict[str, Row]:
+    rows: dict[str, Row] = {}
+    if scope.unit is not None:
+        for unit in Unit.objects.filter(path__startswith=scope.unit.path).order_by("name"):
+            if unit.parent_id == scope.unit.pk:
+                rows[f"u{unit.pk}"] = Row(f"u{unit.pk}", unit.name, unit=unit)
+        people = (
+            StaffProfile.objects.filter(unit=scope.unit)
+            .filter(in_post(at))
+            .select_related("user")
+            .order_by("user__full_name")
+        )
+        for profile in people:
+            row = Row(f"p{profile.user_id}", profile.user.full_name, person=profile.user)
+            row.figures.add(STAFF, 1)
+            rows[row.key] = row
+    return rows
+
+
+def _flag_figures(
+    scope, months, at, *, totals: Figures, trends, row_of, unit_row, person_row
+) -> dict[str, int]:
+    last = len(months) - 1
 
     def add(key, value, row=None):
         totals.add(key, value)
@@ -449,8 +496,11 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
             row.figures.add(entry["kind"], entry["n"])
             if entry["kind"] == FlagKind.SESSION_OVERDUE and row.person is not None:
                 row.figures.add("staff_overdue", 1)
-    signoff_ages, case_risks = _breakdowns(scope.flags(flags_with_unit()).filter(held(at)), at)
+    return overdue_by_role
 
+
+def _staff_figures(scope, months, *, totals: Figures, trends, row_of, unit_row) -> dict[str, int]:
+    last = len(months) - 1
     # Staff in post at each month end, by unit and role; the unit's own people are rows.
     staff_counts = {f"n{i}": Count("pk", filter=in_post(m.at)) for i, m in enumerate(months)}
     staff_by_role: dict[str, int] = defaultdict(int)
@@ -467,7 +517,11 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
         row = unit_row(entry["row"])
         if row is not None:
             row.figures.add(STAFF, entry[f"n{last}"])
-    for figures in [totals, *(row.figures for row in rows.values())]:
+    return staff_by_role
+
+
+def _add_staff_on_time(totals: Figures, rows, trends) -> None:
+    for figures in [totals, *(row.figures for row in rows)]:
         figures.add(STAFF_ON_TIME, figures.get(STAFF) - figures.get("staff_overdue"))
     trends[STAFF_ON_TIME] = [
         a - b for a, b in zip(trends[STAFF], trends["staff_overdue"], strict=True)
@@ -476,37 +530,22 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
         percent(a, b) for a, b in zip(trends[STAFF_ON_TIME], trends[STAFF], strict=True)
     ]
 
+
+def _staff_by_role(staff_by_role, overdue_by_role) -> list[tuple[str, int, int]]:
     labels = dict(JobRole.Category.choices)
-    by_role = [
+    return [
         (labels.get(role, role), count, count - overdue_by_role.get(role, 0))
         for role, count in sorted(staff_by_role.items(), key=lambda i: labels.get(i[0], i[0]))
     ]
 
-    _records_and_cancellations(
-        scope, months, window_start, totals, trends, row_of, unit_row, person_row
-    )
+
+def _add_record_percent_trends(trends) -> None:
     trends["reflection_percent"] = [
         percent(a, b) for a, b in zip(trends[REFLECTION], trends["reflection_of"], strict=True)
     ]
     trends["wellbeing_percent"] = [
         percent(a, b) for a, b in zip(trends[WELLBEING], trends["wellbeing_of"], strict=True)
     ]
-    ordered = [r for r in rows.values() if r.unit is not None] + [
-        r for r in rows.values() if r.unit is None
-    ]
-    return Dashboard(
-        scope=scope,
-        at=at,
-        is_now=is_now,
-        totals=totals,
-        rows=ordered,
-        by_role=by_role,
-        signoff_ages=signoff_ages,
-        case_risks=case_risks,
-        months=months,
-        trends=trends,
-        window_start=window_start,
-    )
 
 
 def _counted(queryset) -> list[dict]:

@@ -103,76 +103,96 @@ def items_table(user, params) -> exports.Table:
     title = f"{measure.label}, {_name(scope)}, {_as_at(at)}"
     start = at - timedelta(days=dashboard.WINDOW_DAYS)
     if key in (dashboard.STAFF, dashboard.STAFF_ON_TIME):
-        profiles = dashboard.staff_items(scope, at, on_time=True if key != "staff" else None)
-        columns = [
-            exports.Column("name", "Name", 24),
-            exports.Column("role", "Role", 24),
-            exports.Column("unit", "Unit", 24),
-            exports.Column("since", "In post since"),
-        ]
-        rows = [[p.user.full_name, p.job_role.name, p.unit.name, p.start_date] for p in profiles]
+        columns, rows = _staff_lines(scope, at, key)
     elif key in (dashboard.RECORDS_FINALISED, dashboard.REFLECTION, dashboard.WELLBEING):
-        records = dashboard.record_items(scope, start, at, key)
-        columns = [
-            exports.Column("supervisee", "Supervisee", 24),
-            exports.Column("supervisor", "Supervisor", 24),
-            exports.Column("session", "Session"),
-            exports.Column("finalised", "Finalised"),
-            exports.Column("reflection", "Reflection completed"),
-            exports.Column("wellbeing", "Wellbeing completed"),
-        ]
-        rows = [
-            [
-                r.session.supervisee.full_name,
-                r.session.supervisor.full_name,
-                local_date(r.session.starts_at),
-                local_date(r.finalised_at),
-                _yes_no(r.asks_reflection, r.reflection_done),
-                _yes_no(r.asks_wellbeing, r.wellbeing_done),
-            ]
-            for r in records
-        ]
+        columns, rows = _record_lines(scope, start, at, key)
     elif key == dashboard.CANCELLATIONS:
-        sessions = dashboard.cancellation_items(scope, start, at)
-        columns = [
-            exports.Column("supervisee", "Supervisee", 24),
-            exports.Column("supervisor", "Supervisor", 24),
-            exports.Column("planned", "Session planned for"),
-            exports.Column("cancelled", "Cancelled on"),
-            exports.Column("rescheduled", "Rescheduled"),
-        ]
-        rows = [
-            [
-                s.supervisee.full_name,
-                s.supervisor.full_name,
-                local_date(s.starts_at),
-                local_date(s.cancelled_at),
-                "Yes" if s.was_rescheduled else "No",
-            ]
-            for s in sessions
-        ]
+        columns, rows = _cancellation_lines(scope, start, at)
     else:
-        flags = dashboard.flag_items(scope, at, key)
-        columns = [
-            exports.Column("staff", "Staff", 24),
-            exports.Column("child", "Child", 14),
-            exports.Column("detail", "Detail", 50),
-            exports.Column("due", "Due"),
-            exports.Column("since", "Overdue since"),
-            exports.Column("resolved", "Put right"),
-        ]
-        rows = [
-            [
-                f.person.full_name if f.person_id else "",
-                f"{f.child.reference} {f.child.initials}".strip() if f.child_id else "",
-                f.detail,
-                f.due,
-                local_date(f.overdue_since),
-                local_date(f.resolved_at) if f.resolved_at else None,
-            ]
-            for f in flags
-        ]
+        columns, rows = _flag_lines(scope, at, key)
     return exports.Table("dashboard-items", title, columns, rows, len(rows))
+
+
+def _staff_lines(scope, at, key) -> tuple[list[exports.Column], list[list]]:
+    profiles = dashboard.staff_items(scope, at, on_time=True if key != "staff" else None)
+    columns = [
+        exports.Column("name", "Name", 24),
+        exports.Column("role", "Role", 24),
+        exports.Column("unit", "Unit", 24),
+        exports.Column("since", "In post since"),
+    ]
+    rows = [[p.user.full_name, p.job_role.name, p.unit.name, p.start_date] for p in profiles]
+    return columns, rows
+
+
+def _record_lines(scope, start, at, key) -> tuple[list[exports.Column], list[list]]:
+    records = dashboard.record_items(scope, start, at, key)
+    columns = [
+        exports.Column("supervisee", "Supervisee", 24),
+        exports.Column("supervisor", "Supervisor", 24),
+        exports.Column("session", "Session"),
+        exports.Column("finalised", "Finalised"),
+        exports.Column("reflection", "Reflection completed"),
+        exports.Column("wellbeing", "Wellbeing completed"),
+    ]
+    rows = [
+        [
+            r.session.supervisee.full_name,
+            r.session.supervisor.full_name,
+            local_date(r.session.starts_at),
+            local_date(r.finalised_at),
+            _yes_no(r.asks_reflection, r.reflection_done),
+            _yes_no(r.asks_wellbeing, r.wellbeing_done),
+        ]
+        for r in records
+    ]
+    return columns, rows
+
+
+def _cancellation_lines(scope, start, at) -> tuple[list[exports.Column], list[list]]:
+    sessions = dashboard.cancellation_items(scope, start, at)
+    columns = [
+        exports.Column("supervisee", "Supervisee", 24),
+        exports.Column("supervisor", "Supervisor", 24),
+        exports.Column("planned", "Session planned for"),
+        exports.Column("cancelled", "Cancelled on"),
+        exports.Column("rescheduled", "Rescheduled"),
+    ]
+    rows = [
+        [
+            s.supervisee.full_name,
+            s.supervisor.full_name,
+            local_date(s.starts_at),
+            local_date(s.cancelled_at),
+            "Yes" if s.was_rescheduled else "No",
+        ]
+        for s in sessions
+    ]
+    return columns, rows
+
+
+def _flag_lines(scope, at, key) -> tuple[list[exports.Column], list[list]]:
+    flags = dashboard.flag_items(scope, at, key)
+    columns = [
+        exports.Column("staff", "Staff", 24),
+        exports.Column("child", "Child", 14),
+        exports.Column("detail", "Detail", 50),
+        exports.Column("due", "Due"),
+        exports.Column("since", "Overdue since"),
+        exports.Column("resolved", "Put right"),
+    ]
+    rows = [
+        [
+            f.person.full_name if f.person_id else "",
+            f"{f.child.reference} {f.child.initials}".strip() if f.child_id else "",
+            f.detail,
+            f.due,
+            local_date(f.overdue_since),
+            local_date(f.resolved_at) if f.resolved_at else None,
+        ]
+        for f in flags
+    ]
+    return columns, rows
 
 
 def _yes_no(asked: bool, done: bool) -> str:

@@ -307,6 +307,25 @@ def supervisee_table(
         if profile is not None:
             profiles.append(profile)
 
+    _add_next_supervision_due(rows, profiles, versions=versions, now=now, today=today)
+    if ids:
+        _add_next_session_booked(rows, ids, today=today)
+        _add_records_to_sign(rows, ids)
+        _add_open_actions(rows, ids, today=today)
+        pack = pack_on(today, versions)
+        for worker_id, children in children_due(ids, today, pack).items():
+            row = rows[worker_id]
+            row.children_due = len(children)
+            row.children_overdue = sum(1 for child in children if child.overdue)
+    _add_overdue_items(rows, team_flags)
+
+    chosen = parse_sort(sort)
+    return SuperviseeTable(
+        rows=sorted_rows(list(rows.values()), chosen), headers=headers(chosen), sort=chosen
+    )
+
+
+def _add_next_supervision_due(rows, profiles, *, versions, now: datetime, today: date) -> None:
     # Next supervision due (F1-F7): the rules' own item, from each person's history.
     for history in person_histories(profiles):
         item = next(
@@ -318,61 +337,62 @@ def supervisee_table(
             row.next_due_phrase = due_phrase(item.due, today)
             row.next_due_overdue = item.state == rules.OVERDUE
 
-    if ids:
-        # The next session booked, from today on (one still to be marked held counts today).
-        booked = (
-            SupervisionSession.objects.filter(
-                supervisee_id__in=ids,
-                status=SupervisionSession.Status.PLANNED,
-                starts_at__gte=rules.day_start(today),
-            )
-            .order_by("supervisee_id", "starts_at", "pk")
-            .values_list("supervisee_id", "pk", "starts_at")
-        )
-        for supervisee_id, pk, starts_at in booked:
-            row = rows[supervisee_id]
-            if row.next_session_id is None:
-                row.next_session_id, row.next_session_at = pk, starts_at
 
-        Status = SupervisionRecord.Status
-        # A shared record with a disagreement whose supervisor's view is still to come waits
-        # for the supervisor, not the supervisee, who cannot sign it until then.
-        view_missing = Disagreement.objects.filter(
-            record=OuterRef("pk"), supervisor_signed_at__isnull=True
+def _add_next_session_booked(rows, ids, *, today: date) -> None:
+    # The next session booked, from today on (one still to be marked held counts today).
+    booked = (
+        SupervisionSession.objects.filter(
+            supervisee_id__in=ids,
+            status=SupervisionSession.Status.PLANNED,
+            starts_at__gte=rules.day_start(today),
         )
-        waiting = (
-            SupervisionRecord.objects.filter(
-                session__supervisee_id__in=ids,
-                status__in=[Status.SHARED, Status.SUPERVISEE_SIGNED],
-            )
-            .annotate(view_missing=Exists(view_missing))
-            .order_by("session__starts_at", "pk")
+        .order_by("supervisee_id", "starts_at", "pk")
+        .values_list("supervisee_id", "pk", "starts_at")
+    )
+    for supervisee_id, pk, starts_at in booked:
+        row = rows[supervisee_id]
+        if row.next_session_id is None:
+            row.next_session_id, row.next_session_at = pk, starts_at
+
+
+def _add_records_to_sign(rows, ids) -> None:
+    Status = SupervisionRecord.Status
+    # A shared record with a disagreement whose supervisor's view is still to come waits
+    # for the supervisor, not the supervisee, who cannot sign it until then.
+    view_missing = Disagreement.objects.filter(
+        record=OuterRef("pk"), supervisor_signed_at__isnull=True
+    )
+    waiting = (
+        SupervisionRecord.objects.filter(
+            session__supervisee_id__in=ids,
+            status__in=[Status.SHARED, Status.SUPERVISEE_SIGNED],
         )
-        for supervisee_id, session_id, status, missing in waiting.values_list(
-            "session__supervisee_id", "session_id", "status", "view_missing"
-        ):
-            row = rows[supervisee_id]
-            if status == Status.SHARED and not missing:
-                row.to_sign_by_supervisee.append(session_id)
-            else:
-                row.to_sign_by_supervisor.append(session_id)
+        .annotate(view_missing=Exists(view_missing))
+        .order_by("session__starts_at", "pk")
+    )
+    for supervisee_id, session_id, status, missing in waiting.values_list(
+        "session__supervisee_id", "session_id", "status", "view_missing"
+    ):
+        row = rows[supervisee_id]
+        if status == Status.SHARED and not missing:
+            row.to_sign_by_supervisee.append(session_id)
+        else:
+            row.to_sign_by_supervisor.append(session_id)
 
-        actions = (
-            Action.objects.filter(supervisee_id__in=ids, status=Action.Status.OPEN)
-            .values("supervisee_id")
-            .annotate(total=Count("pk"), late=Count("pk", filter=Q(due_date__lt=today)))
-            .order_by()
-        )
-        for each in actions:
-            row = rows[each["supervisee_id"]]
-            row.open_actions, row.overdue_actions = each["total"], each["late"]
 
-        pack = pack_on(today, versions)
-        for worker_id, children in children_due(ids, today, pack).items():
-            row = rows[worker_id]
-            row.children_due = len(children)
-            row.children_overdue = sum(1 for child in children if child.overdue)
+def _add_open_actions(rows, ids, *, today: date) -> None:
+    actions = (
+        Action.objects.filter(supervisee_id__in=ids, status=Action.Status.OPEN)
+        .values("supervisee_id")
+        .annotate(total=Count("pk"), late=Count("pk", filter=Q(due_date__lt=today)))
+        .order_by()
+    )
+    for each in actions:
+        row = rows[each["supervisee_id"]]
+        row.open_actions, row.overdue_actions = each["total"], each["late"]
 
+
+def _add_overdue_items(rows, team_flags) -> None:
     # Overdue items: the open flags already read for the list on the same page, the person's
     # own and those of the children they hold now.
     for group in team_flags or ():
@@ -381,11 +401,6 @@ def supervisee_table(
             person_id = flag.person_id if flag.child_id is None else flag.child.allocated_worker_id
             if person_id in rows:
                 rows[person_id].overdue_items += 1
-
-    chosen = parse_sort(sort)
-    return SuperviseeTable(
-        rows=sorted_rows(list(rows.values()), chosen), headers=headers(chosen), sort=chosen
-    )
 
 
 # --- The supervisee's own supervision --------------------------------------------------------

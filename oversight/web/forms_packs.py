@@ -307,60 +307,8 @@ class PackVersionForm(PlainTextForm):
         self.paths = dict(self.PATHS)
         self.what = dict(self.WHAT)
         self.risk_fields: list[tuple[str, str, str]] = []  # field, service, level
-        review_fieldsets = []
-        for service in SERVICES:
-            every, unit = f"case_review_{service}_every", f"case_review_{service}_unit"
-            label = SERVICE_LABELS[service]
-            self.fields[every] = _whole(
-                "Every", f"how often a child in {label.lower()} is discussed"
-            )
-            self.fields[unit] = forms.ChoiceField(
-                label="Unit",
-                choices=UNIT_CHOICES,
-                error_messages={
-                    "required": f"Choose days, weeks or months for {label.lower()}",
-                    "invalid_choice": f"Choose days, weeks or months for {label.lower()}",
-                },
-            )
-            self.paths[every] = f"cases.review.{service}"
-            self.what[every] = f"The case review cycle in {label.lower()}"
-            if service in pack.cases.review:
-                interval = pack.cases.review[service]
-                self.initial[every], self.initial[unit] = interval.every, interval.unit
-            review_fieldsets.append(
-                Fieldset(
-                    Field.text(every, field_width=3),
-                    Field.select(unit),
-                    legend=label,
-                    legend_size=Size.SMALL,
-                )
-            )
-        risk_fieldsets = []
-        for service, cycle in pack.cases.risk_review.items():
-            names = []
-            for level, days in cycle.levels.items():
-                name = f"risk_{service}_{level}"
-                label = f"{RISK_LABELS.get(level, level)} risk: days between discussions"
-                self.fields[name] = _whole(
-                    label,
-                    f"the days between discussions at {RISK_LABELS.get(level, level).lower()} "
-                    f"risk in {SERVICE_LABELS[service].lower()}",
-                )
-                self.initial[name] = days
-                self.paths[name] = f"cases.risk_review.{service}.levels.{level}"
-                self.what[name] = (
-                    f"The days between discussions at {RISK_LABELS.get(level, level).lower()} "
-                    f"risk in {SERVICE_LABELS[service].lower()}"
-                )
-                self.risk_fields.append((name, service, level))
-                names.append(Field.text(name, field_width=3))
-            risk_fieldsets.append(
-                Fieldset(
-                    *names,
-                    legend=f"{SERVICE_LABELS[service]}: the cycle by risk level (DOMAIN C2)",
-                    legend_size=Size.SMALL,
-                )
-            )
+        review_fieldsets = self._add_case_review_fields(pack)
+        risk_fieldsets = self._add_risk_review_fields(pack)
 
         def section(legend, *items):
             return Fieldset(*items, legend=legend, legend_size=Size.MEDIUM)
@@ -410,6 +358,66 @@ class PackVersionForm(PlainTextForm):
             section("Advanced", Field.textarea("intervals", label_size=Size.SMALL)),
             Button("submit", "Save the new version"),
         )
+
+    def _add_case_review_fields(self, pack: PolicyPack) -> list[Fieldset]:
+        review_fieldsets = []
+        for service in SERVICES:
+            every, unit = f"case_review_{service}_every", f"case_review_{service}_unit"
+            label = SERVICE_LABELS[service]
+            self.fields[every] = _whole(
+                "Every", f"how often a child in {label.lower()} is discussed"
+            )
+            self.fields[unit] = forms.ChoiceField(
+                label="Unit",
+                choices=UNIT_CHOICES,
+                error_messages={
+                    "required": f"Choose days, weeks or months for {label.lower()}",
+                    "invalid_choice": f"Choose days, weeks or months for {label.lower()}",
+                },
+            )
+            self.paths[every] = f"cases.review.{service}"
+            self.what[every] = f"The case review cycle in {label.lower()}"
+            if service in pack.cases.review:
+                interval = pack.cases.review[service]
+                self.initial[every], self.initial[unit] = interval.every, interval.unit
+            review_fieldsets.append(
+                Fieldset(
+                    Field.text(every, field_width=3),
+                    Field.select(unit),
+                    legend=label,
+                    legend_size=Size.SMALL,
+                )
+            )
+        return review_fieldsets
+
+    def _add_risk_review_fields(self, pack: PolicyPack) -> list[Fieldset]:
+        risk_fieldsets = []
+        for service, cycle in pack.cases.risk_review.items():
+            names = []
+            for level, days in cycle.levels.items():
+                name = f"risk_{service}_{level}"
+                label = f"{RISK_LABELS.get(level, level)} risk: days between discussions"
+                self.fields[name] = _whole(
+                    label,
+                    f"the days between discussions at {RISK_LABELS.get(level, level).lower()} "
+                    f"risk in {SERVICE_LABELS[service].lower()}",
+                )
+                self.initial[name] = days
+                self.paths[name] = f"cases.risk_review.{service}.levels.{level}"
+                self.what[name] = (
+                    f"The days between discussions at {RISK_LABELS.get(level, level).lower()} "
+                    f"risk in {SERVICE_LABELS[service].lower()}"
+                )
+                self.risk_fields.append((name, service, level))
+                names.append(Field.text(name, field_width=3))
+            risk_fieldsets.append(
+                Fieldset(
+                    *names,
+                    legend=f"{SERVICE_LABELS[service]}: the cycle by risk level (DOMAIN C2)",
+                    legend_size=Size.SMALL,
+                )
+            )
+        return risk_fieldsets
 
     @staticmethod
     def _initial(pack: PolicyPack) -> dict[str, Any]:

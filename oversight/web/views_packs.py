@@ -4,6 +4,7 @@ from an effective date. Writes go through `pack_services`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -176,11 +177,44 @@ def pack_sections(pack: PolicyPack) -> tuple[list[dict], list[tuple[str, str]]]:
         shown.update(keys)
         return {"label": label, "lines": lines, "notes": [notes[key] for key in keys]}
 
-    agreement, cases = pack.agreement, pack.cases
     about = [
         row("Applies from", f"{pack.effective_from:%-d %B %Y}", "effective_from"),
         row("Written from", pack.source or "Not given", "source"),
     ]
+    staff = _staff_rows(pack, row=row)
+    records = _record_and_agreement_rows(pack, row=row)
+    cover = [
+        row(
+            "Cancelled session held again within",
+            _days(pack.cancellation_reschedule_days),
+            "cancellation_reschedule_days",
+        ),
+        row(
+            "Cover needed after the supervisor is away for",
+            _days(pack.cover_after_days),
+            "cover_after_days",
+        ),
+    ]
+    children = _children_rows(pack, row=row)
+    development = _development_rows(pack, row=row)
+    sections = [
+        {"title": "This version", "rows": about},
+        {"title": "How often staff are supervised", "rows": staff},
+        {"title": "Records and agreements", "rows": records},
+        {"title": "Cancellations and cover", "rows": cover},
+        {"title": "Children's cases", "rows": children},
+        {"title": "Observations, development and probation", "rows": development},
+    ]
+    others = [(key, text) for key, text in notes.items() if key not in shown]
+    return sections, others
+
+
+# Each section's rows are made in the order they are shown: a note goes with the first row
+# that explains it.
+_Row = Callable[..., dict]
+
+
+def _staff_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
     staff = [
         row(
             CATEGORY_LABELS[category],
@@ -205,7 +239,12 @@ def pack_sections(pack: PolicyPack) -> tuple[list[dict], list[tuple[str, str]]]:
         ),
         row("Shown as due soon", f"{_days(pack.due_soon_days)} before", "due_soon_days"),
     ]
-    records = [
+    return staff
+
+
+def _record_and_agreement_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
+    agreement = pack.agreement
+    return [
         row(
             "Record written up within",
             _days(pack.record_working_days, "working days"),
@@ -237,18 +276,10 @@ def pack_sections(pack: PolicyPack) -> tuple[list[dict], list[tuple[str, str]]]:
             "agreement.floor",
         ),
     ]
-    cover = [
-        row(
-            "Cancelled session held again within",
-            _days(pack.cancellation_reschedule_days),
-            "cancellation_reschedule_days",
-        ),
-        row(
-            "Cover needed after the supervisor is away for",
-            _days(pack.cover_after_days),
-            "cover_after_days",
-        ),
-    ]
+
+
+def _children_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
+    cases = pack.cases
     children = [
         row(
             f"{SERVICE_LABELS[service]}: each child discussed",
@@ -301,14 +332,17 @@ def pack_sections(pack: PolicyPack) -> tuple[list[dict], list[tuple[str, str]]]:
             "cases.transfer_window_weeks",
         ),
     ]
+    return children
 
+
+def _development_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
     def schedule(value):
         if value is None:
             return "None"
         who = ", ".join(CATEGORY_LABELS[c].lower() for c in value.categories)
         return [f"{value.per_year} a year ({value.interval.describe()})", f"For {who}"]
 
-    development = [
+    return [
         row("Practice observations", schedule(pack.observations), "observations"),
         row(
             "Development conversations",
@@ -321,16 +355,6 @@ def pack_sections(pack: PolicyPack) -> tuple[list[dict], list[tuple[str, str]]]:
             "probation_review_months",
         ),
     ]
-    sections = [
-        {"title": "This version", "rows": about},
-        {"title": "How often staff are supervised", "rows": staff},
-        {"title": "Records and agreements", "rows": records},
-        {"title": "Cancellations and cover", "rows": cover},
-        {"title": "Children's cases", "rows": children},
-        {"title": "Observations, development and probation", "rows": development},
-    ]
-    others = [(key, text) for key, text in notes.items() if key not in shown]
-    return sections, others
 
 
 def _version_row(request, code: str, version: int) -> PolicyPackVersion:

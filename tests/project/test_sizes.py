@@ -13,38 +13,13 @@ MAX_FUNCTION_LINES = 80
 MAX_MODULE_LINES = 1000
 
 LONG_FUNCTIONS = {
-    ("demo/synthetic.py", "children"),
-    ("oversight/web/views_packs.py", "pack_sections"),
-    ("oversight/flags/facts.py", "person_histories"),
-    ("oversight/records_management/subject_access.py", "subject_access_manifest"),
-    ("oversight/reports/dashboard.py", "build"),
-    ("oversight/policy/due.py", "person_items"),
-    ("demo/synthetic.py", "_records"),
-    ("demo/synthetic.py", "development"),
-    ("demo/organisation.py", "load_demo"),
-    ("demo/casework.py", "child"),
-    ("oversight/web/forms_packs.py", "__init__"),
-    ("oversight/notices/notify.py", "weekly_digests_write"),
-    ("oversight/reports/home.py", "supervisee_table"),
-    ("demo/synthetic.py", "agreements"),
     ("casework/group_services.py", "front_door_record"),
-    ("oversight/records_management/importing/checks_relationships.py", "check_relationships"),
-    ("oversight/records_management/importing/checks_sessions.py", "check_sessions"),
-    ("oversight/records_management/importing/checks_cases.py", "check_cases"),
-    ("oversight/flags/facts.py", "child_histories"),
-    ("demo/synthetic.py", "absences"),
     ("supervision/web/views_write_up.py", "write_up"),
     ("supervision/sessions/next_session.py", "record_next_session_set"),
-    ("demo/sessions.py", "_record"),
     ("supervision/sessions/planning.py", "session_cancel"),
     ("supervision/records/services.py", "record_finalise"),
-    ("oversight/records_management/importing/writing.py", "write_case_notes"),
-    ("oversight/notices/notify.py", "daily_digests_write"),
-    ("oversight/records_management/retention.py", "_delete_file_content"),
-    ("oversight/reports/dashboard_exports.py", "items_table"),
-    ("oversight/records_management/importing/files.py", "parse_table"),
 }
-LONG_MODULES = {"demo/casework.py", "demo/synthetic.py"}
+LONG_MODULES: set[str] = set()
 
 
 def _modules():

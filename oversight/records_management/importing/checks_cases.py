@@ -25,40 +25,8 @@ class _CaseChecks:
         seen: dict[str, int] = {}
         self.children: dict[str, dict] = {}
         for row in self.rows("cases.csv"):
-            problems = reference_errors(row.raw("reference"))
-            reference = normalise_reference(row.raw("reference"))
-            if problems:
-                # Not echoed: what is in the cell may be a child's name.
-                row.error("reference", problems["reference"])
-            initials = row.raw("initials").upper().replace(".", "").replace(" ", "")
-            if not initials:
-                row.error("initials", "Enter the child's initials")
-            elif not INITIALS_PATTERN.match(initials):
-                row.error(
-                    "initials",
-                    "Enter the child's initials, 1 to 4 letters, such as JS",
-                    show_value=True,
-                )
-            data = {
-                "reference": reference,
-                "initials": initials,
-                "service": row.choice("service", Service.choices, required=True),
-                "plan": row.choice("plan", ChildPlan.choices, required=True),
-                "unit": row.code("unit_code"),
-                "worker": row.email("worker_email"),
-                "allocated_at": row.moment("allocated_at", required=True),
-                "rag_rating": row.choice("rag_rating", _levels("rag"), default=""),
-                "serious_harm_level": row.choice("serious_harm_level", _levels("yj"), default=""),
-                "safety_wellbeing_level": row.choice(
-                    "safety_wellbeing_level", _levels("yj"), default=""
-                ),
-                "chronic_neglect": row.boolean("chronic_neglect"),
-                "closed_on": row.date("closed_on"),
-                "closure_reason": row.choice(
-                    "closure_reason", Child.ClosureReason.choices, default=""
-                ),
-                "closure_rationale": row.text("closure_rationale"),
-            }
+            data = self._case_from_row(row)
+            reference = data["reference"]
             if data["unit"] and not self.unit_known(data["unit"]):
                 row.error(
                     "unit_code",
@@ -74,45 +42,83 @@ class _CaseChecks:
                 seen[reference] = row.number
             if not row.ok:
                 continue
-            allocated = data["allocated_at"]
-            if allocated > self.now:
-                row.error("allocated_at", "Enter a date and time in the past", show_value=True)
-            closed = data["closed_on"]
-            if closed is not None:
-                if closed > self.today:
-                    row.error(
-                        "closed_on", "Enter a closure date today or in the past", show_value=True
-                    )
-                elif closed < local_day(allocated):
-                    row.error(
-                        "closed_on",
-                        "Enter a closure date on or after the allocation, "
-                        f"{_long(local_day(allocated))}",
-                        show_value=True,
-                    )
-                if not data["closure_reason"]:
-                    row.error("closure_reason", "Choose why the case closed")
-            elif data["closure_reason"] or data["closure_rationale"]:
-                column = "closure_reason" if data["closure_reason"] else "closure_rationale"
-                row.error(column, "Leave this empty: the case is open (closed_on is empty)")
-            child = Child(
-                service=data["service"],
-                plan=data["plan"],
-                chronic_neglect=data["chronic_neglect"],
-                rag_rating=data["rag_rating"],
-                serious_harm_level=data["serious_harm_level"],
-                safety_wellbeing_level=data["safety_wellbeing_level"],
-            )
-            try:
-                child.clean()
-            except ValidationError as error:
-                for name, messages in error.message_dict.items():
-                    row.error(name if row.has(name) else "plan", messages[0], show_value=True)
+            self._check_allocation_and_closure(row, data)
+            self._check_plan_and_levels(row, data)
             if not row.ok:
                 continue
             data["row"] = row.number
             self.children[reference] = data
             self._plan_child(row, data)
+
+    def _case_from_row(self, row: _Row) -> dict:
+        problems = reference_errors(row.raw("reference"))
+        reference = normalise_reference(row.raw("reference"))
+        if problems:
+            # Not echoed: what is in the cell may be a child's name.
+            row.error("reference", problems["reference"])
+        initials = row.raw("initials").upper().replace(".", "").replace(" ", "")
+        if not initials:
+            row.error("initials", "Enter the child's initials")
+        elif not INITIALS_PATTERN.match(initials):
+            row.error(
+                "initials",
+                "Enter the child's initials, 1 to 4 letters, such as JS",
+                show_value=True,
+            )
+        return {
+            "reference": reference,
+            "initials": initials,
+            "service": row.choice("service", Service.choices, required=True),
+            "plan": row.choice("plan", ChildPlan.choices, required=True),
+            "unit": row.code("unit_code"),
+            "worker": row.email("worker_email"),
+            "allocated_at": row.moment("allocated_at", required=True),
+            "rag_rating": row.choice("rag_rating", _levels("rag"), default=""),
+            "serious_harm_level": row.choice("serious_harm_level", _levels("yj"), default=""),
+            "safety_wellbeing_level": row.choice(
+                "safety_wellbeing_level", _levels("yj"), default=""
+            ),
+            "chronic_neglect": row.boolean("chronic_neglect"),
+            "closed_on": row.date("closed_on"),
+            "closure_reason": row.choice("closure_reason", Child.ClosureReason.choices, default=""),
+            "closure_rationale": row.text("closure_rationale"),
+        }
+
+    def _check_allocation_and_closure(self, row: _Row, data: dict) -> None:
+        allocated = data["allocated_at"]
+        if allocated > self.now:
+            row.error("allocated_at", "Enter a date and time in the past", show_value=True)
+        closed = data["closed_on"]
+        if closed is not None:
+            if closed > self.today:
+                row.error("closed_on", "Enter a closure date today or in the past", show_value=True)
+            elif closed < local_day(allocated):
+                row.error(
+                    "closed_on",
+                    "Enter a closure date on or after the allocation, "
+                    f"{_long(local_day(allocated))}",
+                    show_value=True,
+                )
+            if not data["closure_reason"]:
+                row.error("closure_reason", "Choose why the case closed")
+        elif data["closure_reason"] or data["closure_rationale"]:
+            column = "closure_reason" if data["closure_reason"] else "closure_rationale"
+            row.error(column, "Leave this empty: the case is open (closed_on is empty)")
+
+    def _check_plan_and_levels(self, row: _Row, data: dict) -> None:
+        child = Child(
+            service=data["service"],
+            plan=data["plan"],
+            chronic_neglect=data["chronic_neglect"],
+            rag_rating=data["rag_rating"],
+            serious_harm_level=data["serious_harm_level"],
+            safety_wellbeing_level=data["safety_wellbeing_level"],
+        )
+        try:
+            child.clean()
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                row.error(name if row.has(name) else "plan", messages[0], show_value=True)
 
     def _plan_child(self, row: _Row, data: dict) -> None:
         existing = self.db_children.get(data["reference"])

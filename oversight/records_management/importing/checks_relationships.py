@@ -60,47 +60,58 @@ class _RelationshipChecks:
         seen: dict[tuple, int] = {}
         checked: list[tuple[_Row, _Rel]] = []
         for row in self.rows("relationships.csv"):
-            supervisor = row.email("supervisor_email")
-            supervisee = row.email("supervisee_email")
-            kind = row.choice(
-                "kind",
-                SupervisoryRelationship.Kind.choices,
-                default=SupervisoryRelationship.Kind.LINE,
-            )
-            starts_on = row.date("starts_on", required=True)
-            ends_on = row.date("ends_on")
-            self.need_staff(row, "supervisor_email", supervisor)
-            self.need_staff(row, "supervisee_email", supervisee)
-            if supervisor and supervisor == supervisee:
-                row.error("supervisor_email", "A person cannot supervise themselves")
-            if starts_on and ends_on and ends_on < starts_on:
-                row.error("ends_on", "Enter an end date on or after the start date")
-            if not row.ok:
-                self.doubtful.add(("relationship", supervisee, supervisor))
-                continue
-            key = (supervisee, supervisor, kind, starts_on)
-            if key in seen:
-                row.error("starts_on", f"This arrangement is already on row {seen[key]}")
-                continue
-            seen[key] = row.number
-            existing = self.relationships.get(key)
-            data = {"key": key}
-            item = Item(row.number, CREATE, data, existing.db if existing else None)
-            if existing is not None:
-                if row.has("ends_on") and existing.ends_on != ends_on:
-                    item.outcome = UPDATE
-                    item.changes = {"ends_on": ends_on}
-                    existing.ends_on = ends_on
-                else:
-                    item.outcome = UNCHANGED
-                rel = existing
-                rel.row = row.number
+            rel = self._check_relationship_row(row, seen=seen)
+            if rel is not None:
+                checked.append((row, rel))
+        self._check_one_line_supervisor_and_leaving_dates(checked)
+        self._check_recorded_arrangements_end_by_leaving()
+
+    def _check_relationship_row(self, row: _Row, *, seen: dict[tuple, int]) -> _Rel | None:
+        supervisor = row.email("supervisor_email")
+        supervisee = row.email("supervisee_email")
+        kind = row.choice(
+            "kind",
+            SupervisoryRelationship.Kind.choices,
+            default=SupervisoryRelationship.Kind.LINE,
+        )
+        starts_on = row.date("starts_on", required=True)
+        ends_on = row.date("ends_on")
+        self.need_staff(row, "supervisor_email", supervisor)
+        self.need_staff(row, "supervisee_email", supervisee)
+        if supervisor and supervisor == supervisee:
+            row.error("supervisor_email", "A person cannot supervise themselves")
+        if starts_on and ends_on and ends_on < starts_on:
+            row.error("ends_on", "Enter an end date on or after the start date")
+        if not row.ok:
+            self.doubtful.add(("relationship", supervisee, supervisor))
+            return None
+        key = (supervisee, supervisor, kind, starts_on)
+        if key in seen:
+            row.error("starts_on", f"This arrangement is already on row {seen[key]}")
+            return None
+        seen[key] = row.number
+        existing = self.relationships.get(key)
+        data = {"key": key}
+        item = Item(row.number, CREATE, data, existing.db if existing else None)
+        if existing is not None:
+            if row.has("ends_on") and existing.ends_on != ends_on:
+                item.outcome = UPDATE
+                item.changes = {"ends_on": ends_on}
+                existing.ends_on = ends_on
             else:
-                rel = _Rel(key, starts_on, ends_on, row=row.number)
-                self.relationships[key] = rel
-            data["rel"] = rel
-            checked.append((row, rel))
-            self.add("relationships.csv", item)
+                item.outcome = UNCHANGED
+            rel = existing
+            rel.row = row.number
+        else:
+            rel = _Rel(key, starts_on, ends_on, row=row.number)
+            self.relationships[key] = rel
+        data["rel"] = rel
+        self.add("relationships.csv", item)
+        return rel
+
+    def _check_one_line_supervisor_and_leaving_dates(
+        self, checked: list[tuple[_Row, _Rel]]
+    ) -> None:
         # One line supervisor at a time, counting what is recorded and what the file adds.
         lines = defaultdict(list)
         for rel in self.relationships.values():
@@ -133,6 +144,8 @@ class _RelationshipChecks:
                         f"{person} leaves on {_long(left)}: end the arrangement by then",
                     )
                     break
+
+    def _check_recorded_arrangements_end_by_leaving(self) -> None:
         # A leaving date set by staff.csv must not leave recorded arrangements running on.
         for row in self.rows("staff.csv"):
             email = row.raw("email").lower()

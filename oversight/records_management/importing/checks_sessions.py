@@ -20,28 +20,8 @@ class _SessionChecks:
         self.sessions: dict[tuple, dict] = {}
         pending_replaces = []
         for row in self.rows("sessions.csv"):
-            supervisee = row.email("supervisee_email")
-            supervisor = row.email("supervisor_email")
-            data = {
-                "supervisee": supervisee,
-                "supervisor": supervisor,
-                "session_type": row.choice("session_type", SessionType.choices, required=True),
-                "starts_at": row.moment("starts_at", required=True),
-                "duration": row.integer("duration_minutes", 15, 480, required=True),
-                "status": row.choice("status", Status.choices, required=True),
-                "mode": row.choice(
-                    "mode",
-                    SupervisionSession.Mode.choices,
-                    default=SupervisionSession.Mode.IN_PERSON,
-                ),
-                "location": row.text("location", max_length=200),
-                "cancellation_reason": row.text("cancellation_reason"),
-                "replaces": row.moment("replaces_starts_at"),
-                "record_status": row.choice("record_status", self.RECORD_CHOICES, default="none"),
-                "shared_on": row.date("record_shared_on"),
-                "signed_on": row.date("record_signed_on"),
-                "finalised_on": row.date("record_finalised_on"),
-            }
+            data = self._session_from_row(row)
+            supervisee, supervisor = data["supervisee"], data["supervisor"]
             self.need_staff(row, "supervisee_email", supervisee)
             self.need_staff(row, "supervisor_email", supervisor)
             if supervisor and supervisor == supervisee:
@@ -79,6 +59,32 @@ class _SessionChecks:
             if data["replaces"] is not None:
                 pending_replaces.append((row, data))
             self._plan_session(row, data)
+        self._check_replaced_sessions(pending_replaces)
+
+    def _session_from_row(self, row: _Row) -> dict:
+        return {
+            "supervisee": row.email("supervisee_email"),
+            "supervisor": row.email("supervisor_email"),
+            "session_type": row.choice("session_type", SessionType.choices, required=True),
+            "starts_at": row.moment("starts_at", required=True),
+            "duration": row.integer("duration_minutes", 15, 480, required=True),
+            "status": row.choice("status", SupervisionSession.Status.choices, required=True),
+            "mode": row.choice(
+                "mode",
+                SupervisionSession.Mode.choices,
+                default=SupervisionSession.Mode.IN_PERSON,
+            ),
+            "location": row.text("location", max_length=200),
+            "cancellation_reason": row.text("cancellation_reason"),
+            "replaces": row.moment("replaces_starts_at"),
+            "record_status": row.choice("record_status", self.RECORD_CHOICES, default="none"),
+            "shared_on": row.date("record_shared_on"),
+            "signed_on": row.date("record_signed_on"),
+            "finalised_on": row.date("record_finalised_on"),
+        }
+
+    def _check_replaced_sessions(self, pending_replaces: list[tuple[_Row, dict]]) -> None:
+        Status = SupervisionSession.Status
         for row, data in pending_replaces:
             target = (data["supervisee"], data["replaces"])
             if ("session", *target) in self.doubtful:

@@ -243,6 +243,14 @@ def parse_table(name: str, data: bytes) -> tuple[Table | None, list[Problem]]:
         return None, [Problem(name, "The file has no header row naming its columns.", row=1)]
     header = [cell.strip().lower() for cell in records[0]]
     body = records[1:]
+    keep, problems = _columns_kept(name, header, body)
+    rows, row_problems = _rows_read(name, header, body, keep=keep)
+    return Table(name, [header[i] for i in keep], rows), problems + row_problems
+
+
+def _columns_kept(
+    name: str, header: list[str], body: list[list[str]]
+) -> tuple[list[int], list[Problem]]:
     problems: list[Problem] = []
     known = COLUMNS[name]
     # Spreadsheets often save empty columns after the last one: ignore those, unless they
@@ -282,6 +290,13 @@ def parse_table(name: str, data: bytes) -> tuple[Table | None, list[Problem]]:
                     column=column,
                 )
             )
+    return keep, problems
+
+
+def _rows_read(
+    name: str, header: list[str], body: list[list[str]], *, keep: list[int]
+) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+    problems: list[Problem] = []
     rows = []
     for number, record in enumerate(body, start=2):
         if not any(cell.strip() for cell in record):
@@ -306,4 +321,4 @@ def parse_table(name: str, data: bytes) -> tuple[Table | None, list[Problem]]:
             problems += hidden
             continue
         rows.append((number, cells))
-    return Table(name, [header[i] for i in keep], rows), problems
+    return rows, problems

@@ -512,69 +512,50 @@ class _Writer:
     def write_case_notes(self) -> None:
         written = defaultdict(list)
         for item in self.items("case_supervisions.csv"):
-            data = item.data
             if item.outcome == UNCHANGED:
                 continue
-            child = self.children[data["reference"]]
-            author = self.users[data["author"]]
-            allocation = data["allocation"]
-            note = CaseNote.objects.create(
-                child=child,
-                kind=data["kind"],
-                author=author,
-                # The worker and team as they stood on the day (C1, C4).
-                worker=allocation.worker if allocation else self.users[data["worker"]],
-                unit=allocation.unit if allocation else self.units[data["unit"]],
-                service=data["service"],
-                discussed_at=data["discussed_at"],
-                current_situation=data["current_situation"],
-                working_well=data["working_well"],
-                worries=data["worries"],
-                decision=data["decision"],
-                reasons=data["reasons"],
-                next_review_on=data["next_review_on"],
-            )
-            # Final once saved, with the hash of what it says: the order the services take,
-            # and on PostgreSQL the only one the locking trigger allows.
-            note.content_hash = content_hash(note_content(note))
-            note.status = CaseNote.Status.FINAL
-            note.finalised_at = data["discussed_at"]
-            note.finalised_by = author
-            note.version += 1
-            note.save()
-            written[child.pk].append(note)
+            note = self._write_case_note(item.data)
+            written[note.child.pk].append(note)
         children = Child.objects.in_bulk(list(written))
         allocations = defaultdict(list)
         for allocation in Allocation.objects.filter(child_id__in=list(written)):
             allocations[allocation.child_id].append(allocation)
         for child_id, notes in written.items():
-            child = children[child_id]
-            last, review = child.last_discussed_at, child.next_review_on
-            # What finalising each note would have done, in the order they were discussed.
-            for note in sorted(notes, key=lambda n: n.discussed_at):
-                if note.is_formal_supervision and (last is None or note.discussed_at > last):
-                    last = note.discussed_at
-                    review = note.next_review_on or review
-                elif note.next_review_on and not note.is_formal_supervision:
-                    review = note.next_review_on
-            if (last, review) != (child.last_discussed_at, child.next_review_on):
-                Child.objects.filter(pk=child_id).update(
-                    last_discussed_at=last, next_review_on=review
-                )
-            # C3: the first discussion after each allocation.
-            for allocation in allocations[child_id]:
-                during = [
-                    n.discussed_at
-                    for n in notes
-                    if n.discussed_at >= allocation.starts_at
-                    and (allocation.ends_at is None or n.discussed_at < allocation.ends_at)
-                ]
-                if during and (
-                    allocation.first_discussed_at is None
-                    or min(during) < allocation.first_discussed_at
-                ):
-                    allocation.first_discussed_at = min(during)
-                    allocation.save(update_fields=["first_discussed_at"])
+            _catch_up_discussion_dates(children[child_id], notes)
+            _mark_first_discussions(allocations[child_id], notes)
+        self._record_closure_supervision()
+
+    def _write_case_note(self, data: dict) -> CaseNote:
+        child = self.children[data["reference"]]
+        author = self.users[data["author"]]
+        allocation = data["allocation"]
+        note = CaseNote.objects.create(
+            child=child,
+            kind=data["kind"],
+            author=author,
+            # The worker and team as they stood on the day (C1, C4).
+            worker=allocation.worker if allocation else self.users[data["worker"]],
+            unit=allocation.unit if allocation else self.units[data["unit"]],
+            service=data["service"],
+            discussed_at=data["discussed_at"],
+            current_situation=data["current_situation"],
+            working_well=data["working_well"],
+            worries=data["worries"],
+            decision=data["decision"],
+            reasons=data["reasons"],
+            next_review_on=data["next_review_on"],
+        )
+        # Final once saved, with the hash of what it says: the order the services take,
+        # and on PostgreSQL the only one the locking trigger allows.
+        note.content_hash = content_hash(note_content(note))
+        note.status = CaseNote.Status.FINAL
+        note.finalised_at = data["discussed_at"]
+        note.finalised_by = author
+        note.version += 1
+        note.save()
+        return note
+
+    def _record_closure_supervision(self) -> None:
         # C4 for the cases this import closed: whether their service held formal case
         # supervision since the child arrived in it.
         for reference in getattr(self, "closed_now", set()):
@@ -594,3 +575,32 @@ class _Writer:
                     child.service_since or date.min, days
                 )
             )
+
+
+def _catch_up_discussion_dates(child, notes: list[CaseNote]) -> None:
+    last, review = child.last_discussed_at, child.next_review_on
+    # What finalising each note would have done, in the order they were discussed.
+    for note in sorted(notes, key=lambda n: n.discussed_at):
+        if note.is_formal_supervision and (last is None or note.discussed_at > last):
+            last = note.discussed_at
+            review = note.next_review_on or review
+        elif note.next_review_on and not note.is_formal_supervision:
+            review = note.next_review_on
+    if (last, review) != (child.last_discussed_at, child.next_review_on):
+        Child.objects.filter(pk=child.pk).update(last_discussed_at=last, next_review_on=review)
+
+
+def _mark_first_discussions(allocations: list[Allocation], notes: list[CaseNote]) -> None:
+    # C3: the first discussion after each allocation.
+    for allocation in allocations:
+        during = [
+            n.discussed_at
+            for n in notes
+            if n.discussed_at >= allocation.starts_at
+            and (allocation.ends_at is None or n.discussed_at < allocation.ends_at)
+        ]
+        if during and (
+            allocation.first_discussed_at is None or min(during) < allocation.first_discussed_at
+        ):
+            allocation.first_discussed_at = min(during)
+            allocation.save(update_fields=["first_discussed_at"])
