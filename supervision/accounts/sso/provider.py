@@ -15,11 +15,17 @@ from allauth.socialaccount.internal import jwtkit
 from allauth.socialaccount.providers.base.constants import AuthAction
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
+from allauth.utils import build_absolute_uri
+from django.urls import reverse
 
 PROVIDER_ID = "council_sso"
 
 
 class CouncilSSOAdapter(OpenIDConnectOAuth2Adapter):
+    def get_callback_url(self, request, app):
+        callback = reverse("council_sso_callback", kwargs={"provider_id": self.provider_id})
+        return build_absolute_uri(request, callback, self.redirect_uri_protocol)
+
     def _decode_id_token(self, app, id_token: str) -> dict:
         return jwtkit.verify_and_decode(
             credential=id_token,
