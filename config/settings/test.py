@@ -23,3 +23,4 @@ from config.settings.base import *  # noqa: E402, F403
 # Argon2 is deliberately slow; tests that check the configured hasher read base.PASSWORD_HASHERS.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the browser tests run on http://localhost

@@ -9,10 +9,12 @@ so a failure is counted and audited even though the service then writes nothing.
 from __future__ import annotations
 
 import functools
+import json
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.webauthn.internal.auth import complete_authentication
 from django.core.exceptions import ValidationError
 
 from supervision.accounts import limits, policy
@@ -26,17 +28,56 @@ class Method:
     PASSWORD = "Password re-entered in the browser"
     AUTHENTICATOR_APP = "Code from an authenticator app"
     RECOVERY_CODE = "Recovery code"
+    SECURITY_KEY = "Security key or passkey"
 
 
 def asks_for_code(user) -> bool:
-    """Whether the signer proves who they are with a code rather than their password."""
+    """Whether the signer proves who they are with a second factor rather than their
+    password: a code, or (`uses_security_key`) a security key or passkey."""
 
-    return Authenticator.Type.TOTP in policy.second_factors(user)
+    return bool(policy.second_factors(user))
+
+
+def uses_security_key(user) -> bool:
+    return Authenticator.Type.WEBAUTHN in policy.second_factors(user)
+
+
+def proof_asked(user) -> str:
+    """ "key" (a security key or passkey only), "code" (an authenticator app, perhaps a key
+    too) or "password"."""
+
+    factors = policy.second_factors(user)
+    if Authenticator.Type.TOTP in factors:
+        return "code"
+    return "key" if factors else "password"
+
+
+MISSING = {
+    "code": "Enter the code from your authenticator app to sign",
+    "key": "Use your security key or passkey to sign",
+    "password": "Enter your password to sign",
+}
+WRONG = {
+    "code": "The code is not right. Enter the code your authenticator app shows now, or a "
+    "recovery code",
+    "key": "Your security key or passkey was not accepted. Try again",
+    "password": "The password is not correct. Enter your password to sign",
+}
+
+
+def _check_security_key(user, proof: str) -> str | None:
+    try:
+        complete_authentication(user, json.loads(proof))
+    except (ValueError, TypeError, ValidationError):
+        return None
+    return Method.SECURITY_KEY
 
 
 def _check(user, proof: str) -> str | None:
     if not asks_for_code(user):
         return Method.PASSWORD if user.check_password(proof) else None
+    if proof.lstrip().startswith("{"):
+        return _check_security_key(user, proof) if uses_security_key(user) else None
     code = proof.strip().replace(" ", "")
     for authenticator in Authenticator.objects.filter(
         user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
@@ -53,15 +94,9 @@ def confirm(user, proof: str, *, request=None) -> str:
     """The method by which `user` proved who they are with `proof`; a ValidationError on
     the `password` field (the form's name for it) if they did not."""
 
-    code = asks_for_code(user)
+    asked = proof_asked(user)
     if not proof:
-        raise ValidationError(
-            {
-                "password": "Enter the code from your authenticator app to sign"
-                if code
-                else "Enter your password to sign"
-            }
-        )
+        raise ValidationError({"password": MISSING[asked]})
     attempt = limits.Attempt.from_request(request, user.email, IdentityFailure.Purpose.CONFIRM)
     wait = limits.wait_before(attempt)
     if wait:
@@ -76,14 +111,7 @@ def confirm(user, proof: str, *, request=None) -> str:
             actor=user,
             detail={"email": attempt.account, "purpose": attempt.purpose},
         )
-        raise ValidationError(
-            {
-                "password": "The code is not right. Enter the code your authenticator app "
-                "shows now, or a recovery code"
-                if code
-                else "The password is not correct. Enter your password to sign"
-            }
-        )
+        raise ValidationError({"password": WRONG[asked]})
     return method
 
 

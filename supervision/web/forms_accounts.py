@@ -4,6 +4,7 @@ from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout
 from django import forms
+from django.urls import reverse
 
 from supervision.accounts import identity, limits
 from supervision.models import IdentityFailure
@@ -43,30 +44,38 @@ class SignInForm(PlainTextChecks, LoginForm):
 
 
 class ProvesIdentity:
-    """A signing form's `password` field, asked for by the signer's strongest means: the code
-    of their authenticator app when they have one (supervision.accounts.identity)."""
+    """A signing form's `password` field, asked for by the signer's strongest means
+    (supervision.accounts.identity): their security key or passkey, or the code of their
+    authenticator app, else their password."""
 
     def __init__(self, *args, signer=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if signer is not None and identity.asks_for_code(signer):
-            field = self.fields["password"]
+        if signer is None:
+            return
+        asked = identity.proof_asked(signer)
+        if asked == "password":
+            return
+        field = self.fields["password"]
+        rest = str(field.help_text).split(". ", 1)[-1]
+        attrs = {"spellcheck": "false", "autocomplete": "one-time-code"}
+        if identity.uses_security_key(signer):
+            attrs["data-security-key-options"] = reverse("security-key-options")
+        if asked == "key":
+            field.label = "Security key or passkey"
+            field.help_text = (
+                "When you select the button, your browser asks for your security key or "
+                f"passkey. {rest}"
+            )
+            attrs["readonly"] = "readonly"
+        else:
             field.label = "Code from your authenticator app"
-            rest = str(field.help_text).split(". ", 1)[-1]
             field.help_text = (
                 "Enter the code your authenticator app shows now, or one of your recovery "
                 f"codes. {rest}"
             )
-            field.widget = forms.TextInput(
-                attrs={
-                    "autocomplete": "one-time-code",
-                    "inputmode": "numeric",
-                    "spellcheck": "false",
-                }
-            )
-            field.error_messages = {
-                **field.error_messages,
-                "required": "Enter the code from your authenticator app to sign",
-            }
+            attrs["inputmode"] = "numeric"
+        field.widget = forms.TextInput(attrs=attrs)
+        field.error_messages = {**field.error_messages, "required": identity.MISSING[asked]}
 
 
 class _CodeChecks:

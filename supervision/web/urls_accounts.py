@@ -10,7 +10,7 @@ from allauth.socialaccount import views as socialaccount_views
 from allauth.usersessions import views as usersessions_views
 from django.urls import include, path
 
-from supervision.web import views
+from supervision.web import views, views_accounts
 
 two_factor = [
     path("", mfa_views.index, name="mfa_index"),
@@ -50,6 +50,11 @@ urlpatterns = [
     path("sign-out/", views.SignOutView.as_view(), name="account_logout"),
     path("account/confirm/", account_views.reauthenticate, name="account_reauthenticate"),
     path("account/two-factor/", include(two_factor)),
+    path(
+        "account/security-key/options/",
+        views_accounts.security_key_options,
+        name="security-key-options",
+    ),
     path("account/sessions/", usersessions_views.list_usersessions, name="usersessions_list"),
     path(
         "sign-in/sso/cancelled/",

@@ -292,6 +292,7 @@ GET = {
     "mfa_remove_webauthn": (lambda world: {"pk": 999999}, everyone(302)),
     "mfa_edit_webauthn": (lambda world: {"pk": 999999}, everyone(302)),
     "usersessions_list": (None, signed_in(200)),
+    "security-key-options": (None, signed_in(200)),
     # Single sign-on is not configured here: its addresses find nothing.
     "council_sso_login": (lambda world: {"provider_id": "work-account"}, everyone(404)),
     "council_sso_callback": (lambda world: {"provider_id": "work-account"}, everyone(404)),
