@@ -1,4 +1,7 @@
+from urllib.parse import urlsplit
+
 from allauth.socialaccount.adapter import get_adapter
+from django.conf import settings
 from django.urls import reverse
 
 from supervision.accounts.sso.provider import PROVIDER_ID
@@ -15,3 +18,15 @@ def sso_providers(request) -> list[dict]:
         for provider in get_adapter().list_providers(request)
         if provider.id == PROVIDER_ID
     ]
+
+
+def sso_origins() -> list[str]:
+    """Where the sign-in button's form may lead: the single sign-on provider's own address,
+    which the Content-Security-Policy's form-action must name, since the browser checks the
+    redirect after the form as well."""
+
+    origins = []
+    for app in settings.SOCIALACCOUNT_PROVIDERS[PROVIDER_ID]["APPS"]:
+        parts = urlsplit(app["settings"]["server_url"])
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins

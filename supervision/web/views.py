@@ -17,7 +17,7 @@ from access.roles import role_required, roles_for
 from oversight.flags import selectors as selectors_flags
 from oversight.reports import home as selectors_home
 from supervision.accounts import limits
-from supervision.accounts.selectors import sso_providers
+from supervision.accounts.selectors import sso_origins, sso_providers
 from supervision.models import User
 from supervision.organisation import audit
 from supervision.people import file_timeline, leaving, selectors, services
@@ -50,6 +50,9 @@ class SignInView(allauth_views.LoginView):
             "sso_only": settings.SSO_ONLY,
         }
 
+    def render_to_response(self, context, **kwargs):
+        return allow_sso_forms(super().render_to_response(context, **kwargs))
+
     def form_valid(self, form):
         response = super().form_valid(form)
         # The password was right: this browser is now known for the account, and keeps its
@@ -74,6 +77,15 @@ class SignInView(allauth_views.LoginView):
             "registration/account_closed.html",
             {"closed": closed, "contact": settings.ACCOUNT_CLOSED_CONTACT},
         )
+
+
+def allow_sso_forms(response):
+    """The sign-in button's form leads, by a redirect, to the single sign-on provider: the
+    page's Content-Security-Policy must allow it as a form's destination."""
+    origins = sso_origins()
+    if origins:
+        response._csp_update = {"form-action": origins}
+    return response
 
 
 class SignOutView(auth_views.LogoutView):

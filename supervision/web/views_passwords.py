@@ -7,7 +7,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from access.people import may_act
-from supervision.accounts.selectors import sso_providers
+from supervision.accounts.selectors import sso_origins, sso_providers
 from supervision.people import passwords
 from supervision.web.forms_passwords import PasswordForgottenForm, PasswordSetForm
 
@@ -60,3 +60,10 @@ class InvitationView(PasswordSetView):
             "invitation": True,
             "sso_providers": sso_providers(self.request),
         }
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        origins = sso_origins()
+        if origins:
+            response._csp_update = {"form-action": origins}
+        return response

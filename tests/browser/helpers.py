@@ -18,6 +18,15 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 
+# Per page, the paths whose refusal (a 4xx answer) the test expects: the browser's console
+# error for it is not a failure.
+REFUSALS_EXPECTED: dict = {}
+
+
+def expect_refusal(page, path: str) -> None:
+    REFUSALS_EXPECTED.setdefault(page, set()).add(path)
+
+
 def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:120]
 
