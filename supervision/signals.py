@@ -4,7 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.utils import timezone
 
-from supervision.accounts import policy
+from supervision.accounts import identity, policy
 from supervision.organisation import audit
 
 
@@ -38,6 +38,12 @@ def ask_for_second_factor(sender, request, user, **kwargs):
     # At each sign-in through the sign-in page or single sign-on (allauth's flow), not on
     # every request: TwoFactorRequiredMiddleware reads only the session.
     request.session[policy.SETUP_NEEDED] = policy.setup_needed(user)
+
+
+@receiver(allauth_signed_in)
+def confirm_identity_by_fresh_sign_in(sender, request, user, sociallogin=None, **kwargs):
+    if sociallogin is not None and sociallogin.state.get("fresh"):
+        identity.confirmation_record(request, identity.sso_method())
 
 
 @receiver(authenticator_added)

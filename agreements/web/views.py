@@ -158,6 +158,7 @@ def agreement_sign(request, agreement_id):
         request.POST if request.method == "POST" else None,
         submit="Sign the agreement",
         signer=request.user,
+        request=request,
     )
     if request.method == "POST" and form.is_valid():
         try:

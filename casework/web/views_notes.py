@@ -460,7 +460,9 @@ def case_note_finalise(request, child_id, note_id):
     if note.is_final:
         messages.error(request, "This note is already final and locked")
         return redirect("case-note", child.pk, note.pk)
-    form = FinaliseForm(request.POST if request.method == "POST" else None, signer=request.user)
+    form = FinaliseForm(
+        request.POST if request.method == "POST" else None, signer=request.user, request=request
+    )
     note_problems = []
     if request.method == "POST" and not form.is_valid():
         # Say everything at once: what the note lacks as well as the missing password.

@@ -258,13 +258,15 @@ SSO_ONLY = env_bool("SSO_ONLY", False)
 # The directory is the organisation's own, so the address it gives is trusted even when it
 # does not mark it verified (Entra ID never does).
 SSO_TRUST_DIRECTORY_EMAIL = env_bool("SSO_TRUST_DIRECTORY_EMAIL", True)
+# The part of the single sign-on addresses that names the provider: /sign-in/sso/<this>/.
+SSO_PROVIDER_ID = "work-account"
 SOCIALACCOUNT_PROVIDERS = {
     "council_sso": {
         "OAUTH_PKCE_ENABLED": True,
         "APPS": (
             [
                 {
-                    "provider_id": "work-account",
+                    "provider_id": SSO_PROVIDER_ID,
                     "name": SSO_NAME,
                     "client_id": SSO_CLIENT_ID,
                     "secret": SSO_CLIENT_SECRET,

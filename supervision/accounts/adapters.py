@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import time
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -19,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
 from access.people import has_left
-from supervision.accounts import limits, policy
+from supervision.accounts import identity, limits, policy
 from supervision.models import IdentityFailure, User
 from supervision.organisation import audit
 
@@ -104,6 +106,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             refuse_sso(request, reason="no account", email=email)
         if not user.is_active or has_left(user):
             refuse_sso(request, reason="account closed", email=email, user=user)
+        if sociallogin.state.get("fresh") and not signed_in_just_now(claims):
+            refuse_sso(request, reason="the provider did not ask you to sign in again")
         if not sociallogin.is_existing:
             sociallogin.connect(request, user)
 
@@ -111,6 +115,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         self, request, provider, error=None, exception=None, extra_context=None
     ):
         refuse_sso(request, reason=f"the provider's answer did not hold ({error})", error=exception)
+
+
+def signed_in_just_now(claims: dict) -> bool:
+    """The ID token says the person signed in at the provider moments ago (auth_time)."""
+
+    auth_time = claims.get("auth_time")
+    if not isinstance(auth_time, int | float):
+        return False
+    return time.time() - auth_time <= identity.CONFIRMATION_LASTS.total_seconds()
 
 
 def directory_email(claims: dict) -> str:

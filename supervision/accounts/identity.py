@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import functools
 import json
+from datetime import datetime, timedelta
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.webauthn.internal.auth import complete_authentication
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from supervision.accounts import limits, policy
 from supervision.models import IdentityFailure
@@ -44,15 +47,48 @@ def uses_security_key(user) -> bool:
 
 def proof_asked(user) -> str:
     """ "key" (a security key or passkey only), "code" (an authenticator app, perhaps a key
-    too) or "password"."""
+    too), "password", or "sso" for someone with neither a second factor nor a password here,
+    who signs in only through the organisation's directory and confirms it is them there."""
 
     factors = policy.second_factors(user)
     if Authenticator.Type.TOTP in factors:
         return "code"
-    return "key" if factors else "password"
+    if factors:
+        return "key"
+    return "password" if user.has_usable_password() else "sso"
+
+
+# A fresh sign-in through single sign-on, asked for to sign (prompt=login): in the session for
+# a few minutes, good for one signature.
+CONFIRMED = "identity_confirmed"
+CONFIRMATION_LASTS = timedelta(minutes=5)
+
+
+def confirmation_record(request, method: str) -> None:
+    request.session[CONFIRMED] = {"method": method, "at": timezone.now().isoformat()}
+
+
+def confirmation(request) -> dict | None:
+    """The fresh confirmation waiting in the session, if any and not too old."""
+
+    found = request.session.get(CONFIRMED) if request is not None else None
+    if not found:
+        return None
+    at = datetime.fromisoformat(found["at"])
+    return found if timezone.now() - at <= CONFIRMATION_LASTS else None
+
+
+def sso_name() -> str:
+    apps = settings.SOCIALACCOUNT_PROVIDERS["council_sso"]["APPS"]
+    return apps[0]["name"] if apps else settings.SSO_NAME
+
+
+def sso_method() -> str:
+    return f"Fresh sign-in with {sso_name()}"
 
 
 MISSING = {
+    "sso": "Confirm who you are with your organisation's sign-in first, then sign",
     "code": "Enter the code from your authenticator app to sign",
     "key": "Use your security key or passkey to sign",
     "password": "Enter your password to sign",
@@ -95,6 +131,11 @@ def confirm(user, proof: str, *, request=None) -> str:
     the `password` field (the form's name for it) if they did not."""
 
     asked = proof_asked(user)
+    if asked == "sso":
+        # Nothing to guess here: the directory checked who they are, moments ago.
+        if confirmation(request) is None:
+            raise ValidationError({"password": MISSING[asked]})
+        return request.session.pop(CONFIRMED)["method"]
     if not proof:
         raise ValidationError({"password": MISSING[asked]})
     attempt = limits.Attempt.from_request(request, user.email, IdentityFailure.Purpose.CONFIRM)

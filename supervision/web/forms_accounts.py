@@ -1,10 +1,16 @@
+from datetime import datetime
+from urllib.parse import urlencode
+
 from allauth.account.forms import LoginForm
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout
 from django import forms
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
 from supervision.accounts import identity, limits
 from supervision.models import IdentityFailure
@@ -48,7 +54,7 @@ class ProvesIdentity:
     (supervision.accounts.identity): their security key or passkey, or the code of their
     authenticator app, else their password."""
 
-    def __init__(self, *args, signer=None, **kwargs):
+    def __init__(self, *args, signer=None, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         if signer is None:
             return
@@ -57,6 +63,9 @@ class ProvesIdentity:
             return
         field = self.fields["password"]
         rest = str(field.help_text).split(". ", 1)[-1]
+        if asked == "sso":
+            self._ask_for_fresh_sign_in(field, request, rest)
+            return
         attrs = {"spellcheck": "false", "autocomplete": "one-time-code"}
         if identity.uses_security_key(signer):
             attrs["data-security-key-options"] = reverse("security-key-options")
@@ -76,6 +85,32 @@ class ProvesIdentity:
             attrs["inputmode"] = "numeric"
         field.widget = forms.TextInput(attrs=attrs)
         field.error_messages = {**field.error_messages, "required": identity.MISSING[asked]}
+
+    def _ask_for_fresh_sign_in(self, field, request, rest: str) -> None:
+        """No password here and no second factor: they sign in again with the organisation's
+        directory (a fresh sign-in, prompt=login) and come back to sign."""
+
+        field.required = False
+        field.label = "Who you are"
+        found = identity.confirmation(request)
+        if found is not None:
+            at = timezone.localtime(datetime.fromisoformat(found["at"]))
+            self.initial["password"] = f"Confirmed with {identity.sso_name()} at {at:%H:%M}"
+            field.help_text = rest
+        else:
+            start = reverse("council_sso_login", kwargs={"provider_id": settings.SSO_PROVIDER_ID})
+            query = urlencode(
+                {"action": "reauthenticate", "process": "login", "next": request.get_full_path()}
+            )
+            field.help_text = format_html(
+                '<a class="govuk-link" href="{}?{}">Sign in with {} again</a> to confirm it '
+                "is you, then come back here to sign. {}",
+                start,
+                query,
+                identity.sso_name(),
+                rest,
+            )
+        field.widget = forms.TextInput(attrs={"readonly": "readonly"})
 
 
 class _CodeChecks:

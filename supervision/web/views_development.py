@@ -223,7 +223,9 @@ def observation_sign(request, person_id, observation_id):
     observation = _observation(request, person, observation_id)
     if observation_part(request.user, observation) != "observer":
         _refuse(request, person, "sign as observer")
-    form = PasswordForm(request.POST or None, submit="Sign my feedback", signer=request.user)
+    form = PasswordForm(
+        request.POST or None, submit="Sign my feedback", signer=request.user, request=request
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.observation_sign_as_observer(
@@ -260,7 +262,7 @@ def observation_respond(request, person_id, observation_id):
     drafting = Drafting(request, subject=person)
     if (autosaved := drafting.autosave()) is not None:
         return autosaved
-    form = drafting.form(PractitionerResponseForm, signer=request.user)
+    form = drafting.form(PractitionerResponseForm, signer=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         try:
             services.observation_comment_and_sign(
@@ -476,7 +478,9 @@ def development_sign(request, person_id, conversation_id):
         conversation_part(user, conversation) == "person"
         and conversation.status == DevelopmentConversation.Status.DRAFT
     )
-    form = PasswordForm(request.POST or None, submit=f"Sign the {label}", signer=request.user)
+    form = PasswordForm(
+        request.POST or None, submit=f"Sign the {label}", signer=request.user, request=request
+    )
     if request.method == "POST" and form.is_valid() and not waiting:
         try:
             services.conversation_sign(

@@ -339,7 +339,7 @@ def _simple_form_view(
         return autosaved
     form_kwargs = dict(form_kwargs or {})
     if issubclass(form_class, ProvesIdentity):
-        form_kwargs["signer"] = request.user
+        form_kwargs.update(signer=request.user, request=request)
     form = drafting.form(form_class, **form_kwargs)
     if request.method == "POST" and form.is_valid():
         try:

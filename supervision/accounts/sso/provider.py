@@ -53,8 +53,18 @@ class CouncilSSOProvider(OpenIDConnectProvider):
         nonce = secrets.token_urlsafe(32)
         auth_params = kwargs.pop("auth_params", None) or self.get_auth_params()
         auth_params["nonce"] = nonce
+        # Kept in the login's state: a sign-in the provider was told to make afresh can
+        # confirm who someone is, to sign (supervision.accounts.identity).
+        fresh = auth_params.get("prompt") == "login"
         return super().redirect(
-            request, process, next_url, data, auth_params=auth_params, nonce=nonce, **kwargs
+            request,
+            process,
+            next_url,
+            data,
+            auth_params=auth_params,
+            nonce=nonce,
+            fresh=fresh,
+            **kwargs,
         )
 
 

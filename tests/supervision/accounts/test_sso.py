@@ -140,3 +140,45 @@ def test_someone_the_provider_turns_away_is_not_signed_in(provider, person):
     assert signed_in_as(client) is None
     assert answer.status_code == 403
     assert "You cannot sign in with this account" in answer.content.decode()
+
+
+def test_someone_who_signs_in_only_through_the_directory_signs_a_record_after_a_fresh_sign_in(
+    provider,
+):
+    from supervision.records import services
+    from tests.records import held_session
+    from tests.world import build_world
+
+    world = build_world()
+    supervisee = world.supervisee
+    supervisee.set_unusable_password()
+    supervisee.save()
+    record = services.record_start(session=held_session(world), by=world.supervisor)
+    services.record_share(record=record, by=world.supervisor)
+    provider.sign_in_as(supervisee.email)
+    client = Client()
+    round_trip(client)
+    assert signed_in_as(client) == supervisee.pk
+    sign = f"/sessions/{record.session_id}/record/sign/"
+
+    page = client.get(sign).content.decode()
+    assert "Sign in with Northshire account again" in page
+    refused = client.post(sign, {"password": ""}).content.decode()
+    assert "Confirm who you are with your organisation&#x27;s sign-in first" in refused
+
+    # The link: the provider is asked for a fresh sign-in, then back to the signing page.
+    start = client.get(f"{LOGIN}?action=reauthenticate&process=login&next={sign}")
+    assert start.status_code == 200
+    started = client.post(f"{LOGIN}?action=reauthenticate", {"process": "login", "next": sign})
+    answered = requests.get(started["Location"], allow_redirects=False, timeout=5)
+    assert provider.last_authorize["prompt"] == "login"
+    back = urlsplit(answered.headers["Location"])
+    returned = client.get(f"{back.path}?{back.query}")
+    assert returned["Location"] == sign
+    assert "Confirmed with Northshire account at" in client.get(sign).content.decode()
+
+    assert client.post(sign, {"password": ""}).status_code == 302
+    signature = record.signatures.get(role="supervisee")
+    assert signature.method == "Fresh sign-in with Northshire account"
+    # Good for one signature only.
+    assert "identity_confirmed" not in client.session
