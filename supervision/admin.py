@@ -26,6 +26,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
 from access.refusals import refuse
+from supervision.accounts import services as account_services
 from supervision.models import (
     AccessGrant,
     JobRole,
@@ -178,13 +179,29 @@ def send_password_links(modeladmin, request, queryset):
         )
 
 
+@admin.action(description="Reset two-factor authentication (a lost phone or key)")
+def reset_two_factor(modeladmin, request, queryset):
+    reset = [
+        person
+        for person in queryset
+        if account_services.two_factor_reset(person=person, by=request.user, request=request)
+    ]
+    modeladmin.message_user(
+        request,
+        f"Removed the second factors of {len(reset)} "
+        f"{'person' if len(reset) == 1 else 'people'} and signed them out everywhere. If "
+        "their role asks for one, they set up a new one at their next sign-in.",
+        messages.SUCCESS,
+    )
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     change_form_template = "admin/supervision/user/change_form.html"
     add_form_template = "admin/supervision/user/add_form.html"
-    actions = [send_password_links]
+    actions = [send_password_links, reset_two_factor]
     ordering = ["full_name"]
     list_display = ["full_name", "email", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "groups"]

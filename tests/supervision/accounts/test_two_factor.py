@@ -8,7 +8,7 @@ import pyotp
 import pytest
 import time_machine
 from allauth.mfa.models import Authenticator
-from django.test import Client
+from django.test import Client, override_settings
 
 from supervision.models import IdentityFailure
 from supervision.models.audit import AuditEvent
@@ -122,3 +122,38 @@ def test_a_supervisee_may_go_without_and_is_not_asked(world):
     with time_machine.travel(DAY, tick=False):
         assert password_step(client, world.supervisee)["Location"] == "/"
         assert client.get("/").status_code == 200
+
+
+def test_an_administrator_resets_a_lost_second_factor_and_the_person_sets_up_a_new_one(world):
+    manager = world.senior_manager
+    with time_machine.travel(DAY, tick=False):
+        phone = Client()
+        password_step(phone, manager)
+        phone.post(AUTHENTICATE, {"code": code_now(manager)})
+        assert phone.get("/").status_code == 200
+
+        admin = Client()
+        admin.force_login(world.admin)
+        answer = admin.post(
+            "/admin/supervision/user/",
+            {"action": "reset_two_factor", "_selected_action": [manager.pk]},
+        )
+        assert answer.status_code == 302
+        assert not Authenticator.objects.filter(user=manager).exists()
+        # Whoever holds the lost phone is signed out.
+        assert phone.get("/")["Location"].startswith("/sign-in/")
+        entry = AuditEvent.objects.get(object_type="second_factor", subject=manager)
+        assert entry.actor == world.admin
+        assert entry.detail["removed"] == ["totp"]
+
+        fresh = Client()
+        password_step(fresh, manager)
+        assert fresh.get("/")["Location"].startswith("/account/two-factor/")
+
+
+@override_settings(TWO_FACTOR_REQUIRED_FOR=["everyone"])
+def test_an_organisation_may_ask_everyone_for_a_second_factor(world):
+    client = Client()
+    with time_machine.travel(DAY, tick=False):
+        password_step(client, world.supervisee)
+        assert client.get("/")["Location"].startswith("/account/two-factor/")
