@@ -47,6 +47,11 @@ def test_a_head_of_service_sets_up_an_authenticator_app_at_sign_in(page):
     page.goto("/")
     check_a11y(page)
     assert "/account/two-factor/" not in page.url
+    # The footer leads to one's own security settings.
+    for link in ("Two-factor authentication", "Where you are signed in"):
+        with page.expect_navigation():
+            page.get_by_role("contentinfo").get_by_role("link", name=link).click()
+        check_a11y(page)
 
     # Next time the code is asked for after the password; without the phone, a recovery code.
     sign_out(page)
