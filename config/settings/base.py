@@ -233,6 +233,9 @@ MFA_FORMS = {
     "reauthenticate": "supervision.web.forms_accounts.TwoFactorReauthenticateForm",
 }
 MFA_TOTP_ISSUER = SERVICE_NAME
+# Encrypts authenticator-app secrets and recovery-code seeds in the database. Changing it makes
+# everyone set up their second factor again, so it is its own setting, not SECRET_KEY.
+TWO_FACTOR_ENCRYPTION_KEY = os.environ.get("TWO_FACTOR_ENCRYPTION_KEY") or SECRET_KEY
 MFA_PASSKEY_LOGIN_ENABLED = False
 # WebAuthn needs a secure origin; http://127.0.0.1 (make run, the browser tests) is allowed
 # only when this says so.

@@ -9,12 +9,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
@@ -166,8 +169,25 @@ def refuse_sso(request, *, reason: str, email: str = "", user=None, error=None):
 
 
 class TwoFactorAdapter(DefaultMFAAdapter):
+    """Authenticator-app secrets and recovery-code seeds are kept encrypted, so that reading
+    the database (a backup, a report run by an administrator) does not yield anyone's codes."""
+
+    PREFIX = "fernet:"
+
     def get_totp_issuer(self) -> str:
         return settings.SERVICE_NAME
+
+    def _fernet(self) -> Fernet:
+        key = settings.TWO_FACTOR_ENCRYPTION_KEY.encode()
+        return Fernet(base64.urlsafe_b64encode(hashlib.sha256(key).digest()))
+
+    def encrypt(self, text: str) -> str:
+        return self.PREFIX + self._fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(self.PREFIX):
+            return encrypted_text  # kept before encryption came in
+        return self._fernet().decrypt(encrypted_text.removeprefix(self.PREFIX).encode()).decode()
 
     def can_delete_authenticator(self, authenticator) -> bool:
         """Someone who must have a second factor may not remove their last one."""

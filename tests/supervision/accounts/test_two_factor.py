@@ -157,3 +157,11 @@ def test_an_organisation_may_ask_everyone_for_a_second_factor(world):
     with time_machine.travel(DAY, tick=False):
         password_step(client, world.supervisee)
         assert client.get("/")["Location"].startswith("/account/two-factor/")
+
+
+def test_authenticator_secrets_are_kept_encrypted(world):
+    from tests.two_factor import TOTP_SECRET
+
+    stored = Authenticator.objects.get(user=world.senior_manager, type="totp").data["secret"]
+    assert TOTP_SECRET not in stored
+    assert stored.startswith("fernet:")
