@@ -8,7 +8,7 @@ from django.test import override_settings
 from tests.browser.axe import check_a11y
 from tests.browser.helpers import expect_refusal
 from tests.factories import StaffProfileFactory
-from tests.sso_provider import Provider
+from tests.support.oidc_provider import OIDCProvider as Provider
 
 
 def sso_settings(provider):

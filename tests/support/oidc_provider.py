@@ -86,7 +86,9 @@ class OIDCProvider:
     # Lifecycle
 
     def start(self) -> OIDCProvider:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll, since stop() waits up to one poll interval (0.5 s by default, per test).
+        serve = functools.partial(self._server.serve_forever, poll_interval=0.05)
+        self._thread = threading.Thread(target=serve, daemon=True)
         self._thread.start()
         return self
 
@@ -191,16 +193,17 @@ class OIDCProvider:
         return 302, _with_params(redirect_uri, code=code, **state)
 
     def token(self, form: dict, authorization: str) -> tuple[int, dict]:
-        client_id, secret, method = form.get("client_id"), form.get("client_secret"), "post"
+        credentials, method = [(form.get("client_id"), form.get("client_secret"))], "post"
         if authorization.startswith("Basic "):
-            # RFC 6749 2.3.1: id and secret are form-encoded before they are joined.
-            decoded = base64.b64decode(authorization[6:]).decode()
-            client_id, _, secret = (unquote_plus(part) for part in decoded.partition(":"))
+            raw_id, _, raw_secret = base64.b64decode(authorization[6:]).decode().partition(":")
+            # RFC 6749 2.3.1 form-encodes id and secret first; allauth (requests' HTTPBasicAuth)
+            # does not. Either is taken, so a secret with "+" or "%" works both ways.
+            credentials = [(raw_id, raw_secret), (unquote_plus(raw_id), unquote_plus(raw_secret))]
             method = "basic"
         self.token_requests.append(
             {**{k: v for k, v in form.items() if k != "client_secret"}, "auth_method": method}
         )
-        if (client_id, secret) != (self.client_id, self.client_secret):
+        if (self.client_id, self.client_secret) not in credentials:
             return 401, {"error": "invalid_client"}
         if form.get("grant_type") != "authorization_code":
             return 400, {"error": "unsupported_grant_type"}
@@ -309,6 +312,10 @@ def _handler_for(provider: OIDCProvider) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture
 def oidc_provider():
-    """A fresh provider, serving, for one test; stopped afterwards."""
+    """A fresh provider, serving, for one test; stopped afterwards. To use it elsewhere:
+
+    from tests.support import oidc_provider as oidc
+    oidc_provider = oidc.oidc_provider  # assigned, so ruff does not call the tests' F811
+    """
     with OIDCProvider() as provider:
         yield provider

@@ -1,7 +1,7 @@
-"""Single sign-on end to end, over HTTP, against a real OpenID Connect provider on 127.0.0.1
-(tests/sso_provider.py): the authorization code flow with PKCE, state and nonce; an ID token
-that is not right in any way is refused; an unknown address or a leaver is refused with a
-page saying so and an audit entry; nothing is ever created."""
+"""Single sign-on end to end, over HTTP, against a real OpenID Connect provider on
+127.0.0.1 (tests/support/oidc_provider.py): the authorization code flow with PKCE, state and
+nonce; an ID token that is not right in any way is refused; an unknown address or a leaver is
+refused with a page saying so and an audit entry; nothing is ever created."""
 
 from datetime import date
 from urllib.parse import urlsplit
@@ -14,7 +14,7 @@ from supervision.models import StaffProfile, User
 from supervision.models.audit import AuditEvent
 from supervision.organisation.audit import AuditAction
 from tests.factories import StaffProfileFactory
-from tests.sso_provider import Provider
+from tests.support.oidc_provider import OIDCProvider as Provider
 
 pytestmark = pytest.mark.django_db
 
