@@ -353,28 +353,16 @@ def front_door_sessions_for(person: User) -> QuerySet:
     )
 
 
-@transaction.atomic
-def front_door_record(
-    *,
-    supervisor: User,
-    supervisee: User,
-    held_at: datetime | None,
-    families: list[FamilyRow],
-    reflections: str = "",
-    request=None,
-) -> FrontDoorSession:
-    """A front-door session (C7): at least two families, by the child's unique reference and
-    never by name. Everything is checked before anything is saved, and all of it is saved or
-    none of it."""
-    errors: dict[str, list[str]] = {}
-
-    def refuse(field: str, message: str):
-        errors.setdefault(field, []).append(message)
-
+def _check_held_at(held_at: datetime | None, refuse) -> None:
     if held_at is None:
         refuse("held_at", "Enter the date of the session")
     elif held_at > timezone.now():
         refuse("held_at", "Enter a date and time in the past: record a session once it is held")
+
+
+def _children_discussed(families: list[FamilyRow], refuse) -> list[tuple[FamilyRow, Child]]:
+    """Each filled row with its child, found by unique reference and discussed once only;
+    a row without a reason or a discussion is refused."""
     criteria = FrontDoorSession.Criterion
     discussed: list[tuple[FamilyRow, Child]] = []
     seen: dict[int, int] = {}
@@ -402,10 +390,15 @@ def front_door_record(
             refuse(row.field("criterion"), f"Choose why family {row.number} was discussed")
         if not (row.discussion or "").strip():
             refuse(row.field("discussion"), f"Enter the discussion of family {row.number}")
-    families_discussed: dict[object, list[tuple[FamilyRow, Child]]] = {}
-    for row, child in discussed:
-        key = child.family_id or f"child {child.pk}"
-        families_discussed.setdefault(key, []).append((row, child))
+    return discussed
+
+
+def _check_two_families(
+    families: list[FamilyRow],
+    discussed: list[tuple[FamilyRow, Child]],
+    families_discussed: dict[object, list[tuple[FamilyRow, Child]]],
+    refuse,
+) -> None:
     filled = [row for row in families if not row.is_blank]
     if len(filled) < 2:
         # Beside the first empty row: that is where the second family goes.
@@ -420,6 +413,11 @@ def front_door_record(
             + " and ".join(child.reference for _row, child in siblings)
             + " are in the same family, so they count as one",
         )
+
+
+def _check_no_names(
+    families: list[FamilyRow], reflections: str, discussed: list[tuple[FamilyRow, Child]], refuse
+) -> None:
     patterns = _name_patterns(child for _row, child in discussed)
     if patterns:
         for row in families:
@@ -428,6 +426,34 @@ def front_door_record(
                     refuse(row.field(name), NAME_REFUSED)
         if _names_in(reflections, patterns):
             refuse("reflections", NAME_REFUSED)
+
+
+@transaction.atomic
+def front_door_record(
+    *,
+    supervisor: User,
+    supervisee: User,
+    held_at: datetime | None,
+    families: list[FamilyRow],
+    reflections: str = "",
+    request=None,
+) -> FrontDoorSession:
+    """A front-door session (C7): at least two families, by the child's unique reference and
+    never by name. Everything is checked before anything is saved, and all of it is saved or
+    none of it."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str):
+        errors.setdefault(field, []).append(message)
+
+    _check_held_at(held_at, refuse)
+    discussed = _children_discussed(families, refuse)
+    families_discussed: dict[object, list[tuple[FamilyRow, Child]]] = {}
+    for row, child in discussed:
+        key = child.family_id or f"child {child.pk}"
+        families_discussed.setdefault(key, []).append((row, child))
+    _check_two_families(families, discussed, families_discussed, refuse)
+    _check_no_names(families, reflections, discussed, refuse)
     if errors:
         raise ValidationError(errors)
     session = FrontDoorSession.objects.create(

@@ -6,7 +6,7 @@ Each function owns its transaction and audit entry, and refuses anything the rec
 does not allow, so a view cannot get it wrong.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -570,15 +570,9 @@ def record_sign(*, record, identity_method: str, by: User, request=None) -> Sign
     return signature
 
 
-@confirmed_first
-@transaction.atomic
-def record_finalise(*, record, identity_method: str, by: User, request=None) -> SupervisionRecord:
-    """The supervisor signs after the supervisee and the record is closed for good (R8).
-
-    Once the supervisee has left they can no longer sign: the signatory then finalises the
-    record from whatever state it is in, without the supervisee's signature (the record says
-    so), so that a leaver's records are never left open for good."""
-    record = _locked(record)
+def _check_may_finalise(record: SupervisionRecord, by: User) -> bool:
+    """Refuse anyone but the signatory, and a record not ready to finalise; whether the
+    supervisee has left, when the record may be finalised without their signature."""
     if by.pk == record.session.supervisee_id:
         raise PermissionDenied("The supervisor finalises the record.")
     signed = SupervisionRecord.Status.SUPERVISEE_SIGNED
@@ -588,6 +582,10 @@ def record_finalise(*, record, identity_method: str, by: User, request=None) -> 
     else:
         _require_status(record, signed)
     _require_signatory(record, by, "signs and finalises this record")
+    return gone
+
+
+def _check_views_before_finalising(record: SupervisionRecord, gone: bool) -> None:
     for disagreement, whose in views_missing(record):
         if whose == "supervisee" and gone:
             continue  # the record shows their view as not given
@@ -602,6 +600,64 @@ def record_finalise(*, record, identity_method: str, by: User, request=None) -> 
             f"{record.session.supervisee.full_name} must give and sign their view on "
             f"“{disagreement.subject}” first, then sign the record again."
         )
+
+
+def _check_unchanged_since_supervisee_signed(record: SupervisionRecord, content_hash: str) -> None:
+    # The latest: a record sent back for a view added after signing is signed again.
+    supervisee_signature = record.signatures.filter(role=Signature.Role.SUPERVISEE).latest(
+        "signed_at", "pk"
+    )
+    if supervisee_signature.content_hash != content_hash:
+        raise ValidationError(
+            "The record changed after the supervisee signed it: share it again for signature."
+        )
+
+
+def _audit_finalised(
+    request,
+    by: User,
+    record: SupervisionRecord,
+    *,
+    now: datetime,
+    content_hash: str,
+    unsigned_by_supervisee: bool,
+) -> None:
+    signatory = signing.signed_as(record.session, by, timezone.localdate(now))
+    if unsigned_by_supervisee:
+        _audit(
+            request,
+            by,
+            record,
+            "finalised without the supervisee's signature: they have left",
+            hash=content_hash,
+            signed_as=signatory.how,
+        )
+    else:
+        _audit(request, by, record, "finalised", hash=content_hash, signed_as=signatory.how)
+
+
+def _notify_on_finalise(record: SupervisionRecord) -> None:
+    def queue_pdf():
+        record_pdf_generate.delay(record.pk)
+
+    # Separate and robust: the record is final whatever happens to the broker or the mail
+    # server, and the download renders the PDF itself if the task never ran.
+    transaction.on_commit(queue_pdf, robust=True)
+    transaction.on_commit(lambda: notifications.record_finalised(record.pk), robust=True)
+
+
+@confirmed_first
+@transaction.atomic
+def record_finalise(*, record, identity_method: str, by: User, request=None) -> SupervisionRecord:
+    """The supervisor signs after the supervisee and the record is closed for good (R8).
+
+    Once the supervisee has left they can no longer sign: the signatory then finalises the
+    record from whatever state it is in, without the supervisee's signature (the record says
+    so), so that a leaver's records are never left open for good."""
+    record = _locked(record)
+    gone = _check_may_finalise(record, by)
+    signed = SupervisionRecord.Status.SUPERVISEE_SIGNED
+    _check_views_before_finalising(record, gone)
     now = timezone.now()
     if record.status != signed:
         # Finalised without the supervisee: their open requests for changes are answered by
@@ -614,14 +670,7 @@ def record_finalise(*, record, identity_method: str, by: User, request=None) -> 
         record.save()
     content_hash = record_hash(load_record_for_content(record.pk))
     if record.status == signed:
-        # The latest: a record sent back for a view added after signing is signed again.
-        supervisee_signature = record.signatures.filter(role=Signature.Role.SUPERVISEE).latest(
-            "signed_at", "pk"
-        )
-        if supervisee_signature.content_hash != content_hash:
-            raise ValidationError(
-                "The record changed after the supervisee signed it: share it again for signature."
-            )
+        _check_unchanged_since_supervisee_signed(record, content_hash)
     unsigned_by_supervisee = record.status != signed
     Signature.objects.create(
         record=record,
@@ -636,26 +685,15 @@ def record_finalise(*, record, identity_method: str, by: User, request=None) -> 
     record.content_hash = content_hash
     record.version += 1
     record.save()
-    signatory = signing.signed_as(record.session, by, timezone.localdate(now))
-    if unsigned_by_supervisee:
-        _audit(
-            request,
-            by,
-            record,
-            "finalised without the supervisee's signature: they have left",
-            hash=content_hash,
-            signed_as=signatory.how,
-        )
-    else:
-        _audit(request, by, record, "finalised", hash=content_hash, signed_as=signatory.how)
-
-    def queue_pdf():
-        record_pdf_generate.delay(record.pk)
-
-    # Separate and robust: the record is final whatever happens to the broker or the mail
-    # server, and the download renders the PDF itself if the task never ran.
-    transaction.on_commit(queue_pdf, robust=True)
-    transaction.on_commit(lambda: notifications.record_finalised(record.pk), robust=True)
+    _audit_finalised(
+        request,
+        by,
+        record,
+        now=now,
+        content_hash=content_hash,
+        unsigned_by_supervisee=unsigned_by_supervisee,
+    )
+    _notify_on_finalise(record)
     return record
 
 

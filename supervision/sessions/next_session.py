@@ -2,7 +2,7 @@
 (as Kent's record templates ask): saving it books that session, so the date agreed in the room is
 in both calendars before anyone leaves (rule S3). Writes own their transaction and audit."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,18 +23,7 @@ def _invite_after_commit(session: SupervisionSession) -> None:
     )
 
 
-@transaction.atomic
-def record_next_session_set(
-    *, record: SupervisionRecord, starts_at: datetime, by: User, request=None
-) -> SupervisionSession:
-    """Write the date of the next supervision on the record and book it: a new planned session
-    with the same people, type, length and place, or the one this record booked before, moved.
-    A session already planned that day for the supervisee is taken as the one agreed."""
-    record = (
-        SupervisionRecord.objects.select_for_update()
-        .select_related("session", "template")
-        .get(pk=record.pk)
-    )
+def _check_next_session_can_be_set(record: SupervisionRecord, starts_at: datetime) -> None:
     if record.status not in EDITABLE:
         raise ValidationError(
             "The record has been shared, so the date of the next supervision cannot be changed "
@@ -48,22 +37,31 @@ def record_next_session_set(
         raise ValidationError(
             {"next_session_at": "Enter a date and time in the future for the next supervision"}
         )
-    held = record.session
-    length = held.ends_at - held.starts_at
-    booked = record.next_session
-    moving = booked is not None and booked.status == SupervisionSession.Status.PLANNED
-    if not moving:
-        day = timezone.localtime(starts_at).date()
-        booked = (
-            SupervisionSession.objects.filter(
-                supervisee=held.supervisee,
-                session_type=held.session_type,
-                status=SupervisionSession.Status.PLANNED,
-                starts_at__date=day,
-            )
-            .exclude(pk=held.pk)
-            .first()
+
+
+def _planned_that_day(held: SupervisionSession, starts_at: datetime) -> SupervisionSession | None:
+    """A session already planned that day for the supervisee, of the same type."""
+    day = timezone.localtime(starts_at).date()
+    return (
+        SupervisionSession.objects.filter(
+            supervisee=held.supervisee,
+            session_type=held.session_type,
+            status=SupervisionSession.Status.PLANNED,
+            starts_at__date=day,
         )
+        .exclude(pk=held.pk)
+        .first()
+    )
+
+
+def _refuse_clashes(
+    *,
+    by: User,
+    held: SupervisionSession,
+    starts_at: datetime,
+    length: timedelta,
+    booked: SupervisionSession | None,
+) -> None:
     clashes = session_clashes(
         supervisor=by,
         supervisee=held.supervisee,
@@ -79,6 +77,28 @@ def record_next_session_set(
                 f"{other:%H:%M}: choose another time for the next supervision"
             }
         )
+
+
+@transaction.atomic
+def record_next_session_set(
+    *, record: SupervisionRecord, starts_at: datetime, by: User, request=None
+) -> SupervisionSession:
+    """Write the date of the next supervision on the record and book it: a new planned session
+    with the same people, type, length and place, or the one this record booked before, moved.
+    A session already planned that day for the supervisee is taken as the one agreed."""
+    record = (
+        SupervisionRecord.objects.select_for_update()
+        .select_related("session", "template")
+        .get(pk=record.pk)
+    )
+    _check_next_session_can_be_set(record, starts_at)
+    held = record.session
+    length = held.ends_at - held.starts_at
+    booked = record.next_session
+    moving = booked is not None and booked.status == SupervisionSession.Status.PLANNED
+    if not moving:
+        booked = _planned_that_day(held, starts_at)
+    _refuse_clashes(by=by, held=held, starts_at=starts_at, length=length, booked=booked)
     change = "next session booked"
     if moving:
         booked.starts_at, booked.ends_at = starts_at, starts_at + length

@@ -311,21 +311,10 @@ def sessions_plan_series(
     return sessions
 
 
-@transaction.atomic
-def session_cancel(
-    *,
-    session: SupervisionSession,
-    by: User,
-    reason: str,
-    new_start: datetime | None = None,
-    request=None,
-) -> SupervisionSession | None:
-    """Cancel a planned session and, if a new time is given, rebook it (rule S4).
-
-    Returns the replacement session, or None when none was booked.
-    """
-    session = SupervisionSession.objects.select_for_update().get(pk=session.pk)
-    now = timezone.now()
+def _check_cancellation(
+    session: SupervisionSession, reason: str, new_start: datetime | None, now: datetime
+) -> str:
+    """Refuse a cancellation the rules do not allow; the reason given, trimmed."""
     if session.status != SupervisionSession.Status.PLANNED:
         raise ValidationError(
             f"Only a planned session can be cancelled; this one is "
@@ -348,6 +337,45 @@ def session_cancel(
             )
     if errors:
         raise ValidationError(errors)
+    return reason
+
+
+def _rebook(session: SupervisionSession, new_start: datetime, by: User) -> SupervisionSession:
+    """The cancelled session booked again: same people, type, length, place and series."""
+    replacement = SupervisionSession(
+        supervisee=session.supervisee,
+        supervisor=session.supervisor,
+        session_type=session.session_type,
+        starts_at=new_start,
+        ends_at=new_start + (session.ends_at - session.starts_at),
+        mode=session.mode,
+        location=session.location,
+        series=session.series,
+        replaces=session,
+        created_by=by,
+    )
+    replacement.full_clean()
+    replacement.save()
+    _invite_after_commit(replacement, "REQUEST")
+    return replacement
+
+
+@transaction.atomic
+def session_cancel(
+    *,
+    session: SupervisionSession,
+    by: User,
+    reason: str,
+    new_start: datetime | None = None,
+    request=None,
+) -> SupervisionSession | None:
+    """Cancel a planned session and, if a new time is given, rebook it (rule S4).
+
+    Returns the replacement session, or None when none was booked.
+    """
+    session = SupervisionSession.objects.select_for_update().get(pk=session.pk)
+    now = timezone.now()
+    reason = _check_cancellation(session, reason, new_start, now)
 
     session.status = SupervisionSession.Status.CANCELLED
     session.cancelled_by = by
@@ -369,21 +397,7 @@ def session_cancel(
 
     replacement = None
     if new_start is not None:
-        replacement = SupervisionSession(
-            supervisee=session.supervisee,
-            supervisor=session.supervisor,
-            session_type=session.session_type,
-            starts_at=new_start,
-            ends_at=new_start + (session.ends_at - session.starts_at),
-            mode=session.mode,
-            location=session.location,
-            series=session.series,
-            replaces=session,
-            created_by=by,
-        )
-        replacement.full_clean()
-        replacement.save()
-        _invite_after_commit(replacement, "REQUEST")
+        replacement = _rebook(session, new_start, by)
 
     audit.record(
         audit.AuditAction.WRITE,

@@ -64,6 +64,42 @@ def _headings(record, form, sections, theirs=None):
     ], comments.get(None, [])
 
 
+def _form_after_conflict(request, form, sections, conflict):
+    # The page again with the writer's text kept in every box, the text someone
+    # else saved shown beside each heading where the two differ, and the version
+    # moved on so that saving again keeps what is in the boxes.
+    saved = {s.template_section.key: s.text for s in sections}
+    mine = form.texts(sections)
+    theirs = {key: text for key, text in saved.items() if text != mine.get(key)}
+    data = request.POST.copy()
+    data["version"] = conflict.record.version
+    form = WriteUpForm(data, sections=sections)
+    form.is_valid()
+    form.add_error(
+        None,
+        "Someone else saved this record while you were writing. Your text is still "
+        "in each box; where theirs differs it is shown above the box. Combine them "
+        "and save again.",
+    )
+    return form, theirs
+
+
+def _form_as_saved(request, session, record, sections):
+    """The form filled with the record as saved; opening it to write is a read, audited."""
+    audit.record(
+        audit.AuditAction.READ,
+        request=request,
+        object_type="supervision_record",
+        object_id=session.pk,
+        subject=session.supervisee,
+    )
+    return WriteUpForm(
+        initial={"version": record.version}
+        | {field_name(s.template_section.key): s.text for s in sections},
+        sections=sections,
+    )
+
+
 @login_required
 def write_up(request, session_id):
     # Whoever writes the record (access.records.record_editor), as on every page that does.
@@ -100,22 +136,7 @@ def write_up(request, session_id):
                     request=request,
                 )
             except services.RecordConflict as conflict:
-                # The page again with the writer's text kept in every box, the text someone
-                # else saved shown beside each heading where the two differ, and the version
-                # moved on so that saving again keeps what is in the boxes.
-                saved = {s.template_section.key: s.text for s in sections}
-                mine = form.texts(sections)
-                theirs = {key: text for key, text in saved.items() if text != mine.get(key)}
-                data = request.POST.copy()
-                data["version"] = conflict.record.version
-                form = WriteUpForm(data, sections=sections)
-                form.is_valid()
-                form.add_error(
-                    None,
-                    "Someone else saved this record while you were writing. Your text is still "
-                    "in each box; where theirs differs it is shown above the box. Combine them "
-                    "and save again.",
-                )
+                form, theirs = _form_after_conflict(request, form, sections, conflict)
                 status = 409
             except ValidationError as error:
                 add_service_errors(
@@ -131,18 +152,7 @@ def write_up(request, session_id):
                 )
                 return redirect("record", session.pk)
     else:
-        audit.record(
-            audit.AuditAction.READ,
-            request=request,
-            object_type="supervision_record",
-            object_id=session.pk,
-            subject=session.supervisee,
-        )
-        form = WriteUpForm(
-            initial={"version": record.version}
-            | {field_name(s.template_section.key): s.text for s in sections},
-            sections=sections,
-        )
+        form = _form_as_saved(request, session, record, sections)
     headings, general_comments = _headings(record, form, sections, theirs)
     return render(
         request,
