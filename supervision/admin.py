@@ -93,7 +93,7 @@ class AuditedAdmin:
     """For every ModelAdmin registered: the admin's own log (LogEntry) is written by these three
     methods for every add, change and delete, the bulk "Delete selected" action included, so
     each is also written, with the request, to the audit log.
-    tests/supervision/people/test_admin_passwords.py
+    tests/supervision/test_admin.py
     checks that every registered ModelAdmin has it."""
 
     # True where save and delete go through a service that writes its own audited entry

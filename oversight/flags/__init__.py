@@ -30,8 +30,8 @@ its record days after it was held), and such a spell is kept as a flag raised al
 without a notice. The first evaluation of an organisation records the last LATE_FACTS_WINDOW.
 
 So, when the job has been running, the flags held at any moment equal the compliance report
-for that moment (tests/oversight/flags/test_flags.py checks this across a month of events). Where
-they cannot:
+for that moment (tests/oversight/flags/test_scheduled.py checks this across a month of
+events). Where they cannot:
 - a spell that began and ended more than LATE_FACTS_WINDOW before the facts making it were
   entered (or, for a new organisation, before its first evaluation);
 - a gap inside a spell still open, made by facts entered later (an agreement back-dated into a

@@ -2,7 +2,7 @@
 date, how supervision is going, with the items behind every figure.
 
 It is the compliance-as-of report counted in the database. What was overdue at a moment is
-what the flags held then (`flags_held_at`; tests/oversight/flags/test_flags.py holds the flags
+what the flags held then (`flags_held_at`; tests/oversight/flags/test_scheduled.py holds the flags
 equal to the
 rules' own evaluation), so a figure for 5 March is read from `overdue_since` and
 `resolved_at`, not worked out again from the facts. Each level (a unit, a person) runs the same

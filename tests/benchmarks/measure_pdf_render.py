@@ -12,7 +12,7 @@ import pytest
 import time_machine
 
 from supervision.records.pdf import render_record_pdf
-from tests.supervision.records.test_record_pdf import write_record
+from tests.supervision.records.test_pdf import write_record
 from tests.world import TODAY, build_world
 
 

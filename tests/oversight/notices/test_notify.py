@@ -128,7 +128,7 @@ class WatchingBackend(BaseEmailBackend):
 
 
 def test_each_notice_is_recorded_as_taken_before_it_is_sent(world, settings):
-    settings.EMAIL_BACKEND = "tests.oversight.notices.test_notifications.WatchingBackend"
+    settings.EMAIL_BACKEND = "tests.oversight.notices.test_notify.WatchingBackend"
     WatchingBackend.seen = []
     run_tick(LATER)
 
@@ -192,7 +192,7 @@ def one_notice(world, moment=DAY) -> Notification:
 
 
 def test_a_failed_send_is_recorded_and_retried_three_times_with_backoff(world, settings):
-    settings.EMAIL_BACKEND = "tests.oversight.notices.test_notifications.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.oversight.notices.test_notify.RefusingBackend"
     RefusingBackend.calls = 0
     notice = one_notice(world)
 
@@ -224,7 +224,7 @@ def test_a_failed_send_is_recorded_and_retried_three_times_with_backoff(world, s
 def test_a_notice_that_failed_is_sent_when_the_server_is_back_and_keeps_its_history(
     world, settings
 ):
-    settings.EMAIL_BACKEND = "tests.oversight.notices.test_notifications.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.oversight.notices.test_notify.RefusingBackend"
     notice = one_notice(world)
     send(DAY)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -18,9 +18,9 @@ from oversight.models import Flag, FlagKind
 from oversight.policy import due
 from oversight.policy.choice import pack_on
 from supervision.records import services as record_services
-from tests.casework.test_caseload import CASELOAD_QUERIES
-from tests.supervision.people.test_staff_file import FILE_PAGE_QUERIES
-from tests.supervision.records.test_record_workflow import RECORD_PAGE_QUERIES
+from tests.casework.test_selectors_caseload import CASELOAD_QUERIES
+from tests.supervision.people.test_file_timeline import FILE_PAGE_QUERIES
+from tests.supervision.records.test_services_workflow import RECORD_PAGE_QUERIES
 from tests.world import TODAY
 
 pytestmark = pytest.mark.django_db

@@ -71,7 +71,7 @@ def duplicates(queryset, *fields):
 # what the data migrations made (the policy packs, the audit chain head) after the flush.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_raise_each_flag_once_and_send_each_email_once(postgres_only, settings):
-    settings.EMAIL_BACKEND = "tests.oversight.flags.test_flag_job_concurrency.SlowBackend"
+    settings.EMAIL_BACKEND = "tests.oversight.flags.test_scheduled_concurrency.SlowBackend"
     with time_machine.travel(DAY, tick=False):
         build_world()
     mail.outbox = []

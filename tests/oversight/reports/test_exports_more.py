@@ -24,7 +24,7 @@ from supervision.models import JobRole, SupervisionRecord
 from supervision.models.audit import AuditEvent
 from supervision.people import selectors
 from tests.factories import RelationshipFactory, StaffProfileFactory, UnitFactory
-from tests.oversight.reports.test_home_dashboards import (
+from tests.oversight.reports.test_home import (
     CHILD_NAME,
     TUESDAY,
     actions_for,
@@ -632,7 +632,7 @@ def test_the_quality_downloads_run_the_same_queries_however_much_there_is(
 def test_the_supervisors_download_runs_the_same_queries_for_2_supervisees_and_12(
     world, django_assert_num_queries
 ):
-    from tests.oversight.reports.test_home_dashboards import busy_supervisee
+    from tests.oversight.reports.test_home import busy_supervisee
 
     client = signed_in(world.supervisor, TUESDAY)
     for size in (2, 12):
