@@ -228,7 +228,7 @@ FEEDBACK_GIVERS = {
 }
 
 # Subject access: the person themself, or information governance with a reason (see
-# tests/oversight/records_management/test_subject_access_governance.py); never an administrator,
+# tests/access/test_subject_access.py); never an administrator,
 # who is told so (403).
 SUBJECT_ACCESS = signed_in(
     404, supervisee=200, admin=403, supervisor=403, senior_manager=403, auditor_with_grant=403

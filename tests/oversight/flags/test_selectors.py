@@ -371,7 +371,7 @@ def add_flags(world, count, start=0):
 @pytest.mark.parametrize(
     ("role", "url", "queries"),
     [
-        # The home page's dashboards add 19 and 5 (tests/oversight/reports/test_home_dashboards.py).
+        # The home page's dashboards add 19 and 5 (tests/oversight/reports/test_home.py).
         ("supervisor", "/", 46),
         ("supervisee", "/", 31),
         # The file and the caseload share their pinned counts with their own tests.

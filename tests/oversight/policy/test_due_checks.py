@@ -1,11 +1,11 @@
 """The rules of docs/rules.md that are checks rather than due dates, as tables: no database.
 
-Each test names its rule. The due-date rules are in tests/oversight/policy/test_due_rules.py;
-S1 (the file passes with the person) is an access rule, tested in tests/access/test_access.py;
+Each test names its rule. The due-date rules are in tests/oversight/policy/test_due.py;
+S1 (the file passes with the person) is an access rule, tested in tests/access/test_files.py;
 Q4 and Q5 are pages (feedback report, wellbeing plans) tested in
 tests/oversight/quality/test_feedback.py and
-tests/supervision/development/test_development_records.py; A3 (what an agreement records) is the
-agreement form's required fields, tested in tests/agreements/test_agreements.py. F6 and S3 are
+tests/supervision/development/test_services.py; A3 (what an agreement records) is the
+agreement form's required fields, tested in tests/agreements/test_services.py. F6 and S3 are
 checked here but no page shows them yet.
 """
 

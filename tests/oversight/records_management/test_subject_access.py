@@ -218,7 +218,7 @@ def url(world, name="subject-access", person=None, **extra):
         ("supervisee", 200),
         # Administrators run the system and never read it: told so (403), and audited.
         # Information governance:
-        # tests/oversight/records_management/test_subject_access_governance.py.
+        # tests/access/test_subject_access.py.
         ("admin", 403),
         # Inside reach (they may read the file) but not the person: 403, as every write the
         # access layer refuses to a reader. Outside reach: 404, revealing nothing.

@@ -394,7 +394,7 @@ def test_a_bad_parameter_is_a_400_naming_it(world, table, query, problem):
 @pytest.fixture
 def team(world):
     """The world's supervisor with Jo Adams as well as the world's supervisee (as in
-    tests/oversight/reports/test_home_dashboards.py): records waiting for either signature, open
+    tests/oversight/reports/test_home.py): records waiting for either signature, open
     and overdue
     actions, children due and overdue, open flags and a session booked."""
     with time_machine.travel(TODAY, tick=False):

@@ -459,7 +459,7 @@ def busy_supervisee(world, index):
 
 
 # The supervisor of the world (who is also supervised): the 19 the page ran before (see
-# tests/oversight/flags/test_flags_on_pages.py), 15 for the table (pack versions 2, the
+# tests/oversight/flags/test_selectors.py), 15 for the table (pack versions 2, the
 # supervisees' histories
 # 10, their booked sessions, records and actions 1 each, their children 1; their open flags
 # come from the list the page already reads) and 4 for their own supervision (their line
