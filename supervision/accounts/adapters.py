@@ -33,6 +33,7 @@ class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
         **DefaultAccountAdapter.error_messages,
         "email_password_mismatch": "Enter a correct email address and password",
+        "incorrect_password": "The password is not correct. Enter your password",
         "too_many_login_attempts": "There have been too many tries. Wait a few minutes",
     }
 
@@ -173,6 +174,15 @@ class TwoFactorAdapter(DefaultMFAAdapter):
     the database (a backup, a report run by an administrator) does not yield anyone's codes."""
 
     PREFIX = "fernet:"
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": "The code is not right. Enter the code your app shows now, or a "
+        "recovery code",
+    }
+
+    def generate_authenticator_name(self, user, type) -> str:
+        count = policy.Authenticator.objects.filter(user=user, type=type).count()
+        return f"Security key {count + 1}"
 
     def get_totp_issuer(self) -> str:
         return settings.SERVICE_NAME
