@@ -171,3 +171,12 @@ def test_the_client_address_comes_from_the_trusted_proxy_only():
             )
     addresses = list(IdentityFailure.objects.order_by("at", "pk").values_list("address", flat=True))
     assert addresses == ["198.51.100.7", "203.0.113.50"]
+
+
+@pytest.mark.django_db
+def test_an_office_behind_one_address_signs_in_together_at_nine():
+    people = [UserFactory(email=f"worker{n}@example.org") for n in range(40)]
+    with time_machine.travel(START, tick=False):
+        for person in people:
+            answer = attempt(Client(), person.email, SUPERVISEE_PASSWORD, address="192.0.2.1")
+            assert answer.status_code == 302, person.email
