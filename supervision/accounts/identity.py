@@ -1,6 +1,7 @@
 """Confirming who someone is at the moment they sign (a record, an agreement, a case note,
-a disagreement, an addendum), by the strongest means they have: the code of their
-authenticator app (or one of their recovery codes) if they have one, else their password.
+a disagreement, an addendum), by the strongest means they have: a security key or passkey,
+the code of their authenticator app (or a recovery code), a fresh sign-in with the
+organisation's directory when they have neither and no password here, else their password.
 
 Tries are limited and audited as signing in is (`limits`): a stolen session does not yield
 the password or the code. The check runs before the signing service opens its transaction,
@@ -32,13 +33,6 @@ class Method:
     AUTHENTICATOR_APP = "Code from an authenticator app"
     RECOVERY_CODE = "Recovery code"
     SECURITY_KEY = "Security key or passkey"
-
-
-def asks_for_code(user) -> bool:
-    """Whether the signer proves who they are with a second factor rather than their
-    password: a code, or (`uses_security_key`) a security key or passkey."""
-
-    return bool(policy.second_factors(user))
 
 
 def uses_security_key(user) -> bool:
@@ -109,8 +103,8 @@ def _check_security_key(user, proof: str) -> str | None:
     return Method.SECURITY_KEY
 
 
-def _check(user, proof: str) -> str | None:
-    if not asks_for_code(user):
+def _check(user, proof: str, asked: str) -> str | None:
+    if asked == "password":
         return Method.PASSWORD if user.check_password(proof) else None
     if proof.lstrip().startswith("{"):
         return _check_security_key(user, proof) if uses_security_key(user) else None
@@ -143,7 +137,7 @@ def confirm(user, proof: str, *, request=None) -> str:
     if wait:
         limits.refusal_audit(attempt, wait, request=request, actor=user)
         raise ValidationError({"password": limits.wait_message(wait)})
-    method = _check(user, proof)
+    method = _check(user, proof, asked)
     if method is None:
         limits.failure_record(attempt)
         audit.record(

@@ -17,13 +17,14 @@ from access.roles import role_required, roles_for
 from oversight.flags import selectors as selectors_flags
 from oversight.reports import home as selectors_home
 from supervision.accounts import limits
-from supervision.accounts.selectors import sso_origins, sso_providers
+from supervision.accounts.selectors import sso_providers
 from supervision.models import User
 from supervision.organisation import audit
 from supervision.people import file_timeline, leaving, selectors, services
 from supervision.people.leaving import staff_mark_left
 from supervision.web.forms import ChangeSupervisorForm, LeavingForm
 from supervision.web.forms_accounts import SignInForm
+from supervision.web.views_accounts import allow_sso_forms
 
 
 class SignInView(allauth_views.LoginView):
@@ -77,15 +78,6 @@ class SignInView(allauth_views.LoginView):
             "registration/account_closed.html",
             {"closed": closed, "contact": settings.ACCOUNT_CLOSED_CONTACT},
         )
-
-
-def allow_sso_forms(response):
-    """The sign-in button's form leads, by a redirect, to the single sign-on provider: the
-    page's Content-Security-Policy must allow it as a form's destination."""
-    origins = sso_origins()
-    if origins:
-        response._csp_update = {"form-action": origins}
-    return response
 
 
 class SignOutView(auth_views.LogoutView):

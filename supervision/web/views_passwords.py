@@ -7,9 +7,10 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from access.people import may_act
-from supervision.accounts.selectors import sso_origins, sso_providers
+from supervision.accounts.selectors import sso_providers
 from supervision.people import passwords
 from supervision.web.forms_passwords import PasswordForgottenForm, PasswordSetForm
+from supervision.web.views_accounts import allow_sso_forms
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,8 +63,4 @@ class InvitationView(PasswordSetView):
         }
 
     def render_to_response(self, context, **kwargs):
-        response = super().render_to_response(context, **kwargs)
-        origins = sso_origins()
-        if origins:
-            response._csp_update = {"form-action": origins}
-        return response
+        return allow_sso_forms(super().render_to_response(context, **kwargs))
