@@ -49,9 +49,9 @@ RUN SECRET_KEY=$BUILD_SECRET_KEY ALLOWED_HOSTS=$BUILD_ALLOWED_HOSTS BROKER_DIR=/
         python manage.py collectstatic --noinput \
     && rm -rf /tmp/broker
 
-# The code stays root-owned and read-only to the app; only media (a volume) is writable.
+# The code stays root-owned and read-only to the app; only media and audit (volumes) are writable.
 # A new named volume copies this directory's owner, so the worker can write PDFs to it.
-RUN mkdir -p /app/media && chown app:app /app/media
+RUN mkdir -p /app/media /app/audit && chown app:app /app/media /app/audit
 
 USER app
 EXPOSE 8000

@@ -34,8 +34,10 @@ system-packages:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 run: install
-	$(PY) manage.py migrate --noinput
+	bin/prepare-database
 	$(PY) manage.py load_demo
+	$(PY) manage.py make_checkpoint_key --if-missing
+	$(PY) manage.py audit_checkpoint
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)/ with a Celery worker and beat. Ctrl-C stops all of them."
 	HOST=$(HOST) PORT=$(PORT) exec bin/serve
@@ -62,7 +64,7 @@ format: install
 	$(BIN)/ruff format .
 
 demo: install
-	$(PY) manage.py migrate --noinput
+	bin/prepare-database
 	$(PY) manage.py load_demo
 
 clean:

@@ -3,13 +3,14 @@ from dataclasses import asdict
 
 from celery import shared_task
 
+from supervision.organisation import checkpoints
 from supervision.people.leaving import leavers_close as close
 
 # Queued by the record services and defined beside the PDF; imported here so that a worker
 # registers it whatever it has loaded. Its name stays "supervision.tasks.record_pdf_generate".
 from supervision.records.pdf import record_pdf_generate
 
-__all__ = ["leavers_close", "record_pdf_generate"]
+__all__ = ["audit_checkpoint", "leavers_close", "record_pdf_generate"]
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +21,17 @@ def leavers_close() -> dict:
     leaving day has ended. Safe to run again, or on two workers: each change is claimed."""
 
     return asdict(close())
+
+
+@shared_task(bind=True, max_retries=5)
+def audit_checkpoint(self) -> int:
+    """Every 15 minutes (supervision migration 0021): sign the audit chain's head and append it
+    to the checkpoint log outside the database. Returns the sequence signed. A disk that cannot
+    be written is retried; a missing key is logged as an error each time until it is set."""
+    try:
+        return checkpoints.take_checkpoint().sequence
+    except checkpoints.CheckpointKeyMissing:
+        logger.exception("No audit checkpoint was taken")
+        raise
+    except OSError as error:
+        raise self.retry(exc=error, countdown=60) from error

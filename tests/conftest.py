@@ -4,6 +4,7 @@ import pytest
 import time_machine
 
 from tests.factories import SUPERVISEE_PASSWORD  # noqa: F401 - re-exported for tests
+from tests.support import database_roles
 from tests.world import build_world
 
 # .ci/run sets this: there, PostgreSQL and Redis are part of what is being proved, so a test
@@ -31,8 +32,32 @@ def pytest_sessionstart(session):
         url = os.environ.get("DATABASE_URL", "")
         if not url.startswith(("postgres://", "postgresql://")):
             raise pytest.UsageError("REQUIRE_SERVICES=1 needs DATABASE_URL to name PostgreSQL.")
+        if not os.environ.get("MIGRATE_DATABASE_URL"):
+            raise pytest.UsageError(
+                "REQUIRE_SERVICES=1 needs MIGRATE_DATABASE_URL: the suite runs as the "
+                "application role, as production does (tests/support/database_roles.py)."
+            )
         if not os.environ.get("REDIS_URL", "").startswith("redis://"):
             raise pytest.UsageError("REQUIRE_SERVICES=1 needs REDIS_URL to name Redis.")
+
+
+def pytest_configure(config):
+    database_roles.install_flush_as_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """Test databases are created and migrated by the owner role (tests/support/
+    database_roles.py)…"""
+    database_roles.connect_as_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """… and the tests run as the application role, as the web and the workers do."""
+    database_roles.connect_as_application()
+    yield
+    database_roles.connect_as_owner()
 
 
 @pytest.fixture
@@ -47,6 +72,21 @@ def postgres_only(db):
 def media_in_tmp(settings, tmp_path):
     """Files made by tests (PDFs, exports) go to a folder of their own, never to media/."""
     settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture(scope="session")
+def audit_checkpoint_key():
+    from supervision.organisation.checkpoints import new_private_key_pem
+
+    return new_private_key_pem().decode()
+
+
+@pytest.fixture(autouse=True)
+def audit_checkpoints_in_tmp(settings, tmp_path, audit_checkpoint_key):
+    """Checkpoints are signed with a key of the test session's and logged in the test's own
+    folder, never in var/."""
+    settings.AUDIT_CHECKPOINT_KEY = audit_checkpoint_key
+    settings.AUDIT_CHECKPOINT_LOG = tmp_path / "audit-checkpoints.log"
 
 
 @pytest.fixture

@@ -1,15 +1,13 @@
 """Writing and verifying the audit trail. Every read of a file or record, every write, every
 sign-in and every denied access goes through `record`."""
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from supervision.models.audit import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent
+from supervision.models.audit import AuditAction, AuditChainHead, AuditEvent
 
-__all__ = ["AuditAction", "record", "verify_chain", "client_address"]
+__all__ = ["AuditAction", "record", "client_address"]
 
 
 def client_address(request) -> str | None:
@@ -63,53 +61,3 @@ def record(
             sequence=event.sequence, last_hash=event.content_hash
         )
     return event
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    checked: int
-    broken_at: int | None = None
-    reason: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.broken_at is None
-
-
-def verify_chain(batch_size: int = 2000) -> ChainReport:
-    """Walk the whole log in order and name the first entry that does not hold."""
-    expected_sequence = 1
-    previous_hash = GENESIS_HASH
-    checked = 0
-    last_seen = 0
-    while True:
-        batch = list(
-            AuditEvent.objects.filter(sequence__gt=last_seen).order_by("sequence")[:batch_size]
-        )
-        if not batch:
-            break
-        for event in batch:
-            if event.sequence != expected_sequence:
-                return ChainReport(
-                    checked, expected_sequence, f"entry {expected_sequence} is missing"
-                )
-            if event.previous_hash != previous_hash:
-                return ChainReport(
-                    checked,
-                    event.sequence,
-                    "its previous-entry hash does not match the entry before it",
-                )
-            if event.compute_hash() != event.content_hash:
-                return ChainReport(
-                    checked, event.sequence, "its content no longer matches its hash"
-                )
-            previous_hash = event.content_hash
-            expected_sequence += 1
-            checked += 1
-        last_seen = batch[-1].sequence
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head and head.sequence != checked:
-        return ChainReport(
-            checked, checked + 1, f"the chain head says {head.sequence} entries, found {checked}"
-        )
-    return ChainReport(checked)

@@ -171,3 +171,33 @@ def test_it_shares_media_between_web_and_worker(service: str) -> None:
 def test_it_builds_an_image_whose_default_command_exists() -> None:
     entrypoint = dockerfile_instruction("ENTRYPOINT") or []
     assert_wsgi_target(entrypoint + (dockerfile_instruction("CMD") or []))
+
+
+def test_only_migrate_connects_as_the_owner_and_the_rest_as_the_application_role() -> None:
+    def user(url: str) -> str:
+        return url.split("://", 1)[1].split(":", 1)[0]
+
+    migrate = SERVICES["migrate"]["environment"]
+    assert user(migrate["MIGRATE_DATABASE_URL"]) == "supervision_owner"
+    for service in APP_SERVICES:
+        environment = SERVICES[service]["environment"]
+        assert user(environment["DATABASE_URL"]) == "supervision_app"
+        if service != "migrate":
+            assert "MIGRATE_DATABASE_URL" not in environment
+
+
+def test_the_database_is_created_with_both_roles_when_its_volume_is_new() -> None:
+    mounts = SERVICES["postgres"]["volumes"]
+    assert "./docker/postgres-init:/docker-entrypoint-initdb.d:ro" in mounts
+    script = (ROOT / "docker" / "postgres-init" / "10-roles.sh").read_text()
+    assert "CREATE ROLE supervision_owner LOGIN CREATEDB NOSUPERUSER" in script
+    assert "CREATE ROLE supervision_app LOGIN NOSUPERUSER NOCREATEDB" in script
+    assert "CREATE DATABASE supervision OWNER supervision_owner" in script
+
+
+def test_checkpoints_are_kept_in_a_volume_of_their_own_with_the_key_from_the_environment() -> None:
+    for service in ("worker", "web"):
+        environment = SERVICES[service]["environment"]
+        assert environment["AUDIT_CHECKPOINT_LOG"] == "/app/audit/checkpoints.log"
+        assert environment["AUDIT_CHECKPOINT_KEY"].startswith("${AUDIT_CHECKPOINT_KEY:?")
+        assert "audit-checkpoints:/app/audit" in SERVICES[service]["volumes"]

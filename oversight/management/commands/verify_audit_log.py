@@ -1,16 +1,42 @@
-from django.core.management.base import BaseCommand, CommandError
+from pathlib import Path
 
-from supervision.organisation.audit import verify_chain
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import dateformat, timezone
+
+from supervision.organisation.audit_verification import verify_audit_trail
 
 
 class Command(BaseCommand):
-    help = "Check the audit log's hash chain from the first entry to the last."
+    help = (
+        "Check the audit log's hash chain from the first entry to the last, and against the "
+        "signed checkpoints kept outside the database. Exits non-zero and names every break."
+    )
 
-    def handle(self, *args, **options):
-        report = verify_chain()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--checkpoint-log",
+            type=Path,
+            help="A copy of the checkpoint log to check against (default: "
+            "AUDIT_CHECKPOINT_LOG), for example one gathered from syslog or email.",
+        )
+
+    def handle(self, *args, checkpoint_log=None, **options):
+        report = verify_audit_trail(checkpoint_log)
         if not report.ok:
+            lines = [f"- {finding.kind}: {finding.message}" for finding in report.findings]
             raise CommandError(
-                f"Audit log broken at entry {report.broken_at}: {report.reason}. "
-                f"{report.checked} entries before it are intact."
+                f"The audit log is not intact ({report.checked} entries read):\n" + "\n".join(lines)
             )
-        self.stdout.write(f"Audit log intact: {report.checked} entries checked.")
+        latest = report.latest_checkpoint
+        if latest is None:
+            self.stdout.write(
+                f"Audit log intact: {report.checked} entries checked. No signed checkpoint "
+                "was found, so the chain was checked only against itself."
+            )
+            return
+        taken = dateformat.format(timezone.localtime(latest.taken), "j F Y, H:i")
+        self.stdout.write(
+            f"Audit log intact: {report.checked} entries checked against "
+            f"{report.checkpoints_held} signed checkpoints (the latest, of {taken}, "
+            f"signed entry #{latest.sequence})."
+        )

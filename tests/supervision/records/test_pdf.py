@@ -34,6 +34,7 @@ from supervision.records.pdf import (
     record_pdf_store,
     render_record_pdf,
 )
+from tests.support.database_roles import tamper as tamper_as_superuser
 from tests.world import TODAY, build_world
 
 pytestmark = pytest.mark.django_db
@@ -170,13 +171,13 @@ def record(world):
 
 
 def tamper(sql, params):
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Switching triggers off stands for someone editing the database directly.
-            cursor.execute("SET session_replication_role = replica")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = origin")
+    """Someone editing the database directly, triggers off (tests/support/database_roles.py):
+    on PostgreSQL from a connection of their own, so the tests that use it commit their data."""
+    tamper_as_superuser((sql, params))
+
+
+# Committed data, for `tamper`; the serialized rollback puts back what the data migrations made.
+committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def get_as(client, user, url):
@@ -331,6 +332,7 @@ def test_two_workers_at_once_store_one_pdf(postgres_only, settings):
     assert len([path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]) == 1
 
 
+@committed
 def test_no_signed_pdf_is_made_of_a_record_changed_since_signing(record):
     section = record.sections.first()
     tamper(
@@ -342,6 +344,7 @@ def test_no_signed_pdf_is_made_of_a_record_changed_since_signing(record):
     assert not RecordPdf.objects.exists()
 
 
+@committed
 def test_no_copy_of_a_tampered_record_is_handed_out_to_anyone(client, world, record):
     section = record.sections.first()
     tamper(
@@ -470,6 +473,7 @@ def test_the_check_page_says_an_untouched_record_matches(client, world, record):
     assert html.count(record.content_hash) == 2, "stored and recomputed, side by side"
 
 
+@committed
 def test_the_check_page_warns_when_the_database_was_changed_underneath(client, world, record):
     section = record.sections.get(template_section__key="reflection")
     tamper(
