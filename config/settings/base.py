@@ -158,6 +158,13 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
     )
 }
+# Migrations run as the tables' owner; the web, the workers and beat connect as an application
+# role that owns nothing and may only add to the audit trail (supervision.organisation
+# .database_roles; README, "Database roles"). Unset, migrations use DATABASE_URL's role.
+MIGRATE_DATABASE_URL = os.environ.get("MIGRATE_DATABASE_URL", "")
+MIGRATION_DATABASE = database_from_url(MIGRATE_DATABASE_URL) if MIGRATE_DATABASE_URL else None
+# Kept apart: migrations reconnect the default connection as the owner for a while.
+APPLICATION_DATABASE_ROLE = DATABASES["default"].get("USER", "")
 # The audit trail's checkpoints (supervision.organisation.checkpoints; README, "The audit
 # trail"): the chain's head signed with an Ed25519 key the database never holds, appended to a
 # log outside the database. The key is the PEM itself (from a secret store) or a file.
@@ -165,8 +172,14 @@ AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY", "")
 AUDIT_CHECKPOINT_KEY_FILE = Path(
     os.environ.get("AUDIT_CHECKPOINT_KEY_FILE", BASE_DIR / "var" / "audit" / "checkpoint-key.pem")
 )
+# By default one log per database, so a second local database is not checked against the
+# first one's checkpoints.
 AUDIT_CHECKPOINT_LOG = Path(
-    os.environ.get("AUDIT_CHECKPOINT_LOG", BASE_DIR / "var" / "audit" / "checkpoints.log")
+    os.environ.get("AUDIT_CHECKPOINT_LOG")
+    or BASE_DIR
+    / "var"
+    / "audit"
+    / f"checkpoints-{Path(str(DATABASES['default']['NAME'])).stem}.log"
 )
 # Earlier keys' public halves (base64, comma-separated): their checkpoints stay believed after
 # the key is rotated.
@@ -175,13 +188,6 @@ AUDIT_CHECKPOINT_TRUSTED_KEYS = env_list("AUDIT_CHECKPOINT_TRUSTED_KEYS")
 AUDIT_CHECKPOINT_SYSLOG = os.environ.get("AUDIT_CHECKPOINT_SYSLOG", "")
 AUDIT_CHECKPOINT_EMAIL = os.environ.get("AUDIT_CHECKPOINT_EMAIL", "")
 
-# Migrations run as the tables' owner; the web, the workers and beat connect as an application
-# role that owns nothing and may only add to the audit trail (supervision.organisation
-# .database_roles; README, "Database roles"). Unset, migrations use DATABASE_URL's role.
-MIGRATE_DATABASE_URL = os.environ.get("MIGRATE_DATABASE_URL", "")
-MIGRATION_DATABASE = database_from_url(MIGRATE_DATABASE_URL) if MIGRATE_DATABASE_URL else None
-# Kept apart: migrations reconnect the default connection as the owner for a while.
-APPLICATION_DATABASE_ROLE = DATABASES["default"].get("USER", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "supervision.User"

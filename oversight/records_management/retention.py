@@ -536,10 +536,11 @@ def _delete_chain(gone, label, queryset, link: str) -> None:
 
 
 def _allow_destroying_frozen_rows(on: bool) -> None:
-    """Finalised records and signed agreements are refused UPDATE and DELETE by PostgreSQL
-    triggers. Destruction at the end of the retention period is the one lawful deletion, so
-    oversight migration 0005 lets those triggers pass a DELETE (never an UPDATE) while the
-    transaction-local setting `supervision.destroying` is 'on'.
+    """Finalised records and signed agreements are refused UPDATE and DELETE by triggers
+    (PostgreSQL's, and SQLite's of supervision 0022). Destruction at the end of the retention
+    period is the one lawful deletion, so oversight migration 0006 lets those triggers pass a
+    DELETE (never an UPDATE) while the transaction-local setting `supervision.destroying` is
+    'on' (on SQLite, while supervision_destroying holds a row).
 
     Why not `SET session_replication_role = replica`: it needs a superuser, which the
     application's role must not be, and it silences every trigger, the audit log's included.
@@ -547,12 +548,18 @@ def _allow_destroying_frozen_rows(on: bool) -> None:
     deleting frozen rows by mistake anywhere but here. It is switched off again straight after,
     since inside an outer transaction SET LOCAL would otherwise last until that one ends.
     """
-    if connection.vendor != "postgresql":
-        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('supervision.destroying', %s, true)", ["on" if on else "off"]
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT set_config('supervision.destroying', %s, true)", ["on" if on else "off"]
+            )
+        elif connection.vendor == "sqlite":
+            # SQLite's triggers (supervision 0022) look for a row here instead.
+            cursor.execute(
+                "INSERT INTO supervision_destroying VALUES (1)"
+                if on
+                else "DELETE FROM supervision_destroying"
+            )
 
 
 def _remove_files(files, person_id) -> None:

@@ -57,11 +57,11 @@ def verify_audit_trail(checkpoint_log: Path | None = None, batch_size: int = 200
         for event in batch:
             walk.step(event)
         last_seen = batch[-1].sequence
-    _check_the_end(report, held)
+    _check_the_end(report)
     return report
 
 
-def _held_checkpoints(path: Path, report: AuditReport) -> dict[int, checkpointing.Checkpoint]:
+def _held_checkpoints(path: Path, report: AuditReport) -> dict[int, list[checkpointing.Checkpoint]]:
     """The checkpoints whose signatures hold, by sequence; the others become findings."""
     if not path.exists():
         return {}
@@ -80,7 +80,7 @@ def _held_checkpoints(path: Path, report: AuditReport) -> dict[int, checkpointin
                 "was not signed by a trusted checkpoint key, or was changed after signing.",
             )
             continue
-        held[checkpoint.sequence] = checkpoint
+        held.setdefault(checkpoint.sequence, []).append(checkpoint)
         report.checkpoints_held += 1
         if report.latest_checkpoint is None or checkpoint.sequence >= (
             report.latest_checkpoint.sequence
@@ -93,7 +93,7 @@ class _ChainWalk:
     """Entries in order of sequence, each checked against its own hash, the one before it,
     and any checkpoint that names it."""
 
-    def __init__(self, report: AuditReport, held: dict[int, checkpointing.Checkpoint]):
+    def __init__(self, report: AuditReport, held: dict[int, list[checkpointing.Checkpoint]]):
         self.report = report
         self.held = held
         self.expected = 1
@@ -129,11 +129,11 @@ class _ChainWalk:
         report.last_sequence = event.sequence
 
     def _against_checkpoint(self, event: AuditEvent) -> None:
-        checkpoint = self.held.get(event.sequence)
+        signed = self.held.get(event.sequence, [])
+        checkpoint = next((c for c in signed if c.head != event.content_hash), None)
         if checkpoint is None:
-            return
-        if checkpoint.head == event.content_hash:
-            self.last_matching_checkpoint = event.sequence
+            if signed:
+                self.last_matching_checkpoint = event.sequence
             return
         if self.rewritten_reported:
             return
@@ -146,7 +146,7 @@ class _ChainWalk:
         )
 
 
-def _check_the_end(report: AuditReport, held: dict[int, checkpointing.Checkpoint]) -> None:
+def _check_the_end(report: AuditReport) -> None:
     """What a walk from the first entry cannot see: entries gone from the end."""
     latest = report.latest_checkpoint
     head = AuditChainHead.objects.filter(pk=1).first()

@@ -176,7 +176,7 @@ def test_a_signed_agreement_is_locked(client, world):
     assert agreement.frequency_value == 4
 
 
-def test_postgres_refuses_changes_to_a_signed_agreement(client, world, postgres_only):
+def test_the_database_refuses_changes_to_a_signed_agreement(client, world):
     agreement = sign_both(client, world, world.agreement)
     with (
         pytest.raises(DatabaseError, match="signed"),

@@ -542,7 +542,7 @@ def test_a_note_locks_on_finalise(world):
         after.save()
 
 
-def test_the_database_refuses_to_change_a_final_note(world, postgres_only):
+def test_the_database_refuses_to_change_a_final_note(world):
     note = world.case_note
     complete(world, note)
     finalise(world, note)

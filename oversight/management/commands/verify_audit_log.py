@@ -35,8 +35,9 @@ class Command(BaseCommand):
             )
             return
         taken = dateformat.format(timezone.localtime(latest.taken), "j F Y, H:i")
+        held = report.checkpoints_held
         self.stdout.write(
-            f"Audit log intact: {report.checked} entries checked against "
-            f"{report.checkpoints_held} signed checkpoints (the latest, of {taken}, "
-            f"signed entry #{latest.sequence})."
+            f"Audit log intact: {report.checked} entries checked against {held} signed "
+            f"checkpoint{'s' if held != 1 else ''} (the latest, of {taken}, signed entry "
+            f"#{latest.sequence})."
         )

@@ -683,7 +683,7 @@ def test_list_pages_do_not_grow_with_the_data(
         "DELETE FROM supervision_observationsignature WHERE observation_id = %(id)s",
     ],
 )
-def test_postgres_refuses_changes_to_a_signed_observation(world, postgres_only, sql):
+def test_the_database_refuses_changes_to_a_signed_observation(world, sql):
     from django.db import DatabaseError, connection, transaction
 
     observation = observe(world)

@@ -81,7 +81,7 @@ def test_an_intact_trail_passes_against_its_checkpoint(capsys):
     write_entries(2)
     call_command("verify_audit_log")
     out = capsys.readouterr().out
-    assert "Audit log intact: 7 entries checked against 1 signed checkpoints" in out
+    assert "Audit log intact: 7 entries checked against 1 signed checkpoint " in out
     assert "(the latest, of 5 December 2026, 18:24, signed entry #5)" in out
 
 
@@ -112,6 +112,17 @@ def test_an_entry_edited_and_the_chain_recomputed_is_named_by_the_checkpoint(who
     (finding,) = report.findings
     assert f"Entry #{last_sequence()} is not the entry signed in the checkpoint" in finding.message
     assert "were edited and the chain's hashes recomputed" in finding.message
+
+
+def test_a_later_checkpoint_of_the_forged_chain_does_not_hide_the_earlier_one(who):
+    write_entries(5)
+    checkpoints.take_checkpoint()
+    tamper(*recomputed_chain(edit_sequence=3, new_object_id="999"), who=who)
+    # The next scheduled checkpoint signs the forged head, at the same sequence.
+    checkpoints.take_checkpoint()
+    report = verify_audit_trail()
+    assert kinds(report) == {Kind.EDITED}
+    assert report.checkpoints_held == 2
 
 
 def test_an_entry_rehashed_alone_still_breaks_the_link_to_the_next(who):

@@ -114,7 +114,7 @@ def test_the_models_refuse(finalised):
         "UPDATE supervision_supervisionsession SET location = 'x' WHERE id = %(session)s",
     ],
 )
-def test_postgres_refuses_raw_sql(finalised, postgres_only, sql):
+def test_the_database_refuses_raw_sql(finalised, sql):
     world, record = finalised
     with (
         pytest.raises(DatabaseError, match="finalised"),
@@ -124,7 +124,7 @@ def test_postgres_refuses_raw_sql(finalised, postgres_only, sql):
         cursor.execute(sql, {"record": record.pk, "session": record.session_id})
 
 
-def test_postgres_still_lets_an_actions_status_be_tracked(finalised, postgres_only):
+def test_the_database_still_lets_an_actions_status_be_tracked(finalised):
     world, record = finalised
     with connection.cursor() as cursor:
         cursor.execute(
