@@ -263,3 +263,21 @@ def test_a_wrong_passphrase_is_named(record, settings):
     settings.RECORD_SIGNING_PASSPHRASE = "not the passphrase"
     with pytest.raises(SigningCertificateUnavailableError, match="RECORD_SIGNING_PASSPHRASE"):
         issue(record)
+
+
+def test_what_a_copys_certificate_says_is_shown_as_text(client, world, record, tmp_path, settings):
+    issue(record)
+    own = settings.RECORD_SIGNING_CERTIFICATE
+    hostile = '<script>alert("signed")</script>'
+    settings.RECORD_SIGNING_CERTIFICATE = tmp_path / "hostile.p12"
+    make_signing_certificate(
+        settings.RECORD_SIGNING_CERTIFICATE,
+        hostile,
+        settings.RECORD_SIGNING_PASSPHRASE,
+        valid_from=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    signed = sign_pdf(render_record_pdf(record, preview=False), reason="{organisation}")
+    settings.RECORD_SIGNING_CERTIFICATE = own
+    html = check(client, world, record, signed)
+    assert escape(hostile) in html
+    assert hostile not in html
