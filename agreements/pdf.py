@@ -4,9 +4,13 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from agreements.models import SupervisionAgreement
+from supervision.records.pdf_signing import AGREEMENT_REASON, sign_pdf
 
 
 def render_agreement_pdf(agreement: SupervisionAgreement) -> bytes:
+    """The agreement as a PDF: a draft marked DRAFT and unsigned, any other signed digitally
+    as the organisation, since both people have signed it."""
+    preview = agreement.status == SupervisionAgreement.Status.DRAFT
     sections = [
         (SupervisionAgreement._meta.get_field(f).verbose_name.capitalize(), getattr(agreement, f))
         for f in SupervisionAgreement.TEXT_SECTIONS
@@ -18,9 +22,10 @@ def render_agreement_pdf(agreement: SupervisionAgreement) -> bytes:
             "relationship": agreement.relationship,
             "sections": sections,
             "organisation_name": settings.ORGANISATION_NAME,
-            "preview": agreement.status == SupervisionAgreement.Status.DRAFT,
+            "preview": preview,
         },
     )
 
     # Self-contained: nothing in an agreement may make the server fetch anything.
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
+    data = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
+    return data if preview else sign_pdf(data, reason=AGREEMENT_REASON)

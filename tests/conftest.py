@@ -1,7 +1,9 @@
 import os
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.test import override_settings
 
 from tests.factories import SUPERVISEE_PASSWORD  # noqa: F401 - re-exported for tests
 from tests.support import database_roles
@@ -66,6 +68,35 @@ def postgres_only(db):
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL); runs in CI")
+
+
+SIGNING_PASSPHRASE = "test signing passphrase"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_certificate(tmp_path_factory):
+    """The organisation's certificate, made once per process, so every finalised record's PDF
+    is signed as it is in production. An EC key is quick to make; valid from 2000, so the
+    clock a test holds in the past is inside its life."""
+    from django.conf import settings
+
+    from supervision.records.pdf_signing import make_signing_certificate
+
+    path = tmp_path_factory.mktemp("signing") / "organisation.p12"
+    make_signing_certificate(
+        path,
+        settings.ORGANISATION_NAME,
+        SIGNING_PASSPHRASE,
+        valid_from=datetime(2000, 1, 1, tzinfo=UTC),
+        years=80,
+    )
+    with override_settings(
+        RECORD_SIGNING_CERTIFICATE=path,
+        RECORD_SIGNING_PASSPHRASE=SIGNING_PASSPHRASE,
+        RECORD_SIGNING_TSA_URL="",
+        RECORD_SIGNING_TSA_CERTIFICATE="",
+    ):
+        yield path
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ for a deployment; `test.py` speeds them up for the test suite.
 
 import os
 import secrets
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -356,6 +357,20 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is m
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The organisation's certificate and private key (PKCS#12) that digitally sign the PDFs of
+# finalised records and signed agreements (README, "Signed PDFs"); `make run` makes a
+# self-signed one here. A timestamp authority, when named, vouches for the time of signing;
+# its certificate (PEM or DER) is what the check page trusts the time it gives.
+RECORD_SIGNING_CERTIFICATE = Path(
+    os.environ.get("RECORD_SIGNING_CERTIFICATE")
+    or BASE_DIR / "var" / "signing" / "organisation.p12"
+)
+RECORD_SIGNING_PASSPHRASE = os.environ.get("RECORD_SIGNING_PASSPHRASE", "")
+# pyHanko imports cryptography's DSA support, which cryptography warns is going; nothing here
+# uses DSA, and the warning would otherwise open the log of every process that signs a PDF.
+warnings.filterwarnings("ignore", message="DSA is deprecated", module="pyhanko")
+RECORD_SIGNING_TSA_URL = os.environ.get("RECORD_SIGNING_TSA_URL", "")
+RECORD_SIGNING_TSA_CERTIFICATE = os.environ.get("RECORD_SIGNING_TSA_CERTIFICATE", "")
 # A download of more rows than this is built by a Celery task, with a progress page.
 EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", "5000"))
 STORAGES = {

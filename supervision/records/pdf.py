@@ -26,6 +26,7 @@ from weasyprint.urls import URLFetcher
 from access.records import signed_as
 from supervision.models import Action, RecordPdf, Signature, SupervisionRecord
 from supervision.records.canonical import load_record_for_content, record_hash
+from supervision.records.pdf_signing import RECORD_REASON, sign_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +60,9 @@ def _render(loaded_record, preview: bool, hide_personal: bool) -> bytes:
 
 
 def record_pdf_store(record) -> RecordPdf | None:
-    """Make and store the signed PDF of a finalised record, once. Returns the stored PDF, or
-    None for a record that is not finalised (it has no signed copy yet).
+    """Make the PDF of a finalised record, sign it digitally as the organisation, and store
+    it, once. Returns the stored PDF, or None for a record that is not finalised (it has no
+    signed copy yet).
 
     Safe when two workers run it together: the render happens outside any lock (a long record
     takes seconds), then the record row is locked and checked again, and the one-to-one
@@ -81,6 +83,9 @@ def record_pdf_store(record) -> RecordPdf | None:
     started = time.perf_counter()
     data = _render(loaded, preview=False, hide_personal=False)
     render_seconds = time.perf_counter() - started
+    # Signed before the SHA-256 is taken: the stored file, signature and all, is the copy
+    # that an exact-file check proves. Outside the lock, as a timestamp authority may be slow.
+    data = sign_pdf(data, reason=RECORD_REASON)
 
     pdf = RecordPdf(
         record=record,

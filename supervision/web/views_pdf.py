@@ -29,6 +29,7 @@ from supervision.records.pdf import (
     record_pdf_store,
     render_record_pdf,
 )
+from supervision.records.pdf_signature_check import check_signature
 
 RECORD = "supervision_record"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -164,7 +165,7 @@ def record_verify(request, record_id):
         object_type=RECORD,
         object_id=record.pk,
         subject=record.session.supervisee,
-        detail={"verify": True, **({"exact_file": check["exact_file"]} if check else {})},
+        detail={"verify": True, **(_audited(check) if check else {})},
     )
     context = {
         "record": record,
@@ -188,6 +189,15 @@ def _record_for_user(request, record_id) -> SupervisionRecord:
     return session.record
 
 
+def _audited(check) -> dict:
+    signature = check["signature"]
+    return {
+        "exact_file": check["exact_file"],
+        "signed_by_organisation": signature.by_organisation,
+        "signature_intact": signature.intact and signature.whole_file,
+    }
+
+
 def _check_copy(data, printed, record, recomputed, issued) -> dict:
     printed_hash = printed[0] if len(printed) == 1 else None
     return {
@@ -196,4 +206,5 @@ def _check_copy(data, printed, record, recomputed, issued) -> dict:
         "printed_matches_stored": printed_hash is not None and printed_hash == record.content_hash,
         "printed_matches_recomputed": printed_hash is not None and printed_hash == recomputed,
         "exact_file": issued is not None and hashlib.sha256(data).hexdigest() == issued.sha256,
+        "signature": check_signature(data),
     }

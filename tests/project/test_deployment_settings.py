@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -12,6 +14,9 @@ def run_manage(*args, **env):
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "x7-Vq2NfL9pA0bR4tY8wE1zK6mC3hJ5gS9dF2uI7oP4lX0vB8nM1qW6eT3rY5aZ",
         "ALLOWED_HOSTS": "supervision.example.org",
+        # The certificate tests/conftest.py made for this run.
+        "RECORD_SIGNING_CERTIFICATE": str(settings.RECORD_SIGNING_CERTIFICATE),
+        "RECORD_SIGNING_PASSPHRASE": settings.RECORD_SIGNING_PASSPHRASE,
         **env,
     }
     return subprocess.run(
@@ -28,6 +33,14 @@ def test_it_passes_the_deploy_check_with_production_settings():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_the_deploy_check_fails_without_a_signing_certificate(tmp_path):
+    missing = tmp_path / "organisation.p12"
+    result = run_manage("check", "--deploy", RECORD_SIGNING_CERTIFICATE=str(missing))
+    assert result.returncode != 0
+    assert "supervision.E001" in result.stderr
+    assert f"No signing certificate at RECORD_SIGNING_CERTIFICATE ({missing})" in result.stderr
 
 
 def test_it_refuses_to_start_in_production_without_a_secret_key():

@@ -30,6 +30,8 @@ def tracked_files():
         "media/records/1.pdf",
         "db.sqlite3",
         ".secret_key",
+        # The demo's signing certificate, private key and all.
+        "var/signing/organisation.p12",
         ".broker/queue/message.msg",
         "supervision/__pycache__/models.cpython-311.pyc",
     ],

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, quiet_accounts=False, **options):
+        # The demo's finalised records and signed agreements are signed PDFs like any others.
+        call_command("make_signing_certificate", stdout=self.stdout)
         created = load_demo(timezone.localdate())
         created["quality samples"] = load_demo_quality(timezone.localdate())
         summary = ", ".join(f"{count} {what}" for what, count in created.items())
