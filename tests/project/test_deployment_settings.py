@@ -17,6 +17,8 @@ def run_manage(*args, **env):
         # The certificate tests/conftest.py made for this run.
         "RECORD_SIGNING_CERTIFICATE": str(settings.RECORD_SIGNING_CERTIFICATE),
         "RECORD_SIGNING_PASSPHRASE": settings.RECORD_SIGNING_PASSPHRASE,
+        # The checkpoint key tests/conftest.py made for this run.
+        "AUDIT_CHECKPOINT_KEY": settings.AUDIT_CHECKPOINT_KEY,
         **env,
     }
     return subprocess.run(
@@ -41,6 +43,34 @@ def test_the_deploy_check_fails_without_a_signing_certificate(tmp_path):
     assert result.returncode != 0
     assert "supervision.E001" in result.stderr
     assert f"No signing certificate at RECORD_SIGNING_CERTIFICATE ({missing})" in result.stderr
+
+
+def test_the_deploy_check_fails_without_an_audit_checkpoint_key(tmp_path):
+    result = run_manage(
+        "check",
+        "--deploy",
+        AUDIT_CHECKPOINT_KEY="",
+        AUDIT_CHECKPOINT_KEY_FILE=str(tmp_path / "missing.pem"),
+    )
+    assert result.returncode != 0
+    assert "supervision.E002" in result.stderr
+    assert "set AUDIT_CHECKPOINT_KEY, or create" in result.stderr
+
+
+def test_the_deploy_check_warns_when_the_application_owns_its_tables():
+    one_role = "postgres://supervision_owner@127.0.0.1:5432/supervision"
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DATABASE_URL=one_role, MIGRATE_DATABASE_URL="",
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "supervision.W003" in result.stderr
+    two_roles = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DATABASE_URL="postgres://supervision_app@127.0.0.1:5432/supervision",
+        MIGRATE_DATABASE_URL=one_role,
+    )  # fmt: skip
+    assert "supervision.W003" not in two_roles.stderr
 
 
 def test_it_refuses_to_start_in_production_without_a_secret_key():
