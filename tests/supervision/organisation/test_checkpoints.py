@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
@@ -126,7 +128,9 @@ def test_the_scheduled_job_runs_every_15_minutes_and_signs_a_checkpoint(settings
 def test_a_key_for_a_secret_store_is_printed_not_written(settings, capsys):
     call_command("make_checkpoint_key", "--print")
     printed = capsys.readouterr()
-    assert printed.out.startswith("-----BEGIN PRIVATE KEY-----")
+    assert isinstance(
+        serialization.load_pem_private_key(printed.out.encode(), password=None), Ed25519PrivateKey
+    )
     settings.AUDIT_CHECKPOINT_KEY = printed.out
     public = checkpoints.public_key_text(checkpoints.signing_key().public_key())
     assert f"Its public key: {public}" in printed.err
