@@ -454,6 +454,11 @@ class Notification(models.Model):
         WEEKLY_DIGEST = "weekly_digest", "Weekly digest for senior managers"
         UNIT_WITHOUT_MANAGER = "unit_without_manager", "A unit's manager left"
         SET_PASSWORD = "set_password", "A link to set one's password"
+        RECORD_SHARED = "record_shared", "A record shared to read"
+        AMENDMENT_REQUESTED = "amendment_requested", "Changes asked to a record"
+        RECORD_SIGNED = "record_signed", "A record signed by the supervisee"
+        RECORD_FINALISED = "record_finalised", "A record finalised"
+        SESSION_INVITATION = "session_invitation", "A calendar invitation"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(
@@ -473,6 +478,10 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # A file sent with the email: a calendar invitation (.ics).
+    attachment_name = models.CharField(max_length=100, blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True)
+    attachment = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "pk"]
@@ -484,7 +493,14 @@ class Notification(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["recipient", "kind", "period"],
-                condition=~models.Q(kind="flag"),
+                condition=models.Q(
+                    kind__in=[
+                        "daily_digest",
+                        "weekly_digest",
+                        "unit_without_manager",
+                        "set_password",
+                    ]
+                ),
                 name="one_digest_per_period",
             ),
         ]

@@ -105,6 +105,16 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
+@pytest.fixture(autouse=True)
+def outbox_sent_on_commit(monkeypatch):
+    """After a commit the product asks a worker to send the outbox (supervision.outbox); in
+    tests the outbox is sent there and then, as that worker would, so a test that runs the
+    commit's callbacks reads the emails in mail.outbox."""
+    from oversight.notices.outbox import send_due
+
+    monkeypatch.setattr("supervision.outbox._send_soon", lambda: send_due())
+
+
 @pytest.fixture(scope="session")
 def audit_checkpoint_key():
     from supervision.organisation.checkpoints import new_private_key_pem

@@ -118,6 +118,9 @@ def send_due(now: datetime | None = None, limit: int = 200) -> SendResult:
             "claimed_at",
             "failed_at",
             "error",
+            "attachment_name",
+            "attachment_type",
+            "attachment",
             "recipient__email",
         )[:limit]
     )
@@ -162,6 +165,8 @@ def _send(notice: Notification, connection, now: datetime) -> bool:
             to=[notice.recipient.email],
             connection=connection,
         )
+        if notice.attachment_name:
+            email.attach(notice.attachment_name, notice.attachment, notice.attachment_type)
         if email.send() != 1:
             raise RuntimeError("the mail server accepted no recipient")
     except Exception as error:  # noqa: BLE001 - any failure is recorded, and the batch goes on

@@ -1,21 +1,25 @@
 """Emails about records. They say what happened and link to the page, and never carry record
-content: email leaves the organisation's control."""
+content: email leaves the organisation's control. Each is written to the outbox in the
+transaction that changes the record (supervision.outbox), so it is sent, later if need be,
+exactly when the change is made."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
 
 from access.records import record_editor, record_signatory, signed_as, supervisee_has_gone
+from oversight.models import Notification
 from supervision.models import Signature, SupervisionRecord, User
+from supervision.outbox import write_email
 
 
 def _link(record) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("record", args=[record.session_id])
 
 
-def _send(subject: str, body: str, to: list[str]) -> None:
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
+def _send(kind: str, subject: str, body: str, to: list[User]) -> None:
+    for person in dict.fromkeys(to):
+        write_email(kind, to=person, subject=subject, body=body)
 
 
 def _record(record_id):
@@ -41,11 +45,12 @@ def record_shared(record_id: int, by_id: int | None = None) -> None:
     session = record.session
     sharer = User.objects.filter(pk=by_id).first() if by_id else None
     _send(
+        Notification.Kind.RECORD_SHARED,
         f"Your supervision record of {_when(record)} is ready to read",
         f"{(sharer or session.supervisor).full_name} has shared the record of your supervision "
         f"on {_when(record)}.\n\nRead it, then sign it as a correct record or ask for changes:\n"
         f"{_link(record)}\n",
-        [session.supervisee.email],
+        [session.supervisee],
     )
 
 
@@ -58,10 +63,11 @@ def amendment_requested(record_id: int) -> None:
     if editor is None:
         return
     _send(
+        Notification.Kind.AMENDMENT_REQUESTED,
         f"{session.supervisee.full_name} asked for changes to a supervision record",
         f"{session.supervisee.full_name} asked for changes to the record of supervision on "
         f"{_when(record)}.\n\nSee their comments and amend the record:\n{_link(record)}\n",
-        [editor.email],
+        [editor],
     )
 
 
@@ -81,10 +87,11 @@ def record_signed(record_id: int) -> None:
         f"{session.supervisor.full_name}, who held the session, has left."
     )
     _send(
+        Notification.Kind.RECORD_SIGNED,
         f"{session.supervisee.full_name} signed a supervision record",
         f"{session.supervisee.full_name} signed the record of supervision on {_when(record)} "
         f"as a correct record.{why}\n\nSign and finalise it:\n{_link(record)}\n",
-        [signatory.user.email],
+        [signatory.user],
     )
 
 
@@ -109,15 +116,11 @@ def record_finalised(record_id: int) -> None:
             f"{', ' + how if how else ''}, for the session held by {session.supervisor.full_name},"
         )
     _send(
+        Notification.Kind.RECORD_FINALISED,
         f"Supervision record of {_when(record)} finalised",
         f"The record of supervision on {_when(record)} between {session.supervisee.full_name} "
         f"and {session.supervisor.full_name} is {signed} and finalised. It can no "
         f"longer be changed. Download your signed copy:\n{_link(record)}\n",
         # A supervisee who has left no longer has an account to download it with.
-        list(
-            dict.fromkeys(
-                ([] if supervisee_has_gone(session) else [session.supervisee.email])
-                + [finaliser.email]
-            )
-        ),
+        ([] if supervisee_has_gone(session) else [session.supervisee]) + [finaliser],
     )

@@ -429,9 +429,7 @@ def disagreement_sign_view(
         record.save()
         _audit(request, by, record, "shared again: a view was added after the supervisee signed")
         if not is_supervisee:  # the supervisee, who signs again, is the one acting now
-            transaction.on_commit(
-                lambda: notifications.record_shared(record.pk, by.pk), robust=True
-            )
+            notifications.record_shared(record.pk, by.pk)
     else:
         _bump(record)
     return disagreement
@@ -504,7 +502,7 @@ def record_share(*, record, by: User, request=None) -> SupervisionRecord:
         resolved_at=timezone.now()
     )
     _audit(request, by, record, "shared with supervisee")
-    transaction.on_commit(lambda: notifications.record_shared(record.pk, by.pk), robust=True)
+    notifications.record_shared(record.pk, by.pk)
     return record
 
 
@@ -528,7 +526,7 @@ def record_request_amendment(
     record.version += 1
     record.save()
     _audit(request, by, record, "amendment asked", comments=len(comments))
-    transaction.on_commit(lambda: notifications.amendment_requested(record.pk), robust=True)
+    notifications.amendment_requested(record.pk)
     return record
 
 
@@ -566,7 +564,7 @@ def record_sign(*, record, identity_method: str, by: User, request=None) -> Sign
     record.version += 1
     record.save()
     _audit(request, by, record, "signed by supervisee", hash=signature.content_hash)
-    transaction.on_commit(lambda: notifications.record_signed(record.pk), robust=True)
+    notifications.record_signed(record.pk)
     return signature
 
 
@@ -640,10 +638,10 @@ def _notify_on_finalise(record: SupervisionRecord) -> None:
     def queue_pdf():
         record_pdf_generate.delay(record.pk)
 
-    # Separate and robust: the record is final whatever happens to the broker or the mail
-    # server, and the download renders the PDF itself if the task never ran.
+    # Robust: the record is final whatever happens to the broker, and the download renders
+    # the PDF itself if the task never ran. The email is written with the record (outbox).
     transaction.on_commit(queue_pdf, robust=True)
-    transaction.on_commit(lambda: notifications.record_finalised(record.pk), robust=True)
+    notifications.record_finalised(record.pk)
 
 
 @confirmed_first

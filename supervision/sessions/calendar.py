@@ -6,12 +6,12 @@ so it names the two people, the time and the place, and nothing of what will be 
 
 from datetime import UTC
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress
 
+from oversight.models import Notification
 from supervision.models import SupervisionSession
+from supervision.outbox import write_email
 
 PRODID = "-//Supervision records//Supervision sessions//EN"
 METHODS = ("REQUEST", "CANCEL")
@@ -33,9 +33,7 @@ def _address(person, **params) -> vCalAddress:
     return address
 
 
-def session_invitation(session: SupervisionSession, method: str = "REQUEST") -> bytes:
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+def _event(session: SupervisionSession, method: str) -> Event:
     cancelled = method == "CANCEL" or session.status == SupervisionSession.Status.CANCELLED
     event = Event()
     event.add("uid", session_uid(session))
@@ -57,12 +55,29 @@ def session_invitation(session: SupervisionSession, method: str = "REQUEST") -> 
             RSVP="TRUE",
         ),
     )
+    return event
+
+
+def _calendar(sessions: list[SupervisionSession], method: str) -> bytes:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     invitation = Calendar()
     invitation.add("prodid", PRODID)
     invitation.add("version", "2.0")
     invitation.add("method", method)
-    invitation.add_component(event)
+    for session in sessions:
+        invitation.add_component(_event(session, method))
     return invitation.to_ical()
+
+
+def session_invitation(session: SupervisionSession, method: str = "REQUEST") -> bytes:
+    return _calendar([session], method)
+
+
+def series_invitation(sessions: list[SupervisionSession]) -> bytes:
+    """Every session of a series in one file: one event each, each with its own UID, so each
+    can later be moved or cancelled on its own."""
+    return _calendar(sessions, "REQUEST")
 
 
 def _subject(session: SupervisionSession, method: str) -> str:
@@ -97,17 +112,49 @@ def _body(session: SupervisionSession, method: str) -> str:
 
 
 def send_session_invitations(session: SupervisionSession, method: str = "REQUEST") -> None:
-    """One email to each of the two people, each with the invitation attached."""
-    invitation = session_invitation(session, method)
-    messages = []
+    """One email to each of the two people, each with the invitation attached, written to the
+    outbox in the caller's transaction."""
+    _write(
+        session,
+        _subject(session, method),
+        _body(session, method),
+        session_invitation(session, method),
+        method,
+    )
+
+
+def send_series_invitations(sessions: list[SupervisionSession]) -> None:
+    """A series planned at once: one email to each of the two people with every date, and one
+    file that adds them all, rather than an email for each session."""
+    if len(sessions) == 1:
+        send_session_invitations(sessions[0])
+        return
+    first, last = (timezone.localtime(s.starts_at) for s in (sessions[0], sessions[-1]))
+    subject = f"Supervision: {len(sessions)} sessions from {first:%-d %B %Y} to {last:%-d %B %Y}"
+    lines = []
+    for session in sessions:
+        starts = timezone.localtime(session.starts_at)
+        ends = timezone.localtime(session.ends_at)
+        lines.append(f"- {starts:%A %-d %B %Y}, {starts:%H:%M} to {ends:%H:%M}")
+    head = sessions[0]
+    body = (
+        f"Supervision of {head.supervisee.full_name} with {head.supervisor.full_name}\n"
+        f"{head.location or head.get_mode_display()}\n\n" + "\n".join(lines) + "\n\n"
+        "The attached file adds them all to your calendar.\n"
+    )
+    _write(head, subject, body, series_invitation(sessions), "REQUEST")
+
+
+def _write(session, subject: str, body: str, invitation: bytes, method: str) -> None:
     for person in (session.supervisor, session.supervisee):
-        message = EmailMessage(
-            subject=_subject(session, method),
-            body=_body(session, method),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[person.email],
+        write_email(
+            Notification.Kind.SESSION_INVITATION,
+            to=person,
+            subject=subject,
+            body=body,
+            attachment=(
+                "supervision.ics",
+                f"text/calendar; method={method}",
+                invitation.decode(),
+            ),
         )
-        message.attach("supervision.ics", invitation, f"text/calendar; method={method}")
-        messages.append(message)
-    with get_connection() as connection:
-        connection.send_messages(messages)

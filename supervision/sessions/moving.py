@@ -52,9 +52,7 @@ def session_move(
     session.ics_sequence += 1
     session.full_clean()
     session.save(update_fields=["starts_at", "ends_at", "ics_sequence"])
-    transaction.on_commit(
-        lambda: session_calendar.send_session_invitations(session, "REQUEST"), robust=True
-    )
+    session_calendar.send_session_invitations(session, "REQUEST")
     audit.record(
         audit.AuditAction.WRITE,
         request=request,

@@ -16,11 +16,9 @@ from supervision.sessions.planning import long_date, session_clashes
 EDITABLE = (SupervisionRecord.Status.DRAFT, SupervisionRecord.Status.AMENDMENT_REQUESTED)
 
 
-def _invite_after_commit(session: SupervisionSession) -> None:
-    # robust: a mail server that is down must not undo the booking; the send is retried.
-    transaction.on_commit(
-        lambda: session_calendar.send_session_invitations(session, "REQUEST"), robust=True
-    )
+def _invite(session: SupervisionSession) -> None:
+    # Written to the outbox with the booking: a mail server that is down delays it only.
+    session_calendar.send_session_invitations(session, "REQUEST")
 
 
 def _check_next_session_can_be_set(record: SupervisionRecord, starts_at: datetime) -> None:
@@ -105,7 +103,7 @@ def record_next_session_set(
         booked.ics_sequence += 1
         booked.full_clean()
         booked.save(update_fields=["starts_at", "ends_at", "ics_sequence"])
-        _invite_after_commit(booked)
+        _invite(booked)
         change = "next session moved"
     elif booked is not None:
         change = "next session already booked"
@@ -122,7 +120,7 @@ def record_next_session_set(
         )
         booked.full_clean()
         booked.save()
-        _invite_after_commit(booked)
+        _invite(booked)
     record.next_session_at = starts_at
     record.next_session = booked
     record.save(update_fields=["next_session_at", "next_session", "updated_at"])

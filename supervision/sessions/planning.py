@@ -231,12 +231,10 @@ def describe_clashes(clashes: list[SupervisionSession], *, supervisor, supervise
     ]
 
 
-def _invite_after_commit(session: SupervisionSession, method: str) -> None:
-    # robust: a mail server that is down must not turn a saved plan into an error page
-    # that tempts people to plan the series twice; the failure is logged instead.
-    transaction.on_commit(
-        lambda: session_calendar.send_session_invitations(session, method), robust=True
-    )
+def _invite(session: SupervisionSession, method: str) -> None:
+    # Written to the outbox with the session: a mail server that is down delays the
+    # invitation and never turns a saved plan into an error page.
+    session_calendar.send_session_invitations(session, method)
 
 
 @transaction.atomic
@@ -291,7 +289,7 @@ def sessions_plan_series(
         sessions.append(session)
     for session in sessions:
         session.save()
-        _invite_after_commit(session, "REQUEST")
+    session_calendar.send_series_invitations(sessions)
     audit.record(
         audit.AuditAction.WRITE,
         request=request,
@@ -356,7 +354,7 @@ def _rebook(session: SupervisionSession, new_start: datetime, by: User) -> Super
     )
     replacement.full_clean()
     replacement.save()
-    _invite_after_commit(replacement, "REQUEST")
+    _invite(replacement, "REQUEST")
     return replacement
 
 
@@ -393,7 +391,7 @@ def session_cancel(
             "ics_sequence",
         ]
     )
-    _invite_after_commit(session, "CANCEL")
+    _invite(session, "CANCEL")
 
     replacement = None
     if new_start is not None:

@@ -20,6 +20,7 @@ from supervision.models import Disagreement, Signature, SupervisionRecord
 from supervision.records import services
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.records import held_session
+from tests.support.outbox import forget_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +123,7 @@ def test_a_record_already_signed_without_the_supervisors_view_goes_back_to_be_si
 
     sign_view = f"/sessions/{session.pk}/record/disagreements/{disagreement.pk}/sign/"
     assert f'href="{sign_view}"' in get(supervisor, record_url)
-    mail.outbox.clear()
+    forget_emails()
     with django_capture_on_commit_callbacks(execute=True):
         response = post(supervisor, sign_view, {"view": "Manageable", **PASSWORD})
     assert response.status_code == 302
@@ -223,7 +224,7 @@ def test_a_record_signed_before_the_supervisees_own_view_was_signed_is_not_stuck
     page = get(supervisee, f"{base}/")
     assert f'href="{sign_view}"' in page
     assert "Give and sign your view on “Caseload”" in page
-    mail.outbox.clear()
+    forget_emails()
     with django_capture_on_commit_callbacks(execute=True):
         response = post(supervisee, sign_view, {"view": "Too high", **PASSWORD})
     assert response.status_code == 302
@@ -421,7 +422,7 @@ def test_changes_asked_go_to_and_are_shown_to_the_person_who_will_make_them(
     people = arrange(world, joanne, situation)
     actor, other = people[acts], people["new" if acts == "held" else "held"]
     base = f"/sessions/{session.pk}/record"
-    mail.outbox.clear()
+    forget_emails()
     with time_machine.travel(at, tick=False), django_capture_on_commit_callbacks(execute=True):
         client, response = post_as(
             world.supervisee, f"{base}/ask-for-changes/", at, {"comment": "Add the plan"}
@@ -520,7 +521,7 @@ def test_a_leavers_record_is_finalised_without_them_and_every_copy_says_so(
     session = into(world, "shared")
     arrange(world, joanne, "the supervisee has left")
     base = f"/sessions/{session.pk}/record"
-    mail.outbox.clear()
+    forget_emails()
     with time_machine.travel(LEFT, tick=False), django_capture_on_commit_callbacks(execute=True):
         client, response = post_as(world.supervisor, f"{base}/finalise/", LEFT, PASSWORD)
     assert response.status_code == 302

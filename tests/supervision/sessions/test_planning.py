@@ -208,7 +208,7 @@ def test_planning_is_audited_against_the_supervisee(world):
 # Invitations ----------------------------------------------------------------------------------
 
 
-def test_each_person_gets_an_invitation_for_each_planned_session(
+def test_each_person_gets_one_invitation_with_every_planned_session(
     client, world, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -227,17 +227,24 @@ def test_each_person_gets_an_invitation_for_each_planned_session(
         date(2026, 5, 7),
         date(2026, 6, 4),
     ]
-    assert len(mail.outbox) == 8
-    assert all(len(message.to) == 1 for message in mail.outbox)
-    first = [m for m in mail.outbox if "12 March 2026" in m.subject]
-    assert sorted(m.to[0] for m in first) == ["supervisee@example.org", "supervisor@example.org"]
-
-    message = first[0]
+    # One email each, not one per session, naming every date; one file adds them all.
+    assert len(mail.outbox) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "supervisee@example.org",
+        "supervisor@example.org",
+    ]
+    message = mail.outbox[0]
+    assert message.subject == "Supervision: 4 sessions from 12 March 2026 to 4 June 2026"
+    for day in ("Thursday 12 March 2026", "Thursday 9 April 2026", "Thursday 4 June 2026"):
+        assert day in message.body
     assert message.attachments[0].mimetype == "text/calendar; method=REQUEST"
     (part,) = [p for p in message.message().walk() if p.get_content_type() == "text/calendar"]
     assert part.get_param("method") == "REQUEST"
     invitation = invitation_in(message)
-    (event,) = invitation.events
+    assert [str(e["UID"]) for e in invitation.events] == [
+        f"{s.uid}@supervision-records" for s in sessions
+    ]
+    event = invitation.events[0]
     assert str(invitation["METHOD"]) == "REQUEST"
     assert str(event["UID"]) == f"{sessions[0].uid}@supervision-records"
     assert int(event["SEQUENCE"]) == 0
