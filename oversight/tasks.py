@@ -18,7 +18,7 @@ from oversight.reports.exports import export_build_task
 __all__ = ["export_build_task", "subject_access_export_build_task"]
 
 
-@shared_task
+@shared_task(ignore_result=False)
 def worker_ping() -> dict:
     """Proves a worker is consuming the queue and can reach the database."""
     with connection.cursor() as cursor:

@@ -45,6 +45,8 @@ def _send_soon() -> None:
     # By name: the task is an entry point, above this layer. Many emails in one transaction
     # ask more than once; the outbox claims each email, so asking twice sends nothing twice.
     try:
-        current_app.send_task(SEND_TASK)
+        # Without ignore_result, publishing first subscribes to the result store, and a
+        # frozen Redis holds it there for 40 seconds.
+        current_app.send_task(SEND_TASK, ignore_result=True)
     except Exception:  # noqa: BLE001 - the scheduled run sends it within five minutes
         logger.warning("The outbox could not be asked to send now", exc_info=True)

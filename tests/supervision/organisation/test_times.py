@@ -79,10 +79,12 @@ def test_the_record_pdf_shows_the_session_in_london_time(world):
 
 
 def test_the_calendar_email_says_the_london_time_and_the_invitation_carries_utc(world, mailoutbox):
+    from oversight.notices.outbox import send_due
     from supervision.sessions.calendar import send_session_invitations
 
     session = SupervisionSession.objects.get(pk=world.session.pk)
     send_session_invitations(session)
+    send_due()  # the outbox job, which sends what the invitation wrote
     email = mailoutbox[0]
     assert email.subject == "Supervision on 15 July 2026 at 10:00"
     assert "15 July 2026, 10:00 to 11:00" in email.body

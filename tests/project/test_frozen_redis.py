@@ -1,0 +1,65 @@
+"""A Redis that is frozen (the process stopped: its port still takes connections, nothing
+answers) costs the product a second or two, never a hung request: queuing work, asking the
+outbox to send, and the cache each give up within 2 seconds (issue 19). Run in a process of
+its own, whose REDIS_URL names such a port, as the settings read it once at start."""
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+PROBE = """
+import json, time
+import django
+django.setup()
+from django.core.cache import cache
+from supervision.outbox import _send_soon
+from supervision.tasks import record_pdf_generate
+
+def timed(call):
+    started = time.monotonic()
+    try:
+        call()
+        outcome = "returned"
+    except Exception as error:
+        outcome = type(error).__name__
+    return {"seconds": round(time.monotonic() - started, 2), "outcome": outcome}
+
+print(json.dumps({
+    "queue a PDF": timed(lambda: record_pdf_generate.delay(1)),
+    "ask the outbox to send": timed(_send_soon),
+    "read the cache": timed(lambda: cache.get("anything")),
+}))
+"""
+
+
+def test_a_frozen_redis_costs_each_call_under_two_seconds(tmp_path):
+    with socket.socket() as frozen:
+        # Listening, never accepting: the kernel completes each connection, and nothing ever
+        # answers, as with a Redis stopped by SIGSTOP.
+        frozen.bind(("127.0.0.1", 0))
+        frozen.listen(64)
+        port = frozen.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-c", PROBE],
+            cwd=ROOT,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "DJANGO_SETTINGS_MODULE": "config.settings.base",
+                "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                "SECRET_KEY": "frozen-redis-probe",
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 0, result.stderr
+    timings = json.loads(result.stdout.strip().splitlines()[-1])
+    for what, timing in timings.items():
+        assert timing["seconds"] < 2, f"{what}: {timing}"
+    # The outbox is asked and gives up quietly: the email waits in its row.
+    assert timings["ask the outbox to send"]["outcome"] == "returned"
