@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +21,7 @@ from supervision.models import User
 from supervision.organisation import audit
 from supervision.people import file_timeline, leaving, selectors, services
 from supervision.people.leaving import staff_mark_left
+from supervision.web import health as health_checks
 from supervision.web.forms import ChangeSupervisorForm, LeavingForm
 from supervision.web.forms_accounts import SignInForm
 from supervision.web.views_accounts import allow_sso_forms
@@ -115,9 +115,13 @@ def keep_alive(request):
 
 
 def health(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
+    """One line a part, and 503 when any is down (supervision.web.health)."""
+    parts = health_checks.report()
+    lines = [f"{name}: {'ok' if ok else 'down'} ({detail})" for name, (ok, detail) in parts.items()]
+    healthy = all(ok for ok, _ in parts.values())
+    return HttpResponse(
+        "\n".join(lines) + "\n", status=200 if healthy else 503, content_type="text/plain"
+    )
 
 
 @role_required("supervisor")

@@ -201,3 +201,10 @@ def test_checkpoints_are_kept_in_a_volume_of_their_own_with_the_key_from_the_env
         assert environment["AUDIT_CHECKPOINT_LOG"] == "/app/audit/checkpoints.log"
         assert environment["AUDIT_CHECKPOINT_KEY"].startswith("${AUDIT_CHECKPOINT_KEY:?")
         assert "audit-checkpoints:/app/audit" in SERVICES[service]["volumes"]
+
+
+def test_beat_is_checked_by_the_scheduler_health_command() -> None:
+    test = SERVICES["beat"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "manage.py"]
+    assert test[3] in get_commands()
+    assert test[3:] == ["health", "--only", "scheduler"]

@@ -1,0 +1,71 @@
+"""`/healthz/` names the database, the broker and the scheduler, each on its own line, and
+answers 503 when any of them is down (issue 19)."""
+
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django_celery_beat.models import PeriodicTask
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+def beat_last_sent(ago: timedelta) -> None:
+    PeriodicTask.objects.filter(task="oversight.tasks.notifications_send").update(
+        last_run_at=NOW - ago
+    )
+
+
+def get_health(client):
+    with time_machine.travel(NOW, tick=False):
+        return client.get("/healthz/")
+
+
+def test_all_three_up(client):
+    beat_last_sent(timedelta(minutes=4))
+    response = get_health(client)
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "database: ok (answers)"
+    assert lines[1].startswith("broker: ok")
+    assert lines[2] == "scheduler: ok (last sent a job 240 seconds ago)"
+
+
+def test_a_silent_scheduler_is_named_and_answers_503(client):
+    beat_last_sent(timedelta(minutes=31))
+    response = get_health(client)
+    assert response.status_code == 503
+    assert "scheduler: down (last sent a job 31 minutes ago)" in response.content.decode()
+    assert "database: ok" in response.content.decode()
+
+
+def test_a_scheduler_that_never_ran_is_down(client):
+    PeriodicTask.objects.update(last_run_at=None)
+    assert "scheduler: down (has never sent a job)" in get_health(client).content.decode()
+
+
+def test_a_frozen_broker_is_named_within_two_seconds(client, settings):
+    beat_last_sent(timedelta(minutes=1))
+    with socket.socket() as frozen:
+        frozen.bind(("127.0.0.1", 0))
+        frozen.listen(8)
+        settings.REDIS_URL = f"redis://127.0.0.1:{frozen.getsockname()[1]}/0"
+        started = datetime.now(UTC)
+        response = get_health(client)
+        took = datetime.now(UTC) - started
+    assert response.status_code == 503
+    assert "broker: down (TimeoutError)" in response.content.decode()
+    assert took < timedelta(seconds=2)
+
+
+def test_the_command_fails_for_the_part_asked_for(capsys):
+    beat_last_sent(timedelta(minutes=45))
+    with time_machine.travel(NOW, tick=False):
+        call_command("health", "--only", "database")
+        with pytest.raises(CommandError, match="Down: scheduler"):
+            call_command("health", "--only", "scheduler")
+    assert "scheduler: down (last sent a job 45 minutes ago)" in capsys.readouterr().out
