@@ -69,3 +69,12 @@ def test_the_command_fails_for_the_part_asked_for(capsys):
         with pytest.raises(CommandError, match="Down: scheduler"):
             call_command("health", "--only", "scheduler")
     assert "scheduler: down (last sent a job 45 minutes ago)" in capsys.readouterr().out
+
+
+def test_every_scheduled_job_expires_before_its_next_run_would_repeat_it():
+    jobs = PeriodicTask.objects.exclude(task="celery.backend_cleanup")
+    assert jobs.count() >= 6
+    for job in jobs:
+        assert job.expire_seconds, f"{job.task} never expires"
+        if job.interval_id:
+            assert job.expire_seconds <= job.interval.every * 60, job.task
