@@ -30,6 +30,7 @@ class Finding:
 class AuditReport:
     checked: int = 0
     last_sequence: int = 0
+    last_hash: str = GENESIS_HASH
     findings: list[Finding] = field(default_factory=list)
     checkpoints_held: int = 0
     latest_checkpoint: checkpointing.Checkpoint | None = None
@@ -127,6 +128,7 @@ class _ChainWalk:
         self.expected = event.sequence + 1
         report.checked += 1
         report.last_sequence = event.sequence
+        report.last_hash = event.content_hash
 
     def _against_checkpoint(self, event: AuditEvent) -> None:
         signed = self.held.get(event.sequence, [])
@@ -172,19 +174,12 @@ def _check_the_end(report: AuditReport) -> None:
             f"The chain's head is at entry #{head.sequence}, but the log ends at "
             f"#{report.last_sequence}: the newest entries were deleted.",
         )
-    elif head.sequence < report.last_sequence or head.last_hash != _last_hash(report):
+    elif head.sequence < report.last_sequence or head.last_hash != report.last_hash:
         report.add(
             Kind.REWOUND,
             f"The chain's head says entry #{head.sequence}, but the log goes on to "
             f"#{report.last_sequence}: the head was rewound.",
         )
-
-
-def _last_hash(report: AuditReport) -> str:
-    if report.last_sequence == 0:
-        return GENESIS_HASH
-    event = AuditEvent.objects.filter(sequence=report.last_sequence).first()
-    return event.content_hash if event else ""
 
 
 def _when(checkpoint: checkpointing.Checkpoint) -> str:

@@ -11,7 +11,6 @@ to the evidence is what a person who steals its password can do, and that is add
 
 import os
 from contextlib import contextmanager
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connections
@@ -172,15 +171,3 @@ def application_role_problems(connection) -> list[str]:
                 if cursor.fetchone()[0]:
                     problems.append(f"it may {privilege} {table}")
     return problems
-
-
-def database_url(settings_dict: dict, **changes) -> str:
-    """A postgres:// URL for connection settings, for processes started outside Django."""
-    merged = {**settings_dict, **changes}
-    user = quote(merged.get("USER") or "", safe="")
-    password = merged.get("PASSWORD")
-    auth = f"{user}:{quote(password, safe='')}@" if password else (f"{user}@" if user else "")
-    return (
-        f"postgres://{auth}{merged.get('HOST') or '127.0.0.1'}:{merged.get('PORT') or 5432}"
-        f"/{merged['NAME']}"
-    )

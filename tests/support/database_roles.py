@@ -95,17 +95,27 @@ def _postgres_flush(self, sql_list):
             raw.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{trigger}"')
 
 
+@contextmanager
+def _sqlite_triggers_lifted(cursor):
+    """SQLite has no switch for triggers: they are dropped, and put back as they were."""
+    cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    triggers = cursor.fetchall()
+    for name, _ in triggers:
+        cursor.execute(f'DROP TRIGGER "{name}"')
+    yield
+    for _, sql in triggers:
+        cursor.execute(sql)
+
+
 def _sqlite_flush_with_guards_lifted(self, sql_list):
     from django.db import transaction
 
-    with transaction.atomic(using=self.connection.alias), self.connection.cursor() as cursor:
-        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-        triggers = cursor.fetchall()
-        for name, _ in triggers:
-            cursor.execute(f'DROP TRIGGER "{name}"')
+    with (
+        transaction.atomic(using=self.connection.alias),
+        self.connection.cursor() as cursor,
+        _sqlite_triggers_lifted(cursor),
+    ):
         _django_sqlite_flush(self, sql_list)
-        for _, sql in triggers:
-            cursor.execute(sql)
 
 
 _django_sqlite_flush = None
@@ -135,15 +145,9 @@ def tamper(*statements, who: str = "superuser") -> None:
     tampering happens on a connection of its own, so use a transactional test."""
     connection = connections["default"]
     if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-            triggers = cursor.fetchall()
-            for name, _ in triggers:
-                cursor.execute(f'DROP TRIGGER "{name}"')
+        with connection.cursor() as cursor, _sqlite_triggers_lifted(cursor):
             for sql, params in statements:
                 cursor.execute(sql, params)
-            for _, sql in triggers:
-                cursor.execute(sql)
         return
     opener = superuser_connection if who == "superuser" else owner_connection
     with opener() as raw, raw.transaction():
