@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from supervision.models.work import QueuedWork
+
 # How long a claimed row (a person or child due a look, a notice to send, a digest to write) is
 # left alone, were the claim ever committed without its result.
 CLAIM_LEASE = timedelta(minutes=30)
@@ -169,8 +171,12 @@ class DestroyedFile(models.Model):
         raise PermissionError("The record of a destruction is kept.")
 
 
-class SubjectAccessExport(models.Model):
+class SubjectAccessExport(QueuedWork):
     """Everything held about one member of staff, as a zip, for a subject access request."""
+
+    TASK_NAME = "oversight.tasks.subject_access_export_build"
+    LIMITS_KEY = "subject_access"
+    GAVE_UP = "The export could not be made. Try again, or tell your system administrator."
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to start"
@@ -591,8 +597,13 @@ class QualityReview(models.Model):
         return self.reviewed_at is not None
 
 
-class Export(models.Model):
+class Export(QueuedWork):
     """A download too large to build within a request, built by a Celery task."""
+
+    TASK_NAME = "oversight.tasks.export_build"
+    LIMITS_KEY = "export"
+    DONE = "ready"
+    GAVE_UP = "Something went wrong while the file was being made."
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -3,6 +3,7 @@ from dataclasses import asdict
 
 from celery import shared_task
 
+from supervision import work
 from supervision.organisation import checkpoints
 from supervision.people.leaving import leavers_close as close
 
@@ -10,7 +11,7 @@ from supervision.people.leaving import leavers_close as close
 # registers it whatever it has loaded. Its name stays "supervision.tasks.record_pdf_generate".
 from supervision.records.pdf import record_pdf_generate
 
-__all__ = ["audit_checkpoint", "leavers_close", "record_pdf_generate"]
+__all__ = ["audit_checkpoint", "background_work_sweep", "leavers_close", "record_pdf_generate"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +36,11 @@ def audit_checkpoint(self) -> int:
         raise
     except OSError as error:
         raise self.retry(exc=error, countdown=60) from error
+
+
+@shared_task
+def background_work_sweep() -> dict:
+    """Every minute (supervision migration 0024): queue again the background work (PDFs,
+    exports, subject access) whose worker died or whose broker lost it, and fail for good what
+    has had its last attempt. Safe on two workers: each change is a conditional update."""
+    return asdict(work.sweep())

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -373,10 +374,50 @@ RECORD_SIGNING_TSA_URL = os.environ.get("RECORD_SIGNING_TSA_URL", "")
 RECORD_SIGNING_TSA_CERTIFICATE = os.environ.get("RECORD_SIGNING_TSA_CERTIFICATE", "")
 # A download of more rows than this is built by a Celery task, with a progress page.
 EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", "5000"))
+# Where signed PDFs, subject access zips and large downloads are kept (supervision/models/
+# files.py). "database" (the default): with the data, so one PostgreSQL backup restores both
+# and every machine reads the same files. "s3": an S3-compatible bucket through django-storages
+# (pip install '.[s3]'; AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL and the usual AWS_*
+# variables, read by django-storages). "folder": MEDIA_ROOT, shared by every machine.
+FILE_STORAGE = os.environ.get("FILE_STORAGE", "database")
+_FILE_STORAGE_BACKENDS = {
+    "database": {"BACKEND": "supervision.models.files.DatabaseStorage"},
+    "s3": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            # Private: every file is handed out by a view that checks and audits.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    },
+    "folder": {"BACKEND": "supervision.models.files.WholeFileSystemStorage"},
+}
+if FILE_STORAGE not in _FILE_STORAGE_BACKENDS:
+    raise ImproperlyConfigured(
+        f"FILE_STORAGE must be one of {', '.join(_FILE_STORAGE_BACKENDS)}, not {FILE_STORAGE!r}"
+    )
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILE_STORAGE_BACKENDS[FILE_STORAGE],
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Background work (supervision/work.py): the soft and hard time limits of one attempt, in
+# seconds, by kind. The soft limit ends the attempt with an error (tried again later); the
+# hard one stops the worker process. The work's lease lasts the hard limit and 30 seconds.
+BACKGROUND_WORK_LIMITS = {
+    "record_pdf": (120, 180),
+    "export": (15 * 60, 16 * 60),
+    "subject_access": (30 * 60, 31 * 60),
+}
+if os.environ.get("BACKGROUND_WORK_SECONDS"):
+    # One limit for every kind, for the fault tests, which kill workers and wait out leases.
+    _seconds = int(os.environ["BACKGROUND_WORK_SECONDS"])
+    BACKGROUND_WORK_LIMITS = dict.fromkeys(BACKGROUND_WORK_LIMITS, (_seconds, _seconds + 5))
+# Attempts before the work fails for good and the person sees "Try again".
+BACKGROUND_WORK_ATTEMPTS = 5
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
@@ -444,6 +485,20 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = timedelta(hours=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Time limits for the tasks that do background work (above), and for the scheduled jobs, so a
+# hung call never holds a worker for good.
+CELERY_TASK_ANNOTATIONS = {
+    "supervision.tasks.record_pdf_generate": BACKGROUND_WORK_LIMITS["record_pdf"],
+    "oversight.tasks.export_build": BACKGROUND_WORK_LIMITS["export"],
+    "oversight.tasks.subject_access_export_build": BACKGROUND_WORK_LIMITS["subject_access"],
+}
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": soft, "time_limit": hard}
+    for name, (soft, hard) in CELERY_TASK_ANNOTATIONS.items()
+}
+# Every other task: the scheduled jobs finish in seconds; ten minutes means something hangs.
+CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
+CELERY_TASK_TIME_LIMIT = 11 * 60
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

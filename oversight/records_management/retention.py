@@ -47,6 +47,7 @@ from supervision.models import (
     PracticeObservation,
     ProbationReview,
     RecordPdf,
+    RecordPdfWork,
     RecordSection,
     SharedText,
     Signature,
@@ -79,6 +80,7 @@ DESTROYED_MODELS = {
     "supervision.Signature",
     "supervision.Addendum",
     "supervision.RecordPdf",
+    "supervision.RecordPdfWork",
     "agreements.SupervisionAgreement",
     "agreements.AgreementSignature",
     "supervision.PracticeObservation",
@@ -95,6 +97,8 @@ DESTROYED_MODELS = {
     "casework.FrontDoorDiscussion",
 }
 KEPT_MODELS = {
+    # Files are deleted through the storage, with the rows that name them (_stored_files_of).
+    "supervision.StoredFile",
     # The account and its employment details: audit entries point at the account, and HR
     # records have their own retention outside this product.
     "supervision.User",
@@ -486,6 +490,7 @@ def _stored_files_of(person, *, records) -> list[tuple]:
 def _delete_records(records, *, gone) -> None:
     for label, model in [
         ("record_pdfs", RecordPdf),
+        ("record_pdf_work", RecordPdfWork),
         ("signatures", Signature),
         ("addenda", Addendum),
         ("sections", RecordSection),

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from agreements.models import SupervisionAgreement
 from oversight.models import FeedbackResponse, LegalHold, SubjectAccessExport
+from supervision import work
 from supervision.models import (
     AccessGrant,
     DevelopmentConversation,
@@ -75,39 +76,30 @@ def subject_access_export_request(
             **({"reason": reason} if reason else {}),
         },
     )
-    transaction.on_commit(lambda: subject_access_export_build_task.delay(export.pk), robust=True)
+    work.queue(export)
     return export
 
 
 def subject_access_export_build(export_id: int) -> SubjectAccessExport:
-    """Make the zip, saving progress (0–100) as each record's PDF is done. Running it again on
-    a finished export does nothing."""
-    export = SubjectAccessExport.objects.select_related("person").get(pk=export_id)
-    if export.status == SubjectAccessExport.Status.DONE:
-        return export
-    _progress(export, status=SubjectAccessExport.Status.RUNNING, progress=0)
-    try:
-        data = _build_zip(export)
-        export.file.save(f"subject-access-{export.pk}.zip", ContentFile(data), save=False)
-    except Exception as error:
-        # The reason for the person waiting, without record content; the trace goes to the log.
-        logger.exception("Subject access export %s failed", export.pk)
-        _progress(
-            export,
-            status=SubjectAccessExport.Status.FAILED,
-            error=f"{type(error).__name__}: the export could not be made",
-            finished_at=timezone.now(),
-        )
-        export.refresh_from_db()
-        return export
-    _progress(
-        export,
-        status=SubjectAccessExport.Status.DONE,
-        progress=100,
-        file=export.file.name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        finished_at=timezone.now(),
+    """Make the zip, saving progress (0–100) as each record's PDF is done. Taken under a lease
+    (supervision.work): a second delivery does nothing while it is being made, a build whose
+    worker died is made again from the start, once, and a finished one is left alone."""
+    work.run(SubjectAccessExport, export_id, _make)
+    return SubjectAccessExport.objects.get(pk=export_id)
+
+
+def _make(export: SubjectAccessExport) -> None:
+    export = SubjectAccessExport.objects.select_related("person", "requested_by").get(pk=export.pk)
+    _progress(export, progress=0)
+    data = _build_zip(export)
+    name = export.file.storage.save(
+        export.file.field.generate_filename(export, f"subject-access-{export.pk}.zip"),
+        ContentFile(data),
     )
+    if not work.finish(export, progress=100, file=name, sha256=hashlib.sha256(data).hexdigest()):
+        # Its lease ran out and another worker took it over: that one's zip is the one.
+        export.file.storage.delete(name)
+        return
     audit.record(
         audit.AuditAction.EXPORT,
         actor=export.requested_by,
@@ -116,8 +108,6 @@ def subject_access_export_build(export_id: int) -> SubjectAccessExport:
         subject=export.person,
         detail={"event": "made", "bytes": len(data)},
     )
-    export.refresh_from_db()
-    return export
 
 
 def _progress(export, **fields) -> None:

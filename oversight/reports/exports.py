@@ -58,6 +58,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from oversight.models import Export
+from supervision import work
 from supervision.organisation import audit
 
 logger = logging.getLogger(__name__)
@@ -341,7 +342,7 @@ def export_queue(*, table: Table, file_format: str, params: dict, by, request=No
             object_id=export.pk,
             detail=_audit_detail(table, file_format, params, "queued"),
         )
-        transaction.on_commit(lambda: export_build_task.delay(export.pk), robust=True)
+        work.queue(export)
     return export
 
 
@@ -351,19 +352,19 @@ def _set(export_id: int, **fields) -> None:
 
 
 def export_build(export_id: int) -> Export | None:
-    """Build a queued export's file, for the task. Claimed with a conditional update, so a
-    second delivery of the same task (or a second worker) does nothing. None if the export is
-    gone."""
+    """Build a queued export's file, for the task: taken under a lease (supervision.work), so
+    a second delivery of the same task, or a second worker, does nothing while it is being
+    built, and a build whose worker died is done again from the start, once. None if the
+    export is gone."""
     remove_old_exports(timezone.now())
-    if not Export.objects.filter(pk=export_id, status=Export.Status.QUEUED).update(
-        status=Export.Status.RUNNING, rows_done=0
-    ):
-        return Export.objects.filter(pk=export_id).first()
-    export = Export.objects.select_related("requested_by").get(pk=export_id)
+    work.run(Export, export_id, _make)
+    return Export.objects.filter(pk=export_id).first()
+
+
+def _make(export: Export) -> None:
+    _set(export.pk, rows_done=0)
     try:
         table = build(export.table, export.requested_by, export.params)
-        _set(export.pk, rows_total=table.count)
-        name = _write_file(export, table)
     except (Http404, PermissionDenied) as refusal:
         # Their reach changed since they asked: the file is not made for them.
         audit.record(
@@ -377,20 +378,14 @@ def export_build(export_id: int) -> Export | None:
                 "when": "building",
             },
         )
-        _fail(export, "You no longer have access to this table, so the file was not made.")
-    except Exception:
-        # The trace goes to the log; the person sees what to do, not how it broke.
-        logger.exception("Table export %s (%s) failed", export.pk, export.table)
-        _fail(export, "Something went wrong while the file was being made.")
-    else:
-        _set(
-            export.pk,
-            status=Export.Status.READY,
-            file_name=name,
-            finished_at=timezone.now(),
-        )
-    export.refresh_from_db()
-    return export
+        raise work.PermanentFailure(
+            "You no longer have access to this table, so the file was not made."
+        ) from refusal
+    _set(export.pk, rows_total=table.count)
+    name = _write_file(export, table)
+    if not work.finish(export, file_name=name):
+        # Its lease ran out and another worker took it over: that one's file is the one.
+        default_storage.delete(name)
 
 
 def _write_file(export: Export, table: Table) -> str:
@@ -402,10 +397,6 @@ def _write_file(export: Export, table: Table) -> str:
         WRITERS[export.file_format](table, scratch, progress=progress)
         scratch.seek(0)
         return default_storage.save(name, File(scratch, name=name))
-
-
-def _fail(export: Export, message: str) -> None:
-    _set(export.pk, status=Export.Status.FAILED, error=message, finished_at=timezone.now())
 
 
 def remove_old_exports(now: datetime) -> int:

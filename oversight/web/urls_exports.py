@@ -10,6 +10,11 @@ urlpatterns = [
     ),
     path("exports/<int:export_id>/", views_exports.export_status, name="export-status"),
     path(
+        "exports/<int:export_id>/try-again/",
+        views_exports.export_try_again,
+        name="export-try-again",
+    ),
+    path(
         "exports/<int:export_id>/progress/",
         views_exports.export_progress,
         name="export-progress",

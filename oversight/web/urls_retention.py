@@ -36,4 +36,9 @@ urlpatterns = [
         views_subject_access.subject_access_download,
         name="subject-access-download",
     ),
+    path(
+        "people/<str:person_id>/subject-access/<int:export_id>/try-again/",
+        views_subject_access.subject_access_try_again,
+        name="subject-access-try-again",
+    ),
 ]

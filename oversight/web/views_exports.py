@@ -14,12 +14,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from access.exports import own_export
 from access.refusals import refuse
 from oversight.models import Export
 from oversight.reports import exports
+from supervision import work
 from supervision.organisation import audit
 
 DEFAULT_INLINE_ROWS = 5000
@@ -99,9 +100,19 @@ def export_status(request, export_id):
             "state": state,
             "format_label": export.file_format.upper(),
             "rows_text": f"{export.rows_done:,} of {export.rows_total or 0:,} rows",
+            "retrying_at": export.not_before if export.status == Export.WAITING else None,
             "retry_url": retry,
         },
     )
+
+
+@login_required
+@require_POST
+def export_try_again(request, export_id):
+    # Only their own export, as for every other page of it.
+    export = _own_export(request, export_id)
+    work.try_again(export, by=request.user, request=request)
+    return redirect("export-status", export_id=export.pk)
 
 
 @login_required

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access.refusals import audited_list
 from access.subject_access import (
@@ -19,6 +19,7 @@ from access.subject_access import (
 from oversight.models import SubjectAccessExport
 from oversight.records_management.subject_access import EXPORT, subject_access_export_request
 from oversight.web.forms_subject_access import SubjectAccessRequestForm
+from supervision import work
 from supervision.organisation import audit
 from supervision.web.form_errors import add_service_errors
 
@@ -85,6 +86,16 @@ def subject_access_progress(request, person_id, export_id):
     person = get_person_for_subject_access(request, person_id).person
     export = get_export(request, person, export_id)
     return JsonResponse(_progress_payload(person, export))
+
+
+@login_required
+@require_POST
+def subject_access_try_again(request, person_id, export_id):
+    person = get_person_for_subject_access(request, person_id).person
+    export = get_export(request, person, export_id)
+    if work.try_again(export, by=request.user, request=request):
+        messages.success(request, "The export has started again.")
+    return redirect("subject-access", person_id=person.pk)
 
 
 @login_required

@@ -10,6 +10,7 @@ from supervision.models.development import (
     WellbeingPlan,
 )
 from supervision.models.drafts import FormDraft
+from supervision.models.files import StoredFile
 from supervision.models.organisation import (
     AccessGrant,
     JobRole,
@@ -28,6 +29,7 @@ from supervision.models.sessions import (
     Decision,
     Disagreement,
     RecordPdf,
+    RecordPdfWork,
     RecordSection,
     RecordTemplate,
     SessionType,
@@ -40,6 +42,8 @@ from supervision.models.sessions import (
 
 __all__ = [
     "IdentityFailure",
+    "RecordPdfWork",
+    "StoredFile",
     "GENESIS_HASH",
     "AuditAction",
     "AuditChainHead",

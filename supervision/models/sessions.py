@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from supervision.models.work import QueuedWork
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -495,3 +497,33 @@ class RecordPdf(models.Model):
 
     def __str__(self):
         return f"PDF of {self.record}"
+
+
+class RecordPdfWork(QueuedWork):
+    """The making of a finalised record's signed PDF: written in the finalising transaction,
+    so the PDF is made even if the broker is down then, or a worker dies making it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Being made"
+        DONE = "done", "Made"
+        FAILED = "failed", "Failed"
+
+    record = models.OneToOneField(
+        SupervisionRecord, on_delete=models.PROTECT, related_name="pdf_work"
+    )
+    # Who finalised the record, and so asked for its PDF.
+    requested_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    TASK_NAME = "supervision.tasks.record_pdf_generate"
+    LIMITS_KEY = "record_pdf"
+    GAVE_UP = "The signed PDF could not be made. It is made when someone downloads the record."
+
+    def __str__(self):
+        return f"PDF of {self.record} ({self.get_status_display()})"

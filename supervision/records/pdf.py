@@ -15,7 +15,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,7 +24,9 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from access.records import signed_as
-from supervision.models import Action, RecordPdf, Signature, SupervisionRecord
+from supervision import work
+from supervision.models import Action, RecordPdf, RecordPdfWork, Signature, SupervisionRecord
+from supervision.organisation import audit
 from supervision.records.canonical import load_record_for_content, record_hash
 from supervision.records.pdf_signing import RECORD_REASON, sign_pdf
 
@@ -101,12 +103,63 @@ def record_pdf_store(record) -> RecordPdf | None:
                 return existing
             pdf.file.save(f"record-{record.pk}.pdf", ContentFile(data), save=False)
             pdf.save()
+            # Made here by the download, before any worker: the queued work has nothing left.
+            RecordPdfWork.objects.filter(record=record, status=RecordPdfWork.WAITING).update(
+                status=RecordPdfWork.DONE, finished_at=timezone.now()
+            )
     except IntegrityError:
         _discard_file(pdf)
         return RecordPdf.objects.get(record=record)
     except BaseException:
         _discard_file(pdf)
         raise
+    return pdf
+
+
+def record_pdf_mend(pdf: RecordPdf, *, by=None, request=None) -> RecordPdf:
+    """Make the signed PDF again when its stored file is missing or damaged (a backup restored
+    without its files, a disk that lost them), and only while the record still hashes to the
+    content both people signed: the new file is then the same record, signed afresh by the
+    organisation, and the audit trail says it was made again and why. Raises
+    RecordChangedSinceSigningError otherwise: no copy is made of a record that changed."""
+    record = SupervisionRecord.objects.get(pk=pdf.record_id)
+    loaded = _loaded(record)
+    if not record_matches_signatures(loaded):
+        raise RecordChangedSinceSigningError(
+            f"Record {record.pk} no longer matches the content both people signed."
+        )
+    started = time.perf_counter()
+    data = sign_pdf(_render(loaded, preview=False, hide_personal=False), reason=RECORD_REASON)
+    render_seconds = time.perf_counter() - started
+    with transaction.atomic():
+        pdf = RecordPdf.objects.select_for_update().get(pk=pdf.pk)
+        if read_stored_pdf(pdf) is not None:
+            return pdf  # mended meanwhile by another request
+        old_name, old_sha256 = pdf.file.name, pdf.sha256
+        missing = not (old_name and pdf.file.storage.exists(old_name))
+        if not missing:
+            pdf.file.storage.delete(old_name)
+        pdf.file.save(f"record-{record.pk}.pdf", ContentFile(data), save=False)
+        pdf.sha256 = hashlib.sha256(data).hexdigest()
+        pdf.generated_at = timezone.now()
+        pdf.render_seconds = render_seconds
+        pdf.save()
+        audit.record(
+            audit.AuditAction.WRITE,
+            request=request,
+            actor=by,
+            object_type="supervision_record",
+            object_id=record.pk,
+            subject=record.session.supervisee,
+            detail={
+                "event": "signed PDF made again",
+                "why": "missing" if missing else "did not match its SHA-256",
+                "old_sha256": old_sha256,
+                "new_sha256": pdf.sha256,
+                "record_hash": record.content_hash,
+            },
+        )
+    logger.warning("The signed PDF of record %s was made again", record.pk)
     return pdf
 
 
@@ -278,17 +331,22 @@ def _discard_file(pdf: RecordPdf) -> None:
         pdf.file.storage.delete(pdf.file.name)
 
 
-@shared_task(bind=True, max_retries=3, name="supervision.tasks.record_pdf_generate")
-def record_pdf_generate(self, record_id: int) -> int | None:
-    """Make the signed PDF of a finalised record (rule R9). Queue it on commit of the
-    finalising transaction; running it twice stores one PDF."""
-    record = SupervisionRecord.objects.filter(pk=record_id).first()
-    if record is None:
-        logger.warning("No record %s to make a PDF of", record_id)
-        return None
+@shared_task(name="supervision.tasks.record_pdf_generate")
+def record_pdf_generate(work_id: int) -> str | None:
+    """Make the signed PDF of a finalised record (rule R9), for the row written when it was
+    finalised (RecordPdfWork). Delivered twice, or after the download made it, it stores one
+    PDF. Time limits: settings.BACKGROUND_WORK_LIMITS."""
+    return work.run(RecordPdfWork, work_id, _make)
+
+
+def _make(pdf_work: RecordPdfWork) -> None:
+    record = SupervisionRecord.objects.get(pk=pdf_work.record_id)
+    if not record.is_finalised:
+        raise work.PermanentFailure("The record is not finalised, so it has no signed copy.")
     try:
-        pdf = record_pdf_store(record)
-    except (OperationalError, OSError) as error:
-        # A database or disk hiccup passes; a record that fails to render would fail again.
-        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
-    return pdf.pk if pdf is not None else None
+        record_pdf_store(record)
+    except RecordChangedSinceSigningError as error:
+        raise work.PermanentFailure(
+            "The record no longer matches what was signed, so no signed copy was made."
+        ) from error
+    work.finish(pdf_work)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from access import records as signing
+from supervision import work
 from supervision.accounts.identity import confirmed_first
 from supervision.models import (
     Action,
@@ -25,6 +26,7 @@ from supervision.models import (
     AmendmentRequest,
     Decision,
     Disagreement,
+    RecordPdfWork,
     RecordSection,
     RecordTemplate,
     SharedText,
@@ -38,7 +40,6 @@ from supervision.organisation import audit, plain_text
 from supervision.records import notifications
 from supervision.records.canonical import content_hash as hash_of
 from supervision.records.canonical import load_record_for_content, record_hash
-from supervision.records.pdf import record_pdf_generate
 
 EDITABLE = (SupervisionRecord.Status.DRAFT, SupervisionRecord.Status.AMENDMENT_REQUESTED)
 
@@ -634,13 +635,13 @@ def _audit_finalised(
         _audit(request, by, record, "finalised", hash=content_hash, signed_as=signatory.how)
 
 
-def _notify_on_finalise(record: SupervisionRecord) -> None:
-    def queue_pdf():
-        record_pdf_generate.delay(record.pk)
-
-    # Robust: the record is final whatever happens to the broker, and the download renders
-    # the PDF itself if the task never ran. The email is written with the record (outbox).
-    transaction.on_commit(queue_pdf, robust=True)
+def _notify_on_finalise(record: SupervisionRecord, by: User, now) -> None:
+    # The PDF is owed from this transaction on: a row, which a worker takes once it commits,
+    # and the janitor hands over again if the broker is down now or a worker dies making it.
+    # The download makes the PDF itself if nobody has yet. The email is written with the
+    # record (outbox).
+    pdf_work = RecordPdfWork.objects.create(record=record, requested_by=by, created_at=now)
+    work.queue(pdf_work)
     notifications.record_finalised(record.pk)
 
 
@@ -691,7 +692,7 @@ def record_finalise(*, record, identity_method: str, by: User, request=None) -> 
         content_hash=content_hash,
         unsigned_by_supervisee=unsigned_by_supervisee,
     )
-    _notify_on_finalise(record)
+    _notify_on_finalise(record, by, now)
     return record
 
 

@@ -6,7 +6,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
@@ -26,6 +26,7 @@ from supervision.records.pdf import (
     read_stored_pdf,
     record_matches_signatures,
     record_pdf_filename,
+    record_pdf_mend,
     record_pdf_store,
     render_record_pdf,
 )
@@ -38,6 +39,15 @@ UNAVAILABLE = (
     "no longer matches what was signed. The problem has been logged; tell your system "
     "administrator."
 )
+
+
+def _unavailable(request, session):
+    return render(
+        request,
+        "supervision/records/pdf_unavailable.html",
+        {"session": session, "message": UNAVAILABLE},
+        status=500,
+    )
 
 
 @login_required
@@ -60,23 +70,26 @@ def record_pdf(request, session_id):
         try:
             # Normally made by the task on finalising; made here if the task has not run yet.
             pdf = RecordPdf.objects.filter(record=record).first() or record_pdf_store(record)
-        except RecordChangedSinceSigningError:
-            return HttpResponseServerError(UNAVAILABLE, content_type="text/plain; charset=utf-8")
-        # The stored file is the record as signed; a correction signed since must travel
-        # with it, so a reader never gets the record without its later addenda.
-        if not record.addenda.filter(signed_at__gt=pdf.generated_at).exists():
             data = read_stored_pdf(pdf)
             if data is None:
-                return HttpResponseServerError(
-                    UNAVAILABLE, content_type="text/plain; charset=utf-8"
-                )
+                # Lost or damaged since (a backup restored without it): made again, audited,
+                # as long as the record still matches what both people signed.
+                pdf = record_pdf_mend(pdf, by=request.user, request=request)
+                data = read_stored_pdf(pdf)
+        except RecordChangedSinceSigningError:
+            return _unavailable(request, session)
+        # The stored file is the record as signed; a correction signed since must travel
+        # with it, so a reader never gets the record without its later addenda.
+        if record.addenda.filter(signed_at__gt=pdf.generated_at).exists():
+            data = None
+        else:
             copy = "signed"
     if data is None:
         # Drafts change, later addenda add to the signed copy, and a copy without personal
         # sections is made for one reader: none is stored, so the stored PDF stays the one
         # signed copy that an exact-file check can prove.
         if record.is_finalised and not record_matches_signatures(record):
-            return HttpResponseServerError(UNAVAILABLE, content_type="text/plain; charset=utf-8")
+            return _unavailable(request, session)
         data = render_record_pdf(
             record, preview=not record.is_finalised, hide_personal=hide_personal
         )
