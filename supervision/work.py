@@ -67,7 +67,12 @@ def queue(work) -> None:
 def publish(model, pk) -> bool:
     try:
         # By name: the tasks are entry points, above this layer. Results are never read.
-        current_app.send_task(model.TASK_NAME, args=[pk], ignore_result=True)
+        current_app.send_task(
+            model.TASK_NAME,
+            args=[pk],
+            ignore_result=True,
+            queue=settings.BACKGROUND_WORK_QUEUE or None,
+        )
     except Exception:  # noqa: BLE001 - the row waits; the janitor hands it over again
         logger.warning("%s %s could not be queued now", model.__name__, pk, exc_info=True)
         return False

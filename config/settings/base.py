@@ -418,6 +418,9 @@ if os.environ.get("BACKGROUND_WORK_SECONDS"):
     BACKGROUND_WORK_LIMITS = dict.fromkeys(BACKGROUND_WORK_LIMITS, (_seconds, _seconds + 5))
 # Attempts before the work fails for good and the person sees "Try again".
 BACKGROUND_WORK_ATTEMPTS = 5
+# The Celery queue background work goes to; empty for the default one. A separate queue lets
+# the long work (PDFs, exports) have workers of its own, apart from the scheduled jobs.
+BACKGROUND_WORK_QUEUE = os.environ.get("BACKGROUND_WORK_QUEUE", "")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"

@@ -395,6 +395,7 @@ GET = {
     "subject-access-requests": (None, signed_in(403)),
     "subject-access-progress": (the_export, SUBJECT_ACCESS),
     "subject-access-download": (the_export, SUBJECT_ACCESS),
+    "subject-access-try-again": (the_export, signed_in(405)),
     "person-observations": (the_supervisee, signed_in(404, **READERS)),
     "observation-new": (the_supervisee, SUPERVISOR_WRITES),
     "observation": (the_observation, signed_in(404, **READERS)),
@@ -493,11 +494,26 @@ GET = {
     "export-status": (the_table_export, signed_in(404, senior_manager=200)),
     "export-progress": (the_table_export, signed_in(404, senior_manager=200)),
     "export-download": (the_table_export, signed_in(404, senior_manager=404)),
+    "export-try-again": (the_table_export, signed_in(405)),
 }
 
 # Writes: name -> (kwargs, data, expected status by role) for POST.
 POST = {
     "sign-out": (None, {}, everyone(302)),
+    # Trying failed work again: its requester's alone, as every page of it.
+    "export-try-again": (the_table_export, {}, signed_in(404, senior_manager=302)),
+    "subject-access-try-again": (
+        the_export,
+        {},
+        signed_in(
+            404,
+            supervisee=302,
+            admin=403,
+            supervisor=403,
+            senior_manager=403,
+            auditor_with_grant=403,
+        ),
+    ),
     "keep-alive": (None, {}, signed_in(204)),
     # No address given: the page comes back with its error.
     "password-forgotten": (None, {}, everyone(200)),
@@ -651,7 +667,7 @@ POST = {
     **{
         name: (kwargs, {}, signed_in(405, anonymous=302))
         for name, (kwargs, _) in GET.items()
-        if name.startswith(("dashboard", "export-"))
+        if name.startswith(("dashboard", "export-")) and name != "export-try-again"
     },
     "quality-samples": (None, {}, everyone(405)),
     "quality-sample": (the_quality_sample, {}, everyone(405)),

@@ -37,6 +37,7 @@ from supervision.models import (
 from supervision.models import (
     ProbationReview,
     RecordPdf,
+    StoredFile,
     SupervisionRecord,
     SupervisionSession,
     SupervisoryRelationship,
@@ -301,8 +302,8 @@ def test_destruction_removes_the_file_keeps_a_tombstone_and_is_audited(
         records_accurate_and_shared=4,
         created_at=timezone.now(),
     )
-    pdf_path = Path(world.pdf.file.path)
-    assert pdf_path.exists()
+    pdf_name = world.pdf.file.name
+    assert StoredFile.objects.filter(name=pdf_name).exists()
     client.force_login(world.admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(destroy_url(listed), {"confirm_name": "  supervisee  "})
@@ -313,7 +314,7 @@ def test_destruction_removes_the_file_keeps_a_tombstone_and_is_audited(
     assert not SupervisionRecord.objects.filter(session__supervisee=world.supervisee).exists()
     assert not RecordAction.objects.filter(supervisee=world.supervisee).exists()
     assert not RecordPdf.objects.filter(pk=world.pdf.pk).exists()
-    assert not pdf_path.exists(), "the signed PDF is gone from disk"
+    assert not StoredFile.objects.filter(name=pdf_name).exists(), "the signed PDF is gone"
     # Nobody else's file is touched.
     assert SupervisionRecord.objects.filter(pk=world.other_record.pk).exists()
     assert SupervisionSession.objects.filter(supervisee=world.other_supervisee).exists()

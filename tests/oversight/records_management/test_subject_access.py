@@ -194,17 +194,46 @@ def test_progress_is_saved_as_it_goes_and_reaches_100(world, client):
     assert response.json()["download_url"].endswith(f"/subject-access/{export.pk}/download/")
 
 
-def test_a_failed_export_says_so_and_keeps_no_file(world, settings, tmp_path):
-    # Storage that cannot be written stands for any failure while building.
+def test_a_failed_export_says_so_keeps_no_file_and_can_be_tried_again(
+    client, world, settings, tmp_path
+):
+    # A folder that cannot be written stands for any failure while building.
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("")
     settings.MEDIA_ROOT = blocked
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "supervision.models.files.WholeFileSystemStorage"},
+    }
+    settings.BACKGROUND_WORK_ATTEMPTS = 1
     export = export_now(world.supervisee, world.supervisee)
     assert export.status == SubjectAccessExport.Status.FAILED
-    assert export.error.endswith("the export could not be made")
+    assert (
+        export.error
+        == "The export could not be made. Try again, or tell your system administrator."
+    )
     assert SUPERVISEE_TEXT not in export.error
     assert not export.file
     assert export.finished_at is not None
+    assert list(tmp_path.iterdir()) == [blocked], "no partial file anywhere"
+
+    client.force_login(world.supervisee)
+    with time_machine.travel(TODAY, tick=False):
+        page = client.get(url(world)).content.decode()
+        assert '>Try again<span class="govuk-visually-hidden"> the export asked for' in page
+        response = client.post(url(world, "subject-access-try-again", export_id=export.pk))
+    assert response.url == url(world)
+    export.refresh_from_db()
+    assert (export.status, export.attempts, export.error) == ("queued", 0, "")
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "supervision.models.files.DatabaseStorage"},
+    }
+    with time_machine.travel(TODAY, tick=False):
+        subject_access_export_build.apply(args=[export.pk])
+    export.refresh_from_db()
+    assert export.status == "done" and export.file
 
 
 def url(world, name="subject-access", person=None, **extra):

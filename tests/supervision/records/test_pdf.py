@@ -20,9 +20,11 @@ from supervision.models import (
     Decision,
     Disagreement,
     RecordPdf,
+    RecordPdfWork,
     RecordSection,
     RecordTemplate,
     Signature,
+    StoredFile,
     SupervisionRecord,
     SupervisionSession,
 )
@@ -284,22 +286,44 @@ def test_hostile_and_huge_text_is_kept_whole_and_printed_as_written(world):
     assert sum(map(len, wrapped)) == 3000, "the unbroken word wraps, none of it lost"
 
 
-def test_the_task_stores_one_pdf_however_often_it_runs(record, world, settings):
+def test_the_task_stores_one_pdf_however_often_it_runs(record, world):
+    # As record_finalise writes it (tests/supervision/test_background_work.py).
+    owed = RecordPdfWork.objects.create(
+        record=record, requested_by=world.supervisor, created_at=TODAY
+    )
     with time_machine.travel(TODAY, tick=False):
-        first = record_pdf_generate.apply(args=[record.pk]).get()
-        second = record_pdf_generate.apply(args=[record.pk]).get()
-    assert first == second
+        first = record_pdf_generate.apply(args=[owed.pk]).get()
+        second = record_pdf_generate.apply(args=[owed.pk]).get()
+    assert (first, second) == ("done", None), "a second delivery has nothing to do"
     stored = RecordPdf.objects.get(record=record)
     assert stored.render_seconds > 0
     assert stored.generated_at is not None
     assert stored.sha256 == hashlib.sha256(stored.file.read()).hexdigest()
     assert RecordPdf.objects.count() == 1
-    files = [path for path in settings.MEDIA_ROOT.rglob("*.pdf") if path.is_file()]
-    assert [path.name for path in files] == [f"record-{record.pk}.pdf"], "no second file left"
+    names = list(
+        StoredFile.objects.filter(name__startswith="records/").values_list("name", flat=True)
+    )
+    assert names == [stored.file.name] and names[0].endswith(f"record-{record.pk}.pdf")
+    owed.refresh_from_db()
+    assert (owed.status, owed.attempts, owed.lease_expires_at) == ("done", 1, None)
 
     draft = write_record(world, finalise=False)
-    assert record_pdf_generate.apply(args=[draft.pk]).get() is None
+    wrong = RecordPdfWork.objects.create(record=draft, created_at=TODAY)
+    assert record_pdf_generate.apply(args=[wrong.pk]).get() == "failed", "not tried again"
+    wrong.refresh_from_db()
+    assert wrong.error == "The record is not finalised, so it has no signed copy."
     assert not RecordPdf.objects.filter(record=draft).exists()
+
+
+def test_a_pdf_the_download_made_first_leaves_the_task_nothing_to_do(client, world, record):
+    owed = RecordPdfWork.objects.create(
+        record=record, requested_by=world.supervisor, created_at=TODAY
+    )
+    assert get_as(client, world.supervisee, pdf_url(record)).status_code == 200
+    owed.refresh_from_db()
+    assert owed.status == "done"
+    assert record_pdf_generate.apply(args=[owed.pk]).get() is None
+    assert StoredFile.objects.filter(name__startswith="records/").count() == 1
 
 
 @pytest.mark.postgres
@@ -396,16 +420,54 @@ def test_an_addendum_signed_after_the_pdf_travels_with_it(client, world, record)
     assert not watermarked(response.content)
 
 
-def test_a_stored_pdf_changed_on_disk_is_not_handed_out(client, world, record):
+def test_a_stored_pdf_damaged_or_lost_is_made_again_while_the_record_matches(client, world, record):
     with time_machine.travel(TODAY, tick=False):
         stored = record_pdf_store(record)
-    with open(stored.file.path, "r+b") as handle:
-        handle.seek(-20, 2)
-        handle.write(b"%% altered afterwards")
+    damaged = bytes(StoredFile.objects.get(name=stored.file.name).content)[:-20] + b"%% altered"
+    StoredFile.objects.filter(name=stored.file.name).update(content=damaged)
+    response = get_as(client, world.supervisee, pdf_url(record))
+    assert response.status_code == 200
+    mended = RecordPdf.objects.get(record=record)
+    assert mended.sha256 != stored.sha256
+    assert hashlib.sha256(response.content).hexdigest() == mended.sha256
+    assert f"Record content hash (SHA-256): {record.content_hash}" in flat(
+        pdf_text(response.content)
+    )
+    made_again = AuditEvent.objects.get(detail__event="signed PDF made again")
+    assert made_again.detail == {
+        "event": "signed PDF made again",
+        "why": "did not match its SHA-256",
+        "old_sha256": stored.sha256,
+        "new_sha256": mended.sha256,
+        "record_hash": record.content_hash,
+    }
+    assert made_again.actor == world.supervisee
+    assert AuditEvent.objects.filter(action="download").count() == 1
+
+    # Lost altogether, as a database restored without its files would have it.
+    StoredFile.objects.all().delete()
+    assert get_as(client, world.supervisor, pdf_url(record)).status_code == 200
+    assert AuditEvent.objects.filter(detail__why="missing").count() == 1
+    assert StoredFile.objects.count() == 1
+
+
+@committed
+def test_a_lost_pdf_of_a_record_changed_since_is_not_made_again(client, world, record):
+    with time_machine.travel(TODAY, tick=False):
+        record_pdf_store(record)
+    StoredFile.objects.all().delete()
+    tamper(
+        "UPDATE supervision_recordsection SET text = %s WHERE id = %s",
+        ["Rewritten afterwards", record.sections.first().pk],
+    )
     response = get_as(client, world.supervisee, pdf_url(record))
     assert response.status_code == 500
-    assert "no longer matches what was signed" in response.content.decode()
+    page = response.content.decode()
+    assert "The signed copy of this record cannot be given out" in page
+    assert "govuk-heading-l" in page, "a page of the service, not a bare error"
+    assert not StoredFile.objects.exists()
     assert not AuditEvent.objects.filter(action="download").exists()
+    assert not AuditEvent.objects.filter(detail__event="signed PDF made again").exists()
 
 
 def test_a_reader_without_personal_rights_gets_a_copy_without_them(client, world, record):
