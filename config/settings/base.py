@@ -410,7 +410,7 @@ STORAGES = {
 BACKGROUND_WORK_LIMITS = {
     "record_pdf": (120, 180),
     "export": (15 * 60, 16 * 60),
-    "subject_access": (30 * 60, 31 * 60),
+    "subject_access": (25 * 60, 26 * 60),
 }
 if os.environ.get("BACKGROUND_WORK_SECONDS"):
     # One limit for every kind, for the fault tests, which kill workers and wait out leases.
