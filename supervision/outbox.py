@@ -4,15 +4,11 @@ that causes it, so the email exists exactly when what it tells of does. The outb
 up now or only later; it is asked to run as soon as the transaction commits, and runs every
 five minutes besides."""
 
-import logging
-
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
 from oversight.models import Notification
-
-logger = logging.getLogger(__name__)
+from supervision.organisation import broker
 
 SEND_TASK = "oversight.tasks.notifications_send"
 
@@ -44,9 +40,5 @@ def write_email(
 def _send_soon() -> None:
     # By name: the task is an entry point, above this layer. Many emails in one transaction
     # ask more than once; the outbox claims each email, so asking twice sends nothing twice.
-    try:
-        # Without ignore_result, publishing first subscribes to the result store, and a
-        # frozen Redis holds it there for 40 seconds.
-        current_app.send_task(SEND_TASK, ignore_result=True)
-    except Exception:  # noqa: BLE001 - the scheduled run sends it within five minutes
-        logger.warning("The outbox could not be asked to send now", exc_info=True)
+    # If the broker cannot take it, the scheduled run sends it within five minutes.
+    broker.hand_over(SEND_TASK)

@@ -15,14 +15,13 @@ import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
-from celery import current_app
 from django.apps import apps
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from supervision.organisation import audit
+from supervision.organisation import audit, broker
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +64,10 @@ def queue(work) -> None:
 
 
 def publish(model, pk) -> bool:
-    try:
-        # By name: the tasks are entry points, above this layer. Results are never read.
-        current_app.send_task(
-            model.TASK_NAME,
-            args=[pk],
-            ignore_result=True,
-            queue=settings.BACKGROUND_WORK_QUEUE or None,
-        )
-    except Exception:  # noqa: BLE001 - the row waits; the janitor hands it over again
-        logger.warning("%s %s could not be queued now", model.__name__, pk, exc_info=True)
+    # By name: the tasks are entry points, above this layer.
+    if not broker.hand_over(
+        model.TASK_NAME, args=[pk], queue=settings.BACKGROUND_WORK_QUEUE or None
+    ):
         return False
     model.objects.filter(pk=pk).update(queued_at=timezone.now())
     return True

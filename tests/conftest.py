@@ -115,6 +115,17 @@ def outbox_sent_on_commit(monkeypatch):
     monkeypatch.setattr("supervision.outbox._send_soon", lambda: send_due())
 
 
+@pytest.fixture(autouse=True)
+def broker_not_resting():
+    """A test that made the broker fail leaves no rest behind for the next test
+    (supervision/organisation/broker.py)."""
+    from supervision.organisation import broker
+
+    broker.rest_over()
+    yield
+    broker.rest_over()
+
+
 @pytest.fixture(scope="session")
 def audit_checkpoint_key():
     from supervision.organisation.checkpoints import new_private_key_pem

@@ -16,8 +16,8 @@ import json, time
 import django
 django.setup()
 from django.core.cache import cache
+from supervision.organisation import broker
 from supervision.outbox import _send_soon
-from supervision.tasks import record_pdf_generate
 
 def timed(call):
     started = time.monotonic()
@@ -28,11 +28,14 @@ def timed(call):
         outcome = type(error).__name__
     return {"seconds": round(time.monotonic() - started, 2), "outcome": outcome}
 
-print(json.dumps({
-    "queue a PDF": timed(lambda: record_pdf_generate.delay(1)),
-    "ask the outbox to send": timed(_send_soon),
-    "read the cache": timed(lambda: cache.get("anything")),
-}))
+PDF = "supervision.tasks.record_pdf_generate"
+answers = {"queue a PDF": timed(lambda: broker.hand_over(PDF, args=[1]))}
+broker.rest_over()
+answers["ask the outbox to send"] = timed(_send_soon)
+# Once it has failed, the broker is let be for a while: the next hand-over costs nothing.
+answers["hand over again at once"] = timed(_send_soon)
+answers["read the cache"] = timed(lambda: cache.get("anything"))
+print(json.dumps(answers))
 """
 
 
@@ -63,3 +66,4 @@ def test_a_frozen_redis_costs_each_call_under_two_seconds(tmp_path):
         assert timing["seconds"] < 2, f"{what}: {timing}"
     # The outbox is asked and gives up quietly: the email waits in its row.
     assert timings["ask the outbox to send"]["outcome"] == "returned"
+    assert timings["hand over again at once"]["seconds"] < 0.1, "no second timeout"

@@ -99,6 +99,15 @@ class Site:
         self.manage("make_signing_certificate")
         return self
 
+    def copy(self, folder: Path) -> "Site":
+        """A site of its own on a copy of this one's database, as migrated: copying a
+        database takes a second, migrating one ten."""
+        site = Site(folder, work_seconds=int(self.env["BACKGROUND_WORK_SECONDS"]))
+        site.env["RECORD_SIGNING_CERTIFICATE"] = self.env["RECORD_SIGNING_CERTIFICATE"]
+        with psycopg.connect(SUPERUSER_URL, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{site.database}" TEMPLATE "{self.database}"')
+        return site
+
     def drop(self) -> None:
         self.stop_all()
         with psycopg.connect(SUPERUSER_URL, autocommit=True) as connection:
