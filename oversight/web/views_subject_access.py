@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from access.refusals import audited_list
+from access.refusals import audited_list, refuse
 from access.subject_access import (
     get_export,
     get_person_for_subject_access,
@@ -103,6 +103,17 @@ def subject_access_try_again(request, person_id, export_id):
 def subject_access_download(request, person_id, export_id):
     person = get_person_for_subject_access(request, person_id).person
     export = get_export(request, person, export_id, ready=True)
+    try:
+        file = export.file.open("rb")
+    except FileNotFoundError:
+        refuse(
+            request,
+            EXPORT,
+            export.pk,
+            subject=person,
+            wanted="download",
+            message="The file of this export is missing. Ask for a new export.",
+        )
     audit.record(
         audit.AuditAction.DOWNLOAD,
         request=request,
@@ -113,7 +124,7 @@ def subject_access_download(request, person_id, export_id):
     )
     day = export.requested_at.date()
     response = FileResponse(
-        export.file.open("rb"),
+        file,
         as_attachment=True,
         filename=f"subject-access-{person.pk}-{day:%Y-%m-%d}.zip",
         content_type="application/zip",

@@ -113,9 +113,11 @@ class Site:
         with psycopg.connect(SUPERUSER_URL, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
-    def sql(self, statement: str, params=()) -> list[tuple]:
+    def sql(self, statement: str, params=None) -> list[tuple]:
         with psycopg.connect(self.database_url, autocommit=True) as connection:
-            cursor = connection.execute(statement, params)
+            cursor = (
+                connection.execute(statement, params) if params else connection.execute(statement)
+            )
             return cursor.fetchall() if cursor.description else []
 
     # --- Running the product's code in the site -----------------------------------------
