@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 from django.db import DatabaseError, connection, transaction
+from django.utils.html import escape
 
 from agreements import services
 from agreements.models import AgreementLockedError, SupervisionAgreement
@@ -251,7 +252,9 @@ def test_the_agreement_pdf_carries_both_signatures(client, world):
 def test_my_team_shows_who_has_no_agreement(client, world):
     relationship, person = new_relationship(world)
     html = visit(client, world.supervisor, "get", "/team/").content.decode()
-    assert f'None</strong><span class="govuk-visually-hidden"> for {person.full_name}' in html
+    # Escaped as the page escapes it: the factory's names include "O'Sullivan".
+    name = escape(person.full_name)
+    assert f'None</strong><span class="govuk-visually-hidden"> for {name}' in html
     sign_both(client, world, world.agreement)
     html = visit(client, world.supervisor, "get", "/team/").content.decode()
     assert "In force" in html and "review by 1 March 2027" in html

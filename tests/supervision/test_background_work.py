@@ -17,6 +17,7 @@ from django.conf import settings as django_settings
 from oversight.models import Export
 from supervision import work
 from supervision.models import RecordPdfWork, SupervisionRecord
+from supervision.organisation import broker
 from supervision.records import services
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.records import held_session
@@ -106,6 +107,8 @@ def test_a_dead_broker_loses_nothing_the_janitor_hands_it_over_later(
 
     with time_machine.travel(DAY + timedelta(minutes=1), tick=False):
         assert work.sweep().handed_again == 0, "still down: still waiting"
+    # The broker is back, and the process has let it be for its 30 seconds.
+    broker.rest_over()
     sent = []
     monkeypatch.setattr(current_app, "send_task", lambda name, args, **o: sent.append(args[0]))
     with time_machine.travel(DAY + timedelta(minutes=2), tick=False):

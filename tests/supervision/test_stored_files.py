@@ -4,7 +4,9 @@ if the organisation chooses. Either way a failed write leaves nothing behind, an
 write failed is made again, once."""
 
 import hashlib
+import json
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from supervision.models import RecordPdf, RecordPdfWork, StoredFile
 from supervision.models.files import DatabaseStorage
 from supervision.records.pdf import record_pdf_generate
 from tests.supervision.records.test_pdf import write_record
+from tests.support.site import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +106,52 @@ def test_a_full_disk_during_a_pdf_leaves_no_partial_file_and_the_pdf_is_made_lat
     files = [path for path in mount.rglob("*") if path.is_file()]
     assert [path.relative_to(mount).as_posix() for path in files] == [pdf.file.name]
     assert hashlib.sha256(files[0].read_bytes()).hexdigest() == pdf.sha256
+
+
+SETTINGS = """
+import json
+from django.conf import settings
+print(json.dumps(settings.STORAGES["default"]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("choice", "backend"),
+    [
+        ("database", "supervision.models.files.DatabaseStorage"),
+        ("folder", "supervision.models.files.WholeFileSystemStorage"),
+        ("s3", "storages.backends.s3.S3Storage"),
+    ],
+)
+def test_an_organisation_chooses_where_files_are_kept(choice, backend):
+    answer = _settings_with(FILE_STORAGE=choice, AWS_STORAGE_BUCKET_NAME="supervision-files")
+    assert answer.returncode == 0, answer.stderr
+    chosen = json.loads(answer.stdout)
+    assert chosen["BACKEND"] == backend
+    if choice == "s3":
+        assert chosen["OPTIONS"]["bucket_name"] == "supervision-files"
+        assert chosen["OPTIONS"]["default_acl"] == "private"
+        assert chosen["OPTIONS"]["file_overwrite"] is False
+
+
+def test_a_storage_that_does_not_exist_is_refused_at_start():
+    answer = _settings_with(FILE_STORAGE="dropbox")
+    assert answer.returncode != 0
+    assert "FILE_STORAGE must be one of database, s3, folder, not 'dropbox'" in answer.stderr
+
+
+def _settings_with(**env):
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + SETTINGS],
+        cwd=ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "SECRET_KEY": "storage choice",
+            "DATABASE_URL": "sqlite:///:memory:",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
