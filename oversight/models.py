@@ -465,11 +465,18 @@ class Notification(models.Model):
         RECORD_SIGNED = "record_signed", "A record signed by the supervisee"
         RECORD_FINALISED = "record_finalised", "A record finalised"
         SESSION_INVITATION = "session_invitation", "A calendar invitation"
+        AUDIT_CHECKPOINT = "audit_checkpoint", "An audit checkpoint, to its keeper"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
     )
+    # An address that is nobody's account (AUDIT_CHECKPOINT_EMAIL), where there is no recipient.
+    address = models.EmailField(blank=True)
     flag = models.ForeignKey(
         Flag, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
     )
@@ -492,6 +499,10 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "pk"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(address=""),
+                name="notification_goes_to_someone",
+            ),
             models.UniqueConstraint(
                 fields=["recipient", "flag"],
                 condition=models.Q(kind="flag"),

@@ -4,6 +4,7 @@ that causes it, so the email exists exactly when what it tells of does. The outb
 up now or only later; it is asked to run as soon as the transaction commits, and runs every
 five minutes besides."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,16 +17,19 @@ SEND_TASK = "oversight.tasks.notifications_send"
 def write_email(
     kind: str,
     *,
-    to,
+    to=None,
+    address: str = "",
     subject: str,
     body: str,
     attachment: tuple[str, str, str] | None = None,
 ) -> Notification:
-    """One email to one person. `attachment` is (file name, content type, text)."""
+    """One email to one person (`to`), or to an address that is nobody's account.
+    `attachment` is (file name, content type, text)."""
     name, content_type, content = attachment or ("", "", "")
     notice = Notification.objects.create(
         kind=kind,
         recipient=to,
+        address=address,
         subject=subject[:200],
         body=body,
         created_at=timezone.now(),
@@ -35,6 +39,20 @@ def write_email(
     )
     transaction.on_commit(_send_soon, robust=True)
     return notice
+
+
+def write_checkpoint_email(checkpoint) -> Notification | None:
+    """An audit checkpoint to its keeper (AUDIT_CHECKPOINT_EMAIL), if one is named: a copy of
+    the line kept where whoever holds the database cannot reach it."""
+    if not settings.AUDIT_CHECKPOINT_EMAIL:
+        return None
+    return write_email(
+        Notification.Kind.AUDIT_CHECKPOINT,
+        address=settings.AUDIT_CHECKPOINT_EMAIL,
+        subject=f"Audit checkpoint #{checkpoint.sequence}",
+        body="Keep this line: it proves what the audit trail held when it was signed.\n\n"
+        f"{checkpoint.as_line()}\n",
+    )
 
 
 def _send_soon() -> None:

@@ -5,6 +5,7 @@ from celery import shared_task
 
 from supervision import work
 from supervision.organisation import checkpoints
+from supervision.outbox import write_checkpoint_email
 from supervision.people.leaving import leavers_close as close
 
 # Queued by the record services and defined beside the PDF; imported here so that a worker
@@ -30,17 +31,20 @@ def audit_checkpoint(self) -> int:
     to the checkpoint log outside the database. Returns the sequence signed. A disk that cannot
     be written is retried; a missing key is logged as an error each time until it is set."""
     try:
-        return checkpoints.take_checkpoint().sequence
+        checkpoint = checkpoints.take_checkpoint()
     except checkpoints.CheckpointKeyMissing:
         logger.exception("No audit checkpoint was taken")
         raise
     except OSError as error:
         raise self.retry(exc=error, countdown=60) from error
+    # Through the outbox, as every email: a mail server that is down delays it.
+    write_checkpoint_email(checkpoint)
+    return checkpoint.sequence
 
 
 @shared_task
 def background_work_sweep() -> dict:
-    """Every minute (supervision migration 0024): queue again the background work (PDFs,
+    """Every minute (supervision migration 0025): queue again the background work (PDFs,
     exports, subject access) whose worker died or whose broker lost it, and fail for good what
     has had its last attempt. Safe on two workers: each change is a conditional update."""
     return asdict(work.sweep())

@@ -122,6 +122,7 @@ def send_due(now: datetime | None = None, limit: int = 200) -> SendResult:
             "attachment_type",
             "attachment",
             "recipient__email",
+            "address",
         )[:limit]
     )
     if not notices:
@@ -162,7 +163,7 @@ def _send(notice: Notification, connection, now: datetime) -> bool:
             subject=notice.subject,
             body=_body(notice),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[notice.recipient.email],
+            to=[notice.address or notice.recipient.email],
             connection=connection,
         )
         if notice.attachment_name:

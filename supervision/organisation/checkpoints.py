@@ -26,7 +26,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone
 
 from supervision.models.audit import AuditChainHead
@@ -129,7 +128,8 @@ def trusted_keys() -> dict[str, Ed25519PublicKey]:
 
 def take_checkpoint() -> Checkpoint:
     """Sign the chain's head as it stands and append it to the checkpoint log; then, where
-    configured, send it to syslog and by email. The log is written first and must succeed;
+    configured, send it to syslog (the email copy is written to the outbox by the caller,
+    supervision.outbox.write_checkpoint_email). The log is written first and must succeed;
     the copies elsewhere are extra, and their failure is logged, not raised."""
     key = signing_key()
     head = AuditChainHead.objects.get(pk=1)
@@ -144,7 +144,6 @@ def take_checkpoint() -> Checkpoint:
     checkpoint = Checkpoint(**{**unsigned.__dict__, "signature": signature})
     _append_to_log(checkpoint)
     _send_to_syslog(checkpoint)
-    _send_by_email(checkpoint)
     return checkpoint
 
 
@@ -177,22 +176,6 @@ def _send_to_syslog(checkpoint: Checkpoint) -> None:
                 sender.sendto(message, (host, int(port)))
     except (OSError, ValueError):
         logger.exception("The audit checkpoint of #%s was not sent to syslog", checkpoint.sequence)
-
-
-def _send_by_email(checkpoint: Checkpoint) -> None:
-    address = settings.AUDIT_CHECKPOINT_EMAIL
-    if not address:
-        return
-    try:
-        send_mail(
-            f"Audit checkpoint #{checkpoint.sequence}",
-            "Keep this line: it proves what the audit trail held when it was signed.\n\n"
-            f"{checkpoint.as_line()}\n",
-            settings.DEFAULT_FROM_EMAIL,
-            [address],
-        )
-    except OSError:
-        logger.exception("The audit checkpoint of #%s was not emailed", checkpoint.sequence)
 
 
 # --- Reading them back ----------------------------------------------------------------------

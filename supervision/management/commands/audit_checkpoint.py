@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from supervision.organisation import checkpoints
+from supervision.outbox import write_checkpoint_email
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
                 self.stdout.write(checkpoints.public_key_text(key))
                 return
             checkpoint = checkpoints.take_checkpoint()
+            write_checkpoint_email(checkpoint)
         except checkpoints.CheckpointKeyMissing as error:
             raise CommandError(str(error)) from error
         self.stdout.write(

@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
 
 from config.celery import app as celery_app
+from oversight.models import Notification
 from supervision.models.audit import AuditChainHead
 from supervision.organisation import audit, checkpoints
 from supervision.tasks import audit_checkpoint
@@ -63,7 +64,9 @@ def test_the_log_is_only_ever_appended_to(settings):
     assert json.loads(lines[1])["sequence"] == 0
 
 
-def test_a_checkpoint_is_sent_to_syslog_and_by_email(settings):
+def test_a_checkpoint_is_sent_to_syslog_and_by_email_through_the_outbox(
+    settings, django_capture_on_commit_callbacks
+):
     receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     receiver.bind(("127.0.0.1", 0))
     receiver.settimeout(5)
@@ -71,17 +74,25 @@ def test_a_checkpoint_is_sent_to_syslog_and_by_email(settings):
     settings.AUDIT_CHECKPOINT_EMAIL = "audit-keeper@example.org"
     write_entries(2)
     try:
-        checkpoint = checkpoints.take_checkpoint()
+        with django_capture_on_commit_callbacks(execute=True):
+            sequence = audit_checkpoint.apply().get()
         datagram = receiver.recv(65536).decode()
     finally:
         receiver.close()
-    assert f"supervision-audit-checkpoint {checkpoint.as_line()}" in datagram
+    (line,) = settings.AUDIT_CHECKPOINT_LOG.read_text().splitlines()
+    assert sequence == 2
+    assert f"supervision-audit-checkpoint {line}" in datagram
     # LOG_AUTHPRIV (10) at INFO (6): <86>.
     assert datagram.startswith("<86>")
+    # Written to the outbox first, as every email, so a mail server that is down delays it.
+    notice = Notification.objects.get(kind="audit_checkpoint")
+    assert (notice.recipient, notice.address) == (None, "audit-keeper@example.org")
     (message,) = mail.outbox
     assert message.to == ["audit-keeper@example.org"]
     assert message.subject == "Audit checkpoint #2"
-    assert checkpoint.as_line() in message.body
+    assert line in message.body
+    notice.refresh_from_db()
+    assert notice.sent_at is not None
 
 
 def test_a_syslog_that_cannot_be_reached_does_not_stop_the_checkpoint(settings, caplog):
