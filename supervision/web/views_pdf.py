@@ -1,11 +1,13 @@
 """Downloading a record as PDF and checking a PDF copy against the record (rules R8, R9)."""
 
 import hashlib
+import logging
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
@@ -32,6 +34,8 @@ from supervision.records.pdf import (
 )
 from supervision.records.pdf_signature_check import check_signature
 
+logger = logging.getLogger(__name__)
+
 RECORD = "supervision_record"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UNAVAILABLE = (
@@ -41,13 +45,26 @@ UNAVAILABLE = (
 )
 
 
-def _unavailable(request, session):
+def _unavailable(request, session, *, message=UNAVAILABLE, status=500):
     return render(
         request,
         "supervision/records/pdf_unavailable.html",
-        {"session": session, "message": UNAVAILABLE},
-        status=500,
+        {
+            "session": session,
+            "message": message,
+            "heading": (
+                "The signed copy of this record is not ready yet"
+                if status == 503
+                else "The signed copy of this record cannot be given out"
+            ),
+        },
+        status=status,
     )
+
+
+NOT_YET = (
+    "The signed copy of this record is being made and is not ready yet. Try again in a few minutes."
+)
 
 
 @login_required
@@ -78,6 +95,11 @@ def record_pdf(request, session_id):
                 data = read_stored_pdf(pdf)
         except RecordChangedSinceSigningError:
             return _unavailable(request, session)
+        except (OSError, DatabaseError):
+            # The copy could not be stored now (a full disk, the database gone for a moment):
+            # the queued work makes it once it can, and nothing half-made is handed out.
+            logger.exception("The signed PDF of record %s could not be stored", record.pk)
+            return _unavailable(request, session, message=NOT_YET, status=503)
         # The stored file is the record as signed; a correction signed since must travel
         # with it, so a reader never gets the record without its later addenda.
         if record.addenda.filter(signed_at__gt=pdf.generated_at).exists():

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.urls import reverse
 
 from supervision.models import RecordPdf, RecordPdfWork, StoredFile
 from supervision.models.files import DatabaseStorage
@@ -106,6 +107,29 @@ def test_a_full_disk_during_a_pdf_leaves_no_partial_file_and_the_pdf_is_made_lat
     files = [path for path in mount.rglob("*") if path.is_file()]
     assert [path.relative_to(mount).as_posix() for path in files] == [pdf.file.name]
     assert hashlib.sha256(files[0].read_bytes()).hexdigest() == pdf.sha256
+
+
+def test_a_download_on_a_full_disk_says_the_copy_is_not_ready_on_a_page_of_the_service(
+    client, world, settings, tiny_disk
+):
+    mount, _grow = tiny_disk
+    settings.MEDIA_ROOT = mount
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "supervision.models.files.WholeFileSystemStorage"},
+    }
+    record = write_record(world)
+    with time_machine.travel(TODAY, tick=False):
+        client.force_login(world.supervisee)
+        response = client.get(reverse("record-pdf", args=[record.session_id]))
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert (
+        '<h1 class="govuk-heading-l">The signed copy of this record is not ready yet</h1>' in page
+    )
+    assert "Try again in a few minutes." in page
+    assert not RecordPdf.objects.exists()
+    assert [path for path in mount.rglob("*") if path.is_file()] == []
 
 
 SETTINGS = """
