@@ -21,13 +21,17 @@ import re
 import signal
 import socket
 import socketserver
+import subprocess
+import tempfile
 import threading
 import urllib.parse
 import zipfile
+from pathlib import Path
 
+import psycopg
 import pytest
 
-from tests.support.site import Site, wait_until
+from tests.support.site import SUPERUSER_URL, Site, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.postgres]
 
@@ -458,6 +462,64 @@ def test_postgresql_dropping_every_connection_the_site_recovers_without_restart(
         every=1,
     )
     assert done["pdf_work"] == [["done", 1, ""]], fresh.logs()
+
+
+# --- PostgreSQL out of disk during a PDF ---------------------------------------------------
+
+
+@pytest.fixture
+def tiny_tablespace(fresh):
+    """The stored files' table on a tablespace of its own, on a 64 KB tmpfs: PostgreSQL's disk
+    fills while it writes a PDF. Grown to 16 MB when the test says the disk was cleared."""
+    # Under /tmp itself: PostgreSQL's own user cannot pass through pytest's folders.
+    mount = Path(tempfile.mkdtemp(prefix="supervision-tablespace-", dir="/tmp"))
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], check=True)
+    subprocess.run(["chown", "postgres:postgres", str(mount)], check=True)
+    name = f"tiny_{fresh.database}"
+    fresh.sql(f"CREATE TABLESPACE {name} LOCATION '{mount}'")
+    fresh.sql(f"ALTER TABLE supervision_storedfile SET TABLESPACE {name}")
+
+    def grow():
+        subprocess.run(["mount", "-o", "remount,size=16m", str(mount)], check=True)
+
+    yield grow
+    fresh.drop()
+    with psycopg.connect(SUPERUSER_URL, autocommit=True) as connection:
+        connection.execute(f"DROP TABLESPACE IF EXISTS {name}")
+    subprocess.run(["umount", str(mount)], check=True)
+    mount.rmdir()
+
+
+def test_postgresql_out_of_disk_during_a_pdf_keeps_nothing_and_makes_it_later(
+    fresh, tiny_tablespace
+):
+    world = build(fresh, records=1)
+    fresh.start_worker()
+    assert finalise(fresh, world)["status"] == 302
+    failed_once = wait_until(
+        lambda: (
+            (s := state(fresh))["pdf_work"][0][1] >= 1 and s["pdf_work"][0][0] == "queued" and s
+        ),
+        180,
+        "the first attempt fails on the full disk",
+        every=1,
+    )
+    assert failed_once["pdfs"] == [] and failed_once["files"] == [], "nothing half-written"
+    assert "No space left on device" in fresh.logs() or "DiskFull" in fresh.logs()
+
+    tiny_tablespace()  # the disk is cleared
+    # Its back-off over (a minute, not waited here), the janitor hands it over again.
+    fresh.sql("UPDATE supervision_recordpdfwork SET not_before = now() - interval '1 second'")
+    assert fresh.run(SWEEP)["handed_again"] == 1
+    done = wait_until(
+        lambda: (s := state(fresh))["pdf_work"][0][0] == "done" and s,
+        180,
+        "the PDF made once the disk has room",
+        every=1,
+    )
+    assert done["pdf_work"] == [["done", 2, ""]], fresh.logs()
+    assert len(done["pdfs"]) == 1 and len(files_named(done, "records/")) == 1
+    assert done["pdfs"][0][1] == done["files"][0][1], "the stored file is the one signed"
 
 
 # --- Two machines' worth --------------------------------------------------------------------
