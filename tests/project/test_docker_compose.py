@@ -162,10 +162,12 @@ def test_it_declares_every_named_volume() -> None:
     assert used <= set(COMPOSE["volumes"])
 
 
-@pytest.mark.parametrize("service", ["web", "worker"])
-def test_it_shares_media_between_web_and_worker(service: str) -> None:
-    media_root = SERVICES[service]["environment"]["MEDIA_ROOT"]
-    assert f"media:{media_root}" in SERVICES[service]["volumes"]
+@pytest.mark.parametrize("service", ["web", "worker", "beat"])
+def test_no_container_keeps_files_of_its_own(service: str) -> None:
+    # Files are kept in the database (FILE_STORAGE), so any web or worker container serves
+    # any request, and the database's backup holds them.
+    assert SERVICES[service]["environment"]["FILE_STORAGE"] == "${FILE_STORAGE:-database}"
+    assert not [m for m in SERVICES[service].get("volumes", []) if "media" in m]
 
 
 def test_it_builds_an_image_whose_default_command_exists() -> None:
