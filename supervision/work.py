@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -174,13 +174,19 @@ def run(model, pk, make) -> str | None:
     try:
         make(work)
     except Exception as error:  # noqa: BLE001 - every failure is counted and told
-        # A connection the failure broke (PostgreSQL restarted) is dropped, so recording the
-        # failure opens a fresh one.
-        close_old_connections()
+        _drop_broken_connections()
         if not isinstance(error, PermanentFailure):
             logger.exception("%s %s: attempt %s failed", model.__name__, pk, work.attempts)
         return attempt_failed(work, error)
     return model.objects.filter(pk=pk).values_list("status", flat=True).first()
+
+
+def _drop_broken_connections() -> None:
+    # A connection the failure broke (PostgreSQL restarted) is dropped, so recording the
+    # failure opens a fresh one. Never one inside a transaction: that is the caller's.
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
 
 
 @transaction.atomic

@@ -103,10 +103,11 @@ def record_pdf_store(record) -> RecordPdf | None:
                 return existing
             pdf.file.save(f"record-{record.pk}.pdf", ContentFile(data), save=False)
             pdf.save()
-            # Made here by the download, before any worker: the queued work has nothing left.
-            RecordPdfWork.objects.filter(record=record, status=RecordPdfWork.WAITING).update(
-                status=RecordPdfWork.DONE, finished_at=timezone.now()
-            )
+            # Made here by the download, before any worker or after every attempt failed:
+            # the queued work has nothing left to do.
+            RecordPdfWork.objects.filter(
+                record=record, status__in=[RecordPdfWork.WAITING, RecordPdfWork.FAILED]
+            ).update(status=RecordPdfWork.DONE, error="", finished_at=timezone.now())
     except IntegrityError:
         _discard_file(pdf)
         return RecordPdf.objects.get(record=record)
