@@ -103,14 +103,16 @@ def _how_often(interval) -> str:
     return _ADVERBS.get((interval.every, interval.unit)) or interval.describe()
 
 
-def _longest_allowed(limit, unit_first: str) -> str:
-    """The least frequent agreement, in the unit chosen if any fits, that meets `limit`: what
-    to suggest ("4 weeks" for monthly)."""
+def _longest_allowed(limit, unit_first: str, counting: str) -> str:
+    """The least frequent agreement, in the unit chosen if any fits, that meets `limit` with
+    months counted as the pack counts them: what to suggest ("4 weeks" for monthly)."""
 
     for unit in (unit_first, "weeks" if unit_first == "months" else "months"):
-        fits = [n for n in range(1, 105) if at_least_as_frequent(Interval(n, unit), limit)]
-        if fits:
-            every = max(fits)
+        every = 0
+        # Whatever meets the limit, anything more frequent meets it too.
+        while every < 104 and at_least_as_frequent(Interval(every + 1, unit), limit, counting):
+            every += 1
+        if every:
             return f"{every} {unit[:-1] if every == 1 else unit}"
     return "a shorter interval"
 
@@ -132,16 +134,29 @@ def agreement_frequency_problem(agreement) -> str | None:
     profile = getattr(agreement.relationship.supervisee, "profile", None)
     if interval is None or profile is None or not agreement.starts_on:
         return None
+    return frequency_problem(
+        profile.job_role.category,
+        interval,
+        starts_on=agreement.starts_on,
+        review_due_on=agreement.review_due_on,
+    )
+
+
+def frequency_problem(
+    category: str, interval, *, starts_on, review_due_on=None, versions=None
+) -> str | None:
+    """Why an agreement of this frequency, for someone of this job-role category, running from
+    `starts_on` to its review, breaks the pack in force on any day of it; or None. The one
+    test of rule F7, for the form, the service and the importer alike."""
     try:
-        versions = pack_versions()
-        first = pack_on(agreement.starts_on, versions)
+        versions = pack_versions() if versions is None else versions
+        first = pack_on(starts_on, versions)
     except NoPolicyPack:
         return None  # no pack chosen: no minimum to hold an agreement to
-    ends = agreement.review_due_on or agreement.starts_on
+    ends = review_due_on or starts_on
     later_starts = sorted(
-        {v.effective_from for v in versions if agreement.starts_on < v.effective_from < ends}
+        {v.effective_from for v in versions if starts_on < v.effective_from < ends}
     )
-    category = profile.job_role.category
     for day in [None, *later_starts]:
         pack = first if day is None else pack_on(day, versions)
         if agreement_interval_problem(pack, category, interval) is None:
@@ -160,7 +175,7 @@ def agreement_frequency_problem(agreement) -> str | None:
         when = f"From {day:%-d %B %Y}, " if day else ""
         return (
             f"{when}{said} for {people}: choose a frequency of "
-            f"{_longest_allowed(limit, interval.unit)} or more often"
+            f"{_longest_allowed(limit, interval.unit, pack.monthly_counting)} or more often"
         )
     return None
 

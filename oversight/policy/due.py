@@ -43,6 +43,7 @@ from oversight.policy.packs import (
     add_months_clamped,
     at_least_as_frequent,
     end_of_month,
+    last_day,
 )
 from supervision.organisation.working_days import add_working_days
 
@@ -311,31 +312,21 @@ def _when(day: date) -> str:
 
 
 def step(day: date, interval: Interval, counting: str = "rolling") -> date:
-    """The last day of an interval starting on `day`.
-
-    Months are rolling (same day number, clamped: 31 January -> 28 February) or calendar (by
-    the end of the calendar month `every` months on: a session in January makes the next due
-    by the end of February).
-    """
-    if interval.unit == "days":
-        return day + timedelta(days=interval.every)
-    if interval.unit == "weeks":
-        return day + timedelta(weeks=interval.every)
-    if counting == "calendar":
-        return end_of_month(add_months_clamped(day.replace(day=1), interval.every))
-    return add_months_clamped(day, interval.every)
+    """The last day of an interval starting on `day` (packs.last_day)."""
+    return last_day(day, interval, counting)
 
 
 def effective_interval(
     pack: PolicyPack, phase_interval: Interval, agreed: Interval | None, *, settled: bool
 ) -> Interval:
     """The interval that applies in one phase, given the agreement's (F7)."""
-    if agreed is None or at_least_as_frequent(agreed, phase_interval):
+    counting = pack.monthly_counting
+    if agreed is None or at_least_as_frequent(agreed, phase_interval, counting):
         return agreed or phase_interval
     rules = pack.agreement
     if not (settled and rules.less_frequent_allowed):
         return phase_interval
-    if rules.floor is not None and not at_least_as_frequent(agreed, rules.floor):
+    if rules.floor is not None and not at_least_as_frequent(agreed, rules.floor, counting):
         return rules.floor
     return agreed
 
@@ -389,8 +380,14 @@ def next_session_due(pack: PolicyPack, facts: PersonFacts, on: date | None = Non
     held = _formal_sessions(pack, facts, today)
     last = held[-1] if held else facts.start_date
     counting = pack.monthly_counting
-    for start, end, interval in _segments(pack, facts, _agreed_interval(facts, today)):
+    agreed = _agreed_interval(facts, today)
+    for start, end, interval in _segments(pack, facts, agreed):
         candidate = step(last, interval, counting)
+        if agreed is not None and interval != agreed:
+            # The agreement is not the interval (it is not always as frequent as the pack's,
+            # or not allowed to be less): supervision is still never less frequent than
+            # agreed, so whichever due date comes first (F7).
+            candidate = min(candidate, step(last, agreed, counting))
         if start is not None and candidate < start:
             candidate = start
         if end is None or candidate < end:

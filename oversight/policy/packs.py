@@ -112,13 +112,36 @@ def interval_bounds(interval: Interval) -> tuple[int, int]:
     return min(spans), max(spans)
 
 
-def at_least_as_frequent(a: Interval, b: Interval) -> bool:
-    """Whether `a` never leaves a longer gap than `b`, wherever the gap starts. Between units
-    this is judged on the worst case: 4 weeks is at least monthly (28 days is a month's
-    fewest), 5 weeks is not."""
+def last_day(day: date, interval: Interval, counting: str = "rolling") -> date:
+    """The last day of an interval starting on `day`.
+
+    Months are rolling (same day number, clamped: 31 January -> 28 February) or calendar (by
+    the end of the calendar month `every` months on: a session in January makes the next due
+    by the end of February).
+    """
+    if interval.unit == "days":
+        return day + timedelta(days=interval.every)
+    if interval.unit == "weeks":
+        return day + timedelta(weeks=interval.every)
+    if counting == "calendar":
+        return end_of_month(add_months_clamped(day.replace(day=1), interval.every))
+    return add_months_clamped(day, interval.every)
+
+
+@lru_cache(maxsize=1024)
+def at_least_as_frequent(a: Interval, b: Interval, counting: str = "rolling") -> bool:
+    """Whether `a` never leaves a longer gap than `b`, wherever the gap starts, with months
+    counted as the pack counts them (rule F7). Judged on the actual due dates from every day
+    of four years (every combination of month lengths and a leap day), never on day counts:
+    4 weeks is at least monthly on rolling months (a month is 28 days at fewest), 5 weeks is
+    not; where months are counted by the calendar, a month is less frequent than 6 weeks (a
+    session on 1 January makes the next due by 28 February, not 12 February)."""
     if a.unit == b.unit:
         return a.every <= b.every
-    return interval_bounds(a)[1] <= interval_bounds(b)[0]
+    return all(
+        last_day(start, a, counting) <= last_day(start, b, counting)
+        for start in (date(2000, 1, 1) + timedelta(days=n) for n in range(1461))
+    )
 
 
 @dataclass(frozen=True)
@@ -763,7 +786,8 @@ def agreement_interval_problem(pack: PolicyPack, category: str, interval: Interv
     then never below the pack's floor.
     """
     settled = pack.schedule_for(category).settled
-    if at_least_as_frequent(interval, settled):
+    counting = pack.monthly_counting
+    if at_least_as_frequent(interval, settled, counting):
         return None
     rules = pack.agreement
     if not rules.less_frequent_allowed:
@@ -772,7 +796,7 @@ def agreement_interval_problem(pack: PolicyPack, category: str, interval: Interv
             f"this role ({settled.describe()}). An agreement may set more frequent supervision, "
             "not less."
         )
-    if rules.floor is not None and not at_least_as_frequent(interval, rules.floor):
+    if rules.floor is not None and not at_least_as_frequent(interval, rules.floor, counting):
         return (
             f"Supervision {interval.describe()} is less often than {pack.name} allows any "
             f"agreement to set ({rules.floor.describe()})."

@@ -17,6 +17,7 @@ from casework.models import (
     CaseNote,
     Child,
 )
+from oversight.policy.choice import NoPolicyPack, pack_versions
 from oversight.records_management.importing.checks_cases import _CaseChecks
 from oversight.records_management.importing.checks_people import _UnitAndStaffChecks
 from oversight.records_management.importing.checks_relationships import _RelationshipChecks
@@ -76,6 +77,11 @@ class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChec
         self.db_units = {u.code.lower(): u for u in Unit.objects.select_related("manager")}
         self.db_unit_by_id = {u.pk: u for u in self.db_units.values()}
         self.db_roles = {r.code.lower(): r for r in JobRole.objects.all()}
+        try:
+            # The organisation's pack timeline, for the agreements' frequencies (F7).
+            self.pack_versions = pack_versions()
+        except NoPolicyPack:
+            self.pack_versions = []
         emails = (
             self._cells("units.csv", "manager_email")
             | self._cells("staff.csv", "email")

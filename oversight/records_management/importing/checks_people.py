@@ -226,6 +226,19 @@ class _UnitAndStaffChecks:
             return
         self.plan.new_job_roles[code] = {**wanted, "row": row.number}
 
+    def job_role_category_of(self, email: str) -> str | None:
+        """The category of the job role a member of staff will hold after the import: the one
+        staff.csv gives (recorded, created by the import, or standard), else the recorded one."""
+        code = (self.staff.get(email) or {}).get("job_role")
+        if code:
+            if code in self.db_roles:
+                return self.db_roles[code].category
+            if code in self.plan.new_job_roles:
+                return self.plan.new_job_roles[code]["category"]
+            return None
+        profile = getattr(self.db_users.get(email), "profile", None)
+        return profile.job_role.category if profile is not None else None
+
     def leaving_date_of(self, email: str) -> date | None:
         data = self.staff.get(email)
         if data is not None and "leaving_date" in data:

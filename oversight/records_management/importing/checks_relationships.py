@@ -10,6 +10,8 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from agreements.models import SupervisionAgreement
+from agreements.services import frequency_problem
+from oversight.policy.packs import Interval
 from oversight.records_management.importing.outcomes import CREATE, UNCHANGED, UPDATE, Item, Problem
 from oversight.records_management.importing.values import _long, _Row, local_day
 from supervision.models import (
@@ -236,6 +238,25 @@ class _RelationshipChecks:
             if key in seen:
                 row.error("starts_on", f"This agreement is already on row {seen[key]}")
                 continue
+            recorded = rel.db is not None and any(
+                a.starts_on == starts_on for a in self.db_agreements.get(rel.db.pk, [])
+            )
+            category = self.job_role_category_of(supervisee)
+            # A recorded agreement is matched against the file below (and locked once signed);
+            # a new one is held to the pack.
+            if category is not None and not recorded:
+                # The same test as the agreement form's (F7): an agreement may only make
+                # supervision more frequent than the pack, never less, unless the pack allows.
+                problem = frequency_problem(
+                    category,
+                    Interval(data["frequency_value"], data["frequency_unit"]),
+                    starts_on=starts_on,
+                    review_due_on=data["review_due_on"],
+                    versions=self.pack_versions,
+                )
+                if problem:
+                    row.error("frequency_value", problem)
+                    continue
             seen[key] = row.number
             data.update(rel=rel, row=row.number)
             by_relationship[rel.key].append(data)

@@ -244,6 +244,33 @@ def test_f2_surrey_leaves_new_staff_frequency_to_the_agreement_seed_001():
     assert due.next_session_due(SURREY, agreed) == date(2026, 1, 19)
 
 
+@pytest.mark.parametrize(
+    ("last", "expected"),
+    [
+        # Surrey counts months by the calendar: a monthly agreement from 5 January would make
+        # the next due by 28 February, weeks after the pack's 6 weeks (16 February).
+        (date(2026, 1, 5), date(2026, 2, 16)),
+        # From 30 January the agreement's month ends first (28 February, not 13 March): the
+        # agreement still makes supervision more frequent where it does.
+        (date(2026, 1, 30), date(2026, 2, 28)),
+    ],
+)
+def test_f7_an_agreement_never_makes_supervision_less_frequent_than_the_pack_seed_002(
+    last, expected
+):
+    monthly = AgreementFacts(date(2025, 12, 1), interval=Interval(1, "months"))
+    manager = person("manager", date(2020, 1, 6), sessions=sessions(last), agreement=monthly)
+    assert due.next_session_due(SURREY, manager) == expected
+    assert due.next_session_due(SURREY, manager) <= due.step(last, Interval(6, "weeks"))
+
+
+def test_f7_a_monthly_agreement_for_a_surrey_manager_is_refused_naming_the_minimum():
+    from oversight.policy.packs import agreement_interval_problem
+
+    problem = agreement_interval_problem(SURREY, "manager", Interval(1, "months"))
+    assert problem is not None and "less often than" in problem
+
+
 # F3: students
 
 

@@ -451,6 +451,25 @@ def test_at_least_as_frequent(a, b, expected):
 
 
 @pytest.mark.parametrize(
+    ("a", "b", "rolling", "calendar"),
+    [
+        # A month by the calendar runs to the end of the next month: from 1 January, 28
+        # February, when 6 weeks is 12 February (F7; Surrey counts by the calendar).
+        (Interval(1, "months"), Interval(6, "weeks"), True, False),
+        (Interval(4, "weeks"), Interval(1, "months"), True, True),
+        # From 31 January 5 weeks is 7 March, after the end of February.
+        (Interval(5, "weeks"), Interval(1, "months"), False, False),
+        (Interval(6, "weeks"), Interval(2, "months"), True, True),
+        (Interval(9, "weeks"), Interval(2, "months"), False, False),
+        (Interval(1, "months"), Interval(5, "weeks"), True, False),
+    ],
+)
+def test_at_least_as_frequent_on_the_actual_due_dates_as_the_pack_counts(a, b, rolling, calendar):
+    assert at_least_as_frequent(a, b, "rolling") is rolling
+    assert at_least_as_frequent(a, b, "calendar") is calendar
+
+
+@pytest.mark.parametrize(
     ("code", "category", "interval", "refused"),
     [
         ("kent", "practitioner", Interval(2, "weeks"), None),

@@ -737,7 +737,8 @@ def test_the_check_reads_the_database_in_a_fixed_number_of_queries(
     folder, django_assert_num_queries
 ):
     run(folder)
-    with django_assert_num_queries(14):
+    # 16: the organisation's pack timeline (its choices and their versions) for F7.
+    with django_assert_num_queries(16):
         assert importing.check(files_of(folder)).ok
     for n in range(40):
         append(
@@ -764,7 +765,7 @@ def test_the_check_reads_the_database_in_a_fixed_number_of_queries(
             "westmoor.example,case_supervision,,,,Continue,Settled,2026-04-05",
         )
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(16):
         plan = importing.check(files_of(folder))
 
     assert plan.ok and plan.counts()["case_supervisions.csv"]["create"] == 40
@@ -1010,3 +1011,19 @@ def test_the_page_lists_each_files_columns_from_the_importer_itself(client, worl
         for column in columns:
             assert f"<code>{column}</code>" in page
     assert "sent an email with a link to set their own" in page
+
+
+def test_an_agreement_less_frequent_than_the_pack_is_refused_naming_the_minimum(folder):
+    # F7: a signed agreement every 8 weeks for a practitioner under Kent (monthly) would
+    # otherwise import as "in force" while the product quietly applied the pack's frequency.
+    edit(folder, "agreements.csv", 3, "frequency_value", "8")
+    edit(folder, "agreements.csv", 3, "frequency_unit", "weeks")
+
+    problems = refused(folder)
+
+    assert problems == [
+        "agreements.csv, row 3, column frequency_value: Kent County Council's policy asks for "
+        "supervision at least monthly for practitioners: choose a frequency of 4 weeks or "
+        "more often"
+    ]
+    assert not SupervisionAgreement.objects.exists()
