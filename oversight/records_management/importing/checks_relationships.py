@@ -238,30 +238,35 @@ class _RelationshipChecks:
             if key in seen:
                 row.error("starts_on", f"This agreement is already on row {seen[key]}")
                 continue
-            recorded = rel.db is not None and any(
-                a.starts_on == starts_on for a in self.db_agreements.get(rel.db.pk, [])
-            )
-            category = self.job_role_category_of(supervisee)
-            # A recorded agreement is matched against the file below (and locked once signed);
-            # a new one is held to the pack.
-            if category is not None and not recorded:
-                # The same test as the agreement form's (F7): an agreement may only make
-                # supervision more frequent than the pack, never less, unless the pack allows.
-                problem = frequency_problem(
-                    category,
-                    Interval(data["frequency_value"], data["frequency_unit"]),
-                    starts_on=starts_on,
-                    review_due_on=data["review_due_on"],
-                    versions=self.pack_versions,
-                )
-                if problem:
-                    row.error("frequency_value", problem)
-                    continue
+            if self._less_frequent_than_the_pack(row, rel, supervisee, data):
+                continue
             seen[key] = row.number
             data.update(rel=rel, row=row.number)
             by_relationship[rel.key].append(data)
         for rel_key, new in by_relationship.items():
             self._plan_agreements(self.relationships[rel_key], new)
+
+    def _less_frequent_than_the_pack(self, row: _Row, rel: _Rel, supervisee: str, data) -> bool:
+        """The same test as the agreement form's (F7): a new agreement may only make
+        supervision more frequent than the pack, never less, unless the pack allows. A recorded
+        one is matched against the file instead (and locked once signed)."""
+        starts_on = data["starts_on"]
+        recorded = rel.db is not None and any(
+            a.starts_on == starts_on for a in self.db_agreements.get(rel.db.pk, [])
+        )
+        category = self.job_role_category_of(supervisee)
+        if category is None or recorded:
+            return False
+        problem = frequency_problem(
+            category,
+            Interval(data["frequency_value"], data["frequency_unit"]),
+            starts_on=starts_on,
+            review_due_on=data["review_due_on"],
+            versions=self.pack_versions,
+        )
+        if problem:
+            row.error("frequency_value", problem)
+        return bool(problem)
 
     def _plan_agreements(self, rel: _Rel, rows: list[dict]) -> None:
         """Versions, and which is in force: the latest signed one, unless the arrangement
