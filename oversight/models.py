@@ -176,6 +176,7 @@ class SubjectAccessExport(QueuedWork):
 
     TASK_NAME = "oversight.tasks.subject_access_export_build"
     LIMITS_KEY = "subject_access"
+    ASKED_AT = "requested_at"
     GAVE_UP = "The export could not be made. Try again, or tell your system administrator."
 
     class Status(models.TextChoices):

@@ -33,6 +33,8 @@ class QueuedWork(models.Model):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    # When it was asked for: the field that says so.
+    ASKED_AT = "created_at"
     # What the person reads when every attempt failed.
     GAVE_UP = "Something went wrong while this was being made."
 

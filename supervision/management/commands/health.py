@@ -6,11 +6,17 @@ from supervision.web import health
 
 
 class Command(BaseCommand):
-    help = "Report the database, the broker and the scheduler; fail if any asked for is down."
+    help = (
+        "Report the database, the broker, the scheduler and the workers; fail if any asked "
+        "for is down."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--only", choices=["database", "broker", "scheduler"], action="append", default=[]
+            "--only",
+            choices=["database", "broker", "scheduler", "workers"],
+            action="append",
+            default=[],
         )
 
     def handle(self, *args, only, **options):

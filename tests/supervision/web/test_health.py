@@ -12,6 +12,7 @@ from django_celery_beat.models import PeriodicTask
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+WORLD_AT = NOW
 
 
 def beat_last_sent(ago: timedelta) -> None:
@@ -33,6 +34,7 @@ def test_all_three_up(client):
     assert lines[0] == "database: ok (answers)"
     assert lines[1].startswith("broker: ok")
     assert lines[2] == "scheduler: ok (last sent a job 240 seconds ago)"
+    assert lines[3] == "workers: ok (0 waiting, 0 failed)"
 
 
 def test_a_silent_scheduler_is_named_and_answers_503(client):
@@ -78,3 +80,30 @@ def test_every_scheduled_job_expires_before_its_next_run_would_repeat_it():
         assert job.expire_seconds, f"{job.task} never expires"
         if job.interval_id:
             assert job.expire_seconds <= job.interval.every * 60, job.task
+
+
+def test_work_nobody_takes_names_the_workers_and_answers_503(client, world):
+    from oversight.models import Export
+
+    beat_last_sent(timedelta(minutes=1))
+    common = {"requested_by": world.senior_manager, "table": "t", "file_format": "csv"}
+    Export.objects.create(**common, title="Waited", created_at=NOW - timedelta(minutes=31))
+    # Backing off after a failed attempt is not waiting for a worker, however old.
+    Export.objects.create(
+        **common,
+        title="Backing off",
+        created_at=NOW - timedelta(hours=2),
+        not_before=NOW + timedelta(minutes=4),
+    )
+    Export.objects.create(**common, title="Gave up", created_at=NOW, status="failed")
+    response = get_health(client)
+    assert response.status_code == 503
+    assert (
+        "workers: down (1 waiting, 1 failed; the oldest has waited 31 minutes: no worker is "
+        "taking work)"
+    ) in response.content.decode()
+
+    Export.objects.filter(title="Waited").update(status="running")
+    response = get_health(client)
+    assert response.status_code == 200
+    assert "workers: ok (0 waiting, 1 failed)" in response.content.decode()
