@@ -491,6 +491,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = timedelta(hours=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat writes each job's last run to the database after every job it sends, not every three
+# minutes: /healthz/ reads it, and a scheduler that has just started is running, not silent.
+CELERY_BEAT_SYNC_EVERY = 1
 # Time limits for the tasks that do background work (above), and for the scheduled jobs, so a
 # hung call never holds a worker for good.
 CELERY_TASK_ANNOTATIONS = {
