@@ -441,9 +441,6 @@ if REDIS_URL:
         "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
         # A task a dead worker held is handed to another after this long, not after an hour.
         "visibility_timeout": 30 * 60,
-        # Handing a task over tries the connection once: what it carries is already a row,
-        # and a web request must not wait out kombu's reconnection loop (2 s and more).
-        "max_retries": 0,
     }
     CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS

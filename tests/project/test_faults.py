@@ -31,7 +31,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.support.site import SUPERUSER_URL, Site, wait_until
+from tests.support.site import SUPERUSER_URL, Site
 
 pytestmark = [pytest.mark.services, pytest.mark.postgres]
 
@@ -162,7 +162,7 @@ def running_pid(site, table) -> int:
         rows = site.sql(f"SELECT lease_owner FROM {table} WHERE status = 'running'")
         return rows and rows[0][0]
 
-    owner = wait_until(holder, 120, f"a worker takes the work in {table}", every=0.02)
+    owner = site.wait_until(holder, 120, f"a worker takes the work in {table}", every=0.02)
     return int(owner.rpartition(":")[2])
 
 
@@ -180,7 +180,7 @@ def test_a_worker_killed_mid_pdf_the_pdf_is_made_again_once(fresh):
 
     pid = running_pid(fresh, "supervision_recordpdfwork")
     os.kill(pid, signal.SIGKILL)  # the pool's child, as the out-of-memory killer would
-    done = wait_until(
+    done = fresh.wait_until(
         lambda: (s := state(fresh))["pdf_work"][0][0] in {"done", "failed"} and s,
         240,
         "the PDF made after the kill",
@@ -208,9 +208,9 @@ def test_a_worker_killed_mid_subject_access_export_it_is_made_again_once(fresh):
         )
         return rows and rows[0][0]
 
-    owner = wait_until(part_made, 180, "the export part made", every=0.05)
+    owner = fresh.wait_until(part_made, 180, "the export part made", every=0.05)
     os.kill(int(owner.rpartition(":")[2]), signal.SIGKILL)
-    done = wait_until(
+    done = fresh.wait_until(
         lambda: (s := state(fresh))["subject_access"][0][0] in {"done", "failed"} and s,
         300,
         "the export made after the kill",
@@ -264,7 +264,7 @@ def test_redis_killed_mid_journey_delays_the_work_and_loses_none(fresh):
     fresh.start_redis()  # empty: whatever was queued before the crash is gone
     assert fresh.run(SWEEP)["handed_again"] == 3
     fresh.run("from oversight.notices.outbox import send_due\nsend_due()\nprint('{}')")
-    done = wait_until(
+    done = fresh.wait_until(
         lambda: (
             (s := state(fresh))
             and all(
@@ -314,7 +314,7 @@ def test_redis_frozen_each_request_answers_within_two_seconds(fresh):
         assert answer["status"] == 302, (what, answer)
         assert answer["seconds"] < 2, (what, answer)
     fresh.run(SWEEP)
-    done = wait_until(
+    done = fresh.wait_until(
         lambda: (
             (s := state(fresh))["pdf_work"][0][0] == "done"
             and s["subject_access"][0][0] == "done"
@@ -461,7 +461,7 @@ def test_postgresql_dropping_every_connection_the_site_recovers_without_restart(
     assert web.poll() is None
 
     assert finalise(fresh, world)["status"] == 302
-    done = wait_until(
+    done = fresh.wait_until(
         lambda: (s := state(fresh))["pdf_work"][0][0] == "done" and s,
         180,
         "the worker, after losing its connection, makes the PDF",
@@ -502,7 +502,7 @@ def test_postgresql_out_of_disk_during_a_pdf_keeps_nothing_and_makes_it_later(
     world = build(fresh, records=1)
     fresh.start_worker()
     assert finalise(fresh, world)["status"] == 302
-    failed_once = wait_until(
+    failed_once = fresh.wait_until(
         lambda: (
             (s := state(fresh))["pdf_work"][0][1] >= 1 and s["pdf_work"][0][0] == "queued" and s
         ),
@@ -517,7 +517,7 @@ def test_postgresql_out_of_disk_during_a_pdf_keeps_nothing_and_makes_it_later(
     # Its back-off over (a minute, not waited here), the janitor hands it over again.
     fresh.sql("UPDATE supervision_recordpdfwork SET not_before = now() - interval '1 second'")
     assert fresh.run(SWEEP)["handed_again"] == 1
-    done = wait_until(
+    done = fresh.wait_until(
         lambda: (s := state(fresh))["pdf_work"][0][0] == "done" and s,
         180,
         "the PDF made once the disk has room",
@@ -558,7 +558,7 @@ def test_two_web_servers_and_two_workers_share_everything(fresh):
     )
     assert status == 302, headers
 
-    done = wait_until(
+    done = fresh.wait_until(
         lambda: (s := state(fresh))["pdf_work"][0][0] == "done" and s,
         180,
         "one of the two workers makes the PDF",

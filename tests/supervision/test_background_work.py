@@ -220,6 +220,11 @@ def test_the_janitor_frees_work_whose_worker_died_and_fails_its_last_attempt(
 
 
 def test_every_kind_of_work_has_time_limits_within_the_brokers_redelivery():
+    # What a worker imports (config.celery's autodiscovery): the tasks modules.
+    import oversight.tasks  # noqa: F401
+    import supervision.tasks  # noqa: F401
+    from config.celery import app as celery_app
+
     annotations = django_settings.CELERY_TASK_ANNOTATIONS
     visibility = 30 * 60  # config/settings/base.py, for Redis
     for label in work.KINDS:
@@ -230,7 +235,7 @@ def test_every_kind_of_work_has_time_limits_within_the_brokers_redelivery():
         assert annotations[model.TASK_NAME] == {"soft_time_limit": soft, "time_limit": hard}
         assert soft < hard < visibility, label
         assert work.lease_length(model) > timedelta(seconds=hard)
-        assert model.TASK_NAME in current_app.tasks, "the worker knows the task by that name"
+        assert model.TASK_NAME in celery_app.tasks, "the worker knows the task by that name"
 
 
 def test_the_janitor_runs_every_minute_and_expires_within_it():

@@ -233,6 +233,13 @@ class Site:
         wait_for_port(port, timeout=60)
         return web, port
 
+    def wait_until(self, check, timeout: float, what: str, every: float = 0.25):
+        """As wait_until, with the site's processes' logs in the failure."""
+        try:
+            return wait_until(check, timeout, what, every)
+        except TimeoutError as error:
+            raise TimeoutError(f"{error}\n{self.logs()}") from None
+
     def logs(self) -> str:
         return "\n".join(
             f"--- {p.log_path.name}\n{p.log_path.read_text(errors='replace')[-4000:]}"

@@ -54,6 +54,8 @@ def media(settings, tmp_path):
 
 # The day tests/conftest.py's `world` is built on, its clock held there for the test.
 WORLD_AT = TODAY
+# When the work rows these tests write were asked for (record_finalise writes them then).
+FINALISED_AT = datetime(2026, 3, 5, 16, 0, tzinfo=UTC)
 
 
 def pdf_text(data: bytes, page: int | None = None, raw: bool = False) -> str:
@@ -289,7 +291,7 @@ def test_hostile_and_huge_text_is_kept_whole_and_printed_as_written(world):
 def test_the_task_stores_one_pdf_however_often_it_runs(record, world):
     # As record_finalise writes it (tests/supervision/test_background_work.py).
     owed = RecordPdfWork.objects.create(
-        record=record, requested_by=world.supervisor, created_at=TODAY
+        record=record, requested_by=world.supervisor, created_at=FINALISED_AT
     )
     with time_machine.travel(TODAY, tick=False):
         first = record_pdf_generate.apply(args=[owed.pk]).get()
@@ -308,7 +310,7 @@ def test_the_task_stores_one_pdf_however_often_it_runs(record, world):
     assert (owed.status, owed.attempts, owed.lease_expires_at) == ("done", 1, None)
 
     draft = write_record(world, finalise=False)
-    wrong = RecordPdfWork.objects.create(record=draft, created_at=TODAY)
+    wrong = RecordPdfWork.objects.create(record=draft, created_at=FINALISED_AT)
     assert record_pdf_generate.apply(args=[wrong.pk]).get() == "failed", "not tried again"
     wrong.refresh_from_db()
     assert wrong.error == "The record is not finalised, so it has no signed copy."
@@ -317,7 +319,7 @@ def test_the_task_stores_one_pdf_however_often_it_runs(record, world):
 
 def test_a_pdf_the_download_made_first_leaves_the_task_nothing_to_do(client, world, record):
     owed = RecordPdfWork.objects.create(
-        record=record, requested_by=world.supervisor, created_at=TODAY
+        record=record, requested_by=world.supervisor, created_at=FINALISED_AT
     )
     assert get_as(client, world.supervisee, pdf_url(record)).status_code == 200
     owed.refresh_from_db()
