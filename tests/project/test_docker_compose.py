@@ -135,6 +135,16 @@ def test_it_runs_celery_on_an_app_that_exists(service: str) -> None:
     assert service in command(service)
 
 
+def test_workers_run_without_the_features_that_stop_them_after_a_redis_restart() -> None:
+    # celery/celery#8030, #9054: with heartbeats, gossip or mingle, a worker may reconnect to
+    # a restarted Redis and never consume again. bin/serve and the fault tests' site run them
+    # the same way.
+    for flag in ("--without-heartbeat", "--without-gossip", "--without-mingle"):
+        assert flag in command("worker")
+        assert flag in (ROOT / "bin" / "serve").read_text()
+        assert flag in (ROOT / "tests" / "support" / "site.py").read_text()
+
+
 def test_it_checks_the_worker_with_celery() -> None:
     assert_celery_app(argv(SERVICES["worker"]["healthcheck"]["test"][1]))
 

@@ -202,6 +202,8 @@ class Site:
                 "config",
                 "worker",
                 f"--concurrency={concurrency}",
+                # As docker compose runs them (its comment says why).
+                "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel=INFO",
