@@ -78,7 +78,7 @@ def claim(model, pk):
     a worker whose lease still runs and whose process is alive."""
     now = timezone.now()
     takeable = Q(status=model.WAITING) & (Q(not_before__isnull=True) | Q(not_before__lte=now))
-    takeable |= Q(status=model.RUNNING, lease_expires_at__lt=now)
+    takeable |= Q(status=model.RUNNING) & _lapsed(now)
     if _take(model, model.objects.filter(pk=pk).filter(takeable), now):
         return model.objects.get(pk=pk)
     # A worker killed on this machine (the out-of-memory killer) had it: its message comes
@@ -94,6 +94,12 @@ def claim(model, pk):
             )
             return model.objects.get(pk=pk)
     return None
+
+
+def _lapsed(now) -> Q:
+    # No lease at all: running since before leases (an export "being made" for ever by a
+    # worker that died under an earlier version), so long gone.
+    return Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True)
 
 
 def _take(model, rows, now) -> bool:
@@ -231,7 +237,7 @@ def sweep(now=None) -> Swept:
     swept = Swept()
     for label in KINDS:
         model = apps.get_model(label)
-        for work in model.objects.filter(status=model.RUNNING, lease_expires_at__lt=now):
+        for work in model.objects.filter(Q(status=model.RUNNING) & _lapsed(now)):
             if work.attempts >= settings.BACKGROUND_WORK_ATTEMPTS:
                 swept.failed += _held(work).update(
                     status=model.FAILED,

@@ -244,3 +244,15 @@ def test_the_janitor_runs_every_minute_and_expires_within_it():
     job = PeriodicTask.objects.get(task="supervision.tasks.background_work_sweep")
     assert (job.interval.every, job.interval.period, job.expire_seconds) == (1, "minutes", 60)
     assert job.enabled
+
+
+def test_work_left_running_by_an_earlier_version_is_freed(world, handed_over):
+    # "Being made, 92 %" for ever: running, with no lease, since before leases existed.
+    stuck = an_export(world, status="running", rows_done=92)
+    with time_machine.travel(DAY, tick=False):
+        swept = work.sweep()
+    assert (swept.freed, swept.handed_again) == (1, 1)
+    assert handed_over == [("oversight.tasks.export_build", stuck.pk)]
+    with time_machine.travel(DAY, tick=False):
+        taken = work.claim(Export, stuck.pk)
+    assert (taken.status, taken.attempts) == ("running", 1)
