@@ -243,6 +243,7 @@ def test_a_worker_killed_mid_subject_access_export_it_is_made_again_once(fresh):
 def test_redis_killed_mid_journey_delays_the_work_and_loses_none(fresh):
     world = build(fresh, records=1)
     fresh.start_worker()
+    fresh.wait_for_idle_queue()
     fresh.kill_redis()
 
     answers = {
@@ -299,6 +300,7 @@ def ask_table_export(site, world) -> dict:
 def test_redis_frozen_each_request_answers_within_two_seconds(fresh):
     world = build(fresh, records=1)
     fresh.start_worker()
+    fresh.wait_for_idle_queue()
     fresh.freeze_redis()
     try:
         answers = {

@@ -242,11 +242,39 @@ class Site:
         except TimeoutError as error:
             raise TimeoutError(f"{error}\n{self.logs()}") from None
 
+    def wait_for_idle_queue(self, timeout: float = 120) -> None:
+        """Until the workers have taken and acknowledged everything queued so far. Redis lost
+        within milliseconds of a worker's start can crash it ("Unrecoverable error" in kombu,
+        while it restores what it had just received); docker compose restarts a worker that
+        exits, these tests do not, so they break Redis only once the worker has settled."""
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=self.redis_port)
+        try:
+            self.wait_until(
+                lambda: client.llen("celery") == 0 and client.hlen("unacked") == 0,
+                timeout,
+                "the workers idle",
+            )
+        finally:
+            client.close()
+
     def logs(self) -> str:
-        return "\n".join(
-            f"--- {p.log_path.name}\n{p.log_path.read_text(errors='replace')[-4000:]}"
-            for p in self.processes
-        )
+        """Each process's warnings and errors, then the end of its log."""
+        parts = []
+        for process in self.processes:
+            text = process.log_path.read_text(errors="replace")
+            notable = [
+                line
+                for line in text.splitlines()
+                if any(level in line for level in ("WARNING/", "ERROR/", "CRITICAL/"))
+            ]
+            parts.append(
+                f"--- {process.log_path.name}: warnings and errors\n"
+                + "\n".join(notable[-40:])
+                + f"\n--- {process.log_path.name}: the end\n{text[-3000:]}"
+            )
+        return "\n".join(parts)
 
     def stop_all(self) -> None:
         for process in self.processes:
