@@ -77,17 +77,8 @@ def record_pdf_store(record) -> RecordPdf | None:
     if existing is not None:
         return existing
 
-    loaded = _loaded(record)
-    if not record_matches_signatures(loaded):
-        raise RecordChangedSinceSigningError(
-            f"Record {record.pk} no longer matches the content both people signed."
-        )
-    started = time.perf_counter()
-    data = _render(loaded, preview=False, hide_personal=False)
-    render_seconds = time.perf_counter() - started
-    # Signed before the SHA-256 is taken: the stored file, signature and all, is the copy
-    # that an exact-file check proves. Outside the lock, as a timestamp authority may be slow.
-    data = sign_pdf(data, reason=RECORD_REASON)
+    # Outside the lock below: a long record takes seconds, a timestamp authority may be slow.
+    data, render_seconds = _signed_copy(record)
 
     pdf = RecordPdf(
         record=record,
@@ -117,6 +108,22 @@ def record_pdf_store(record) -> RecordPdf | None:
     return pdf
 
 
+def _signed_copy(record) -> tuple[bytes, float]:
+    """The record rendered and signed by the organisation, with the seconds the rendering
+    took; RecordChangedSinceSigningError if it no longer matches what both people signed."""
+    loaded = _loaded(record)
+    if not record_matches_signatures(loaded):
+        raise RecordChangedSinceSigningError(
+            f"Record {record.pk} no longer matches the content both people signed."
+        )
+    started = time.perf_counter()
+    data = _render(loaded, preview=False, hide_personal=False)
+    render_seconds = time.perf_counter() - started
+    # Signed before the SHA-256 is taken: the stored file, signature and all, is the copy
+    # that an exact-file check proves.
+    return sign_pdf(data, reason=RECORD_REASON), render_seconds
+
+
 def record_pdf_mend(pdf: RecordPdf, *, by=None, request=None) -> RecordPdf:
     """Make the signed PDF again when its stored file is missing or damaged (a backup restored
     without its files, a disk that lost them), and only while the record still hashes to the
@@ -124,14 +131,7 @@ def record_pdf_mend(pdf: RecordPdf, *, by=None, request=None) -> RecordPdf:
     organisation, and the audit trail says it was made again and why. Raises
     RecordChangedSinceSigningError otherwise: no copy is made of a record that changed."""
     record = SupervisionRecord.objects.get(pk=pdf.record_id)
-    loaded = _loaded(record)
-    if not record_matches_signatures(loaded):
-        raise RecordChangedSinceSigningError(
-            f"Record {record.pk} no longer matches the content both people signed."
-        )
-    started = time.perf_counter()
-    data = sign_pdf(_render(loaded, preview=False, hide_personal=False), reason=RECORD_REASON)
-    render_seconds = time.perf_counter() - started
+    data, render_seconds = _signed_copy(record)
     with transaction.atomic():
         pdf = RecordPdf.objects.select_for_update().get(pk=pdf.pk)
         if read_stored_pdf(pdf) is not None:
