@@ -311,6 +311,7 @@ class Transfer(models.Model):
     planned_for = models.DateField()
     reason = models.TextField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    # When it was completed, or called off (a cancellation before this was kept had none).
     completed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

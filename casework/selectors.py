@@ -19,11 +19,13 @@ from casework.models import (
     Allocation,
     CaseNote,
     Child,
+    Plan,
     ProgressionMove,
     RiskLevel,
     RiskRating,
     RiskScale,
 )
+from oversight.policy import standards
 from oversight.policy.choice import pack_on
 from oversight.policy.packs import PolicyPack
 from supervision.models import User
@@ -328,6 +330,11 @@ def child_page(child: Child, viewer, now: datetime | None = None) -> dict:
         "age": age_on(child.date_of_birth, today) if child.date_of_birth else None,
         "risk": risk_tags(child),
         "due": discussion_due(child, today, pack) if child.is_open else None,
+        "kept_until": standards.case_notes_kept_until(
+            pack,
+            child.date_of_birth,
+            child.plan in (Plan.CHILD_LOOKED_AFTER, Plan.CARE_LEAVER),
+        ),
         "siblings": siblings,
         "ratings": ratings,
         "allocations": allocations,

@@ -382,7 +382,9 @@ def transfer_complete(*, transfer: Transfer, by: User, request=None) -> Transfer
 def transfer_cancel(*, transfer: Transfer, by: User, request=None) -> Transfer:
     transfer = _planned(transfer)
     transfer.status = Transfer.Status.CANCELLED
-    transfer.save(update_fields=["status"])
+    # When it was called off: C5's flag for it ends then (oversight.policy.standards).
+    transfer.completed_at = timezone.now()
+    transfer.save(update_fields=["status", "completed_at"])
     _audit(request, by, "transfer", transfer, "cancelled", child=transfer.child.reference)
     return transfer
 

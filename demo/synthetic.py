@@ -49,7 +49,7 @@ from django.db import connection, models, transaction
 from demo.synthetic_children import _Children
 from demo.synthetic_people import JOB_ROLES, _Holder, _Post, _Unit, at
 from demo.synthetic_supervision import _Supervision
-from oversight.flags import scheduled
+from oversight.flags import facts, scheduled, spells
 from oversight.models import FeedbackResponse, Flag
 from oversight.policy import choice, due
 from oversight.policy.due import day_start
@@ -744,6 +744,20 @@ class _Generator(_Supervision, _Children):
     def write_flags(self):
         self.rows.write(Flag, self.flags)
 
+    def standard_flags(self):
+        """The standards' flags (F6, S3, Q5, C6), from the rules themselves over the facts just
+        written: this generator copies only the older rules."""
+        ids = [holder.user_id for holder in self.holders]
+        histories = []
+        for start in range(0, len(ids), 500):
+            profiles = facts._profiles().filter(user_id__in=ids[start : start + 500])
+            histories += facts.person_histories(profiles)
+        found = spells.standard_flags(
+            histories, choice.pack_versions(), day_start(self.history_from), self.now
+        )
+        Flag.objects.bulk_create(found, batch_size=1000)
+        self.counts["oversight.Flag"] = self.counts.get("oversight.Flag", 0) + len(found)
+
     def evaluate_flags(self):
         before = Flag.objects.count()
         scheduled.tick(self.now, look_back=self.now - day_start(self.history_from))
@@ -774,6 +788,7 @@ class _Generator(_Supervision, _Children):
             timed("feedback", self.feedback)
             if not self.evaluate:
                 timed("flags", self.write_flags)
+                timed("flags", self.standard_flags)
         if self.evaluate:
             timed("flag evaluation", self.evaluate_flags)
         self.seconds = clock.perf_counter() - started

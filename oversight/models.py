@@ -373,6 +373,11 @@ class FlagKind(models.TextChoices):
     OBSERVATION_DUE = "observation_due", "Practice observation overdue"
     DEVELOPMENT_PLAN_DUE = "development_plan_due", "Development conversation overdue"
     PROBATION_REVIEW_DUE = "probation_review_due", "Probation review overdue"
+    SUPPORT_TIME_SHORT = "support_time_short", "Less than the monthly supervision time"
+    SESSIONS_NOT_PLANNED_AHEAD = "sessions_not_planned_ahead", "Dates not agreed far enough ahead"
+    WELLBEING_PLAN_DUE = "wellbeing_plan_due", "Wellbeing plan missing or due for review"
+    GROUP_SUPERVISION_OVERDUE = "group_supervision_overdue", "Team group supervision overdue"
+    TRANSFER_NOT_PREPARED = "transfer_not_prepared", "No joint supervision before a transfer"
 
 
 class Flag(models.Model):

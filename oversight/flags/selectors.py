@@ -44,6 +44,7 @@ CHILD_KINDS = (
     FlagKind.CASE_REVIEW_OVERDUE,
     FlagKind.ALLOCATION_NOT_DISCUSSED,
     FlagKind.CLOSURE_WITHOUT_SUPERVISION,
+    FlagKind.TRANSFER_NOT_PREPARED,
 )
 RECORD_KINDS = (FlagKind.RECORD_OVERDUE, FlagKind.SIGNOFF_OVERDUE)
 # Short words for a tag beside a child on the caseload, where the column says the rest.
@@ -51,6 +52,7 @@ CHILD_TAG_TEXT = {
     FlagKind.CASE_REVIEW_OVERDUE: "Not discussed in time",
     FlagKind.ALLOCATION_NOT_DISCUSSED: "New allocation not discussed",
     FlagKind.CLOSURE_WITHOUT_SUPERVISION: "Closed without supervision",
+    FlagKind.TRANSFER_NOT_PREPARED: "Transfer not prepared",
 }
 # How many resolved flags the file's history shows: the newest, since the oldest matter less
 # and a long career would otherwise make the page grow without end.
@@ -145,14 +147,24 @@ def flag_url(flag: Flag, *, may_plan: bool) -> str:
         return reverse(
             "relationship-agreements", kwargs={"relationship_id": flag.line_relationship_id}
         )
-    if kind in (FlagKind.SESSION_OVERDUE, FlagKind.COVER_NEEDED):
+    if kind in (
+        FlagKind.SESSION_OVERDUE,
+        FlagKind.COVER_NEEDED,
+        FlagKind.SUPPORT_TIME_SHORT,
+        FlagKind.SESSIONS_NOT_PLANNED_AHEAD,
+    ):
         name = "plan-sessions" if may_plan else "person-sessions"
         return reverse(name, kwargs={"person_id": person})
     pages = {
         FlagKind.OBSERVATION_DUE: "person-observations",
         FlagKind.DEVELOPMENT_PLAN_DUE: "person-development",
         FlagKind.PROBATION_REVIEW_DUE: "person-probation",
+        FlagKind.WELLBEING_PLAN_DUE: "person-wellbeing",
     }
+    if kind == FlagKind.GROUP_SUPERVISION_OVERDUE:
+        team = _number_after(" ".join(flag.about.split()[:2]), "unit")  # "unit 12 team_meeting"
+        if team is not None:
+            return reverse("group-sessions", kwargs={"unit_id": team})
     if kind in pages:
         return reverse(pages[kind], kwargs={"person_id": person})
     return reverse("staff-file", kwargs={"person_id": person}) + "#flags"

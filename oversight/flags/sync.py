@@ -122,7 +122,7 @@ class _Timeline:
         return spells
 
 
-def _walk(history, versions, start: datetime, end: datetime) -> _Timeline:
+def _walk(history, versions, start: datetime, end: datetime, items_at=None) -> _Timeline:
     """Ask the rules at `start`, then at every later moment something can change up to `end`:
     each moment a fact took effect (`history.events()`), each day a pack version came into
     force, and each moment an item falls overdue. Nothing else moves the answer."""
@@ -131,8 +131,9 @@ def _walk(history, versions, start: datetime, end: datetime) -> _Timeline:
     ]
     timeline = _Timeline([], [], {})
     moment, index = start, 0
+    items_at = items_at or history.items_at
     while True:
-        items = history.items_at(versions, moment)
+        items = items_at(versions, moment)
         overdue = _overdue_keys(items)
         keys = frozenset(overdue)
         for key, item in overdue.items():

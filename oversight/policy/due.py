@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from oversight.policy import standards
 from oversight.policy.packs import (
     Interval,
     PolicyPack,
@@ -126,6 +127,8 @@ KINDS = (
     OBSERVATION_DUE,
     DEVELOPMENT_PLAN_DUE,
     PROBATION_REVIEW_DUE,
+    *standards.PERSON_KINDS,
+    *standards.CHILD_KINDS,
 )
 
 
@@ -140,6 +143,7 @@ class HeldSession:
     held_on: date
     session_type: str
     supervisor: str = ""
+    minutes: int = 0  # F6
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,9 @@ class PersonFacts:
     probation_end: date | None = None
     probation_reviews: tuple[ProbationReviewHeld, ...] = ()
     actions: tuple[ActionFacts, ...] = ()
+    planned: tuple[standards.PlannedSession, ...] = ()  # S3
+    wellbeing_plans: tuple[standards.WellbeingPlanFacts, ...] = ()  # Q5
+    team_groups: tuple[standards.TeamGroups, ...] = ()  # C6: the teams the person manages
 
     @property
     def schedule_category(self) -> str:
@@ -239,6 +246,8 @@ class ChildFacts:
     allocation_discussed_at: datetime | None = None  # C3: an allocation oversight note
     in_group_supervision: bool = False  # C6: the family is held in group case supervision
     closed_on: date | None = None
+    transfers: tuple[standards.TransferFacts, ...] = ()  # C5
+    joint_days: tuple[date, ...] = ()  # C5: days of joint or transfer supervision, drafts too
 
 
 # Items
@@ -513,10 +522,29 @@ def person_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[Due
         add(ACTION_OVERDUE, action.due_on, detail, "R4", action.about)
 
     _add_development_items(pack, facts, today, add=add)
+    items += standard_items(pack, facts, at)
     return sorted(items, key=_order)
 
 
 _Add = Callable[..., None]
+
+
+def standard_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[DueItem]:
+    """Only the items of `standards` (F6, S3, Q5, C6), as `person_items` has them: for the
+    synthetic organisation, which copies the other rules itself (demo/synthetic.py)."""
+    today = local_date(at)
+    if facts.start_date > today:
+        return []
+    items: list[DueItem] = []
+
+    def add(kind, due, detail, rule, about=""):
+        items.append(_item(pack, at, kind, due, "person", facts.person, detail, rule, about))
+
+    standards.add_support_time_items(pack, facts, today, add=add)
+    standards.add_planned_ahead_items(pack, facts, today, add=add)
+    standards.add_wellbeing_plan_items(pack, facts, today, add=add)
+    standards.add_group_supervision_items(pack, facts, today, add=add)
+    return sorted(items, key=_order)
 
 
 def _add_record_items(pack: PolicyPack, facts: PersonFacts, today: date, *, add: _Add):
@@ -790,8 +818,7 @@ def allocation_check(
 
 def transfer_supervision_window(pack: PolicyPack, transfer_on: date) -> tuple[date, date]:
     """C5: the days in which to hold joint supervision before a transfer, inclusive."""
-    latest, earliest = pack.cases.transfer_window_weeks
-    return transfer_on - timedelta(weeks=earliest), transfer_on - timedelta(weeks=latest)
+    return standards.transfer_window(pack, transfer_on)
 
 
 def held_in_transfer_window(
@@ -844,6 +871,8 @@ def child_items(pack: PolicyPack, facts: ChildFacts, at: datetime) -> list[DueIt
     if due is not None:
         add(CASE_REVIEW_OVERDUE, due, "Group case supervision cycle", "C6", "group")
 
+    standards.add_transfer_items(pack, facts.transfers, facts.joint_days, today, add=add)
+
     hours = pack.cases.allocation_hours
     if hours is not None and facts.allocated_at is not None and facts.allocated_at <= at:
         moments = [*facts.discussions, *facts.group_discussions]
@@ -865,27 +894,7 @@ def child_items(pack: PolicyPack, facts: ChildFacts, at: datetime) -> list[DueIt
 # The remaining rules (docs/rules.md) that are checks rather than due dates: plain functions too,
 # so the product's pages and the rules tests share one answer.
 
-SUPPORT_MINUTES_PER_MONTH = 60  # F6: professional support at least 1 hour a month
-ASYE_SESSION_MAX_MINUTES = 90  # F6: ASYE sessions up to 1.5 hours
-PLANNED_AHEAD_MONTHS = 6  # S3
 FRONT_DOOR_MIN_FAMILIES = 2  # C7
-
-
-def support_shortfall_minutes(held: Iterable[tuple[date, int]], year: int, month: int) -> int:
-    """F6: how many minutes of professional support the month is short of the hour."""
-    minutes = sum(length for day, length in held if (day.year, day.month) == (year, month))
-    return max(0, SUPPORT_MINUTES_PER_MONTH - minutes)
-
-
-def asye_session_too_long(minutes: int) -> bool:
-    """F6: an ASYE session is up to 1.5 hours of uninterrupted time."""
-    return minutes > ASYE_SESSION_MAX_MINUTES
-
-
-def planned_far_enough_ahead(planned: Iterable[date], today: date) -> bool:
-    """S3: sessions are agreed at least six months ahead (month ends clamped)."""
-    horizon = add_months_clamped(today, PLANNED_AHEAD_MONTHS)
-    return any(day >= horizon for day in planned)
 
 
 def front_door_families_enough(family_keys: Iterable[str]) -> bool:

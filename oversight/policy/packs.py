@@ -48,6 +48,14 @@ SESSION_TYPES = (
 )
 AD_HOC = "ad_hoc"
 SERVICES = ("early_help", "social_work", "youth_justice")
+# casework.models GroupSession.Format values (tests/oversight/policy/test_packs.py checks it).
+GROUP_FORMATS = (
+    "team_meeting",
+    "appreciative_inquiry",
+    "case_progression",
+    "case_formulation",
+    "family_safeguarding",
+)
 RISK_LEVELS = ("red", "amber", "green", "very_high", "high", "medium", "low")
 UNITS = ("days", "weeks", "months")
 MONTHLY_COUNTING = ("rolling", "calendar")
@@ -231,6 +239,31 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class SupportTime:
+    """F6: so many minutes of formal supervision each calendar month, for some categories."""
+
+    minutes_per_month: int
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaseNoteRetention:
+    """How long a child's case notes are kept: until a birthday, or so many years from birth
+    for a child who has been in care."""
+
+    until_age: int
+    in_care_years: int
+
+
+@dataclass(frozen=True)
+class WellbeingPlanRule:
+    """Q5: a wellbeing plan within so many days of starting, then reviewed by its own date."""
+
+    within_days: int
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PolicyPack:
     code: str
     name: str
@@ -251,6 +284,13 @@ class PolicyPack:
     probation_review_months: tuple[int, ...]  # Q3
     notes: Mapping[str, str]
     source: str = ""
+    # Optional settings: a pack saved before they existed has none, and the rule is off.
+    support_time: SupportTime | None = None  # F6
+    planned_ahead_months: int | None = None  # S3
+    wellbeing_plan: WellbeingPlanRule | None = None  # Q5
+    group_formats: Mapping[str, Interval] | None = None  # C6: how often a team holds each
+    case_note_retention: CaseNoteRetention | None = None  # the child's record (R11)
+    session_max_minutes: Mapping[str, int] | None = None  # F6: the longest session, by category
 
     def schedule_for(self, category: str) -> RoleSchedule:
         try:
@@ -371,7 +411,15 @@ TOP_REQUIRED = (
     "probation_review_months",
     "notes",
 )
-TOP_OPTIONAL = ("source",)
+TOP_OPTIONAL = (
+    "source",
+    "support_time",
+    "planned_ahead_months",
+    "wellbeing_plan",
+    "group_formats",
+    "case_note_retention",
+    "session_max_minutes",
+)
 
 
 def load_pack(data: Mapping[str, Any]) -> PolicyPack:
@@ -399,6 +447,16 @@ def load_pack(data: Mapping[str, Any]) -> PolicyPack:
         check, data.get("development_conversations"), "development_conversations"
     )
     probation = _probation(check, data.get("probation_review_months"))
+    support_time = _support_time(check, data.get("support_time"))
+    planned_ahead = (
+        check.integer(data, "planned_ahead_months", "", 1)
+        if data.get("planned_ahead_months") is not None
+        else None
+    )
+    wellbeing_plan = _wellbeing_plan(check, data.get("wellbeing_plan"))
+    group_formats = _group_formats(check, data.get("group_formats"))
+    retention = _case_note_retention(check, data.get("case_note_retention"))
+    longest = _session_max_minutes(check, data.get("session_max_minutes"))
     notes = _notes(check, data.get("notes"), data)
     source = data.get("source", "")
     if not isinstance(source, str):
@@ -426,6 +484,12 @@ def load_pack(data: Mapping[str, Any]) -> PolicyPack:
         probation_review_months=probation,
         notes=MappingProxyType(notes),
         source=source,
+        support_time=support_time,
+        planned_ahead_months=planned_ahead,
+        wellbeing_plan=wellbeing_plan,
+        group_formats=group_formats,
+        case_note_retention=retention,
+        session_max_minutes=longest,
     )
 
 
@@ -642,6 +706,57 @@ def _schedule(check: _Checker, data: Any, path: str) -> Schedule | None:
     return Schedule(per_year or 1, categories)
 
 
+def _support_time(check: _Checker, data: Any) -> SupportTime | None:
+    path = "support_time"
+    if data is None or not check.keys(data, path, ("minutes_per_month", "categories")):
+        return None
+    minutes = check.integer(data, "minutes_per_month", path, 1)
+    categories = check.categories(data.get("categories"), f"{path}.categories")
+    return SupportTime(minutes or 1, categories)
+
+
+def _wellbeing_plan(check: _Checker, data: Any) -> WellbeingPlanRule | None:
+    path = "wellbeing_plan"
+    if data is None or not check.keys(data, path, ("within_days", "categories")):
+        return None
+    within = check.integer(data, "within_days", path, 0)
+    categories = check.categories(data.get("categories"), f"{path}.categories")
+    return WellbeingPlanRule(within or 0, categories)
+
+
+def _session_max_minutes(check: _Checker, data: Any) -> Mapping[str, int] | None:
+    path = "session_max_minutes"
+    if data is None or not check.keys(data, path, (), JOB_ROLE_CATEGORIES):
+        return None
+    found = {}
+    for category in data:
+        minutes = check.integer(data, category, path, 15)
+        if minutes is not None:
+            found[category] = minutes
+    return MappingProxyType(found)
+
+
+def _case_note_retention(check: _Checker, data: Any) -> CaseNoteRetention | None:
+    path = "case_note_retention"
+    if data is None or not check.keys(data, path, ("until_age", "in_care_years")):
+        return None
+    until_age = check.integer(data, "until_age", path, 18)
+    in_care = check.integer(data, "in_care_years", path, 18)
+    return CaseNoteRetention(until_age or 18, in_care or 18)
+
+
+def _group_formats(check: _Checker, data: Any) -> Mapping[str, Interval] | None:
+    path = "group_formats"
+    if data is None or not check.keys(data, path, (), GROUP_FORMATS):
+        return None
+    formats = {}
+    for name, raw in data.items():
+        interval = check.interval(raw, f"{path}.{name}")
+        if interval is not None:
+            formats[name] = interval
+    return MappingProxyType(formats)
+
+
 def _probation(check: _Checker, data: Any) -> tuple[int, ...]:
     path = "probation_review_months"
     if not isinstance(data, list):
@@ -734,6 +849,29 @@ def pack_to_dict(pack: PolicyPack) -> dict[str, Any]:
     }
     if pack.source:
         data["source"] = pack.source
+    if pack.support_time is not None:
+        data["support_time"] = {
+            "minutes_per_month": pack.support_time.minutes_per_month,
+            "categories": list(pack.support_time.categories),
+        }
+    if pack.planned_ahead_months is not None:
+        data["planned_ahead_months"] = pack.planned_ahead_months
+    if pack.session_max_minutes is not None:
+        data["session_max_minutes"] = dict(pack.session_max_minutes)
+    if pack.case_note_retention is not None:
+        data["case_note_retention"] = {
+            "until_age": pack.case_note_retention.until_age,
+            "in_care_years": pack.case_note_retention.in_care_years,
+        }
+    if pack.group_formats is not None:
+        data["group_formats"] = {
+            name: interval.to_dict() for name, interval in pack.group_formats.items()
+        }
+    if pack.wellbeing_plan is not None:
+        data["wellbeing_plan"] = {
+            "within_days": pack.wellbeing_plan.within_days,
+            "categories": list(pack.wellbeing_plan.categories),
+        }
     return data
 
 

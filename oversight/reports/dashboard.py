@@ -125,6 +125,18 @@ MEASURES = [
     Measure(FlagKind.COVER_NEEDED, "Cover supervision needed", "Cover needed", _SUPERVISION),
     Measure(FlagKind.ACTION_OVERDUE, "Actions overdue", "Actions overdue", _SUPERVISION),
     Measure(
+        FlagKind.SUPPORT_TIME_SHORT,
+        "Staff short of the monthly supervision time",
+        "Short of monthly time",
+        _SUPERVISION,
+    ),
+    Measure(
+        FlagKind.SESSIONS_NOT_PLANNED_AHEAD,
+        "Supervision dates not agreed far enough ahead",
+        "Dates not agreed ahead",
+        _SUPERVISION,
+    ),
+    Measure(
         FlagKind.CASE_REVIEW_OVERDUE,
         "Children not case-supervised within their cycle",
         "Children not discussed",
@@ -143,6 +155,18 @@ MEASURES = [
         _CHILDREN,
     ),
     Measure(
+        FlagKind.GROUP_SUPERVISION_OVERDUE,
+        "Teams' group supervision overdue",
+        "Group supervision overdue",
+        _CHILDREN,
+    ),
+    Measure(
+        FlagKind.TRANSFER_NOT_PREPARED,
+        "Transfers without joint supervision in their window",
+        "Transfers not prepared",
+        _CHILDREN,
+    ),
+    Measure(
         FlagKind.OBSERVATION_DUE, "Practice observations overdue", "Observations", _DEVELOPMENT
     ),
     Measure(
@@ -155,6 +179,12 @@ MEASURES = [
         FlagKind.PROBATION_REVIEW_DUE,
         "Probation reviews overdue",
         "Probation reviews",
+        _DEVELOPMENT,
+    ),
+    Measure(
+        FlagKind.WELLBEING_PLAN_DUE,
+        "Wellbeing plans missing or due for review",
+        "Wellbeing plans",
         _DEVELOPMENT,
     ),
     Measure(

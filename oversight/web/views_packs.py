@@ -23,6 +23,7 @@ from oversight.policy.packs import (
     RoleSchedule,
     load_pack,
 )
+from oversight.policy.standards import FORMAT_NAMES
 from oversight.web.forms_packs import (
     RISK_LABELS,
     SERVICE_LABELS,
@@ -239,6 +240,40 @@ def _staff_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
         ),
         row("Shown as due soon", f"{_days(pack.due_soon_days)} before", "due_soon_days"),
     ]
+    support = pack.support_time
+    staff.append(
+        row(
+            "Supervision time each calendar month",
+            [
+                f"At least {support.minutes_per_month} minutes",
+                "For " + ", ".join(CATEGORY_LABELS[c].lower() for c in support.categories),
+            ]
+            if support
+            else "No minimum",
+            "support_time",
+        )
+    )
+    staff.append(
+        row(
+            "Longest session",
+            [
+                f"{CATEGORY_LABELS[category]}: {minutes} minutes"
+                for category, minutes in pack.session_max_minutes.items()
+            ]
+            if pack.session_max_minutes
+            else "No limit",
+            "session_max_minutes",
+        )
+    )
+    staff.append(
+        row(
+            "Supervision dates agreed ahead",
+            f"At least {pack.planned_ahead_months} months"
+            if pack.planned_ahead_months
+            else "No rule",
+            "planned_ahead_months",
+        )
+    )
     return staff
 
 
@@ -328,8 +363,28 @@ def _children_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
         row(
             "Transfer discussed",
             f"{cases.transfer_window_weeks[0]} to {cases.transfer_window_weeks[1]} weeks "
-            "before the transfer (advisory)",
+            "before the transfer",
             "cases.transfer_window_weeks",
+        ),
+        row(
+            "Each team's group supervision",
+            [
+                f"{FORMAT_NAMES.get(name, name)}: {interval.describe()}"
+                for name, interval in pack.group_formats.items()
+            ]
+            if pack.group_formats
+            else "No team cycle",
+            "group_formats",
+        ),
+        row(
+            "Case notes kept",
+            [
+                f"Until the child's birthday at {kept.until_age}",
+                f"{kept.in_care_years} years from birth for a child who has been looked after",
+            ]
+            if (kept := pack.case_note_retention)
+            else "Not a rule of this pack",
+            "case_note_retention",
         ),
     ]
     return children
@@ -353,6 +408,18 @@ def _development_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
             "Probation reviews",
             ", ".join(f"month {m}" for m in pack.probation_review_months) or "None",
             "probation_review_months",
+        ),
+        row(
+            "Wellbeing plan",
+            [
+                f"Within {_days(pack.wellbeing_plan.within_days)} of starting, then by its "
+                "review date",
+                "For "
+                + ", ".join(CATEGORY_LABELS[c].lower() for c in pack.wellbeing_plan.categories),
+            ]
+            if pack.wellbeing_plan
+            else "None",
+            "wellbeing_plan",
         ),
     ]
 

@@ -21,11 +21,12 @@ from access.sessions import (
 )
 from access.sessions import is_party as session_party
 from oversight.flags import selectors as selectors_flags
-from oversight.policy import choice, due
+from oversight.policy import choice, due, standards
 from supervision.models import (
     Action,
     Disagreement,
     RecordSection,
+    StaffProfile,
     SupervisionRecord,
     SupervisionSession,
 )
@@ -95,8 +96,21 @@ def session_page(request, session_id):
         and record is None
         and session.starts_at <= timezone.now()
         and session.status in (SupervisionSession.Status.PLANNED, SupervisionSession.Status.HELD),
+        "longest_minutes": _longer_than_the_pack_allows(session) if is_party else None,
     }
     return render(request, "supervision/records/session.html", context)
+
+
+def _longer_than_the_pack_allows(session) -> int | None:
+    """F6: the pack's longest session for the supervisee's role, when this one runs longer."""
+    profile = StaffProfile.objects.filter(user_id=session.supervisee_id).select_related("job_role")
+    profile = profile.first()
+    if profile is None:
+        return None
+    category = "student" if profile.is_student else profile.job_role.category
+    minutes = int((session.ends_at - session.starts_at).total_seconds() // 60)
+    pack = choice.pack_on(timezone.localtime(session.starts_at).date())
+    return standards.session_too_long(pack, category, minutes)
 
 
 @require_POST

@@ -383,6 +383,8 @@ def test_the_childs_page_shows_the_case_and_its_history(world):
     assert "Date of birth 6 March 2014 (age 11)" in summary  # twelve tomorrow
     assert "Service Children's social work, since 5 March 2026" in summary
     assert "Plan Child in need" in summary
+    # The child's record, kept by the pack's rule (Kent's: to the 25th birthday).
+    assert "Case notes kept until 6 March 2039 (the child's 25th birthday)" in summary
     assert "Team Team A Worker Supervisee Allocated on 5 March 2026" in summary
     assert "Next discussion due 3 June 2026 (in 90 days)" in summary
     assert "Progression stage Agreeing a plan and outcomes with the family" in summary
@@ -411,6 +413,7 @@ def test_a_name_is_shown_only_where_it_is_kept(world):
     page = as_(world, "supervisee").get(child_url(world.child))
     assert "Name" not in section(page, "The child and their case").split("Initials")[0]
     assert "Date of birth Not recorded" in text(page)
+    assert "Case notes kept until Set when the date of birth is recorded" in text(page)
 
 
 def test_notes_link_to_the_note_page_when_it_exists(world):

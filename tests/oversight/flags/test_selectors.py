@@ -372,7 +372,7 @@ def add_flags(world, count, start=0):
     ("role", "url", "queries"),
     [
         # The home page's dashboards add 19 and 5 (tests/oversight/reports/test_home.py).
-        ("supervisor", "/", 46),
+        ("supervisor", "/", 48),
         ("supervisee", "/", 31),
         # The file and the caseload share their pinned counts with their own tests.
         ("supervisor", "/people/{supervisee}/", FILE_PAGE_QUERIES),

@@ -275,9 +275,11 @@ def test_a_daily_person_gets_no_email_per_flag_and_one_digest_next_morning_with_
     send(NEXT_MORNING)
 
     [digest] = emails_to(world.supervisor)
-    assert digest.subject == "4 new overdue items for you to act on"
+    assert digest.subject == "6 new overdue items for you to act on"
     for line in (
         "No supervision agreement: Supervisee",
+        "Wellbeing plan missing or due for review: Supervisee",  # Q5, Kent's pack
+        "Dates not agreed far enough ahead: Supervisee",  # S3
         "Practice observation overdue: Supervisee",
         "Development conversation overdue: Supervisee",
         "Record not written up: Supervisee",
@@ -365,10 +367,13 @@ def test_senior_managers_get_a_weekly_digest_of_their_units_on_monday_not_tuesda
     assert digest.subject == "Weekly oversight digest: the 7 days to 9 March 2026"
     body = digest.body
     team_a = body[body.index("\nTeam A\n") :]
-    assert "Open now: 5" in team_a  # the supervisee's and the supervisor's
+    assert "Open now: 9" in team_a  # the supervisee's and the supervisor's
     assert "No supervision agreement: 2" in team_a
+    assert "Dates not agreed far enough ahead: 2" in team_a  # S3
+    assert "Wellbeing plan missing or due for review: 1" in team_a  # Q5: the practitioner's
+    assert "Less than the monthly supervision time: 1" in team_a  # F6: February's
     assert "Practice observation overdue" not in team_a
-    assert "Raised in the last 7 days: 6" in team_a
+    assert "Raised in the last 7 days: 10" in team_a
     assert "Resolved in the last 7 days: 1" in team_a
     assert "Team B" not in body  # another senior manager's
     other = Notification.objects.get(recipient=world.other_senior_manager, kind="weekly_digest")

@@ -62,7 +62,7 @@ def one(kind, items):
     return found[0]
 
 
-def test_kinds_are_the_fourteen_of_issue_7():
+def test_kinds_are_the_fourteen_of_issue_7_and_the_four_standards_of_issue_20():
     assert due.KINDS == (
         "session_overdue",
         "record_overdue",
@@ -78,6 +78,11 @@ def test_kinds_are_the_fourteen_of_issue_7():
         "observation_due",
         "development_plan_due",
         "probation_review_due",
+        "support_time_short",
+        "sessions_not_planned_ahead",
+        "wellbeing_plan_due",
+        "group_supervision_overdue",
+        "transfer_not_prepared",
     )
 
 
@@ -870,11 +875,15 @@ def test_person_items_soonest_first_one_of_each_kind():
     items = due.person_items(KENT, facts, at(2026, 3, 12))
     assert [i.kind for i in items] == [
         "agreement_missing",
+        "sessions_not_planned_ahead",
+        "wellbeing_plan_due",
         "observation_due",
         "development_plan_due",
+        "support_time_short",  # February
         "record_overdue",
         "cancellation_not_rescheduled",
         "action_overdue",
+        "support_time_short",  # March, not yet due
         "session_overdue",
     ]
     assert {i.subject for i in items} == {"person"}

@@ -5,8 +5,8 @@ S1 (the file passes with the person) is an access rule, tested in tests/access/t
 Q4 and Q5 are pages (feedback report, wellbeing plans) tested in
 tests/oversight/quality/test_feedback.py and
 tests/supervision/development/test_services.py; A3 (what an agreement records) is the
-agreement form's required fields, tested in tests/agreements/test_services.py. F6 and S3 are
-checked here but no page shows them yet.
+agreement form's required fields, tested in tests/agreements/test_services.py. F6's monthly
+hour, S3, Q5's plan and C5 are due items, tested in tests/oversight/policy/test_standards.py.
 """
 
 from datetime import date
@@ -15,41 +15,6 @@ import pytest
 
 from oversight.policy import due
 from oversight.records_management.retention import destruction_due_on
-
-
-@pytest.mark.parametrize(
-    ("held", "shortfall"),
-    [
-        ([(date(2026, 3, 4), 60)], 0),
-        ([(date(2026, 3, 4), 30), (date(2026, 3, 25), 30)], 0),
-        ([(date(2026, 3, 4), 45)], 15),
-        # A long session in February does not make up for March.
-        ([(date(2026, 2, 27), 120), (date(2026, 3, 2), 20)], 40),
-        ([], 60),
-    ],
-)
-def test_f6_professional_support_at_least_an_hour_a_month_seed_004(held, shortfall):
-    assert due.support_shortfall_minutes(held, 2026, 3) == shortfall
-
-
-@pytest.mark.parametrize(("minutes", "too_long"), [(60, False), (90, False), (91, True)])
-def test_f6_asye_sessions_up_to_an_hour_and_a_half_seed_004(minutes, too_long):
-    assert due.asye_session_too_long(minutes) is too_long
-
-
-@pytest.mark.parametrize(
-    ("planned", "enough"),
-    [
-        ([date(2026, 9, 5)], True),
-        ([date(2026, 4, 1), date(2026, 9, 4)], False),
-        ([], False),
-        # Six months from 31 August is 28 February (month ends clamped).
-        ([date(2027, 2, 28)], True),
-    ],
-)
-def test_s3_dates_agreed_six_months_ahead_seed_001_5_5(planned, enough):
-    today = date(2026, 8, 31) if date(2027, 2, 28) in planned else date(2026, 3, 5)
-    assert due.planned_far_enough_ahead(planned, today) is enough
 
 
 @pytest.mark.parametrize(

@@ -606,9 +606,9 @@ def grow_sample(world, count: int, start: int):
 # period's samples (1) and the results or the sampled records (1).
 QUALITY_EXPORT_QUERIES = 17
 # The supervisor's table: their team's open flags (1), their supervisees (1), then as on the home
-# page: pack versions (2), the supervisees' histories (10), booked sessions, records, actions and
+# page: pack versions (2), the supervisees' histories (12), booked sessions, records, actions and
 # children (4).
-SUPERVISEES_EXPORT_QUERIES = 32
+SUPERVISEES_EXPORT_QUERIES = 34
 
 
 def test_the_quality_downloads_run_the_same_queries_however_much_there_is(

@@ -459,14 +459,14 @@ def busy_supervisee(world, index):
 
 
 # The supervisor of the world (who is also supervised): the 19 the page ran before (see
-# tests/oversight/flags/test_selectors.py), 15 for the table (pack versions 2, the
-# supervisees' histories
-# 10, their booked sessions, records and actions 1 each, their children 1; their open flags
+# tests/oversight/flags/test_selectors.py), 17 for the table (pack versions 2, the
+# supervisees' histories 12 (issue 20 added their wellbeing plans and the teams they manage),
+# their booked sessions, records and actions 1 each, their children 1; their open flags
 # come from the list the page already reads) and 4 for their own supervision (their line
 # agreement, their next session, their children due; the agenda only with a session booked),
 # and 3 for what waits for them: records with a disagreement waiting for their view, and the
 # observations and development conversations they wrote and have not signed.
-SUPERVISOR_HOME_QUERIES = 46
+SUPERVISOR_HOME_QUERIES = 48
 
 
 def test_the_supervisors_home_runs_the_same_queries_for_2_supervisees_and_12(
