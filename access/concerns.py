@@ -60,6 +60,11 @@ def get_concern_for_user(request, concern_id, day: date | None = None) -> tuple[
     return concern, part
 
 
+def may_list(user, day: date | None = None) -> bool:
+    """Everyone who may read content has the list (empty or not); administrators do not."""
+    return may_read_content(user, day)
+
+
 def concerns_raised_with(user, day: date | None = None) -> QuerySet:
     """What is raised with `user` now (their list), open first."""
     if not may_read_content(user, day):
@@ -96,8 +101,10 @@ def refuse_unless(request, concern: Concern, allowed: bool, wanted: str) -> None
 
 
 def may_raise_concern(user, roles) -> bool:
-    """Anyone supervised: their concern is about the supervision they receive."""
-    return may_read_content(user) and roles.supervised
+    """Any member of staff: their concern is about the supervision they receive, or do not
+    (someone with no supervisor has the plainest concern about its quantity; it goes to the
+    manager of their unit)."""
+    return may_read_content(user) and roles.supervisee
 
 
 def disagreement_parties(session: SupervisionSession, day: date | None = None) -> set[int]:

@@ -21,7 +21,9 @@ def _text(label: str, required: str, help_text: str = "", required_field: bool =
         required=required_field,
         strip=False,
         max_length=MOST_CHARACTERS,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        # crispy-forms-gds adds the character count's message to aria-describedby, and fails
+        # (KeyError) on a field without hint text unless the attribute is there to add to.
+        widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": ""}),
         error_messages={
             "required": required,
             "max_length": f"{label} must be {MOST_CHARACTERS:,} characters or fewer",

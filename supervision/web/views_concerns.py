@@ -26,7 +26,7 @@ from supervision.web.forms_concerns import (
 
 def _form_page(request, form_class, handler, *, title, template_context, success, done_url):
     """One form on a page of its own: errors beside the fields, a banner after it worked."""
-    form = form_class(request.POST or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             result = handler(form.cleaned_data)
@@ -46,7 +46,7 @@ def _form_page(request, form_class, handler, *, title, template_context, success
 @require_GET
 def concern_list(request):
     user = request.user
-    if user.is_staff:
+    if not reach.may_list(user):
         refuse(request, "list", "concerns", answer=403)
     related = ("supervisee", "raised_with", "supervisor")
     raised_with_me = list(reach.concerns_raised_with(user).select_related(*related))
