@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("supervision.web.urls_accounts")),
     path("", include("supervision.web.urls")),
     path("", include("supervision.web.urls_records")),
+    path("", include("supervision.web.urls_concerns")),
     path("", include("supervision.web.urls_planning")),
     path("", include("supervision.web.urls_pdf")),
     path("", include("agreements.web.urls")),

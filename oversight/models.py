@@ -472,6 +472,7 @@ class Notification(models.Model):
         RECORD_FINALISED = "record_finalised", "A record finalised"
         SESSION_INVITATION = "session_invitation", "A calendar invitation"
         AUDIT_CHECKPOINT = "audit_checkpoint", "An audit checkpoint, to its keeper"
+        CONCERN = "concern", "A concern about supervision or an escalated disagreement"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(

@@ -38,6 +38,8 @@ from supervision.models import (
     Addendum,
     AgendaItem,
     AmendmentRequest,
+    Concern,
+    ConcernEntry,
     ConversationSignature,
     Decision,
     DevelopmentConversation,
@@ -73,6 +75,9 @@ DESTROYED_MODELS = {
     "supervision.Action",
     "supervision.ActionReview",
     "supervision.Disagreement",
+    # Concerns about their supervision and escalations of their records' disagreements.
+    "supervision.Concern",
+    "supervision.ConcernEntry",
     "supervision.AmendmentRequest",
     "supervision.SharedText",
     # What someone was typing about the person and had not saved.
@@ -445,6 +450,9 @@ def _delete_file_content(person) -> tuple[dict[str, int], list[tuple]]:
         SubjectAccessExport.objects.filter(person=person).exclude(file="").update(file="")
     )
 
+    concerns = Concern.objects.filter(supervisee=person)
+    gone("concern_entries", ConcernEntry.objects.filter(concern__in=concerns))
+    gone("concerns", concerns)
     _delete_records(records, gone=gone)
 
     gone("drafts", FormDraft.objects.filter(subject=person))

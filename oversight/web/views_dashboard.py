@@ -14,6 +14,7 @@ from oversight.flags.selectors import flag_subject, flag_url, overdue_text, with
 from oversight.models import FEEDBACK_STATEMENTS
 from oversight.policy.due import local_date
 from oversight.reports import dashboard, dashboard_tables
+from oversight.reports.concern_counts import concern_counts
 from supervision.models import Unit
 from supervision.organisation import audit
 
@@ -130,6 +131,7 @@ def dashboard_unit(request, unit_id):
         context["board"].scope, context["board"].at
     )
     context["feedback_statements"] = [short for _, _, short in FEEDBACK_STATEMENTS]
+    context["concern_counts"] = concern_counts(context["board"])
     return render(request, "oversight/dashboard/unit.html", context)
 
 

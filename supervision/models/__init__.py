@@ -1,4 +1,5 @@
 from supervision.models.accounts import IdentityFailure
+from supervision.models.concerns import Concern, ConcernEntry
 from supervision.models.development import (
     ConversationSignature,
     DevelopmentConversation,
@@ -54,6 +55,8 @@ __all__ = [
     "Addendum",
     "AgendaItem",
     "AmendmentRequest",
+    "Concern",
+    "ConcernEntry",
     "ConversationSignature",
     "Decision",
     "DevelopmentConversation",

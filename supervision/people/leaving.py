@@ -5,7 +5,8 @@ From the end of the leaving day they have no reach of any kind. `access.people` 
 every check, whatever they are still recorded as; the daily job here (`leavers_close`, 00:05
 London) then closes what they still hold: the account, its sessions, grants, supervisory
 relationships and the units they managed, with a notice to the manager above each unit. A
-leaving date already past when it is recorded closes them at once. Signing in afterwards shows
+leaving date already past when it is recorded closes them at once. Concerns raised with them
+pass to the manager above them. Signing in afterwards shows
 a page saying the account has closed and whom to ask for records.
 """
 
@@ -26,7 +27,15 @@ from guardian.shortcuts import remove_perm
 from access.people import has_left, may_act
 from agreements.services import agreements_supersede_ended, agreements_supersede_for_relationship
 from oversight.models import Notification
-from supervision.models import AccessGrant, StaffProfile, SupervisoryRelationship, Unit, User
+from supervision.concerns.services import concerns_pass_on
+from supervision.models import (
+    AccessGrant,
+    Concern,
+    StaffProfile,
+    SupervisoryRelationship,
+    Unit,
+    User,
+)
 from supervision.organisation import audit
 from supervision.organisation.site import site_link
 from supervision.people.selectors import line_supervisor
@@ -132,6 +141,7 @@ class ClosingResult:
     relationships_ended: int = 0
     units_without_manager: int = 0
     notices: int = 0
+    concerns_passed_on: int = 0
 
     def add(self, other: "ClosingResult") -> None:
         for field in fields(self):
@@ -159,6 +169,8 @@ def leavers_to_close(today: date | None = None):
         .filter(
             Q(is_active=True)
             | Exists(Unit.objects.filter(manager_id=OuterRef("pk")))
+            # One with nobody above to pass to on an earlier night is tried again.
+            | Exists(Concern.objects.filter(raised_with_id=OuterRef("pk"), status__in=Concern.OPEN))
             | Exists(
                 AccessGrant.objects.filter(
                     grantee_id=OuterRef("pk"), revoked_at__isnull=True, ends_on__gte=today
@@ -249,6 +261,8 @@ def account_close(*, person: User, today: date | None = None, by=None, request=N
         units, notices = _units_leave_without_manager(
             person, leaving_date, today, now, by=by, request=request
         )
+        # Concerns and escalations raised with them go to the manager above, not into a void.
+        passed = concerns_pass_on(person, today, by=by, request=request)
 
     return ClosingResult(
         people=1,
@@ -258,6 +272,7 @@ def account_close(*, person: User, today: date | None = None, by=None, request=N
         relationships_ended=len(ended),
         units_without_manager=units,
         notices=notices,
+        concerns_passed_on=passed,
     )
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from access import concerns as concerns_reach
 from access import records as signing
 from access.files import Action as Reach
 from access.files import may_read_personal_sections
@@ -155,7 +156,11 @@ def _load_record(session, records=None):
             "decisions",
             "actions",
             "action_reviews__action",
-            Prefetch("disagreements", Disagreement.objects.order_by("pk")),
+            # An escalation is a row of its own, read with its disagreement (no query more).
+            Prefetch(
+                "disagreements",
+                Disagreement.objects.order_by("pk").select_related("escalation__raised_with"),
+            ),
             "amendment_requests__section",
             "shared_texts",
             "signatures__signer",
@@ -215,6 +220,7 @@ def record_page(request, session_id):
         "may_finalise": signing.may_finalise(user, session),
         # The supervisee signs once both views on every disagreement are signed.
         "views_missing": services.views_missing(record),
+        "may_escalate": concerns_reach.may_escalate_on(user, session),
         "signatory": None if record.is_finalised else signing.record_signatory(session),
         # A supervisee who has left cannot sign: the signatory finalises without them.
         "supervisee_gone": not record.is_finalised and signing.supervisee_has_gone(session),

@@ -138,6 +138,15 @@ def the_disagreement(world):
     return {"session_id": world.session.pk, "disagreement_id": world.disagreement.pk}
 
 
+def the_concern(world):
+    """The supervisee's concern about their supervision, raised with their supervisor's line
+    manager (the senior manager)."""
+    from supervision.concerns import services
+
+    concern = services.concern_raise(supervisee=world.supervisee, text="Sessions keep moving")
+    return {"concern_id": concern.pk}
+
+
 def the_child(world):
     return {"child_id": world.child.pk}
 
@@ -202,6 +211,14 @@ def the_case_session(world):
     )
     return {"session_id": session.pk}
 
+
+# A concern about supervision: its supervisee and the manager it is raised with, never the
+# supervisor it is about (404, as for anything out of reach).
+CONCERN_READERS = signed_in(404, supervisee=200, senior_manager=200)
+CONCERN_SUPERVISEE = signed_in(404, supervisee=200, senior_manager=403)
+CONCERN_MANAGER = signed_in(404, supervisee=403, senior_manager=200)
+# Everyone on the staff raises a concern about their own supervision; never an administrator.
+STAFF = signed_in(200, admin=403)
 
 # Reach over the supervisee's file: who may read a session or record at all.
 READERS = {"supervisee": 200, "supervisor": 200, "senior_manager": 200, "auditor_with_grant": 200}
@@ -363,6 +380,14 @@ GET = {
     "action-done": (the_own_action, everyone(405)),
     "disagreement-add": (the_session, EITHER_PARTY),
     "disagreement-sign": (the_disagreement, EITHER_PARTY),
+    # Either party escalates; other readers of the record may not (403).
+    "disagreement-escalate": (the_disagreement, EITHER_PARTY),
+    "concerns": (None, STAFF),
+    "concern-new": (None, STAFF),
+    "concern": (the_concern, CONCERN_READERS),
+    "concern-add": (the_concern, CONCERN_SUPERVISEE),
+    "concern-answer": (the_concern, CONCERN_MANAGER),
+    "concern-withdraw": (the_concern, CONCERN_SUPERVISEE),
     "record-share": (the_session, everyone(405)),
     "record-sign": (the_session, SUPERVISEE_ACTS),
     "record-amend": (the_session, SUPERVISEE_ACTS),
@@ -555,6 +580,15 @@ POST = {
         signed_in(404, supervisor=302, supervisee=403, senior_manager=403, auditor_with_grant=403),
     ),
     "plan-sessions": (the_supervisee, {}, SUPERVISOR_WRITES),
+    # Empty forms come back with their errors; nothing is raised, added or answered.
+    "disagreement-escalate": (the_disagreement, {}, EITHER_PARTY),
+    "concern-new": (None, {}, STAFF),
+    "concern-add": (the_concern, {}, CONCERN_SUPERVISEE),
+    "concern-answer": (the_concern, {}, CONCERN_MANAGER),
+    # A reason to withdraw is optional: it is withdrawn, and back to its page.
+    "concern-withdraw": (the_concern, {}, CONCERN_SUPERVISEE | {"supervisee": 302}),
+    "concerns": (None, {}, signed_in(405, anonymous=302)),
+    "concern": (the_concern, {}, signed_in(405, anonymous=302)),
     "session-record-past": (the_supervisee, {}, SUPERVISOR_WRITES),
     "cancel-session": (the_session, {}, SUPERVISOR_WRITES),
     "move-session": (the_session, {}, SUPERVISOR_WRITES),

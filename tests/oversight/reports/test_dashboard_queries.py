@@ -21,13 +21,14 @@ NOW = datetime(2026, 3, 5, 12, tzinfo=LONDON)
 # its own people; flags, staff, records with their completed sections, and cancellations, each
 # once by row for the date and the 12 months together and, but for staff, once by person for
 # the unit's own people; the two breakdowns; the template sections counted), 2 for supervisee
-# feedback (the units, the answers added up), the rest for the
+# feedback (the units, the answers added up), 1 for the open concerns and escalated
+# disagreements counted by unit, the rest for the
 # session, the viewer's units and roles, the unit, the breadcrumb, the audit entry and the
 # navigation.
 PINNED = {
-    "organisation": 30,
-    "service": 30,
-    "team": 30,
+    "organisation": 31,
+    "service": 31,
+    "team": 31,
     "person": 24,
     "items": 18,
     "person items": 18,
