@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oversight', '0018_emails_to_an_address'),
+        ('oversight', '0019_flags_for_the_standards'),
     ]
 
     operations = [
