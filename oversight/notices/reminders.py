@@ -89,8 +89,8 @@ def reminders_write(now: datetime | None = None) -> ReminderResult:
         for history in histories:
             for reminder in reminders_due(pack, history.items_at(versions, now), now):
                 wanted[(history.user_id, reminder)] = history
-        if wanted:
-            told = _who_is_told(wanted, now)
+        told = _who_is_told(wanted, now) if wanted else []
+        if told:
             result.reminders += _record(told, now)
             result.emails += _email_those_who_want_each(told, today, now)
     return result
