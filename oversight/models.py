@@ -473,6 +473,7 @@ class Notification(models.Model):
         SESSION_INVITATION = "session_invitation", "A calendar invitation"
         AUDIT_CHECKPOINT = "audit_checkpoint", "An audit checkpoint, to its keeper"
         CONCERN = "concern", "A concern about supervision or an escalated disagreement"
+        REMINDER = "reminder", "A reminder before something falls due"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(
@@ -532,6 +533,60 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient}"
+
+
+class Reminder(models.Model):
+    """A reminder to one person that something falls due soon (oversight.notices.reminders):
+    the next session with a supervisee, writing up a record, signing it off. One per person,
+    item and due date ever, whatever how often the job runs. `notification` is the email that
+    told them: their own, or the daily digest that carried it; empty while a digest is to come.
+    """
+
+    class Kind(models.TextChoices):
+        SESSION = "session", "Supervision due"
+        RECORD = "record", "Record to write up"
+        SIGNOFF = "signoff", "Record to sign off"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The supervisee whose supervision it is.
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reminders"
+    )
+    # Which one: the record's session ("session 12"); empty for the next session.
+    about = models.CharField(max_length=100, blank=True)
+    due = models.DateField()
+    # For a session: the day one is planned for, on or before the due date, if any.
+    planned_on = models.DateField(null=True, blank=True)
+    session = models.ForeignKey(
+        "supervision.SupervisionSession",
+        null=True,
+        blank=True,
+        # A destroyed file takes its sessions; the reminder, which says nothing of them, stays.
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField()
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders"
+    )
+
+    class Meta:
+        ordering = ["due", "pk"]
+        constraints = [
+            # Told once: a second run, a second worker or a retry after a crash writes nothing.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "person", "about", "due"],
+                name="one_reminder_per_item_due_date_and_person",
+            ),
+        ]
+        indexes = [
+            # The daily digest's question: whose reminders wait for it.
+            models.Index(fields=["recipient", "notification"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.due:%-d %B %Y}, to {self.recipient}"
 
 
 # --- Quality assurance sampling and exports ----------------------------------------

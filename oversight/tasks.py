@@ -8,6 +8,7 @@ from django.db import connection
 from oversight.flags.scheduled import tick
 from oversight.notices.notify import digests_write as write
 from oversight.notices.outbox import send_due
+from oversight.notices.reminders import reminders_write as remind
 from oversight.records_management.retention import list_files_due_for_destruction as list_due
 
 # Tasks queued by the services that own them, defined beside them; imported here so that a
@@ -55,6 +56,18 @@ def notifications_send() -> dict:
 
     result = send_due()
     return {"claimed": result.claimed, "sent": result.sent, "failed": result.failed}
+
+
+@shared_task
+def reminders_write() -> dict:
+    """Daily at 06:30 London (oversight migration 0019): tell people of sessions, write-ups
+    and sign-offs coming due, then send the emails of those who want one each; the 07:00
+    digests carry the others. One reminder per person, item and due date ever, so a second run
+    (or a retry) tells nobody again."""
+
+    written = remind()
+    sent = send_due()
+    return asdict(written) | {"sent": sent.sent}
 
 
 @shared_task

@@ -30,7 +30,15 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from access.people import may_act
-from oversight.models import CLAIM_LEASE, Flag, FlagKind, Notification, NotificationPreference
+from oversight.models import (
+    CLAIM_LEASE,
+    Flag,
+    FlagKind,
+    Notification,
+    NotificationPreference,
+    Reminder,
+)
+from oversight.notices.reminder_text import reminder_text
 from oversight.policy.due import local_date
 from supervision.models import SupervisoryRelationship, Unit, User
 from supervision.organisation import audit
@@ -208,7 +216,9 @@ def _create_once(**fields) -> bool:
 def daily_digests_write(now: datetime) -> int:
     """For each person who chose one email a day: the flags raised for them to act on since
     their previous digest, or since ever for their first, leaving out any they already had an
-    email for (raised while they still wanted one per flag). Nobody with nothing new gets one."""
+    email for (raised while they still wanted one per flag), and the reminders of things coming
+    due recorded for them since (`oversight.notices.reminders`, 06:30) and not yet told.
+    Nobody with nothing new gets one."""
 
     period = local_date(now).isoformat()
     people = {
@@ -235,13 +245,33 @@ def daily_digests_write(now: datetime) -> int:
     until = now - DIGEST_SETTLE
     since = {pk: previous[pk] - DIGEST_SETTLE if pk in previous else None for pk in people}
     found = _flags_new_to_each(people, since=since, until=until)
+    coming = _reminders_waiting(people, local_date(now))
 
     written = 0
-    for pk, flags in found.items():
+    for pk in sorted(set(found) | set(coming)):
         written += _daily_digest_write(
-            people[pk], flags, first=pk not in previous, period=period, now=now
+            people[pk],
+            found.get(pk, []),
+            coming.get(pk, []),
+            first=pk not in previous,
+            period=period,
+            now=now,
         )
     return written
+
+
+def _reminders_waiting(people: dict, today) -> dict[int, list[Reminder]]:
+    # Still to fall due: one whose day has passed is a flag's to tell of now.
+    waiting = defaultdict(list)
+    for reminder in (
+        Reminder.objects.filter(
+            recipient__in=list(people), notification__isnull=True, due__gte=today
+        )
+        .select_related("person", "session__supervisor")
+        .order_by("due", "pk")
+    ):
+        waiting[reminder.recipient_id].append(reminder)
+    return waiting
 
 
 def _flags_new_to_each(people: dict, *, since: dict, until: datetime) -> dict[int, list[Flag]]:
@@ -279,9 +309,20 @@ def _flags_new_to_each(people: dict, *, since: dict, until: datetime) -> dict[in
     return found
 
 
-def _daily_digest_write(person, flags, *, first: bool, period: str, now: datetime) -> bool:
+def _digest_subject(flags: int, reminders: int) -> str:
+    overdue = f"{flags} new overdue item{'s' if flags != 1 else ''}"
+    coming = f"{reminders} thing{'s' if reminders != 1 else ''} coming due"
+    if not reminders:
+        return f"{overdue} for you to act on"
+    if not flags:
+        return f"{coming} for you to act on"
+    return f"{overdue} and {coming} for you to act on"
+
+
+def _daily_digest_write(
+    person, flags, reminders, *, first: bool, period: str, now: datetime
+) -> bool:
     count = len(flags)
-    subject = f"{count} new overdue item{'s' if count != 1 else ''} for you to act on"
     body = render_to_string(
         "email/daily_digest.txt",
         {
@@ -289,18 +330,28 @@ def _daily_digest_write(person, flags, *, first: bool, period: str, now: datetim
             "count": count,
             "first": first,
             "flags": [_flag_line(flag) | {"link": _flag_link(flag, person)} for flag in flags],
+            "reminders": [reminder_text(reminder) for reminder in reminders],
             "link": site_link(reverse("home")),
             "settings_link": settings_link(),
         },
     )
-    return _create_once(
-        kind=Notification.Kind.DAILY_DIGEST,
-        recipient=person,
-        period=period,
-        subject=subject,
-        body=body,
-        created_at=now,
-    )
+    try:
+        with transaction.atomic():
+            digest = Notification.objects.create(
+                kind=Notification.Kind.DAILY_DIGEST,
+                recipient=person,
+                period=period,
+                subject=_digest_subject(count, len(reminders)),
+                body=body,
+                created_at=now,
+            )
+            # The reminders it tells of are told: never again, by digest or email.
+            Reminder.objects.filter(
+                pk__in=[reminder.pk for reminder in reminders], notification__isnull=True
+            ).update(notification=digest)
+    except IntegrityError:
+        return False  # today's digest is already written (a second run or worker)
+    return True
 
 
 def acted_on(flags):

@@ -59,6 +59,9 @@ GROUP_FORMATS = (
 RISK_LEVELS = ("red", "amber", "green", "very_high", "high", "medium", "low")
 UNITS = ("days", "weeks", "months")
 MONTHLY_COUNTING = ("rolling", "calendar")
+# What people are reminded of before it falls due: the next session (F1-F5), writing up a
+# record (R6), signing it off (R7, R8).
+REMINDER_KINDS = ("session", "record", "signoff")
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -275,6 +278,8 @@ class PolicyPack:
     formal_session_types: tuple[str, ...]  # S6
     record_working_days: int  # R6
     signoff_working_days: int  # R7, R8: from sharing to finalising
+    # Working days before each kind of due date (REMINDER_KINDS) that people are told; 0: never.
+    reminder_working_days: Mapping[str, int]
     agreement: AgreementRules  # A1, A2, F7
     cancellation_reschedule_days: int  # S4
     cover_after_days: int  # S5
@@ -402,6 +407,7 @@ TOP_REQUIRED = (
     "formal_session_types",
     "record_working_days",
     "signoff_working_days",
+    "reminder_working_days",
     "agreement",
     "cancellation_reschedule_days",
     "cover_after_days",
@@ -438,6 +444,7 @@ def load_pack(data: Mapping[str, Any]) -> PolicyPack:
     formal = _formal_types(check, data.get("formal_session_types"))
     record_days = check.integer(data, "record_working_days", "", 0)
     signoff_days = check.integer(data, "signoff_working_days", "", 0)
+    reminders = _reminders(check, data)
     agreement = _agreement(check, data.get("agreement"))
     reschedule_days = check.integer(data, "cancellation_reschedule_days", "", 1)
     cover_days = check.integer(data, "cover_after_days", "", 1)
@@ -475,6 +482,7 @@ def load_pack(data: Mapping[str, Any]) -> PolicyPack:
         formal_session_types=formal,
         record_working_days=record_days,
         signoff_working_days=signoff_days,
+        reminder_working_days=MappingProxyType(reminders),
         agreement=agreement,
         cancellation_reschedule_days=reschedule_days,
         cover_after_days=cover_days,
@@ -504,6 +512,15 @@ def _date(check: _Checker, data: Mapping, key: str) -> date | None:
     except (TypeError, ValueError):
         check.error(key, "must be a date written YYYY-MM-DD")
         return None
+
+
+def _reminders(check: _Checker, pack: Mapping) -> dict[str, int]:
+    path = "reminder_working_days"
+    data = pack.get(path)
+    if path not in pack or not check.keys(data, path, REMINDER_KINDS):
+        return {}  # a missing setting is already reported
+    days = {kind: check.integer(data, kind, path, 0) for kind in REMINDER_KINDS}
+    return {kind: value for kind, value in days.items() if value is not None}
 
 
 def _intervals(check: _Checker, data: Any) -> dict[str, RoleSchedule]:
@@ -821,6 +838,7 @@ def pack_to_dict(pack: PolicyPack) -> dict[str, Any]:
         "formal_session_types": list(pack.formal_session_types),
         "record_working_days": pack.record_working_days,
         "signoff_working_days": pack.signoff_working_days,
+        "reminder_working_days": dict(pack.reminder_working_days),
         "agreement": {
             "review_months": pack.agreement.review_months,
             "draw_up_days": pack.agreement.draw_up_days,

@@ -21,7 +21,15 @@ from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
-from oversight.policy.packs import AD_HOC, SERVICES, SESSION_TYPES, PackError, PolicyPack, load_pack
+from oversight.policy.packs import (
+    AD_HOC,
+    REMINDER_KINDS,
+    SERVICES,
+    SESSION_TYPES,
+    PackError,
+    PolicyPack,
+    load_pack,
+)
 from oversight.policy.services import pack_error_dict
 from supervision.organisation.plain_text import PlainTextForm
 from supervision.web.date_input import DateInputField
@@ -244,6 +252,22 @@ class PackVersionForm(PlainTextForm):
         "Days before a due date that it shows as due soon",
         "the days before a due date that it shows as due soon",
     )
+    reminder_session_days = _whole(
+        "Working days before a session falls due that people are reminded",
+        "the working days before a session falls due that people are reminded",
+        help_text="The supervisor, and the supervisee once a session is planned. 0 for no "
+        "reminder.",
+    )
+    reminder_record_days = _whole(
+        "Working days before a write-up falls due that the supervisor is reminded",
+        "the working days before a write-up falls due that the supervisor is reminded",
+        help_text="0 for no reminder.",
+    )
+    reminder_signoff_days = _whole(
+        "Working days before a sign-off falls due that whoever signs next is reminded",
+        "the working days before a sign-off falls due that whoever signs next is reminded",
+        help_text="0 for no reminder.",
+    )
     intervals = forms.CharField(
         label="Supervision intervals per job role (advanced)",
         help_text=(
@@ -276,6 +300,9 @@ class PackVersionForm(PlainTextForm):
         "development_per_year": "Development conversations a year",
         "probation_review_months": "The probation review months",
         "due_soon_days": "The days before a due date that it shows as due soon",
+        "reminder_session_days": "The working days before a session that people are reminded",
+        "reminder_record_days": "The working days before a write-up that people are reminded",
+        "reminder_signoff_days": "The working days before a sign-off that people are reminded",
     }
     # Where each setting lives in a pack's data, by form field.
     PATHS = {
@@ -297,6 +324,9 @@ class PackVersionForm(PlainTextForm):
         "development_per_year": "development_conversations",
         "probation_review_months": "probation_review_months",
         "intervals": "intervals",
+        "reminder_session_days": "reminder_working_days.session",
+        "reminder_record_days": "reminder_working_days.record",
+        "reminder_signoff_days": "reminder_working_days.signoff",
     }
 
     def __init__(self, *args, base: Mapping[str, Any], today: date, **kwargs):
@@ -324,6 +354,9 @@ class PackVersionForm(PlainTextForm):
                 Field.radios("monthly_counting", legend_size=Size.SMALL),
                 Field.checkboxes("formal_session_types", legend_size=Size.SMALL, small=True),
                 Field.text("due_soon_days", field_width=3),
+                Field.text("reminder_session_days", field_width=3),
+                Field.text("reminder_record_days", field_width=3),
+                Field.text("reminder_signoff_days", field_width=3),
             ),
             section(
                 "Records and agreements",
@@ -444,6 +477,7 @@ class PackVersionForm(PlainTextForm):
             ),
             "probation_review_months": ", ".join(str(m) for m in pack.probation_review_months),
             "due_soon_days": pack.due_soon_days,
+            **{f"reminder_{kind}_days": days for kind, days in pack.reminder_working_days.items()},
             "intervals": json.dumps(
                 {
                     category: {"phases": [phase.to_dict() for phase in schedule.phases]}
@@ -519,6 +553,9 @@ class PackVersionForm(PlainTextForm):
         data["formal_session_types"] = [kind for kind in SESSION_TYPES if kind in chosen]
         data["record_working_days"] = answers["record_working_days"]
         data["signoff_working_days"] = answers["signoff_working_days"]
+        data["reminder_working_days"] = {
+            kind: answers[f"reminder_{kind}_days"] for kind in REMINDER_KINDS
+        }
         data["cancellation_reschedule_days"] = answers["cancellation_reschedule_days"]
         data["cover_after_days"] = answers["cover_after_days"]
         agreement = data["agreement"]

@@ -239,6 +239,14 @@ def _staff_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
             "formal_session_types",
         ),
         row("Shown as due soon", f"{_days(pack.due_soon_days)} before", "due_soon_days"),
+        row(
+            "People reminded before",
+            [
+                f"{what}: {_reminded(pack.reminder_working_days[kind])}"
+                for kind, what in REMINDER_LABELS.items()
+            ],
+            "reminder_working_days",
+        ),
     ]
     support = pack.support_time
     staff.append(
@@ -275,6 +283,17 @@ def _staff_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
         )
     )
     return staff
+
+
+REMINDER_LABELS = {
+    "session": "A session falls due",
+    "record": "A record is to be written up",
+    "signoff": "A record is to be signed off",
+}
+
+
+def _reminded(days: int) -> str:
+    return f"{_days(days, 'working days')} before" if days else "No reminder"
 
 
 def _record_and_agreement_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:

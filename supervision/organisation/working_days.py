@@ -25,3 +25,15 @@ def add_working_days(start: date, days: int) -> date:
         if is_working_day(current):
             remaining -= 1
     return current
+
+
+def subtract_working_days(end: date, days: int) -> date:
+    """The date `days` working days before `end` (end itself not counted): 3 working days
+    before Wednesday 9 December 2026 is Friday 4 December."""
+    current = end
+    remaining = days
+    while remaining > 0:
+        current -= timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current

@@ -176,6 +176,16 @@ CHOICES = [
     ("kent", "signoff_working_days", lambda p: p.signoff_working_days, 5),
     ("surrey", "signoff_working_days", lambda p: p.signoff_working_days, 10),
     ("policy-002", "signoff_working_days", lambda p: p.signoff_working_days, 10),
+    # Reminders before things fall due: the seeds are silent, the product's default.
+    *(
+        (
+            code,
+            "reminder_working_days",
+            lambda p: dict(p.reminder_working_days),
+            {"session": 3, "record": 1, "signoff": 1},
+        )
+        for code in ("kent", "surrey", "policy-002")
+    ),
     # A1, A2, F7.
     ("kent", "agreement.at_first_session", lambda p: p.agreement.at_first_session, True),
     ("surrey", "agreement.at_first_session", lambda p: p.agreement.at_first_session, False),
@@ -276,6 +286,31 @@ def test_phase_in_months_before_a_phase_in_weeks_is_out_of_order():
             "formal_session_types[5]: ad hoc supervision never counts as formal (S6)",
         ),
         (lambda d: d.update(record_working_days=-1), "record_working_days: must be 0 or more"),
+        (
+            lambda d: d["reminder_working_days"].update(session=-1),
+            "reminder_working_days.session: must be 0 or more",
+        ),
+        (
+            lambda d: d["reminder_working_days"].update(record="one"),
+            "reminder_working_days.record: must be a whole number",
+        ),
+        (
+            lambda d: d["reminder_working_days"].update(signoff=True),
+            "reminder_working_days.signoff: must be a whole number",
+        ),
+        (
+            lambda d: d["reminder_working_days"].pop("signoff"),
+            "reminder_working_days.signoff: missing",
+        ),
+        (
+            lambda d: d["reminder_working_days"].update(agreement=2),
+            "reminder_working_days.agreement: unknown setting",
+        ),
+        (
+            lambda d: d.update(reminder_working_days=None),
+            "reminder_working_days: must be an object",
+        ),
+        (lambda d: d.pop("reminder_working_days"), "reminder_working_days: missing"),
         (
             lambda d: d.update(cancellation_reschedule_days=-14),
             "cancellation_reschedule_days: must be 1 or more",
@@ -529,3 +564,9 @@ def test_interval_from_agreement_fields():
 )
 def test_interval_describe(interval, text):
     assert interval.describe() == text
+
+
+def test_no_reminder_at_all_is_a_valid_choice():
+    data = kent_data()
+    data["reminder_working_days"] = {"session": 0, "record": 0, "signoff": 0}
+    assert dict(load_pack(data).reminder_working_days) == {"session": 0, "record": 0, "signoff": 0}

@@ -245,6 +245,31 @@ def test_a_valid_new_version_is_saved_as_the_next_version_from_its_date(world):
     assert "Version 2, from 1 April 2026: Cabinet decision of 2 March 2026" in page
 
 
+def test_a_new_version_may_change_when_people_are_reminded(world):
+    admin = Person(world.admin)
+    form = text(admin.get(KENT_EDIT))
+    assert re.search(r'name="reminder_session_days"[^>]*value="3"', form)
+    response = admin.post(
+        KENT_EDIT, form_data(reminder_session_days="5", reminder_signoff_days="0")
+    )
+    assert response.status_code == 302
+    row = PolicyPackVersion.objects.get(code="kent", version=2)
+    assert row.data["reminder_working_days"] == {"session": 5, "record": 1, "signoff": 0}
+    assert row.data["notes"]["reminder_working_days"].startswith("Version 2, from 1 April 2026")
+    page = text(admin.get("/admin-tools/policy/kent/2/"))
+    assert "A session falls due: 5 working days before" in page
+    assert "A record is to be written up: 1 working day before" in page
+    assert "A record is to be signed off: No reminder" in page
+
+
+def test_a_negative_number_of_days_before_a_reminder_is_refused_beside_its_field(world):
+    response = Person(world.admin).post(KENT_EDIT, form_data(reminder_record_days="-1"))
+    assert response.status_code == 200
+    page = text(response)
+    assert "The working days before a write-up that people are reminded" in page
+    assert not PolicyPackVersion.objects.filter(code="kent", version=2).exists()
+
+
 def test_a_new_version_may_allow_less_frequent_agreements_down_to_a_floor(world):
     response = Person(world.admin).post(
         KENT_EDIT,
