@@ -139,6 +139,9 @@ class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChec
                 "sections"
             )
         }
+        self.load_children()
+
+    def load_children(self) -> None:
         references = {
             r.upper()
             for r in self._cells("cases.csv", "reference")
