@@ -186,10 +186,17 @@ class _HistoryChecks:
     ) -> None:
         closed = self._closed_on(reference)
         for spell in spells:
-            if closed and spell.row in rows and local_day(spell.starts_at) > closed:
+            if not closed or spell.row not in rows:
+                continue
+            if local_day(spell.starts_at) > closed:
                 rows[spell.row].error(
-                    "allocated_at",
-                    f"{reference}'s case closed on {_long(closed)}",
+                    "allocated_at", f"{reference}'s case closed on {_long(closed)}", show_value=True
+                )
+            elif spell.ends_at and local_day(spell.ends_at) > closed:
+                rows[spell.row].error(
+                    "ended_at",
+                    f"{reference}'s case closed on {_long(closed)}: end the allocation by then, "
+                    "or leave it empty for the closure to end it",
                     show_value=True,
                 )
         data = self.children.get(reference)

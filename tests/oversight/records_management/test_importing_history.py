@@ -11,6 +11,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from casework.models import Child, RiskRating, Transfer
+from casework.transfer_services import transfers_of
 from oversight.flags.compliance import compliance_rows
 from oversight.management.commands.compliance import parse_as_of
 from oversight.models import OrganisationPolicy
@@ -82,6 +83,12 @@ def test_spells_make_the_allocation_history_and_a_transfer_between_them(folder):
     assert (transfer.from_worker.email, transfer.to_worker.email) == (NADIA, LEO)
     assert child.service_since == date(2025, 6, 2)
     assert child.allocated_worker.email == LEO
+    (joint,) = transfers_of(child)
+    assert (joint.earliest, joint.latest, joint.held) == (
+        date(2025, 9, 8),
+        date(2025, 9, 22),
+        False,
+    )
 
 
 def test_a_transfer_since_the_last_import_moves_a_recorded_child(folder):
@@ -173,6 +180,16 @@ def test_a_transfer_since_the_last_import_moves_a_recorded_child(folder):
             "cases.csv, row 4, column worker_email: WM100003's latest allocation in "
             "allocations.csv (row 3) has a different worker_email: give the same one here",
         ),
+        (
+            [
+                "WM100005,peter.lindqvist@westmoor.example,westmoor-assessment,"
+                "2025-11-10 14:00,2026-01-29 09:00"
+            ],
+            None,
+            "allocations.csv, row 2, column ended_at: WM100005's case closed on 28 January "
+            "2026: end the allocation by then, or leave it empty for the closure to end it "
+            '(found "2026-01-29 09:00")',
+        ),
     ],
     ids=[
         "unknown child",
@@ -183,6 +200,7 @@ def test_a_transfer_since_the_last_import_moves_a_recorded_child(folder):
         "two open spells",
         "worker had left",
         "cases.csv disagrees",
+        "ends after the closure",
     ],
 )
 def test_a_doubtful_allocation_history_is_refused_naming_its_row(
