@@ -36,6 +36,9 @@ events). Where they cannot:
   entered (or, for a new organisation, before its first evaluation);
 - a gap inside a spell still open, made by facts entered later (an agreement back-dated into a
   spell and superseded since): the open flag spans the gap;
+- a choice of pack from a day in the past (an import's `--pack-from`): everyone is marked, so
+  walked back LATE_FACTS_WINDOW under it; flags resolved before that keep the pack they were
+  judged by;
 - a pack version whose effective date is set in the past, or a fact changed with its history
   lost (a person's job role, start date, unit or probation end; the unit of a child held by no
   allocation): both answer with the values as they are now, but flags already resolved keep

@@ -168,29 +168,52 @@ def pack_version_create(
 
 
 @transaction.atomic
-def organisation_pack_choose(code: str, by, *, request=None) -> OrganisationPolicy:
-    """Run pack `code` from now on. Everyone is looked at again at the next tick, so flags
+def organisation_pack_choose(
+    code: str, by, *, effective_from: date | None = None, request=None
+) -> OrganisationPolicy:
+    """Run pack `code` from `effective_from` (today if not given; never a day to come).
+
+    A day in the past is for history imported or kept from before the organisation chose:
+    every day from it is judged by this pack, so any choice made on or after it is replaced
+    (the audit entry names them). Everyone is looked at again at the next tick, so flags
     follow the chosen pack's rules at once."""
 
     if not PolicyPackVersion.objects.filter(code=code).exists():
         raise ValidationError({"pack_code": "Choose a policy pack that has at least one version"})
+    today = timezone.localdate()
+    day = effective_from or today
+    if day > today:
+        raise ValidationError(
+            {
+                "effective_from": "Enter today's date or an earlier one: a pack runs from a day "
+                "that has begun"
+            }
+        )
     # Choices are kept, never overwritten: a report for an earlier day uses the pack then.
     list(OrganisationPolicy.objects.select_for_update())
-    today = timezone.localdate()
-    current = OrganisationPolicy.current(today)
+    current = OrganisationPolicy.current(day)
     previous = current.pack_code if current else ""
-    if previous == code:
+    replaced = list(OrganisationPolicy.objects.filter(effective_from__gte=day))
+    if previous == code and all(p.pack_code == code for p in replaced):
         return current
-    OrganisationPolicy.objects.filter(effective_from=today).delete()
-    policy = OrganisationPolicy.objects.create(pack_code=code, effective_from=today, chosen_by=by)
+    OrganisationPolicy.objects.filter(pk__in=[p.pk for p in replaced]).delete()
+    policy = OrganisationPolicy.objects.create(pack_code=code, effective_from=day, chosen_by=by)
     StaffProfile.objects.update(next_check_at=None)
     Child.objects.update(next_check_at=None)
+    detail = {"change": "policy pack chosen", "from": previous, "to": code}
+    if day != today:
+        detail["effective_from"] = day.isoformat()
+    if day != today and replaced:
+        detail["replaced"] = [
+            f"{p.pack_code} from {p.effective_from.isoformat()}"
+            for p in sorted(replaced, key=lambda p: p.effective_from)
+        ]
     audit.record(
         audit.AuditAction.WRITE,
         request=request,
         actor=by,
         object_type="organisation_policy",
         object_id=policy.pk,
-        detail={"change": "policy pack chosen", "from": previous, "to": code},
+        detail=detail,
     )
     return policy

@@ -45,7 +45,8 @@ class ImportUploadForm(PlainTextForm):
         label="Choose the CSV files, or one .zip file holding them",
         help_text=(
             "Any of units.csv, staff.csv, relationships.csv, agreements.csv, sessions.csv, "
-            "cases.csv and case_supervisions.csv, saved as CSV UTF-8. Up to 20 MB each."
+            "cases.csv, allocations.csv, risk_ratings.csv and case_supervisions.csv, saved as "
+            "CSV UTF-8. Up to 20 MB each."
         ),
         widget=ClearableFileInput(attrs={"accept": ".csv,.zip,text/csv,application/zip"}),
         error_messages={

@@ -17,7 +17,7 @@ from typing import Any
 
 from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
+from crispy_forms_gds.layout import HTML, Button, Field, Fieldset, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -119,17 +119,75 @@ class PackChoiceForm(PlainTextForm):
             "invalid_choice": "Choose one of the policy packs listed",
         },
     )
+    effective_from = DateInputField(
+        label="Date it runs from",
+        required=False,
+        help_text="Leave empty to run it from today. An earlier date is for history kept or "
+        f"imported from before: every day from it is judged by this pack. {DATE_HINT}",
+    )
+    # The choice and date the warning was shown for: ticking the box confirms that, no other.
+    past_seen = forms.CharField(required=False, widget=forms.HiddenInput)
+    confirm_past = forms.BooleanField(
+        required=False,
+        label="Yes, judge the history from that date by this pack",
+    )
 
-    def __init__(self, *args, packs: list[tuple[str, str, str]], **kwargs):
+    def __init__(self, *args, packs: list[tuple[str, str, str]], today: date, **kwargs):
         """`packs`: (code, name, hint) of each pack that has at least one version."""
         super().__init__(*args, **kwargs)
+        self.today = today
+        self.asked_past = False
         self.fields["pack_code"].choices = [
             Choice(code, name, hint=hint) for code, name, hint in packs
         ]
         self.helper = _helper(
             Field.radios("pack_code", legend_size=Size.MEDIUM),
+            Field("effective_from", context={"legend_size": Size.for_legend("s")}),
+            Field("past_seen"),
             Button("submit", "Run this policy pack"),
         )
+
+    def clean_effective_from(self):
+        day = self.cleaned_data["effective_from"]
+        if day is not None and day > self.today:
+            raise ValidationError(
+                "Enter today's date or an earlier one: to change a rule from a later date, "
+                "make a new version of the pack the organisation runs"
+            )
+        return day
+
+    def _seen(self) -> str:
+        return f"{self.cleaned_data.get('pack_code')}:{self.cleaned_data['effective_from']}"
+
+    def past_confirmed(self) -> bool:
+        """True unless the date is in the past and this choice was not confirmed."""
+        day = self.cleaned_data.get("effective_from")
+        if day is None or day >= self.today:
+            return True
+        return bool(self.cleaned_data.get("confirm_past")) and (
+            self.cleaned_data.get("past_seen") == self._seen()
+        )
+
+    def ask_to_confirm_past(self) -> None:
+        """The warning and the box to tick, just above the button; an error if they were shown
+        for this very choice and the box was left empty."""
+        seen_before = self.cleaned_data.get("past_seen") == self._seen()
+        self.data = self.data.copy()
+        self.data["past_seen"] = self._seen()
+        if not seen_before:
+            self.data.pop("confirm_past", None)
+        self.asked_past = True
+        button = len(self.helper.layout) - 1
+        self.helper.layout.insert(button, Field.checkbox("confirm_past"))
+        self.helper.layout.insert(
+            button, HTML('{% include "oversight/packs/_past_warning.html" %}')
+        )
+        if seen_before:
+            self.add_error(
+                "confirm_past",
+                "Select yes to judge the history from that date by this pack, or leave the "
+                "date empty to run it from today",
+            )
 
 
 class PackVersionForm(PlainTextForm):

@@ -92,26 +92,29 @@ def policy_packs(request):
         request.POST if request.method == "POST" else None,
         packs=choices,
         initial={"pack_code": current},
+        today=today,
     )
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["pack_code"]
-        if code == current:
+        day = form.cleaned_data["effective_from"]
+        if code == current and day in (None, today):
             messages.success(request, f"The organisation already runs {packs[code].name}")
             return redirect("policy-packs")
-        try:
-            pack_services.organisation_pack_choose(code, request.user, request=request)
-        except ValidationError as error:
-            for field_name, problems in error.message_dict.items():
-                form.add_error(field_name if field_name in form.fields else None, problems)
+        if not form.past_confirmed():
+            form.ask_to_confirm_past()
         else:
-            messages.success(request, f"The organisation now runs {packs[code].name}")
-            return redirect("policy-packs")
+            chosen = _choose(request, form, code, day)
+            if chosen:
+                since = "" if day in (None, today) else f" from {day:%-d %B %Y}"
+                messages.success(request, f"The organisation now runs {packs[code].name}{since}")
+                return redirect("policy-packs")
     ordered = sorted(packs.values(), key=lambda s: (s.code != current, s.name))
     return render(
         request,
         "oversight/packs/packs.html",
         {
             "form": form,
+            "past": _past_warning(form, packs) if form.asked_past else None,
             "current": packs.get(current),
             "packs": [
                 {
@@ -122,6 +125,34 @@ def policy_packs(request):
             ],
         },
     )
+
+
+def _choose(request, form, code: str, day) -> bool:
+    try:
+        pack_services.organisation_pack_choose(
+            code, request.user, effective_from=day, request=request
+        )
+    except ValidationError as error:
+        for field_name, problems in error.message_dict.items():
+            form.add_error(field_name if field_name in form.fields else None, problems)
+        return False
+    return True
+
+
+def _past_warning(form, packs: dict) -> dict:
+    """What choosing a pack from a past day does, for the warning above the box to tick."""
+    day = form.cleaned_data["effective_from"]
+    replaced = [
+        (packs[p.pack_code].name if p.pack_code in packs else p.pack_code, p.effective_from)
+        for p in OrganisationPolicy.objects.filter(effective_from__gte=day).order_by(
+            "effective_from"
+        )
+    ]
+    return {
+        "day": day,
+        "name": packs[form.cleaned_data["pack_code"]].name,
+        "replaced": replaced,
+    }
 
 
 # One version, in words

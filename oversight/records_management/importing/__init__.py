@@ -20,8 +20,9 @@ stood (signed, shared, finalised) on the dates in the files, with "Signed outsid
 (imported)" as the way they were signed, since nobody signed them here.
 
 The steps live in modules of their own: `files` (names, columns, reading), `values` (one
-cell at a time), `checking` and the `checks_*` modules (one per file), `writing`; what a caller
-needs is named here.
+cell at a time), `checking` and the `checks_*` modules (one per file, or a pair:
+`checks_history` for allocations.csv and risk_ratings.csv), `writing` and `writing_history`;
+what a caller needs is named here.
 """
 
 from oversight.records_management.importing.checking import check

@@ -17,8 +17,10 @@ from casework.models import (
     CaseNote,
     Child,
 )
+from casework.services import normalise_reference
 from oversight.policy.choice import NoPolicyPack, pack_versions
 from oversight.records_management.importing.checks_cases import _CaseChecks
+from oversight.records_management.importing.checks_history import _HistoryChecks
 from oversight.records_management.importing.checks_people import _UnitAndStaffChecks
 from oversight.records_management.importing.checks_relationships import _RelationshipChecks
 from oversight.records_management.importing.checks_sessions import _SessionChecks
@@ -55,7 +57,7 @@ def check(files: dict[str, bytes], *, now: datetime | None = None) -> Plan:
     return plan
 
 
-class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChecks):
+class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChecks, _HistoryChecks):
     def __init__(self, plan: Plan, tables: dict[str, Table]):
         self.plan = plan
         self.tables = tables
@@ -87,8 +89,11 @@ class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChec
             | self._cells("staff.csv", "email")
             | self._cells("relationships.csv", "supervisor_email", "supervisee_email")
             | self._cells("agreements.csv", "supervisor_email", "supervisee_email")
-            | self._cells("sessions.csv", "supervisor_email", "supervisee_email")
+            | self._cells(
+                "sessions.csv", "supervisor_email", "supervisee_email", "cancelled_by_email"
+            )
             | self._cells("cases.csv", "worker_email")
+            | self._cells("allocations.csv", "worker_email")
             | self._cells("case_supervisions.csv", "author_email")
         )
         users = (
@@ -125,7 +130,7 @@ class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChec
                 supervisee_id__in=user_ids,
                 starts_at__gte=min(moments),
                 starts_at__lte=max(moments),
-            ).select_related("record", "supervisor"):
+            ).select_related("record", "supervisor", "cancelled_by"):
                 key = (self.email_by_id[session.supervisee_id], session.starts_at)
                 self.db_sessions[key] = session
         self.templates = {
@@ -134,17 +139,26 @@ class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChec
                 "sections"
             )
         }
+        self.load_children()
+
+    def load_children(self) -> None:
         references = {
             r.upper()
             for r in self._cells("cases.csv", "reference")
             | self._cells("case_supervisions.csv", "reference")
+            | self._cells("allocations.csv", "reference")
+            | self._cells("risk_ratings.csv", "reference")
         }
-        self.db_children = {
-            c.reference: c
-            for c in Child.objects.filter(reference__in=references)
-            .select_related("unit", "allocated_worker")
-            .prefetch_related("allocations__worker", "allocations__unit")
-        }
+        children = Child.objects.filter(reference__in=references).select_related(
+            "unit", "allocated_worker"
+        )
+        children = children.prefetch_related("allocations__worker", "allocations__unit")
+        # A child's recorded ratings, which a dated rating in the file must agree with: one
+        # query more, only when there is such a file.
+        self.reads_ratings = "risk_ratings.csv" in self.tables
+        if self.reads_ratings:
+            children = children.prefetch_related("risk_ratings")
+        self.db_children = {c.reference: c for c in children}
         self.db_notes = defaultdict(list)
         for note in CaseNote.objects.filter(
             child_id__in=[c.pk for c in self.db_children.values()]
@@ -199,6 +213,10 @@ class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChec
         self._pre_units = self._cells("units.csv", "code")
         self.named_staff = self._cells("staff.csv", "email")
         self.named_children = {r.upper() for r in self._cells("cases.csv", "reference")}
+        self.spelled_children = {
+            normalise_reference(r) for r in self._cells("allocations.csv", "reference")
+        }
+        self.previous_levels: dict[tuple, str] = {}
         self.doubtful: set[tuple] = set()
         self.check_units()
         self.check_staff()
@@ -207,6 +225,8 @@ class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChec
         self.check_agreements()
         self.check_sessions()
         self.check_cases()
+        self.check_allocations()
+        self.check_risk_ratings()
         self.check_case_notes()
         self.plan.state = self
 

@@ -134,6 +134,9 @@ class _CaseChecks:
             "allocated_at": existing.allocated_at,
         }
         columns = {"unit": "unit_code", "worker": "worker_email"}
+        if data["reference"] in self.spelled_children:
+            # allocations.csv gives the history, transfers included: checked against it there.
+            fixed = {"service": existing.service}
         for name, value in fixed.items():
             if data[name] != value:
                 row.error(
@@ -179,6 +182,14 @@ class _CaseChecks:
         that moment, or None if nobody did yet."""
         data = self.children.get(reference)
         child = self.db_children.get(reference)
+        spells = getattr(self, "spells", {}).get(reference)
+        if spells:
+            held = [s for s in spells if s.starts_at <= moment]
+            if not held:
+                return None
+            spell = held[-1]
+            service = data["service"] if data else child.service
+            return spell.worker, spell.unit, service, spell.db
         if child is not None:
             held = [a for a in child.allocations.all() if a.starts_at <= moment]
             if not held:

@@ -41,6 +41,7 @@ class _SessionChecks:
                 row.error("cancellation_reason", "Enter why the session was cancelled")
             if status != Status.CANCELLED and data["cancellation_reason"]:
                 row.error("cancellation_reason", "Leave this empty: the session was not cancelled")
+            self._check_cancelled_by(row, data)
             self._check_record(row, data)
             key = (supervisee, starts)
             if not row.ok:
@@ -76,12 +77,43 @@ class _SessionChecks:
             ),
             "location": row.text("location", max_length=200),
             "cancellation_reason": row.text("cancellation_reason"),
+            "cancelled_by": row.email("cancelled_by_email", required=False),
             "replaces": row.moment("replaces_starts_at"),
             "record_status": row.choice("record_status", self.RECORD_CHOICES, default="none"),
             "shared_on": row.date("record_shared_on"),
             "signed_on": row.date("record_signed_on"),
             "finalised_on": row.date("record_finalised_on"),
         }
+
+    def _check_cancelled_by(self, row: _Row, data: dict) -> None:
+        """Who cancelled: as in the product, where cancelling is for whoever supervises the
+        supervisee (the session's supervisor, or another arrangement of theirs that day)."""
+        person = data["cancelled_by"]
+        if person is None:
+            return
+        if data["status"] != SupervisionSession.Status.CANCELLED:
+            row.error("cancelled_by_email", "Leave this empty: the session was not cancelled")
+            return
+        if not self.need_staff(row, "cancelled_by_email", person):
+            return
+        supervisee, day = data["supervisee"], local_day(data["starts_at"])
+        if person == data["supervisor"] or any(
+            rel.supervisor == person and rel.supervisee == supervisee and rel.covers(day)
+            for rel in self.relationships.values()
+        ):
+            return
+        if person == supervisee:
+            message = (
+                "A supervisee does not cancel their own session in the product: name the "
+                "supervisor who cancelled it"
+            )
+        else:
+            message = (
+                f"Name the session's supervisor, or someone supervising {supervisee} on "
+                f"{_long(day)} (in relationships.csv or already recorded): only they can "
+                "cancel a session"
+            )
+        row.error("cancelled_by_email", message, show_value=True)
 
     def _check_replaced_sessions(self, pending_replaces: list[tuple[_Row, dict]]) -> None:
         Status = SupervisionSession.Status
@@ -170,6 +202,7 @@ class _SessionChecks:
             "mode": existing.mode,
             "location": existing.location,
             "cancellation_reason": existing.cancellation_reason,
+            "cancelled_by": existing.cancelled_by.email.lower() if existing.cancelled_by else None,
             "replaces": replaces,
         }
         wanted = {k: data[k] for k in current}
@@ -178,6 +211,7 @@ class _SessionChecks:
             "location": "location",
             "replaces": "replaces_starts_at",
             "cancellation_reason": "cancellation_reason",
+            "cancelled_by": "cancelled_by_email",
         }
         for name, column in optional.items():
             if not row.has(column):

@@ -82,6 +82,7 @@ COLUMNS: dict[str, dict[str, bool]] = {
         "mode": False,
         "location": False,
         "cancellation_reason": False,
+        "cancelled_by_email": False,
         "replaces_starts_at": False,
         "record_status": False,
         "record_shared_on": False,
@@ -103,6 +104,20 @@ COLUMNS: dict[str, dict[str, bool]] = {
         "closed_on": False,
         "closure_reason": False,
         "closure_rationale": False,
+    },
+    "allocations.csv": {
+        "reference": True,
+        "worker_email": True,
+        "unit_code": True,
+        "allocated_at": True,
+        "ended_at": False,
+    },
+    "risk_ratings.csv": {
+        "reference": True,
+        "scale": True,
+        "level": True,
+        "rated_on": True,
+        "reason": False,
     },
     "case_supervisions.csv": {
         "reference": True,
@@ -128,6 +143,7 @@ MULTI_LINE_COLUMNS = frozenset(
         "worries",
         "decision",
         "reasons",
+        "reason",
     }
 )
 LABELS = {
@@ -137,6 +153,8 @@ LABELS = {
     "agreements.csv": "agreements",
     "sessions.csv": "sessions",
     "cases.csv": "children",
+    "allocations.csv": "allocations",
+    "risk_ratings.csv": "risk ratings",
     "case_supervisions.csv": "case notes",
 }
 

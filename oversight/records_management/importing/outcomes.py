@@ -62,6 +62,7 @@ class Plan:
     items: dict[str, list[Item]] = field(default_factory=dict)
     new_job_roles: dict[str, dict] = field(default_factory=dict)
     state: object = None
+    pack: tuple | None = None  # (code, day) of the pack chosen with the import
 
     @property
     def ok(self) -> bool:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from agreements.models import AgreementSignature, SupervisionAgreement
@@ -21,6 +22,7 @@ from casework.models import (
 )
 from casework.services import note_content
 from oversight.policy.due import day_start
+from oversight.policy.services import organisation_pack_choose
 from oversight.records_management.importing.checking import _Check, check
 from oversight.records_management.importing.files import IMPORTED_SIGNATURE
 from oversight.records_management.importing.outcomes import (
@@ -30,8 +32,13 @@ from oversight.records_management.importing.outcomes import (
     ImportRefused,
     Item,
     Plan,
+    Problem,
 )
 from oversight.records_management.importing.values import _moment_on, local_day
+from oversight.records_management.importing.writing_history import (
+    _HistoryWriter,
+    mark_first_discussions,
+)
 from supervision.models import (
     JobRole,
     RecordSection,
@@ -50,14 +57,29 @@ from supervision.records.canonical import content_hash, load_record_for_content,
 # --- Writing --------------------------------------------------------------------------------
 
 
-def import_files(files: dict[str, bytes], *, by=None, request=None, dry_run: bool = False) -> Plan:
+def import_files(
+    files: dict[str, bytes],
+    *,
+    by=None,
+    request=None,
+    dry_run: bool = False,
+    pack: tuple[str, date] | None = None,
+) -> Plan:
     """Check, then (unless a dry run) write everything in one transaction. Raises
-    ImportRefused with every problem found, having written nothing."""
+    ImportRefused with every problem found, having written nothing.
+
+    `pack` (code, day): the organisation's choice of pack from that day, made first, so the
+    files are checked and their history judged by it; in the same transaction as the rest."""
     with transaction.atomic():
+        if pack is not None:
+            _choose_pack(*pack, by=by, request=request)
         plan = check(files)
+        plan.pack = pack
         if not plan.ok:
             raise ImportRefused(plan.problems)
         if dry_run:
+            # The choice of pack too: a dry run writes nothing.
+            transaction.set_rollback(True)
             return plan
         _Writer(plan, by, request).run()
 
@@ -79,7 +101,19 @@ def import_files(files: dict[str, bytes], *, by=None, request=None, dry_run: boo
     return plan
 
 
-class _Writer:
+def _choose_pack(code: str, day: date, *, by, request) -> None:
+    try:
+        organisation_pack_choose(code, by, effective_from=day, request=request)
+    except ValidationError as error:
+        raise ImportRefused(
+            [
+                Problem("", f"--pack {code} --pack-from {day.isoformat()}: {m}")
+                for m in error.messages
+            ]
+        ) from None
+
+
+class _Writer(_HistoryWriter):
     def __init__(self, plan: Plan, by, request=None):
         self.plan = plan
         self.request = request
@@ -92,6 +126,7 @@ class _Writer:
         self.roles = dict(self.check.db_roles)
         self.relationships = {}
         self.children = dict(self.check.db_children)
+        self.spelled: set[str] = set()
 
     def items(self, name: str) -> list[Item]:
         return self.plan.items.get(name, [])
@@ -105,7 +140,10 @@ class _Writer:
         self.write_agreements()
         self.write_sessions()
         self.write_cases()
+        self.write_allocations()
+        self.write_risk_ratings()
         self.write_case_notes()
+        self.mark_spells_discussed()
 
     def job_roles(self) -> None:
         holds_cases = {"practitioner", "asye", "student"}
@@ -331,6 +369,7 @@ class _Writer:
                 "ends_at": data["ends_at"],
                 "status": data["status"],
                 "cancellation_reason": data["cancellation_reason"],
+                "cancelled_by": self.users[data["cancelled_by"]] if data["cancelled_by"] else None,
                 "mode": data["mode"],
                 "location": data["location"],
                 "replaces": replaces,
@@ -438,13 +477,16 @@ class _Writer:
             by = self.responsible(data["unit"], data["worker"])
             levels = {f: data[f] for f in SCALE_FIELDS.values()}
             child = item.existing
+            spells = self.check.spells.get(data["reference"])
             if child is None:
                 allocated = data["allocated_at"]
+                # With a history, the child came into its service with its first allocation.
+                first = spells[0].starts_at if spells else allocated
                 child = Child(
                     reference=data["reference"],
                     initials=data["initials"],
                     service=data["service"],
-                    service_since=local_day(allocated),
+                    service_since=local_day(first),
                     plan=data["plan"],
                     chronic_neglect=data["chronic_neglect"],
                     unit=self.units[data["unit"]],
@@ -453,30 +495,34 @@ class _Writer:
                     **levels,
                 )
                 child.save()
-                Allocation.objects.create(
-                    child=child,
-                    worker=child.allocated_worker,
-                    unit=child.unit,
-                    service=child.service,
-                    starts_at=allocated,
-                    allocated_by=by,
-                )
+                if spells:
+                    self.write_spells(child)
+                else:
+                    Allocation.objects.create(
+                        child=child,
+                        worker=child.allocated_worker,
+                        unit=child.unit,
+                        service=child.service,
+                        starts_at=allocated,
+                        allocated_by=by,
+                    )
                 for scale, name in SCALE_FIELDS.items():
-                    if levels[name]:
+                    # A scale with its history in risk_ratings.csv is written from there.
+                    if levels[name] and not self.rated_by_file(data["reference"], scale):
                         RiskRating.objects.create(
                             child=child,
                             scale=scale,
                             level=levels[name],
                             reason="Rated at allocation",
                             set_by=by,
-                            set_at=allocated,
+                            set_at=first,
                         )
             else:
                 for name in ("initials", "plan", "chronic_neglect"):
                     if name in item.changes:
                         setattr(child, name, item.changes[name])
                 for scale, name in SCALE_FIELDS.items():
-                    if name in item.changes:
+                    if name in item.changes and not self.rated_by_file(data["reference"], scale):
                         RiskRating.objects.create(
                             child=child,
                             scale=scale,
@@ -488,6 +534,7 @@ class _Writer:
                         )
                         setattr(child, name, item.changes[name])
                 child.save()
+                self.write_spells(child)
             if data["closed_on"] is not None and child.closed_on is None:
                 self._close(child, data, by)
             self.children[data["reference"]] = child
@@ -522,7 +569,7 @@ class _Writer:
             allocations[allocation.child_id].append(allocation)
         for child_id, notes in written.items():
             _catch_up_discussion_dates(children[child_id], notes)
-            _mark_first_discussions(allocations[child_id], notes)
+            mark_first_discussions(allocations[child_id], notes)
         self._record_closure_supervision()
 
     def _write_case_note(self, data: dict) -> CaseNote:
@@ -588,19 +635,3 @@ def _catch_up_discussion_dates(child, notes: list[CaseNote]) -> None:
             review = note.next_review_on
     if (last, review) != (child.last_discussed_at, child.next_review_on):
         Child.objects.filter(pk=child.pk).update(last_discussed_at=last, next_review_on=review)
-
-
-def _mark_first_discussions(allocations: list[Allocation], notes: list[CaseNote]) -> None:
-    # C3: the first discussion after each allocation.
-    for allocation in allocations:
-        during = [
-            n.discussed_at
-            for n in notes
-            if n.discussed_at >= allocation.starts_at
-            and (allocation.ends_at is None or n.discussed_at < allocation.ends_at)
-        ]
-        if during and (
-            allocation.first_discussed_at is None or min(during) < allocation.first_discussed_at
-        ):
-            allocation.first_discussed_at = min(during)
-            allocation.save(update_fields=["first_discussed_at"])

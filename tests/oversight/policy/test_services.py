@@ -543,3 +543,105 @@ def test_the_pages_run_a_fixed_number_of_queries(world, django_assert_num_querie
         admin.post(KENT_EDIT, form_data(day=day, record_working_days=days))
     assert len(versions()) == 3
     count()
+
+
+# Choosing a pack from a day in the past
+
+
+def choice_data(code, day=None, **extra) -> dict:
+    data = {"pack_code": code, **extra}
+    if day is not None:
+        data.update(
+            effective_from_0=str(day.day),
+            effective_from_1=str(day.month),
+            effective_from_2=str(day.year),
+        )
+    return data
+
+
+def test_a_past_date_warns_that_history_will_be_judged_by_the_pack_and_asks_to_confirm(world):
+    admin = Person(world.admin)
+    response = admin.post(LIST, choice_data("surrey", date(2025, 1, 1)))
+
+    assert response.status_code == 200
+    page = text(response)
+    assert 'class="govuk-warning-text" id="past-warning"' in page
+    assert (
+        "History from 1 January 2025 will be judged by Surrey County Council: compliance "
+        "reports for every day since are worked out with its rules"
+    ) in page
+    assert "Yes, judge the history from that date by this pack" in page
+    # Nothing chosen yet, and no error: the question is new.
+    assert "govuk-error-summary" not in page
+    assert list(OrganisationPolicy.objects.values_list("pack_code", flat=True)) == ["kent"]
+
+    # Sent again without ticking the box: an error beside it.
+    seen = re.search(r'name="past_seen" value="([^"]*)"', page).group(1)
+    response = admin.post(LIST, choice_data("surrey", date(2025, 1, 1), past_seen=seen))
+    assert "Select yes to judge the history from that date by this pack" in error_summary(response)
+    assert not AuditEvent.objects.filter(object_type="organisation_policy").exists()
+
+
+def test_a_confirmed_past_date_is_recorded_audited_and_everyone_looked_at_again(world):
+    StaffProfile.objects.update(next_check_at=datetime(2026, 6, 1, tzinfo=UTC))
+    admin = Person(world.admin)
+    seen = f"surrey:{date(2025, 1, 1)}"
+    response = admin.post(
+        LIST,
+        choice_data("surrey", date(2025, 1, 1), past_seen=seen, confirm_past="on"),
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(LIST, 302)]
+    assert "The organisation now runs Surrey County Council from 1 January 2025" in text(response)
+    assert pack_on(date(2024, 12, 31)).code == "kent"
+    assert pack_on(date(2025, 1, 1)).code == "surrey"
+    assert pack_on(DAY.date()).code == "surrey"
+    entry = AuditEvent.objects.filter(object_type="organisation_policy").get()
+    assert entry.actor == world.admin
+    assert entry.detail == {
+        "change": "policy pack chosen",
+        "from": "kent",
+        "to": "surrey",
+        "effective_from": "2025-01-01",
+    }
+    assert not StaffProfile.objects.filter(next_check_at__isnull=False).exists()
+
+
+def test_a_confirmation_for_another_date_does_not_count(world):
+    # Ticked for 1 January, but the date was changed to 1 June: asked again, nothing saved.
+    response = Person(world.admin).post(
+        LIST,
+        choice_data(
+            "surrey", date(2025, 6, 1), past_seen=f"surrey:{date(2025, 1, 1)}", confirm_past="on"
+        ),
+    )
+    assert "History from 1 June 2025 will be judged by" in text(response)
+    assert list(OrganisationPolicy.objects.values_list("pack_code", flat=True)) == ["kent"]
+
+
+def test_a_past_choice_replaces_the_choices_made_since_and_says_so(world):
+    with time_machine.travel(datetime(2025, 6, 1, 9, tzinfo=UTC), tick=False):
+        pack_services.organisation_pack_choose("surrey", world.admin)
+    response = Person(world.admin).post(LIST, choice_data("kent", date(2025, 3, 1)))
+    assert "This replaces Surrey County Council from 1 June 2025." in text(response)
+
+    Person(world.admin).post(
+        LIST,
+        choice_data(
+            "kent", date(2025, 3, 1), past_seen=f"kent:{date(2025, 3, 1)}", confirm_past="on"
+        ),
+    )
+    assert pack_on(date(2025, 7, 1)).code == "kent"
+    entry = AuditEvent.objects.filter(object_type="organisation_policy").latest("pk")
+    assert entry.detail["replaced"] == ["surrey from 2025-06-01"]
+
+
+def test_a_date_to_come_is_refused(world):
+    response = Person(world.admin).post(LIST, choice_data("surrey", date(2026, 4, 1)))
+    assert "Enter today's date or an earlier one" in error_summary(response)
+    with pytest.raises(ValidationError):
+        pack_services.organisation_pack_choose(
+            "surrey", world.admin, effective_from=date(2999, 1, 1)
+        )
+    assert list(OrganisationPolicy.objects.values_list("pack_code", flat=True)) == ["kent"]

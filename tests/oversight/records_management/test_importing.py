@@ -50,7 +50,7 @@ EXAMPLE_COUNTS = {
     SupervisionSession: 12,
     SupervisionRecord: 7,
     Child: 5,
-    Allocation: 5,
+    Allocation: 6,
     CaseNote: 8,
 }
 # Tables nobody's data lives in, or that record the import itself.
@@ -488,7 +488,13 @@ def test_imported_case_notes_are_final_and_keep_the_case_up_to_date(folder):
     assert child.next_review_on == date(2026, 5, 10)
     # C3: the allocation note, the same afternoon, was the first discussion.
     assert child.allocations.get().first_discussed_at == datetime(2025, 11, 3, 15, 0, tzinfo=UTC)
-    assert RiskRating.objects.get(child=child).level == "amber"
+    # Its rating as risk_ratings.csv dates it: amber, red from 5 January, amber again.
+    assert [(r.level, r.previous_level) for r in RiskRating.objects.filter(child=child)] == [
+        ("amber", "red"),
+        ("red", "amber"),
+        ("amber", ""),
+    ]
+    assert child.rag_rating == "amber"
     closed = Child.objects.get(reference="WM100005")
     assert closed.closed_on == date(2026, 1, 28) and closed.closure_supervision_held is True
     assert closed.allocations.get().ends_at == datetime(2026, 1, 29, 0, 0, tzinfo=UTC)
@@ -737,8 +743,9 @@ def test_the_check_reads_the_database_in_a_fixed_number_of_queries(
     folder, django_assert_num_queries
 ):
     run(folder)
-    # 16: the organisation's pack timeline (its choices and their versions) for F7.
-    with django_assert_num_queries(16):
+    # 16: the organisation's pack timeline (its choices and their versions) for F7; 17 with
+    # risk_ratings.csv, whose dated ratings are checked against the children's recorded ones.
+    with django_assert_num_queries(17):
         assert importing.check(files_of(folder)).ok
     for n in range(40):
         append(
@@ -765,7 +772,7 @@ def test_the_check_reads_the_database_in_a_fixed_number_of_queries(
             "westmoor.example,case_supervision,,,,Continue,Settled,2026-04-05",
         )
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         plan = importing.check(files_of(folder))
 
     assert plan.ok and plan.counts()["case_supervisions.csv"]["create"] == 40
@@ -804,7 +811,7 @@ def test_the_page_checks_first_and_writes_nothing(client, world, folder):
     page = response.content.decode()
     assert (
         "Ready to import: 2 units, 8 staff, 9 supervision arrangements, 7 agreements, "
-        "12 sessions, 5 children, 8 case notes." in page
+        "12 sessions, 5 children, 2 allocations, 4 risk ratings, 8 case notes." in page
     )
     assert "Nothing has been written yet" in page
     assert counts() == before
@@ -880,7 +887,7 @@ def test_confirming_checks_again_against_the_database_as_it_is_then(client, worl
     client.post(reverse("import-upload"), {"files": uploads(folder)})
     # Meanwhile someone records a child with the same reference.
     Child.objects.create(
-        reference="WM100003", initials="ZZ", unit=world.units["team"], service="social_work"
+        reference="WM100002", initials="ZZ", unit=world.units["team"], service="social_work"
     )
     before = counts()
 
@@ -888,7 +895,7 @@ def test_confirming_checks_again_against_the_database_as_it_is_then(client, worl
 
     assert response.status_code == 200
     assert (
-        "cases.csv, row 4, column unit_code: WM100003 is recorded with a different allocation"
+        "cases.csv, row 3, column unit_code: WM100002 is recorded with a different allocation"
     ) in response.content.decode()
     assert counts() == before
 
