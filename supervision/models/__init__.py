@@ -28,6 +28,7 @@ from supervision.models.sessions import (
     AmendmentRequest,
     Decision,
     Disagreement,
+    RecordAttachment,
     RecordPdf,
     RecordPdfWork,
     RecordSection,
@@ -43,6 +44,7 @@ from supervision.models.sessions import (
 __all__ = [
     "IdentityFailure",
     "RecordPdfWork",
+    "RecordAttachment",
     "StoredFile",
     "GENESIS_HASH",
     "AuditAction",
