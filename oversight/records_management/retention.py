@@ -46,6 +46,7 @@ from supervision.models import (
     ObservationSignature,
     PracticeObservation,
     ProbationReview,
+    RecordAttachment,
     RecordPdf,
     RecordPdfWork,
     RecordSection,
@@ -81,6 +82,8 @@ DESTROYED_MODELS = {
     "supervision.Addendum",
     "supervision.RecordPdf",
     "supervision.RecordPdfWork",
+    # Files attached to the records, with their stored bytes (_stored_files_of).
+    "supervision.RecordAttachment",
     "agreements.SupervisionAgreement",
     "agreements.AgreementSignature",
     "supervision.PracticeObservation",
@@ -130,6 +133,7 @@ KEPT_MODELS = {
     "casework.GroupSession",
     "casework.CaseNote",
     "casework.CaseNoteAction",
+    "casework.CaseNoteAttachment",
     "casework.ProgressionMove",
 }
 
@@ -482,6 +486,10 @@ def _stored_files_of(person, *, records) -> list[tuple]:
         for pdf in RecordPdf.objects.filter(record__in=records)
         if pdf.file
     ]
+    files += [
+        (attachment.file.storage, attachment.file.name)
+        for attachment in RecordAttachment.objects.filter(record__in=records)
+    ]
     for export in SubjectAccessExport.objects.filter(person=person).exclude(file=""):
         files.append((export.file.storage, export.file.name))
     return files
@@ -491,6 +499,7 @@ def _delete_records(records, *, gone) -> None:
     for label, model in [
         ("record_pdfs", RecordPdf),
         ("record_pdf_work", RecordPdfWork),
+        ("record_attachments", RecordAttachment),
         ("signatures", Signature),
         ("addenda", Addendum),
         ("sections", RecordSection),
