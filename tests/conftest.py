@@ -155,19 +155,11 @@ def world(request, db):
 
 @pytest.fixture(scope="session")
 def clamd():
-    """ClamAV's daemon, answering: started by bin/clamd-up if it is not running (the script
-    takes a lock, so the processes of `pytest -n` start one between them). Never skipped: a
+    """ClamAV's daemon, started if it is not running (tests/attachments.py). Never skipped: a
     test that scans an upload fails without it, as the product refuses every upload."""
-    import subprocess
-    from pathlib import Path
+    from tests.attachments import clamd_answering
 
-    from django.conf import settings
-
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "CLAMD_SOCKET": settings.CLAMD_SOCKET}
-    done = subprocess.run(
-        [root / "bin" / "clamd-up"], env=env, capture_output=True, text=True, timeout=120
-    )
-    if done.returncode != 0:
-        pytest.fail(f"ClamAV's daemon could not be started: {done.stderr or done.stdout}")
-    return settings.CLAMD_SOCKET
+    try:
+        return clamd_answering()
+    except RuntimeError as error:
+        pytest.fail(str(error))
