@@ -27,13 +27,17 @@ install: $(VENV)/.installed static/dist/.built
 assets: static/dist/.built
 
 # Debian packages the test suite needs, installed once, as root on this kind of machine:
-# pdftotext to read PDFs, and the Chromium the browser tests drive (Playwright's own browser
-# download cannot work here, so `playwright install` is never run).
+# pdftotext to read PDFs, the Chromium the browser tests drive (Playwright's own browser
+# download cannot work here, so `playwright install` is never run), and ClamAV's daemon, which
+# scans attachments (bin/clamd-up starts the project's own, with config/clamav's signatures).
 system-packages:
 	@command -v pdftotext >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v clamd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon >/dev/null; }
 
 run: install
+	@# Without ClamAV (make system-packages, as root) the site runs, and refuses every attachment.
+	bin/clamd-up || echo "ClamAV is not running: attachments will be refused until it is."
 	bin/prepare-database
 	$(PY) manage.py load_demo
 	$(PY) manage.py make_checkpoint_key --if-missing
@@ -48,6 +52,7 @@ test: install system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	bin/clamd-up
 	$(BIN)/pytest -n auto
 
 # The README's screenshots: the browser journeys save their key pages into docs/screenshots.

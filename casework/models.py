@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from supervision.models.files import Attachment
 from supervision.organisation.plain_text import PlainTextValidator
 
 USER = settings.AUTH_USER_MODEL
@@ -511,6 +512,32 @@ class CaseNoteAction(models.Model):
 
     def __str__(self):
         return self.description[:60]
+
+
+class CaseNoteAttachment(Attachment):
+    """A file attached to a case note while it is a draft (an appreciative-inquiry form, a
+    scanned handwritten note): on the child's record for good once the note is final."""
+
+    note = models.ForeignKey(CaseNote, on_delete=models.PROTECT, related_name="attachments")
+
+    class Meta(Attachment.Meta):
+        pass
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self._refuse_if_final()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_if_final()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_if_final(self):
+        # Asks the database, not the note in hand, which may be stale.
+        if CaseNote.objects.filter(pk=self.note_id, status=CaseNote.Status.FINAL).exists():
+            raise FinalisedNoteError("A final case note cannot be changed.")
 
 
 class ProgressionMove(models.Model):

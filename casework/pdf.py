@@ -15,7 +15,7 @@ from django.utils import timezone
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from casework.models import FULL_KINDS, CaseNote, CaseNoteAction, Child
+from casework.models import FULL_KINDS, CaseNote, CaseNoteAction, CaseNoteAttachment, Child
 from casework.services import FOUR_PS, NEGLECT_FIELDS
 from oversight.policy.due import day_start
 
@@ -64,7 +64,8 @@ def notes_for_document(queryset):
         Prefetch(
             "actions",
             queryset=CaseNoteAction.objects.select_related("owner").order_by("due_on", "pk"),
-        )
+        ),
+        Prefetch("attachments", queryset=CaseNoteAttachment.objects.select_related("uploaded_by")),
     )
 
 
@@ -131,6 +132,7 @@ def note_document(note: CaseNote) -> dict:
             {"action": action, "owner": owner_label(action), "due": day(action.due_on)}
             for action in note.actions.all()
         ],
+        "attachments": list(note.attachments.all()),
         "signature": signature_line(note),
         "finalised": when(note.finalised_at) if note.finalised_at else "",
     }

@@ -151,3 +151,15 @@ def world(request, db):
         pytest.fail(f"{request.module.__name__} uses `world`: set WORLD_AT to the day it is built")
     with time_machine.travel(at, tick=False):
         yield build_world()
+
+
+@pytest.fixture(scope="session")
+def clamd():
+    """ClamAV's daemon, started if it is not running (tests/attachments.py). Never skipped: a
+    test that scans an upload fails without it, as the product refuses every upload."""
+    from tests.attachments import clamd_answering
+
+    try:
+        return clamd_answering()
+    except RuntimeError as error:
+        pytest.fail(str(error))

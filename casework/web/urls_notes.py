@@ -1,5 +1,6 @@
 from django.urls import path
 
+from casework.web import views_note_attachments
 from casework.web import views_notes as views
 
 NOTE = "children/<str:child_id>/notes/<str:note_id>/"
@@ -22,6 +23,21 @@ urlpatterns = [
     ),
     path(NOTE + "finalise/", views.case_note_finalise, name="case-note-finalise"),
     path(NOTE + "pdf/", views.case_note_pdf, name="case-note-pdf"),
+    path(
+        NOTE + "attachments/",
+        views_note_attachments.case_note_attachments,
+        name="case-note-attachments",
+    ),
+    path(
+        NOTE + "attachments/<str:attachment_id>/",
+        views_note_attachments.case_note_attachment,
+        name="case-note-attachment",
+    ),
+    path(
+        NOTE + "attachments/<str:attachment_id>/remove/",
+        views_note_attachments.case_note_attachment_remove,
+        name="case-note-attachment-remove",
+    ),
     path("children/<str:child_id>/extract/", views.child_extract, name="child-extract"),
     path(
         "children/<str:child_id>/extract/download/",

@@ -35,6 +35,7 @@ from access.sessions import get_session_for_user, is_party
 from casework import pdf, services
 from casework.models import CaseNote, CaseNoteAction, Child
 from casework.pdf import clock
+from casework.web import views_note_attachments
 from casework.web.forms_notes import (
     CASE_SESSION_TYPES,
     ActionForm,
@@ -48,6 +49,7 @@ from casework.web.forms_notes import (
 from supervision.models import User
 from supervision.organisation import audit
 from supervision.organisation.plain_text import PlainTextForm
+from supervision.web import attachments
 from supervision.web.form_errors import add_service_errors
 
 NOTE = "case_note"
@@ -395,6 +397,9 @@ def _note_page(request, child, note, manages, *, status_error=None, status=200):
             # The session's own page is theirs to open; others see its date only.
             "session_link": session is not None and is_party(user, session),
             "status_choices": CaseNoteAction.Status.choices,
+            "attachment_rows": attachments.rows(
+                note.attachments.all(), views_note_attachments.download_url(note)
+            ),
         },
         status=status,
     )

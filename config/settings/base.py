@@ -404,6 +404,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Attachments on records and case notes (supervision/organisation/uploads.py): each is scanned
+# by ClamAV's daemon over its local socket before it is stored, and refused when it cannot be.
+# The default is the project's own daemon, which bin/clamd-up starts for `make run` and tests;
+# production points this at Debian's clamav-daemon, kept up to date by freshclam (README).
+CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", str(BASE_DIR / ".clamav" / "clamd.sock"))
+# How long one scan may take before the upload is refused as not checked.
+CLAMD_TIMEOUT_SECONDS = float(os.environ.get("CLAMD_TIMEOUT_SECONDS", "30"))
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+
 # Background work (supervision/work.py): the soft and hard time limits of one attempt, in
 # seconds, by kind. The soft limit ends the attempt with an error (tried again later); the
 # hard one stops the worker process. The work's lease lasts the hard limit and 30 seconds.

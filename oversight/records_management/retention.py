@@ -48,6 +48,7 @@ from supervision.models import (
     ObservationSignature,
     PracticeObservation,
     ProbationReview,
+    RecordAttachment,
     RecordPdf,
     RecordPdfWork,
     RecordSection,
@@ -86,6 +87,8 @@ DESTROYED_MODELS = {
     "supervision.Addendum",
     "supervision.RecordPdf",
     "supervision.RecordPdfWork",
+    # Files attached to the records, with their stored bytes (_stored_files_of).
+    "supervision.RecordAttachment",
     "agreements.SupervisionAgreement",
     "agreements.AgreementSignature",
     "supervision.PracticeObservation",
@@ -135,6 +138,7 @@ KEPT_MODELS = {
     "casework.GroupSession",
     "casework.CaseNote",
     "casework.CaseNoteAction",
+    "casework.CaseNoteAttachment",
     "casework.ProgressionMove",
 }
 
@@ -490,6 +494,10 @@ def _stored_files_of(person, *, records) -> list[tuple]:
         for pdf in RecordPdf.objects.filter(record__in=records)
         if pdf.file
     ]
+    files += [
+        (attachment.file.storage, attachment.file.name)
+        for attachment in RecordAttachment.objects.filter(record__in=records)
+    ]
     for export in SubjectAccessExport.objects.filter(person=person).exclude(file=""):
         files.append((export.file.storage, export.file.name))
     return files
@@ -499,6 +507,7 @@ def _delete_records(records, *, gone) -> None:
     for label, model in [
         ("record_pdfs", RecordPdf),
         ("record_pdf_work", RecordPdfWork),
+        ("record_attachments", RecordAttachment),
         ("signatures", Signature),
         ("addenda", Addendum),
         ("sections", RecordSection),

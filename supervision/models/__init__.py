@@ -29,6 +29,7 @@ from supervision.models.sessions import (
     AmendmentRequest,
     Decision,
     Disagreement,
+    RecordAttachment,
     RecordPdf,
     RecordPdfWork,
     RecordSection,
@@ -44,6 +45,7 @@ from supervision.models.sessions import (
 __all__ = [
     "IdentityFailure",
     "RecordPdfWork",
+    "RecordAttachment",
     "StoredFile",
     "GENESIS_HASH",
     "AuditAction",

@@ -10,8 +10,10 @@ Either way a write that fails leaves nothing behind: a file appears whole or not
 import hashlib
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage
 from django.db import IntegrityError, models, transaction
@@ -25,6 +27,37 @@ class StoredFile(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.name
+
+
+def attachment_path(instance, filename):
+    """Where an attachment is kept: a name of our own, never the uploader's, which is kept
+    (made safe) on the row for the list and the download."""
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file attached to a record or a case note (a scanned handwritten record, an
+    appreciative-inquiry form): stored only once ClamAV has scanned it clean
+    (supervision.organisation.uploads), and always downloaded, never shown in the browser."""
+
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    name = models.CharField("file name", max_length=200)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=130)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+    # clamd's VERSION answer when it scanned the file: engine, signatures' version and date.
+    scanned_by = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "pk"]
 
     def __str__(self):
         return self.name

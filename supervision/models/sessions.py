@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from supervision.models.files import Attachment
 from supervision.models.work import QueuedWork
 
 USER = settings.AUTH_USER_MODEL
@@ -484,6 +485,22 @@ class Addendum(models.Model):
 
     def __str__(self):
         return f"Addendum by {self.author} on {self.signed_at:%-d %B %Y}"
+
+
+class RecordAttachment(RecordPart, Attachment):
+    """A file attached to a record while it is written: fixed with the record once it is
+    shared, and never changed once finalised (the model, the services and the database
+    refuse)."""
+
+    record = models.ForeignKey(
+        SupervisionRecord, on_delete=models.PROTECT, related_name="attachments"
+    )
+
+    class Meta(Attachment.Meta):
+        pass
+
+    def __str__(self):
+        return self.name
 
 
 class RecordPdf(models.Model):

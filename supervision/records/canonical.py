@@ -65,6 +65,18 @@ def record_content(record) -> dict:
             }
             for d in sorted(record.disagreements.all(), key=lambda d: d.pk)
         ],
+        # Only when there are some, so that records without attachments keep their hash; a
+        # signature then covers each file's bytes through its SHA-256.
+        **(
+            {
+                "attachments": [
+                    {"name": a.name, "size": a.size, "sha256": a.sha256}
+                    for a in sorted(record.attachments.all(), key=lambda a: (a.uploaded_at, a.pk))
+                ]
+            }
+            if record.attachments.all()
+            else {}
+        ),
         # Only when given, so that records written before the form asked keep their hash.
         **(
             {"next_session_at": record.next_session_at.isoformat()}
@@ -89,7 +101,12 @@ def load_record_for_content(record_id):
     return (
         SupervisionRecord.objects.select_related("session", "template")
         .prefetch_related(
-            "sections__template_section", "decisions", "actions", "action_reviews", "disagreements"
+            "sections__template_section",
+            "decisions",
+            "actions",
+            "action_reviews",
+            "disagreements",
+            "attachments",
         )
         .get(pk=record_id)
     )

@@ -320,6 +320,7 @@ def _context(record, preview: bool, hide_personal: bool) -> dict:
         "actions": actions,
         "action_reviews": sorted(record.action_reviews.all(), key=lambda r: r.pk),
         "disagreements": sorted(record.disagreements.all(), key=lambda d: d.pk),
+        "attachments": sorted(record.attachments.all(), key=lambda a: (a.uploaded_at, a.pk)),
         "signatures": signatures,
         "addenda": list(record.addenda.all()),
         "hash_label": HASH_LABEL,

@@ -1,6 +1,11 @@
 from django.urls import path
 
-from supervision.web import views_actions, views_next_session, views_write_up
+from supervision.web import (
+    views_actions,
+    views_next_session,
+    views_record_attachments,
+    views_write_up,
+)
 from supervision.web import views_records as views
 
 urlpatterns = [
@@ -57,4 +62,19 @@ urlpatterns = [
         "sessions/<str:session_id>/record/finalise/", views.record_finalise, name="record-finalise"
     ),
     path("sessions/<str:session_id>/record/addenda/add/", views.addendum_add, name="addendum-add"),
+    path(
+        "sessions/<str:session_id>/record/attachments/",
+        views_record_attachments.record_attachments,
+        name="record-attachments",
+    ),
+    path(
+        "sessions/<str:session_id>/record/attachments/<str:attachment_id>/",
+        views_record_attachments.record_attachment,
+        name="record-attachment",
+    ),
+    path(
+        "sessions/<str:session_id>/record/attachments/<str:attachment_id>/remove/",
+        views_record_attachments.record_attachment_remove,
+        name="record-attachment-remove",
+    ),
 ]

@@ -26,6 +26,7 @@ from oversight.policy import choice, due, standards
 from supervision.models import (
     Action,
     Disagreement,
+    RecordAttachment,
     RecordSection,
     StaffProfile,
     SupervisionRecord,
@@ -33,6 +34,7 @@ from supervision.models import (
 )
 from supervision.organisation import audit, plain_text
 from supervision.records import services, write_up
+from supervision.web import attachments, views_record_attachments
 from supervision.web.drafts import Drafting
 from supervision.web.form_errors import add_service_errors
 from supervision.web.forms_accounts import ProvesIdentity
@@ -165,6 +167,7 @@ def _load_record(session, records=None):
             "shared_texts",
             "signatures__signer",
             "addenda__author",
+            Prefetch("attachments", RecordAttachment.objects.select_related("uploaded_by")),
         )
         .get(session=session)
     )
@@ -234,6 +237,9 @@ def record_page(request, session_id):
         "previous": services.previous_record(record),
         "record_flag": selectors_flags.record_flag(record),
         "changed_headings": changed_headings,
+        "attachment_rows": attachments.rows(
+            record.attachments.all(), views_record_attachments.download_url(session)
+        ),
     }
     return render(request, "supervision/records/record.html", context)
 

@@ -147,6 +147,30 @@ def the_concern(world):
     return {"concern_id": concern.pk}
 
 
+def the_record_attachment(world):
+    from supervision.records.attachments import record_attachment_add
+    from tests.attachments import clamd_answering, upload
+
+    clamd_answering()
+    attachment = record_attachment_add(record=world.record, upload=upload(), by=world.supervisor)
+    return {"session_id": world.session.pk, "attachment_id": attachment.pk}
+
+
+def the_case_note_attachment(world):
+    from casework.note_attachments import case_note_attachment_add
+    from tests.attachments import clamd_answering, upload
+
+    clamd_answering()
+    attachment = case_note_attachment_add(
+        note=world.case_note, upload=upload(), by=world.supervisor
+    )
+    return {
+        "child_id": world.child.pk,
+        "note_id": world.case_note.pk,
+        "attachment_id": attachment.pk,
+    }
+
+
 def the_child(world):
     return {"child_id": world.child.pk}
 
@@ -401,6 +425,10 @@ GET = {
     "session-outcome": (the_session, SUPERVISOR_WRITES),
     "session-calendar": (the_session, signed_in(404, **READERS)),
     "record-pdf": (the_session, signed_in(404, **READERS)),
+    # Attachments: written with the record, read (downloaded) with it.
+    "record-attachments": (the_session, SUPERVISOR_WRITES),
+    "record-attachment": (the_record_attachment, signed_in(404, **READERS)),
+    "record-attachment-remove": (the_record_attachment, signed_in(405)),
     "record-verify": (the_record, signed_in(404, **READERS)),
     "relationship-agreements": (the_relationship, signed_in(404, **READERS)),
     "agreement-new": (the_relationship, EITHER_PARTY | {"supervisee": 302, "supervisor": 302}),
@@ -465,6 +493,9 @@ GET = {
     "case-note-action-status": (the_case_note_action, signed_in(405)),
     "case-note-finalise": (the_case_note, CASE_MANAGERS),
     "case-note-pdf": (the_case_note, CASE_READERS),
+    "case-note-attachments": (the_case_note, CASE_MANAGERS),
+    "case-note-attachment": (the_case_note_attachment, CASE_READERS),
+    "case-note-attachment-remove": (the_case_note_attachment, signed_in(405)),
     "child-extract": (the_child, CASE_READERS),
     # Without a format chosen the download is refused as bad input (400).
     "child-extract-download": (
@@ -574,6 +605,13 @@ POST = {
         {"outcome": "done"},
         signed_in(404, supervisor=302, supervisee=403, senior_manager=403, auditor_with_grant=403),
     ),
+    # No file chosen: the page comes back with "Select a file"; nothing is stored.
+    "record-attachments": (the_session, {}, SUPERVISOR_WRITES),
+    "record-attachment-remove": (
+        the_record_attachment,
+        {},
+        signed_in(404, supervisor=302, supervisee=403, senior_manager=403, auditor_with_grant=403),
+    ),
     "record-share": (
         the_session,
         {},
@@ -670,6 +708,9 @@ POST = {
         CASE_MANAGERS_REDIRECTED | {"supervisee": 302},
     ),
     "case-note-finalise": (the_case_note, {"password": "wrong"}, CASE_MANAGERS),
+    # No file chosen: the page comes back with "Select a file"; nothing is stored.
+    "case-note-attachments": (the_case_note, {}, CASE_MANAGERS),
+    "case-note-attachment-remove": (the_case_note_attachment, {}, CASE_MANAGERS_REDIRECTED),
     "group-session-new": (the_team, {}, TEAM_CASE_LEADERS),
     "group-session": (
         the_group_session,

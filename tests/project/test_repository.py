@@ -33,6 +33,8 @@ def tracked_files():
         # The demo's signing certificate, private key and all.
         "var/signing/organisation.p12",
         ".broker/queue/message.msg",
+        # The project's ClamAV daemon: its socket, log and linked signatures (bin/clamd-up).
+        ".clamav/clamd.sock",
         "supervision/__pycache__/models.cpython-311.pyc",
     ],
 )

@@ -11,6 +11,8 @@ pytestmark = pytest.mark.django_db
 
 truncate_guards = importlib.import_module("supervision.migrations.0020_evidence_refuses_truncate")
 sqlite_guards = importlib.import_module("supervision.migrations.0022_frozen_rows_on_sqlite")
+record_attachment_guards = importlib.import_module("supervision.migrations.0027_record_attachments")
+note_attachment_guards = importlib.import_module("casework.migrations.0007_case_note_attachments")
 
 POSTGRES_ROW_GUARDS = {
     "oversight_auditevent_append_only",
@@ -24,6 +26,8 @@ POSTGRES_ROW_GUARDS = {
     "agreements_signed_never_change",
     "casework_note_final",
     "casework_action_of_final_note",
+    "supervision_recordattachment_finalised",
+    "casework_casenoteattachment_final",
 }
 
 
@@ -45,6 +49,8 @@ def test_every_guard_on_the_evidence_is_in_place():
         with connection.cursor() as cursor:
             expected = {name for name, _, _ in sqlite_guards.all_triggers(cursor)}
         expected |= set(truncate_guards.SQLITE_TRIGGER_NAMES)
+        expected |= {name for name, _ in record_attachment_guards.SQLITE}
+        expected |= {name for name, _ in note_attachment_guards.SQLITE}
     missing = expected - present_triggers()
     assert not missing, f"guards lost: {sorted(missing)}"
     assert len(expected) > 35

@@ -367,13 +367,18 @@ def add_actions(person, session, numbers):
 
 
 def test_the_record_page_runs_a_fixed_number_of_queries(
-    session, supervisor, django_assert_num_queries
+    session, supervisor, django_assert_num_queries, clamd
 ):
+    from supervision.records.attachments import record_attachment_add
+    from tests.attachments import upload
+
     record = started_record(session, supervisor)
     url = f"/sessions/{session.pk}/record/"
     client = supervisor.client
     for numbers in (range(0, 3), range(3, 30)):
         add_actions(supervisor, session, numbers)
+        for _ in range(len(numbers) // 9):
+            record_attachment_add(record=record, upload=upload(), by=supervisor.user)
         with time_machine.travel(DAY, tick=False):
             client.force_login(supervisor.user)
             # Justify any query added here: the page must not grow with the record.
@@ -384,8 +389,9 @@ def test_the_record_page_runs_a_fixed_number_of_queries(
 
 # One of them reads the headings as last shared, to show what changed
 # (supervision.records.write_up);
-# two read the policy pack for a draft's write-up date (the organisation's choice, its versions).
-RECORD_PAGE_QUERIES = 33
+# two read the policy pack for a draft's write-up date (the organisation's choice, its versions);
+# one reads the attachments with who added them.
+RECORD_PAGE_QUERIES = 34
 
 
 def test_home_pages_list_the_records_waiting_for_each_person(session, supervisor, supervisee):
