@@ -8,11 +8,12 @@ from django import forms
 from django.http import FileResponse
 
 from supervision.organisation import uploads
+from supervision.organisation.plain_text import PlainTextForm
 
 SELECT_A_FILE = "Select a file"
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(PlainTextForm):
     file = forms.FileField(
         label="Upload a file",
         error_messages={
