@@ -21,6 +21,7 @@ from supervision.models.organisation import (
     UserManager,
 )
 from supervision.models.sessions import (
+    SUPERVISION_FUNCTION_HINTS,
     Action,
     ActionReview,
     Addendum,
@@ -32,7 +33,6 @@ from supervision.models.sessions import (
     RecordPdfWork,
     RecordSection,
     RecordTemplate,
-    SUPERVISION_FUNCTION_HINTS,
     SessionType,
     SharedText,
     Signature,

@@ -562,9 +562,7 @@ EQUALITY_VERSIONS = [
 ]
 
 
-def load_new_versions(
-    record_template_model, template_section_model, versions=None
-) -> None:
+def load_new_versions(record_template_model, template_section_model, versions=None) -> None:
     """Make each of `versions` (NEW_VERSIONS unless given) the current template for its session
     type and audience; the versions before it stay, for the records written on them."""
     for code, version, session_type, audience, name, introduction, sections in (
