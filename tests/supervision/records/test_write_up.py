@@ -310,3 +310,16 @@ def test_saving_to_come_back_later_needs_no_function_yet(record, session, superv
     response = supervisor.post(url(session), page_data(record, texts, "no", functions=()))
     assert response.status_code == 302
     assert SupervisionRecord.objects.get(pk=record.pk).functions_covered == []
+
+
+def test_the_supervisee_reads_the_functions_covered_in_what_they_sign(
+    record, session, supervisor, supervisee
+):
+    texts = dict.fromkeys(keys(record), "Discussed.")
+    supervisor.post(url(session), page_data(record, texts, functions=("support", "mediation")))
+    assert supervisor.post(url(session, "share/")).status_code == 302
+    page = supervisee.get(url(session, "sign/")).content.decode()
+    start = page.index("What you are signing")
+    signed_part = page[start : page.index("<form", start)]
+    assert "Functions of supervision covered" in signed_part
+    assert "Support, Mediation" in signed_part
