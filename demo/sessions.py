@@ -21,6 +21,7 @@ from supervision.models import (
     RecordSection,
     RecordTemplate,
     Signature,
+    SupervisionFunction,
     SupervisionRecord,
     SupervisionSession,
     SupervisoryRelationship,
@@ -200,6 +201,7 @@ def _record(rng, session, today, templates, sections_of):
         supervisor_name=session.supervisor.full_name,
         supervisor_role=getattr(getattr(session.supervisor, "profile", None), "job_role", "")
         and session.supervisor.profile.job_role.name,
+        **_functions_covered(session),
     )
     child = "".join(rng.choice("ABCDEFGHJKLMNPRSTW") for _ in range(2))
     RecordSection.objects.bulk_create(
@@ -234,6 +236,20 @@ def _record(rng, session, today, templates, sections_of):
     if age <= 4:
         return  # still a draft, inside the two working days
     _share_and_sign(rng, record, session, age)
+
+
+# How often a demo session covers each function of supervision (R3): management most, mediation
+# least, as the councils' own audits tend to find, so the dashboard shows an uneven balance.
+FUNCTION_LIKELIHOOD = {"management": 0.9, "support": 0.7, "development": 0.5, "mediation": 0.3}
+
+
+def _functions_covered(session) -> dict[str, bool]:
+    # A generator of its own, seeded by the session: the demo's other choices stay as they were.
+    pick = random.Random(f"{session.supervisee.email} {session.starts_at.isoformat()}")
+    covered = {code: pick.random() < FUNCTION_LIKELIHOOD[code] for code in FUNCTION_LIKELIHOOD}
+    if not any(covered.values()):
+        covered[SupervisionFunction.MANAGEMENT] = True
+    return {f"covers_{code}": value for code, value in covered.items()}
 
 
 def _actions(rng, record, session_day, today, *, supervisee, child: str) -> None:

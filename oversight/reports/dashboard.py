@@ -12,7 +12,8 @@ fixed set of aggregate queries whatever the size of the organisation:
   by role, age and risk), and the same held at each month end for the trends, as conditional
   counts in one SELECT;
 - staff in post, from the staff profiles, grouped the same way;
-- records finalised, cancellations, in the quarter to the date and in each month.
+- records finalised (with the functions of supervision each covered), cancellations, in the
+  quarter to the date and in each month.
 
 Which unit a flag counts in: a member of staff's flags in their unit; a child's in the unit of
 the allocation in force when the flag's spell began, else the child's own unit, which the flag
@@ -52,6 +53,7 @@ from supervision.models import (
     JobRole,
     RecordSection,
     StaffProfile,
+    SupervisionFunction,
     SupervisionRecord,
     SupervisionSession,
     TemplateSection,
@@ -91,11 +93,27 @@ RECORDS_FINALISED = "records_finalised"
 REFLECTION = "reflection_completed"
 WELLBEING = "wellbeing_completed"
 CANCELLATIONS = "cancellations"
+# R3: of the records finalised that say which functions of supervision the session covered,
+# how many covered each. Their balance over the quarter, not each session, is what the policies
+# ask for (Surrey 001 §1.1: one-to-one supervision cannot meet all four functions fully).
+FUNCTIONS_RECORDED = "functions_recorded"
+FUNCTIONS = {code: f"covers_{code}" for code in SupervisionFunction.values}
+FUNCTION_KEYS = tuple(FUNCTIONS.values())
+FUNCTIONS_ANSWERED = Q(*(Q(**{f"{key}__isnull": False}) for key in FUNCTION_KEYS), _connector=Q.OR)
+RECORD_MEASURES = (RECORDS_FINALISED, REFLECTION, WELLBEING, FUNCTIONS_RECORDED, *FUNCTION_KEYS)
+# The figure each share is of: (44%) beside a count.
+SHARE_OF = {
+    STAFF_ON_TIME: STAFF,
+    REFLECTION: "reflection_of",
+    WELLBEING: "wellbeing_of",
+    **dict.fromkeys(FUNCTION_KEYS, FUNCTIONS_RECORDED),
+}
 
 _SUPERVISION = "Supervision of staff"
 _CHILDREN = "Children"
 _DEVELOPMENT = "Development and probation"
 _QUALITY = "Quality"
+_FUNCTIONS = "Functions of supervision"
 
 MEASURES = [
     Measure(STAFF, "Staff in post", "Staff", _SUPERVISION),
@@ -192,10 +210,20 @@ MEASURES = [
     ),
     Measure(REFLECTION, "Records with reflection completed", "Reflection completed", _QUALITY),
     Measure(WELLBEING, "Records with wellbeing discussed", "Wellbeing completed", _QUALITY),
+    Measure(
+        FUNCTIONS_RECORDED,
+        "Records finalised saying which functions of supervision they covered",
+        "Functions recorded",
+        _FUNCTIONS,
+    ),
+    *(
+        Measure(FUNCTIONS[code], f"Records covering {label.lower()}", label, _FUNCTIONS)
+        for code, label in SupervisionFunction.choices
+    ),
 ]
 MEASURE_BY_KEY = {m.key: m for m in MEASURES}
 FLAG_KINDS = list(FlagKind.values)
-GROUP_ORDER = [_SUPERVISION, _CHILDREN, _DEVELOPMENT, _QUALITY]
+GROUP_ORDER = [_SUPERVISION, _CHILDREN, _DEVELOPMENT, _QUALITY, _FUNCTIONS]
 
 
 # --- Moments -----------------------------------------------------------------------------------
@@ -332,6 +360,11 @@ class Figures:
 
     def add(self, key, value: int) -> None:
         self.counts[key] += value
+
+    def share(self, key) -> int | None:
+        """The figure as a percentage of the one it is a share of (SHARE_OF); None if it is no
+        share, or of nothing."""
+        return percent(self.get(key), self.get(SHARE_OF[key])) if key in SHARE_OF else None
 
     @property
     def on_time_percent(self) -> int | None:
@@ -698,6 +731,9 @@ def _record_counts(sections: _Sections, windows: dict) -> dict:
         counts[f"wellbeing_of{name}"] = Count(
             "pk", filter=window & Q(template_id__in=sections.asks_wellbeing)
         )
+        counts[f"{FUNCTIONS_RECORDED}{name}"] = Count("pk", filter=window & FUNCTIONS_ANSWERED)
+        for key in FUNCTION_KEYS:
+            counts[f"{key}{name}"] = Count("pk", filter=window & Q(**{key: True}))
     return counts
 
 
@@ -768,7 +804,15 @@ def _records_and_cancellations(
             _with_completed_sections(records, sections),
             {**_record_counts(sections, windows), **_done_counts(sections, windows)},
             "session__supervisee",
-            (RECORDS_FINALISED, "reflection_of", "wellbeing_of", REFLECTION, WELLBEING),
+            (
+                RECORDS_FINALISED,
+                "reflection_of",
+                "wellbeing_of",
+                REFLECTION,
+                WELLBEING,
+                FUNCTIONS_RECORDED,
+                *FUNCTION_KEYS,
+            ),
         ),
         (
             cancelled_sessions().filter(
@@ -856,6 +900,10 @@ def record_items(scope: Scope, start: datetime, at: datetime, measure: str):
         return records.filter(asks_reflection=True, reflection_done=True)
     if measure == WELLBEING:
         return records.filter(asks_wellbeing=True, wellbeing_done=True)
+    if measure == FUNCTIONS_RECORDED:
+        return records.filter(FUNCTIONS_ANSWERED)
+    if measure in FUNCTION_KEYS:
+        return records.filter(**{measure: True})
     return records
 
 

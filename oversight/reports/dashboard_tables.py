@@ -11,6 +11,8 @@ from django.urls import reverse
 from oversight.models import FlagKind
 from oversight.reports.dashboard import (
     CANCELLATIONS,
+    FUNCTION_KEYS,
+    FUNCTIONS_RECORDED,
     MEASURE_BY_KEY,
     MEASURES,
     RECORDS_FINALISED,
@@ -61,7 +63,19 @@ TABLES = (
         ],
     ),
     ("quality", "Quality of records", [RECORDS_FINALISED, REFLECTION, WELLBEING]),
+    (
+        "functions",
+        "Functions of supervision covered in the last quarter",
+        [FUNCTIONS_RECORDED, *FUNCTION_KEYS],
+    ),
 )
+# What a table's figures count, where the caption cannot say it all.
+NOTES = {
+    "functions": "Of the records finalised in the last quarter that say which functions of "
+    "supervision the session covered, how many covered each, with their share. A session need "
+    "not cover all four; over a quarter a team's supervision should (Surrey 001 §1.1; Kent 004, "
+    "Kent's Supervision Model). Records finalised before the record asked are not counted.",
+}
 
 HEADLINES = (
     STAFF_ON_TIME,
@@ -102,20 +116,13 @@ class TableRow:
     cells: list[Cell]
 
 
-SHARES = {
-    STAFF_ON_TIME: "on_time_percent",
-    REFLECTION: "reflection_percent",
-    WELLBEING: "wellbeing_percent",
-}
-
-
 def _cells(figures: Figures, keys, items_url: str) -> list[Cell]:
     """`items_url` holds the placeholder MEASURE: one reverse() per row, not per figure."""
     return [
         Cell(
             figures.get(key),
             items_url.replace("MEASURE", key) if items_url else "",
-            getattr(figures, SHARES[key]) if key in SHARES else None,
+            figures.share(key),
             MEASURE_BY_KEY[key].label.lower(),
         )
         for key in keys
@@ -146,6 +153,7 @@ def tables(board: Dashboard, query: str = "") -> list[dict]:
             {
                 "id": key,
                 "caption": caption,
+                "note": NOTES.get(key, ""),
                 "measures": [MEASURE_BY_KEY[m] for m in keys],
                 "rows": [
                     TableRow(row.label, page, _cells(row.figures, keys, items))

@@ -119,6 +119,11 @@ def figure(figures, key):
     return figures.get(key)
 
 
+@register.filter
+def share(figures, key):
+    return figures.share(key)
+
+
 @register.simple_tag
 def figure_url(row, key, query="", unit=None, person=None):
     """The list behind a figure of a row (a unit or a person), or of the page's own scope."""

@@ -177,7 +177,7 @@ def _items(request, scope, measure, trail, back_url, name, **ids):
         rows, kind = dashboard.staff_items(scope, at), "staff"
     elif measure == dashboard.STAFF_ON_TIME:
         rows, kind = dashboard.staff_items(scope, at, on_time=True), "staff"
-    elif measure in (dashboard.RECORDS_FINALISED, dashboard.REFLECTION, dashboard.WELLBEING):
+    elif measure in dashboard.RECORD_MEASURES:
         rows, kind = dashboard.record_items(scope, start, at, measure), "records"
     elif measure == dashboard.CANCELLATIONS:
         rows, kind = dashboard.cancellation_items(scope, start, at), "sessions"

@@ -22,6 +22,7 @@ from supervision.models.organisation import (
     UserManager,
 )
 from supervision.models.sessions import (
+    SUPERVISION_FUNCTION_HINTS,
     Action,
     ActionReview,
     Addendum,
@@ -37,6 +38,7 @@ from supervision.models.sessions import (
     SessionType,
     SharedText,
     Signature,
+    SupervisionFunction,
     SupervisionRecord,
     SupervisionSession,
     TemplateSection,
@@ -75,6 +77,8 @@ __all__ = [
     "SessionType",
     "SharedText",
     "Signature",
+    "SUPERVISION_FUNCTION_HINTS",
+    "SupervisionFunction",
     "StaffProfile",
     "SupervisionRecord",
     "SupervisionSession",

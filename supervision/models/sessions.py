@@ -28,6 +28,31 @@ class SessionType(models.TextChoices):
     JOINT_INTER_SERVICE = "joint_inter_service", "Joint inter-service supervision"
 
 
+class SupervisionFunction(models.TextChoices):
+    """The four functions of supervision (rule R3: Surrey 001 §1.1 and §1.3, after Morrison's
+    4x4x4 model; Kent 004, Kent's Supervision Model). A session need not cover all four: 001
+    §1.1 says one-to-one supervision cannot meet them all fully, so the balance is read over
+    time (the dashboard), and each record says which it covered."""
+
+    MANAGEMENT = "management", "Management"
+    DEVELOPMENT = "development", "Development"
+    SUPPORT = "support", "Support"
+    MEDIATION = "mediation", "Mediation"
+
+
+# The hint under each function, in the policies' words (001 §1.3, 004 "The four functions").
+SUPERVISION_FUNCTION_HINTS = {
+    SupervisionFunction.MANAGEMENT: "Competent, accountable practice: role and responsibilities, "
+    "policies and standards, workload and cases reviewed, feedback on performance.",
+    SupervisionFunction.DEVELOPMENT: "Continuing professional development: learning needs, "
+    "training applied to practice, feedback and progress.",
+    SupervisionFunction.SUPPORT: "Personal support: the emotional impact of the work, wellbeing, "
+    "stress, safety and personal matters that affect practice.",
+    SupervisionFunction.MEDIATION: "Engaging the supervisee with the organisation: resources, "
+    "decisions and matters to escalate, their relationship with the service.",
+}
+
+
 class SupervisionSession(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
@@ -215,6 +240,14 @@ class SupervisionRecord(models.Model):
         related_name="booked_by_record",
     )
 
+    # Which of the four functions of supervision the session covered (R3). Null on records
+    # written before the record asked, which keep their signed content as it was; each is set
+    # (true or false) once the write-up answers the question.
+    covers_management = models.BooleanField(null=True, blank=True)
+    covers_development = models.BooleanField(null=True, blank=True)
+    covers_support = models.BooleanField(null=True, blank=True)
+    covers_mediation = models.BooleanField(null=True, blank=True)
+
     class Meta:
         ordering = ["-session__starts_at"]
         # The dashboard counts records finalised in a period across an organisation.
@@ -243,6 +276,21 @@ class SupervisionRecord(models.Model):
     @property
     def is_finalised(self) -> bool:
         return self.status == self.Status.FINALISED
+
+    @property
+    def functions_answered(self) -> bool:
+        """Whether the record says which functions of supervision it covered at all."""
+        return any(getattr(self, f"covers_{code}") is not None for code in SupervisionFunction)
+
+    @property
+    def functions_covered(self) -> list[str]:
+        """The codes of the functions covered, in the policy's order."""
+        return [code for code in SupervisionFunction.values if getattr(self, f"covers_{code}")]
+
+    @property
+    def functions_covered_labels(self) -> list[str]:
+        labels = dict(SupervisionFunction.choices)
+        return [labels[code] for code in self.functions_covered]
 
     @property
     def finalised_without_supervisee(self) -> bool:

@@ -1,8 +1,9 @@
 """The canonical content of a record: what a signature signs and what a PDF is checked against.
 
 Only facts frozen with the record go in (its own text, decisions, actions as agreed, reviews of
-earlier actions, disagreements, and the names and roles captured when it was shared), so the
-hash recomputed years later still matches an untouched record.
+earlier actions, disagreements, the functions of supervision it covered, and the names and roles
+captured when it was shared), so the hash recomputed years later still matches an untouched
+record.
 """
 
 import hashlib
@@ -83,6 +84,9 @@ def record_content(record) -> dict:
             if record.next_session_at
             else {}
         ),
+        # Likewise only when answered: records signed before the record asked which functions
+        # of supervision the session covered (R3) keep their bytes and their hash.
+        **({"functions": record.functions_covered} if record.functions_answered else {}),
     }
 
 

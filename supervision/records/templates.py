@@ -1,7 +1,8 @@
 """Record templates (rules R1–R3, after Surrey's individual staff and management supervision
 records and Kent's professional support and personal supervision records), loaded by data
-migrations: the first versions (TEMPLATES), then later versions (NEW_VERSIONS). A change to a
-template is a new version, never an edit: records keep the version they were written on."""
+migrations: the first versions (TEMPLATES), then later versions (NEW_VERSIONS, then
+EQUALITY_VERSIONS). A change to a template is a new version, never an edit: records keep the
+version they were written on."""
 
 REFLECTIVE = (
     "Experience: what happened? Reflection: how did it feel, for you and for the child or family? "
@@ -512,10 +513,61 @@ NEW_VERSIONS = [
 ]
 
 
-def load_new_versions(record_template_model, template_section_model) -> None:
-    """Make each of NEW_VERSIONS the current template for its session type and audience; the
-    versions before it stay, for the records written on them."""
-    for code, version, session_type, audience, name, introduction, sections in NEW_VERSIONS:
+EQUALITY_KEY = "equality-identity"
+EQUALITY_HEADING = "Equality, identity and anti-discriminatory practice"
+EQUALITY_PROMPTS = (
+    "How do the supervisee's identity, experiences and characteristics, and those of the child "
+    "and family, shape the way they see the family and do the work? Has the supervisee met "
+    "discrimination from families, other professionals or within the service? How is the work "
+    "anti-discriminatory and anti-oppressive? (Surrey 001 §1.2 and §3: supervision promotes "
+    "anti-discriminatory practice and records equality issues; Kent 004, Impact of personal "
+    "characteristics and experiences.)"
+)
+# Personal: 004 asks for a safe place to talk about identity, trauma, sexual orientation and
+# belief, which is for the supervisee, the supervisor and the line above, not for auditors.
+EQUALITY_SECTION = (EQUALITY_KEY, EQUALITY_HEADING, EQUALITY_PROMPTS, True)
+
+
+def _with_equality(sections, after: str):
+    """The sections with the equality heading after the one keyed `after`."""
+    keys = [key for key, *_ in sections]
+    at = keys.index(after) + 1
+    return [*sections[:at], EQUALITY_SECTION, *sections[at:]]
+
+
+def _new_version(code: str, version: int, after: str):
+    """The latest version of `code` in NEW_VERSIONS, as version `version` with the equality
+    heading after the heading keyed `after`."""
+    entry = next(v for v in reversed(NEW_VERSIONS) if v[0] == code)
+    _, _, session_type, audience, name, introduction, sections = entry
+    return (
+        code,
+        version,
+        session_type,
+        audience,
+        name,
+        introduction,
+        _with_equality(sections, after),
+    )
+
+
+# The heading "Equality, identity and anti-discriminatory practice" in every individual form of
+# each council's policy: Surrey's staff supervision record, Kent's personal supervision
+# (Appendix B) and professional supervision (Appendix A) records, and the ASYE form.
+EQUALITY_VERSIONS = [
+    _new_version("individual-staff-supervision", 3, after="reflection"),
+    _new_version("personal-supervision", 3, after="children-families-actions"),
+    _new_version("professional-supervision", 2, after="professional-development-actions"),
+    _new_version("asye-supervision", 2, after="reflection"),
+]
+
+
+def load_new_versions(record_template_model, template_section_model, versions=None) -> None:
+    """Make each of `versions` (NEW_VERSIONS unless given) the current template for its session
+    type and audience; the versions before it stay, for the records written on them."""
+    for code, version, session_type, audience, name, introduction, sections in (
+        NEW_VERSIONS if versions is None else versions
+    ):
         if record_template_model.objects.filter(code=code, version=version).exists():
             continue
         record_template_model.objects.filter(

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from supervision.models import RecordSection, SupervisionRecord, User
+from supervision.models import RecordSection, SupervisionFunction, SupervisionRecord, User
 from supervision.records.services import _audit, claim_edit, heading_problem
 
 
@@ -31,13 +31,18 @@ def write_up_save(
     finished: bool,
     expected_version: int,
     by: User,
+    functions: list[str] | None = None,
     request=None,
 ) -> SupervisionRecord:
     """Save every heading at once. `finished` marks each heading with text as completed;
     otherwise headings with text are in progress (a completed one stays completed).
 
-    Raises ValidationError keyed by section key, RecordConflict if the record moved on since
-    the page was read."""
+    `functions`: the codes of the functions of supervision the session covered (R3), None to
+    leave them as they are. Finishing needs at least one: a session covers some of the four,
+    if not all (001 §1.1), and the dashboard reads their balance over the quarter.
+
+    Raises ValidationError keyed by section key (and "functions"), RecordConflict if the
+    record moved on since the page was read."""
     sections = list(
         RecordSection.objects.select_related("template_section")
         .filter(record=record)
@@ -48,9 +53,14 @@ def write_up_save(
         text = texts.get(section.template_section.key, section.text)
         if problem := heading_problem(text, section.template_section.heading):
             errors[section.template_section.key] = problem
+    if problem := functions_problem(record, functions, finished):
+        errors["functions"] = problem
     if errors:
         raise ValidationError(errors)
     claim_edit(record, expected_version)
+    if functions is not None:
+        covers = {f"covers_{code}": code in functions for code in SupervisionFunction.values}
+        SupervisionRecord.objects.filter(pk=record.pk).update(**covers)
     saved = []
     for section in sections:
         key = section.template_section.key
@@ -65,8 +75,22 @@ def write_up_save(
             section.text, section.progress = text, progress
             section.save(update_fields=["text", "progress"])
             saved.append(key)
-    _audit(request, by, record, "write-up saved", sections=saved, finished=finished)
+    functions_detail = {} if functions is None else {"functions": sorted(functions)}
+    _audit(
+        request, by, record, "write-up saved", sections=saved, finished=finished, **functions_detail
+    )
     return SupervisionRecord.objects.select_related("session").get(pk=record.pk)
+
+
+def functions_problem(record, functions: list[str] | None, finished: bool) -> str | None:
+    """What is wrong with the answer to "Which functions of supervision did this session
+    cover?", as the error message, or None."""
+    if functions is not None and set(functions) - set(SupervisionFunction.values):
+        return "Select the functions of supervision from the list"
+    chosen = record.functions_covered if functions is None else functions
+    if finished and not chosen:
+        return "Select which functions of supervision this session covered"
+    return None
 
 
 def changes_since_last_read(record: SupervisionRecord) -> dict[str, SafeString]:

@@ -8,7 +8,13 @@ from django.shortcuts import redirect, render
 
 from access import records as signing
 from access.refusals import refuse
-from supervision.models import AmendmentRequest, RecordSection, SupervisionRecord
+from supervision.models import (
+    SUPERVISION_FUNCTION_HINTS,
+    AmendmentRequest,
+    RecordSection,
+    SupervisionFunction,
+    SupervisionRecord,
+)
 from supervision.organisation import audit
 from supervision.organisation.plain_text import PlainTextForm
 from supervision.records import services
@@ -22,6 +28,15 @@ def field_name(key: str) -> str:
 
 class WriteUpForm(PlainTextForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # R3. Required only to finish writing up (services.write_up_save): a page saved to come
+    # back later may not have got to it yet.
+    functions = forms.MultipleChoiceField(
+        label="Which functions of supervision did this session cover?",
+        choices=SupervisionFunction.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select the functions of supervision from the list"},
+    )
 
     def __init__(self, *args, sections, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,6 +59,21 @@ class WriteUpForm(PlainTextForm):
             s.template_section.key: self.cleaned_data[field_name(s.template_section.key)]
             for s in sections
         }
+
+
+def _functions(form) -> list[dict]:
+    """The checkboxes of the functions question, each with its hint from the policies."""
+    chosen = set(form["functions"].value() or ())
+    return [
+        {
+            "value": code,
+            "label": label,
+            "hint": SUPERVISION_FUNCTION_HINTS[code],
+            "checked": code in chosen,
+            "id": "functions" if i == 0 else f"functions-{code}",
+        }
+        for i, (code, label) in enumerate(SupervisionFunction.choices)
+    ]
 
 
 def _headings(record, form, sections, theirs=None):
@@ -94,7 +124,7 @@ def _form_as_saved(request, session, record, sections):
         subject=session.supervisee,
     )
     return WriteUpForm(
-        initial={"version": record.version}
+        initial={"version": record.version, "functions": record.functions_covered}
         | {field_name(s.template_section.key): s.text for s in sections},
         sections=sections,
     )
@@ -132,6 +162,7 @@ def write_up(request, session_id):
                     texts=form.texts(sections),
                     finished=finished,
                     expected_version=form.cleaned_data["version"],
+                    functions=form.cleaned_data["functions"],
                     by=request.user,
                     request=request,
                 )
@@ -163,6 +194,7 @@ def write_up(request, session_id):
             "form": form,
             "headings": headings,
             "general_comments": general_comments,
+            "functions": _functions(form),
             "max_characters": services.HEADING_MAX_CHARACTERS,
         },
         status=status,

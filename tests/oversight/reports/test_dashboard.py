@@ -81,6 +81,10 @@ def independent_figures(unit: Unit, at: datetime) -> Counter:
         if record.status != "finalised" or not (start < record.finalised_at <= at):
             continue
         counts[dashboard.RECORDS_FINALISED] += 1
+        if record.functions_answered:
+            counts[dashboard.FUNCTIONS_RECORDED] += 1
+            for code in record.functions_covered:
+                counts[f"covers_{code}"] += 1
         keys = set(record.template.sections.values_list("key", flat=True))
         done = set(
             record.sections.filter(progress=RecordSection.Progress.COMPLETED).values_list(

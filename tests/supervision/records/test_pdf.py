@@ -218,7 +218,7 @@ def test_the_signed_pdf_holds_the_whole_record_and_both_signatures(record):
         "5 March 2026",
         "10:00 to 11:30",
         "Individual staff supervision",
-        "Staff supervision record, version 2",
+        "Staff supervision record, version 3",
         "Step the Ahmed family down to early help",
         "Home conditions have improved for three months",
         ACTION_TEXT,
@@ -477,7 +477,8 @@ def test_a_reader_without_personal_rights_gets_a_copy_without_them(client, world
     assert response.status_code == 200
     text = pdf_text(response.content)
     assert PERSONAL_TEXT not in text
-    assert text.count("Personal section: not shown to you") == 2
+    # Check-in, support and self-care, and equality and identity.
+    assert text.count("Personal section: not shown to you") == 3
     assert "Copy with personal sections removed" in text
     assert not watermarked(response.content)
     assert "Notes under Workload and performance." in flat(text)

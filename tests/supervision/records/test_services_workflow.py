@@ -94,7 +94,7 @@ def test_the_whole_workflow_with_an_amendment_and_a_disagreement(
     assert supervisee.post(f"{base}/agenda/", {"text": "My caseload of 24"}).status_code == 302
     assert supervisor.post(f"{base}/record/start/").status_code == 302
     record = SupervisionRecord.objects.get(session=session)
-    assert record.sections.count() == 8
+    assert record.sections.count() == 9
     agenda = record.sections.get(template_section__key="agreed-agenda").text
     assert "My caseload of 24" in agenda
 

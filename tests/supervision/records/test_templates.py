@@ -47,14 +47,15 @@ def test_kent_appendix_b_asks_for_a_discussion_and_actions_under_each_heading():
     ):
         assert f"{heading}: discussion" in found
         assert f"{heading}: actions" in found
-    assert RecordTemplate.objects.get(code="personal-supervision", version=2).is_current
+    assert RecordTemplate.objects.get(code="personal-supervision", version=3).is_current
     assert not RecordTemplate.objects.get(code="personal-supervision", version=1).is_current
+    assert not RecordTemplate.objects.get(code="personal-supervision", version=2).is_current
 
 
 def test_kent_appendix_a_has_its_five_agenda_items_each_with_decision_and_actions():
     found = headings("professional-supervision")
     assert found[0] == "Actions from previous session: discussion"
-    assert len(found) == 10
+    assert len(found) == 11  # and the equality heading (test_functions_and_equality.py)
     assert "Health and safety in the workplace: actions" in found
 
 

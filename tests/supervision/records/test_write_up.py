@@ -75,8 +75,12 @@ def progress_of(record):
     return dict(record.sections.values_list("template_section__key", "progress"))
 
 
-def page_data(record, texts, finished="yes"):
-    data = {"version": SupervisionRecord.objects.get(pk=record.pk).version, "finished": finished}
+def page_data(record, texts, finished="yes", functions=("development",)):
+    data = {
+        "version": SupervisionRecord.objects.get(pk=record.pk).version,
+        "finished": finished,
+        "functions": list(functions),
+    }
     data.update({f"s-{key}": text for key, text in texts.items()})
     return data
 
@@ -90,10 +94,10 @@ def test_every_heading_of_the_template_is_on_one_page_with_a_character_count(
             "template_section__position"
         )
     )
-    assert len(headings) == 8
+    assert len(headings) == 9
     positions = [page.index(f">{heading}</label>") for heading in headings]
     assert positions == sorted(positions), "the headings in the template's order"
-    assert page.count('data-module="govuk-character-count"') == 8
+    assert page.count('data-module="govuk-character-count"') == 9
     assert f'data-maxlength="{HEADING_MAX_CHARACTERS}"' in page
     # Each box autosaves to its own heading.
     for key in keys(record):
@@ -252,3 +256,70 @@ def test_word_difference(old, new, removed, added):
         re.sub(r"<del.*?</del>|<[^>]+>|Added: ", "", html).replace("&lt;", "<").replace("&gt;", ">")
         == new
     )
+
+
+# --- The four functions of supervision (R3) -----------------------------------------------------
+
+
+def test_the_page_asks_which_functions_the_session_covered_with_a_hint_for_each(
+    record, session, supervisor
+):
+    page = supervisor.get(url(session)).content.decode()
+    assert "Which functions of supervision did this session cover?" in page
+    for label, hint in (
+        ("Management", "Competent, accountable practice"),
+        ("Development", "Continuing professional development"),
+        ("Support", "the emotional impact of the work"),
+        ("Mediation", "Engaging the supervisee with the organisation"),
+    ):
+        assert f">{label}</label>" in page and hint in page
+    assert 'class="govuk-checkboxes__input" id="functions" name="functions"' in page
+
+
+def test_the_functions_ticked_are_saved_and_shown_ticked_again(record, session, supervisor):
+    texts = dict.fromkeys(keys(record), "Discussed.")
+    data = page_data(record, texts, functions=("management", "support"))
+    assert supervisor.post(url(session), data).status_code == 302
+    saved = SupervisionRecord.objects.get(pk=record.pk)
+    assert (saved.covers_management, saved.covers_development) == (True, False)
+    assert (saved.covers_support, saved.covers_mediation) == (True, False)
+    assert saved.functions_covered == ["management", "support"]
+    page = supervisor.get(url(session)).content.decode()
+    assert re.search(r'value="management"[^>]*checked', page)
+    assert not re.search(r'value="mediation"[^>]*checked', page)
+    overview = supervisor.get(url(session, "")).content.decode()
+    assert "Management, Support" in overview
+
+
+def test_finishing_without_any_function_names_the_question_and_saves_nothing(
+    record, session, supervisor
+):
+    texts = dict.fromkeys(keys(record), "Written.")
+    response = supervisor.post(url(session), page_data(record, texts, functions=()))
+    assert response.status_code == 200
+    page = response.content.decode()
+    message = "Select which functions of supervision this session covered"
+    assert f'<a href="#functions">{message}</a>' in page
+    assert 'id="functions-error"' in page and "govuk-form-group--error" in page
+    assert "Written." not in texts_of(record).values()
+    assert not SupervisionRecord.objects.get(pk=record.pk).functions_answered
+
+
+def test_saving_to_come_back_later_needs_no_function_yet(record, session, supervisor):
+    texts = dict.fromkeys(keys(record), "Half done.")
+    response = supervisor.post(url(session), page_data(record, texts, "no", functions=()))
+    assert response.status_code == 302
+    assert SupervisionRecord.objects.get(pk=record.pk).functions_covered == []
+
+
+def test_the_supervisee_reads_the_functions_covered_in_what_they_sign(
+    record, session, supervisor, supervisee
+):
+    texts = dict.fromkeys(keys(record), "Discussed.")
+    supervisor.post(url(session), page_data(record, texts, functions=("support", "mediation")))
+    assert supervisor.post(url(session, "share/")).status_code == 302
+    page = supervisee.get(url(session, "sign/")).content.decode()
+    start = page.index("What you are signing")
+    signed_part = page[start : page.index("<form", start)]
+    assert "Functions of supervision covered" in signed_part
+    assert "Support, Mediation" in signed_part
