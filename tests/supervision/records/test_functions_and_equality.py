@@ -38,7 +38,7 @@ pytestmark = pytest.mark.django_db
 
 WORLD_AT = TODAY
 MIGRATION = importlib.import_module(
-    "supervision.migrations.0026_record_functions_and_equality_heading"
+    "supervision.migrations.0028_record_functions_and_equality_heading"
 )
 # What a record's canonical content held before the record asked for the functions: a
 # record signed then must hash to the same bytes now.

@@ -21,7 +21,7 @@ def field():
 
 
 class Migration(migrations.Migration):
-    dependencies = [("supervision", "0025_background_work_swept_every_minute")]
+    dependencies = [("supervision", "0027_record_attachments")]
     operations = [
         migrations.AddField("supervisionrecord", "covers_management", field()),
         migrations.AddField("supervisionrecord", "covers_development", field()),
