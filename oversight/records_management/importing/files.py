@@ -132,6 +132,9 @@ COLUMNS: dict[str, dict[str, bool]] = {
         "next_review_on": False,
     },
 }
+# Other names a council's export may give a column: the issue that asked for it called who
+# cancelled a session `cancelled_by`; the file's other people are named by `_email` columns.
+COLUMN_ALIASES = {"sessions.csv": {"cancelled_by": "cancelled_by_email"}}
 FILE_NAMES = tuple(COLUMNS)
 # Columns of prose, which may run over several lines; every other value is one line.
 MULTI_LINE_COLUMNS = frozenset(
@@ -260,6 +263,8 @@ def parse_table(name: str, data: bytes) -> tuple[Table | None, list[Problem]]:
     if not records or not any(cell.strip() for cell in records[0]):
         return None, [Problem(name, "The file has no header row naming its columns.", row=1)]
     header = [cell.strip().lower() for cell in records[0]]
+    aliases = COLUMN_ALIASES.get(name, {})
+    header = [aliases.get(column, column) for column in header]
     body = records[1:]
     keep, problems = _columns_kept(name, header, body)
     rows, row_problems = _rows_read(name, header, body, keep=keep)

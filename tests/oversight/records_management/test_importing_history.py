@@ -370,6 +370,15 @@ def test_who_cancelled_a_session_is_recorded(folder):
     assert cancelled.cancelled_by.email == "owen.price@westmoor.example"
 
 
+def test_who_cancelled_may_be_headed_cancelled_by_as_the_issue_named_it(folder):
+    path = folder / "sessions.csv"
+    path.write_text(path.read_text().replace("cancelled_by_email", "cancelled_by", 1))
+    assert "cancelled_by_email" not in path.read_text().splitlines()[0]
+    run(folder)
+    cancelled = SupervisionSession.objects.get(status="cancelled")
+    assert cancelled.cancelled_by.email == "owen.price@westmoor.example"
+
+
 @pytest.mark.parametrize(
     ("row", "email", "expected"),
     [
