@@ -104,7 +104,7 @@ def _parties(concern: Concern) -> list:
 
 def _locked(concern: Concern) -> Concern:
     return (
-        Concern.objects.select_for_update()
+        Concern.objects.select_for_update(of=("self",))
         .select_related("supervisee", "supervisor", "raised_by", "raised_with")
         .get(pk=concern.pk)
     )
@@ -176,7 +176,7 @@ def disagreement_escalate(
     disagreement and its record are read, never written."""
     _check("text", text, "Why you are escalating it")
     disagreement = (
-        Disagreement.objects.select_for_update()
+        Disagreement.objects.select_for_update(of=("self",))
         .select_related("record__session__supervisee", "record__session__supervisor")
         .get(pk=disagreement.pk)
     )

@@ -202,4 +202,6 @@ def test_a_session_that_happened_unplanned_is_recorded_afterwards_and_written_up
     assert "Not planned ahead" in main_text(page)
     go(page, "button", "Write the record")
     go(page, "button", "Write up every heading")
-    expect(page.locator("textarea[data-autosave-url]")).to_have_count(8)
+    expect(page.locator("textarea[data-autosave-url]")).to_have_count(
+        9
+    )  # with the equality heading (issue 20)

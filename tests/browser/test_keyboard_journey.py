@@ -89,6 +89,7 @@ def test_the_signing_journey_with_the_keyboard_alone(page, clock):
     activate(page, "Write the record", key="Space")
     activate(page, "Workload and performance")
     type_into(page, "Workload and performance", "Amira holds 18 children.")
+    press_space_on(page, "Management")  # R3: which functions it covered
     activate(page, "Save: I have finished writing up")
     activate(page, "Add a decision")
     type_into(page, "Decision", "No new allocations until 24 March")

@@ -96,6 +96,7 @@ def test_a_record_from_planning_to_the_signed_pdf(page, clock):
     page.get_by_label("Workload and performance").fill(
         "Amira holds 18 children. The court week took two days from visits."
     )
+    page.get_by_label("Management", exact=True).check()  # R3: which functions it covered
     go(page, "button", "Save: I have finished writing up")
     go(page, "link", "Add a decision")
     page.get_by_label("Decision", exact=True).fill("No new allocations until 24 March")
