@@ -9,7 +9,6 @@ is decided by access.children (MANAGE), as for the note's other writes.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from casework.models import CaseNote, CaseNoteAttachment
 from supervision.models import User
@@ -52,18 +51,7 @@ def case_note_attachment_add(*, note: CaseNote, upload, by: User, request=None):
     with transaction.atomic():
         note = _locked(note)
         _require_draft(note)
-        attachment = CaseNoteAttachment(
-            note=note,
-            name=checked.name,
-            size=checked.size,
-            sha256=checked.sha256,
-            content_type=checked.content_type,
-            uploaded_by=by,
-            uploaded_at=timezone.now(),
-            scanned_by=checked.scanner,
-        )
-        attachment.file.save(checked.name, checked.upload, save=False)
-        attachment.save()
+        attachment = CaseNoteAttachment.kept(checked, by=by, note=note)
         _changed(note, by, request, "attachment added", attachment)
     return attachment
 
@@ -72,9 +60,7 @@ def case_note_attachment_add(*, note: CaseNote, upload, by: User, request=None):
 def case_note_attachment_remove(*, attachment: CaseNoteAttachment, by: User, request=None):
     note = _locked(attachment.note)
     _require_draft(note)
-    storage, name, pk = attachment.file.storage, attachment.file.name, attachment.pk
-    attachment.delete()
+    pk = attachment.pk
+    attachment.delete_with_file()
     attachment.pk = pk  # for the audit entry
     _changed(note, by, request, "attachment removed", attachment)
-    # The file goes once the row has gone for good: a rollback keeps both.
-    transaction.on_commit(lambda: storage.delete(name))

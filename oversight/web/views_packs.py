@@ -187,6 +187,10 @@ def _days(number: int | None, unit: str = "days") -> str:
     return f"{number} {unit[:-1] if number == 1 else unit}"
 
 
+def _for_whom(categories) -> str:
+    return "For " + ", ".join(CATEGORY_LABELS[c].lower() for c in categories)
+
+
 def _yes(value: bool) -> str:
     return "Yes" if value else "No"
 
@@ -285,7 +289,7 @@ def _staff_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
             "Supervision time each calendar month",
             [
                 f"At least {support.minutes_per_month} minutes",
-                "For " + ", ".join(CATEGORY_LABELS[c].lower() for c in support.categories),
+                _for_whom(support.categories),
             ]
             if support
             else "No minimum",
@@ -444,8 +448,10 @@ def _development_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
     def schedule(value):
         if value is None:
             return "None"
-        who = ", ".join(CATEGORY_LABELS[c].lower() for c in value.categories)
-        return [f"{value.per_year} a year ({value.interval.describe()})", f"For {who}"]
+        return [
+            f"{value.per_year} a year ({value.interval.describe()})",
+            _for_whom(value.categories),
+        ]
 
     return [
         row("Practice observations", schedule(pack.observations), "observations"),
@@ -464,8 +470,7 @@ def _development_rows(pack: PolicyPack, *, row: _Row) -> list[dict]:
             [
                 f"Within {_days(pack.wellbeing_plan.within_days)} of starting, then by its "
                 "review date",
-                "For "
-                + ", ".join(CATEGORY_LABELS[c].lower() for c in pack.wellbeing_plan.categories),
+                _for_whom(pack.wellbeing_plan.categories),
             ]
             if pack.wellbeing_plan
             else "None",

@@ -62,6 +62,30 @@ class Attachment(models.Model):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def kept(cls, checked, *, by, **owner):
+        """A scanned upload (uploads.checked_upload) stored, and its row saved for `owner`
+        (the record or the note)."""
+        attachment = cls(
+            name=checked.name,
+            size=checked.size,
+            sha256=checked.sha256,
+            content_type=checked.content_type,
+            uploaded_by=by,
+            uploaded_at=timezone.now(),
+            scanned_by=checked.scanner,
+            **owner,
+        )
+        attachment.file.save(checked.name, checked.upload, save=False)
+        attachment.save()
+        return attachment
+
+    def delete_with_file(self) -> None:
+        """The row now, its file once the row has gone for good: a rollback keeps both."""
+        storage, name = self.file.storage, self.file.name
+        self.delete()
+        transaction.on_commit(lambda: storage.delete(name))
+
 
 @deconstructible
 class DatabaseStorage(Storage):

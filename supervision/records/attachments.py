@@ -62,18 +62,7 @@ def record_attachment_add(
     with transaction.atomic():
         record = _locked(record)
         _require_editable(record)
-        attachment = RecordAttachment(
-            record=record,
-            name=checked.name,
-            size=checked.size,
-            sha256=checked.sha256,
-            content_type=checked.content_type,
-            uploaded_by=by,
-            uploaded_at=timezone.now(),
-            scanned_by=checked.scanner,
-        )
-        attachment.file.save(checked.name, checked.upload, save=False)
-        attachment.save()
+        attachment = RecordAttachment.kept(checked, by=by, record=record)
         _changed(record, by, request, "attachment added", _described(attachment))
     return attachment
 
@@ -82,8 +71,6 @@ def record_attachment_add(
 def record_attachment_remove(*, attachment: RecordAttachment, by: User, request=None) -> None:
     record = _locked(attachment.record)
     _require_editable(record)
-    storage, name, described = attachment.file.storage, attachment.file.name, _described(attachment)
-    attachment.delete()
+    described = _described(attachment)
+    attachment.delete_with_file()
     _changed(record, by, request, "attachment removed", described)
-    # The file goes once the row has gone for good: a rollback keeps both.
-    transaction.on_commit(lambda: storage.delete(name))
