@@ -176,10 +176,14 @@ def files_named(site_state, prefix) -> list:
 def test_a_worker_killed_mid_pdf_the_pdf_is_made_again_once(fresh):
     world = build(fresh)
     fresh.start_worker()
-    assert finalise(fresh, world)["status"] == 302
-
-    pid = running_pid(fresh, "supervision_recordpdfwork")
-    os.kill(pid, signal.SIGKILL)  # the pool's child, as the out-of-memory killer would
+    # The PDF's first read waits behind this lock, so the worker is caught holding the work
+    # however fast it renders, and however long the finalising process takes to exit.
+    with psycopg.connect(fresh.database_url) as held:
+        held.execute("LOCK TABLE supervision_recordpdf IN ACCESS EXCLUSIVE MODE")
+        assert finalise(fresh, world)["status"] == 302
+        pid = running_pid(fresh, "supervision_recordpdfwork")
+        os.kill(pid, signal.SIGKILL)  # the pool's child, as the out-of-memory killer would
+        held.rollback()
     done = fresh.wait_until(
         lambda: (s := state(fresh))["pdf_work"][0][0] in {"done", "failed"} and s,
         240,
