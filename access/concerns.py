@@ -18,9 +18,10 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from access.people import may_read_content, today
-from access.records import record_signatory
+from access.records import LINE, acting_line_supervisor, may_still_act, record_signatory
 from access.refusals import refuse
-from supervision.models import Concern, Disagreement, SupervisionSession
+from supervision.models import Concern, Disagreement, SupervisionSession, SupervisoryRelationship
+from supervision.organisation.roles import active_on
 
 CONCERN = "concern"
 
@@ -38,7 +39,23 @@ def part_in(user, concern: Concern, day: date | None = None) -> str | None:
         concern.raised_by_id,
     ):
         return "supervisor"
+    if concern.kind == Concern.Kind.DISAGREEMENT and _is_pk(standing_in_for(concern, day), user):
+        return "supervisor"
     return None
+
+
+def _is_pk(person, user) -> bool:
+    return person is not None and person.pk == user.pk
+
+
+def standing_in_for(concern: Concern, day: date | None = None):
+    """Who speaks for the supervisor's side of an escalation once the supervisor can no
+    longer act (they left): the supervisee's line supervisor now, who also signs the record's
+    outstanding parts (access.records.record_signatory). Without them the escalation would be
+    left to the supervisee and the manager alone, with nobody able to answer for the record."""
+    if concern.supervisor_id is None or may_still_act(concern.supervisor, day or today()):
+        return None
+    return acting_line_supervisor(concern.supervisee_id, day or today())
 
 
 def get_concern_for_user(request, concern_id, day: date | None = None) -> tuple[Concern, str]:
@@ -78,7 +95,21 @@ def concerns_of(user, day: date | None = None) -> QuerySet:
     if not may_read_content(user, day):
         return Concern.objects.none()
     escalation_party = Q(kind=Concern.Kind.DISAGREEMENT) & (Q(supervisor=user) | Q(raised_by=user))
-    return Concern.objects.filter(Q(supervisee=user) | escalation_party).exclude(raised_with=user)
+    standing_in = [
+        concern.pk
+        for concern in Concern.objects.filter(
+            kind=Concern.Kind.DISAGREEMENT,
+            supervisee__in=SupervisoryRelationship.objects.filter(
+                active_on(day or today()), supervisor=user, kind=LINE
+            ).values("supervisee"),
+        )
+        .exclude(supervisor=user)
+        .select_related("supervisor__profile")
+        if _is_pk(standing_in_for(concern, day), user)
+    ]
+    return Concern.objects.filter(
+        Q(supervisee=user) | escalation_party | Q(pk__in=standing_in)
+    ).exclude(raised_with=user)
 
 
 def may_add_to(part: str, concern: Concern) -> bool:

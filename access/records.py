@@ -84,6 +84,12 @@ def _acting_line(supervisee_id, day: date):
     return next((rel for rel in relationships if may_still_act(rel.supervisor, day)), None)
 
 
+def acting_line_supervisor(supervisee_id, day: date | None = None) -> User | None:
+    """The supervisee's line supervisor on `day` who may act, or None."""
+    line = _acting_line(supervisee_id, day or today())
+    return line.supervisor if line is not None else None
+
+
 def record_signatory(session: SupervisionSession, day: date | None = None) -> Signatory | None:
     """Who signs and finalises `session`'s record as its supervisor on `day`, or None."""
     day = day or today()

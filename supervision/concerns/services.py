@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from access import concerns as reach
 from access.people import leaving_date
-from access.records import record_signatory
+from access.records import may_still_act, record_signatory
 from oversight.models import Notification
 from supervision.concerns import routing
 from supervision.models import (
@@ -99,7 +99,12 @@ def _parties(concern: Concern) -> list:
     """Who reads it besides the person it is raised with."""
     if concern.kind == Concern.Kind.SUPERVISION:
         return [concern.supervisee]
-    return [concern.supervisee, concern.supervisor, concern.raised_by]
+    # Nobody who has left is written to about it; whoever stands in for a departed
+    # supervisor (access.concerns.standing_in_for) is, in their place.
+    parties = [concern.supervisee, concern.supervisor, concern.raised_by]
+    return [p for p in parties if p is not None and may_still_act(p)] + [
+        reach.standing_in_for(concern)
+    ]
 
 
 def _locked(concern: Concern) -> Concern:

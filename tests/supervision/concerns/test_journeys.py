@@ -247,3 +247,42 @@ def test_after_the_supervisor_leaves_the_new_line_supervisor_escalates_to_their_
         )
     assert escalation.supervisor == new_supervisor
     assert escalation.raised_with == world.senior_manager
+
+
+def test_when_the_supervisor_leaves_an_escalation_the_new_line_supervisor_takes_their_side(
+    client, world
+):
+    """Raised while the supervisor was there, answered after they left: the supervisee's new
+    line supervisor reads it, adds to it and is told the outcome; the leaver is told nothing."""
+    with time_machine.travel(DAY, tick=False):
+        _session, _record, disagreement = _finalised_with_disagreement(world)
+        escalation = services.disagreement_escalate(
+            disagreement=disagreement, text="Please decide", by=world.supervisee
+        )
+        assert escalation.supervisor == world.supervisor
+        new_supervisor = StaffProfileFactory(unit=world.units["team"]).user
+        RelationshipFactory(supervisor=world.senior_manager, supervisee=new_supervisor)
+        client.force_login(new_supervisor)
+        assert client.get(reverse("concern", args=[escalation.pk])).status_code == 404
+        staff_mark_left(person=world.supervisor, leaving_date=date(2026, 3, 4), by=world.admin)
+        RelationshipFactory(
+            supervisor=new_supervisor, supervisee=world.supervisee, starts_on=date(2026, 3, 5)
+        )
+        told_before = len(emails_to(world.supervisor))
+
+        listed = client.get(reverse("concerns")).content.decode()
+        assert reverse("concern", args=[escalation.pk]) in listed
+        assert client.get(reverse("concern", args=[escalation.pk])).status_code == 200
+        response = client.post(
+            reverse("concern-add", args=[escalation.pk]), {"text": "I have read the record"}
+        )
+        assert response.status_code == 302
+        services.concern_answer(
+            concern=escalation, text="Cases move.", resolve=True, by=world.senior_manager
+        )
+    assert len(emails_to(new_supervisor)) == 1  # the outcome
+    assert len(emails_to(world.supervisor)) == told_before  # a leaver is told nothing
+    # Someone who was never a party still gets the same 404 as before.
+    with time_machine.travel(DAY, tick=False):
+        client.force_login(world.other_team_supervisor)
+        assert client.get(reverse("concern", args=[escalation.pk])).status_code == 404
