@@ -15,7 +15,9 @@ from supervision.concerns import services as concerns
 from supervision.models import RecordAttachment, SupervisionSession
 from supervision.models.files import StoredFile
 from supervision.organisation.uploads import CheckedUpload, safe_name
+from supervision.people.leaving import leavers_close, staff_mark_left
 from supervision.records import services as record_services
+from tests.factories import RelationshipFactory, StaffProfileFactory
 from tests.oversight.records_management.test_subject_access import export_now, unzip
 from tests.world import TODAY, build_world
 
@@ -147,6 +149,23 @@ def test_the_manager_gets_an_outline_and_the_supervisor_never_learns_of_a_concer
     text = entries["manifest.json"].decode()
     assert "Concern about supervision" not in text, "it went past them: not even that it exists"
     assert CONCERN_TEXT[:20] not in text and ESCALATION not in text
+
+
+def test_a_manager_who_answered_then_left_still_finds_it_outlined(world):
+    with time_machine.travel(at(16), tick=False):
+        director = StaffProfileFactory(unit=world.units["directorate"]).user
+        RelationshipFactory(supervisor=director, supervisee=world.senior_manager)
+        staff_mark_left(person=world.senior_manager, leaving_date=TODAY, by=world.admin)
+    with time_machine.travel(at(23) + timedelta(hours=1, minutes=5), tick=False):
+        assert leavers_close().concerns_passed_on == 2
+    world.concern.refresh_from_db()
+    assert world.concern.raised_with == director
+
+    manifest, entries = unzip(export_now(world.senior_manager, world.senior_manager))
+    assert [(c["kind"], c["their_part"]) for c in manifest["concerns_about_others"]] == [
+        ("Concern about supervision", "Answered by them before it was passed on")
+    ]
+    assert ANSWER not in entries["manifest.json"].decode(), "not even their own reply"
 
 
 def test_an_escalation_the_supervisor_raised_is_theirs_in_full(world):
