@@ -25,14 +25,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from access.files import Action, restrict_files
 from access.people import may_act
 from access.refusals import refuse
 from access.roles import roles_for
 from oversight.models import SubjectAccessExport
-from supervision.models import StaffProfile, User
+from supervision.models import Concern, ConcernEntry, StaffProfile, User
 
 EXPORT = "subject_access_export"
 
@@ -63,6 +63,39 @@ def may_export(user, person) -> bool:
 
 def _has_profile(person) -> bool:
     return StaffProfile.objects.filter(user_id=person.pk).exists()
+
+
+def concerns_in_export(person) -> tuple[QuerySet, QuerySet]:
+    """(concerns given in full, concerns only outlined) in `person`'s export.
+
+    In full, every entry with its author and date: those they raised, and those about their
+    own supervision (an escalation of a disagreement on their record, whoever escalated it).
+    They are a party to each and read it all in the product; the manager's replies are about
+    them, as the other side's view in a disagreement on their own record, which the export
+    gives in full too.
+
+    Outlined (what kind, whose supervision, when, their part, status; no words): those raised
+    with them as the manager, those they answered before they were passed on, and escalations
+    of disagreements on someone else's record where they are the supervisor. Each is part of
+    the supervisee's file (it is destroyed with it), and the export treats the supervisee's
+    file as it treats the records of people they supervised: that it happened, with whom and
+    when, never what was written, not even their own replies.
+
+    Left out altogether: a concern about supervision they gave that was not raised with them.
+    It goes past them to their manager, and they never reach it (access.concerns): their
+    export must not tell them it exists, still less who raised it (the third party's data,
+    Data Protection Act 2018 schedule 2 paragraph 16)."""
+
+    theirs = Q(supervisee=person) | Q(raised_by=person)
+    with_them = (
+        Q(raised_with=person)
+        | Q(pk__in=ConcernEntry.objects.filter(author=person).values("concern"))
+        | Q(kind=Concern.Kind.DISAGREEMENT, supervisor=person)
+    )
+    return (
+        Concern.objects.filter(theirs),
+        Concern.objects.filter(with_them).exclude(theirs),
+    )
 
 
 def get_person_for_subject_access(request, person_id) -> SubjectAccess:

@@ -10,6 +10,19 @@ included), their agreements, who was given access to their file, and the audit e
 them or made by them. What is not: records of people they supervised. Those are the other
 person's file, so the export says only that the supervision happened (when, with whom), never
 what was written.
+
+Files attached to their records are theirs as the records are: each goes into the zip as it
+was uploaded, under a name of our own with the uploader's name made safe, and the manifest
+lists its name, size, SHA-256, upload date and uploader. They only ever leave inside the zip,
+which is downloaded, never shown (oversight.web.views_subject_access).
+
+Concerns about supervision and escalated disagreements: which are given in full, which only
+outlined and which left out is decided in `access.subject_access.concerns_in_export`.
+
+Case notes, and the files attached to them, are not in the export: a case note is the child's
+record, not the worker's file (retention.KEPT_MODELS keeps them when a worker's file is
+destroyed), and the export has never held case notes. A worker's own words in a case note are
+reached through a request about the child's record, answered outside this product's export.
 """
 
 import hashlib
@@ -25,6 +38,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from access.subject_access import concerns_in_export
 from agreements.models import SupervisionAgreement
 from oversight.models import FeedbackResponse, LegalHold, SubjectAccessExport
 from supervision import work
@@ -33,13 +47,16 @@ from supervision.models import (
     DevelopmentConversation,
     PracticeObservation,
     ProbationReview,
+    RecordAttachment,
     SupervisionRecord,
     SupervisionSession,
     SupervisoryRelationship,
     WellbeingPlan,
 )
 from supervision.models.audit import AuditEvent
+from supervision.models.files import DatabaseStorage, StoredFile
 from supervision.organisation import audit
+from supervision.organisation.uploads import safe_name
 from supervision.records.pdf import render_record_pdf
 
 logger = logging.getLogger(__name__)
@@ -125,7 +142,17 @@ def _build_zip(export) -> bytes:
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        manifest = subject_access_manifest(person, records)
+        steps = len(records) + 2
+        for done, record in enumerate(records, start=1):
+            # Their own record, so nothing is hidden; a draft is marked DRAFT on every page.
+            archive.writestr(
+                _pdf_name(record), render_record_pdf(record, preview=not record.is_finalised)
+            )
+            # 99 at most until the file is saved: 100 means it can be downloaded.
+            _progress(export, progress=min(99, int(100 * done / steps)))
+        missing = _write_attachments(archive, person)
+        # Written last, so that it can say which attached files could not be read.
+        manifest = subject_access_manifest(person, records, missing_files=missing)
         manifest["export"] = {
             "id": export.pk,
             "requested_at": export.requested_at.isoformat(),
@@ -134,16 +161,60 @@ def _build_zip(export) -> bytes:
             "pdfs": [_pdf_name(record) for record in records],
         }
         archive.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
-        steps = len(records) + 1
-        _progress(export, progress=int(100 / steps))
-        for done, record in enumerate(records, start=2):
-            # Their own record, so nothing is hidden; a draft is marked DRAFT on every page.
-            archive.writestr(
-                _pdf_name(record), render_record_pdf(record, preview=not record.is_finalised)
-            )
-            # 99 at most until the file is saved: 100 means it can be downloaded.
-            _progress(export, progress=min(99, int(100 * done / steps)))
     return buffer.getvalue()
+
+
+def _attachment_name(attachment) -> str:
+    # Our own folder and the row's id keep two files of one name apart and put nothing of the
+    # uploader's outside `attachments/`; the name is made safe again, as rows imported or
+    # saved before names were cleaned may hold anything.
+    record = attachment.record
+    day = timezone.localtime(record.session.starts_at).date()
+    folder = f"attachments/{day:%Y-%m-%d}-record-{record.pk}"
+    return f"{folder}/{attachment.pk}-{safe_name(attachment.name)}"
+
+
+def _write_attachments(archive, person) -> set[int]:
+    """Every file attached to the person's records, into the zip as uploaded. Returns the ids
+    of those whose stored bytes could not be found: the export is still made (the rest of the
+    file is still theirs to have) and the manifest says which are missing."""
+    theirs = RecordAttachment.objects.filter(record__session__supervisee=person)
+    missing = set()
+    for attachment, data in _attachment_bytes(theirs):
+        if data is None:
+            logger.error("Attachment %s has no stored file", attachment.pk)
+            missing.add(attachment.pk)
+            continue
+        archive.writestr(_attachment_name(attachment), data)
+    return missing
+
+
+def _attachment_bytes(theirs):
+    """(attachment, its bytes or None) for each of `theirs`. Files kept in the database are
+    read in one query, streamed row by row, however many there are: opening each would be a
+    query each."""
+    attachments = list(theirs.select_related("record__session").order_by("uploaded_at", "pk"))
+    if not attachments:
+        return
+    if isinstance(RecordAttachment._meta.get_field("file").storage, DatabaseStorage):
+        by_name = {a.file.name: a for a in attachments}
+        rows = (
+            StoredFile.objects.filter(name__in=theirs.values("file"))
+            .values_list("name", "content")
+            .iterator(chunk_size=20)
+        )
+        for name, content in rows:
+            yield by_name.pop(name), bytes(content)
+        for attachment in by_name.values():
+            yield attachment, None
+        return
+    for attachment in attachments:
+        try:
+            with attachment.file.open("rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            data = None
+        yield attachment, data
 
 
 def _pdf_name(record) -> str:
@@ -155,8 +226,9 @@ def _date(value):
     return value.isoformat() if value else None
 
 
-def subject_access_manifest(person, records=None) -> dict:
-    """Everything held about `person`, as plain JSON."""
+def subject_access_manifest(person, records=None, *, missing_files=frozenset()) -> dict:
+    """Everything held about `person`, as plain JSON. `missing_files`: ids of attachments
+    whose bytes could not be put in the zip."""
 
     profile = getattr(person, "profile", None)
     if records is None:
@@ -178,7 +250,8 @@ def subject_access_manifest(person, records=None) -> dict:
         "profile": _profile(profile),
         **_relationships_of(person),
         **_sessions_of(person),
-        "records": [_record(r) for r in records],
+        "records": [_record(r, missing_files) for r in records],
+        **_concerns_of(person),
         **_agreements_of(person),
         **_development_of(person),
         **_access_to_the_file_of(person),
@@ -198,6 +271,7 @@ def _records_in_full(record_ids):
             "amendment_requests__requested_by",
             "signatures__signer",
             "addenda__author",
+            "attachments__uploaded_by",
         )
         .order_by("session__starts_at", "pk")
     )
@@ -416,7 +490,7 @@ def _session(s) -> dict:
     }
 
 
-def _record(r) -> dict:
+def _record(r, missing_files=frozenset()) -> dict:
     return {
         "id": r.pk,
         "pdf": _pdf_name(r),
@@ -488,6 +562,93 @@ def _record(r) -> dict:
         "addenda": [
             {"author": a.author.full_name, "text": a.text, "signed_at": _date(a.signed_at)}
             for a in r.addenda.all()
+        ],
+        "attachments": [_attachment(a, missing_files) for a in r.attachments.all()],
+    }
+
+
+def _attachment(a, missing_files) -> dict:
+    return {
+        "name": a.name,
+        # Where it is in this zip; None if its stored bytes could not be found.
+        "file": None if a.pk in missing_files else _attachment_name(a),
+        "size": a.size,
+        "sha256": a.sha256,
+        "content_type": a.content_type,
+        "uploaded_at": _date(a.uploaded_at),
+        "uploaded_by": a.uploaded_by.full_name,
+    }
+
+
+def _concerns_of(person) -> dict:
+    in_full, in_outline = concerns_in_export(person)
+    people = ("supervisee", "supervisor", "raised_by", "raised_with")
+    return {
+        "concerns": [
+            _concern(c)
+            for c in in_full.select_related(*people, "disagreement")
+            .prefetch_related("entries__author")
+            .order_by("raised_at", "pk")
+        ],
+        # Part of someone else's file (see concerns_in_export): that it happened, whose
+        # supervision it was about, when, and their part in it; never what was written.
+        "concerns_about_others": [
+            {
+                "kind": c.get_kind_display(),
+                "about_the_supervision_of": c.supervisee.full_name,
+                "their_part": _part(c, person),
+                "raised_at": _date(c.raised_at),
+                "status": c.get_status_display(),
+                "closed_at": _date(c.closed_at),
+            }
+            for c in in_outline.select_related("supervisee").order_by("raised_at", "pk")
+        ],
+    }
+
+
+def _part(concern, person) -> str:
+    if concern.raised_with_id == person.pk:
+        return "Raised with them"
+    if concern.kind == concern.Kind.DISAGREEMENT and concern.supervisor_id == person.pk:
+        return "The supervisor in the disagreement"
+    # Only one way left in (concerns_in_export): they answered it, then it was passed on.
+    return "Answered by them before it was passed on"
+
+
+def _name(user):
+    return user.full_name if user else None
+
+
+def _concern(c) -> dict:
+    return {
+        "id": c.pk,
+        "kind": c.get_kind_display(),
+        "status": c.get_status_display(),
+        "about_the_supervision_of": c.supervisee.full_name,
+        "supervisor": _name(c.supervisor),
+        "raised_by": c.raised_by.full_name,
+        "raised_with": _name(c.raised_with),
+        "raised_at": _date(c.raised_at),
+        "closed_at": _date(c.closed_at),
+        "disagreement": (
+            {
+                "record": c.disagreement.record_id,
+                "subject": c.disagreement.subject,
+            }
+            if c.disagreement
+            else None
+        ),
+        "text": c.text,
+        "outcome": c.outcome,
+        "entries": [
+            {
+                "kind": e.get_kind_display(),
+                # None for a step the product took itself (passing it on after a leaver).
+                "author": _name(e.author),
+                "text": e.text,
+                "created_at": _date(e.created_at),
+            }
+            for e in c.entries.all()
         ],
     }
 
