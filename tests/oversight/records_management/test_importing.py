@@ -1034,3 +1034,18 @@ def test_an_agreement_less_frequent_than_the_pack_is_refused_naming_the_minimum(
         "more often"
     ]
     assert not SupervisionAgreement.objects.exists()
+
+
+def test_a_child_imported_looked_after_stays_so_when_a_later_import_changes_the_plan(folder):
+    run(folder)
+    assert Child.objects.get(reference="WM100003").has_been_looked_after
+    assert not Child.objects.get(reference="WM100001").has_been_looked_after
+
+    edit(folder, "cases.csv", 4, "plan", "child_in_need")
+    edit(folder, "cases.csv", 2, "plan", "care_leaver")
+    output = run(folder)
+
+    assert "cases.csv: 0 created, 2 updated, 3 unchanged" in output
+    home = Child.objects.get(reference="WM100003")
+    assert (home.plan, home.has_been_looked_after) == ("child_in_need", True)
+    assert Child.objects.get(reference="WM100001").has_been_looked_after
