@@ -30,6 +30,9 @@ def daily_listing(apps, schema_editor):
             "args": json.dumps([]),
             "kwargs": json.dumps({}),
             "enabled": True,
+            # As the staff files' listing (supervision 0023): a run the workers did not take
+            # within 12 hours is dropped, and the next night's does the work.
+            "expire_seconds": 12 * 60 * 60,
             "description": "Lists children whose case notes are past the policy pack's "
             "retention date. Destroys nothing: an administrator confirms each child.",
         },

@@ -165,6 +165,15 @@ def test_the_daily_job_lists_a_child_once_however_often_it_runs(world):
     assert CaseNotesDue.objects.filter(child=child).count() == 1
 
 
+def test_the_daily_job_runs_at_a_quarter_to_three_london_time_and_expires_by_the_next():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="oversight.tasks.list_case_notes_due_for_destruction")
+    assert task.enabled and task.expire_seconds == 12 * 60 * 60
+    assert (task.crontab.minute, task.crontab.hour) == ("45", "2")
+    assert str(task.crontab.timezone) == "Europe/London"
+
+
 def test_a_child_who_has_been_looked_after_is_kept_75_years(world):
     child = grown_up(world, "NS900003", born=date(1951, 3, 5), plan="child_looked_after")
     young = grown_up(world, "NS900004", plan="child_looked_after")
