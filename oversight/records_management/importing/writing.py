@@ -493,6 +493,7 @@ class _Writer(_HistoryWriter):
                     allocated_at=allocated,
                     **levels,
                 )
+                child.has_been_looked_after = data["has_been_looked_after"]
                 child.plan_set(data["plan"])
                 child.save()
                 if spells:
@@ -521,6 +522,8 @@ class _Writer(_HistoryWriter):
                 for name in ("initials", "chronic_neglect"):
                     if name in item.changes:
                         setattr(child, name, item.changes[name])
+                if "has_been_looked_after" in item.changes:
+                    child.has_been_looked_after = True
                 if "plan" in item.changes:
                     # A plan away from care keeps the child's having been looked after.
                     child.plan_set(item.changes["plan"])
