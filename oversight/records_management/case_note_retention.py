@@ -25,6 +25,7 @@ from datetime import date
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from casework.models import (
@@ -61,10 +62,13 @@ def active_hold(child) -> CaseNoteHold | None:
 def note_counts(child_ids) -> dict[int, int]:
     """How many case notes each child has: what an administrator sees instead of the notes."""
     counts = dict.fromkeys(child_ids, 0)
-    for child_id in CaseNote.objects.filter(child_id__in=child_ids).values_list(
-        "child_id", flat=True
-    ):
-        counts[child_id] += 1
+    counts.update(
+        CaseNote.objects.filter(child_id__in=child_ids)
+        .values("child_id")
+        .annotate(notes=Count("pk"))
+        .order_by()
+        .values_list("child_id", "notes")
+    )
     return counts
 
 
