@@ -7,6 +7,10 @@
   read it and write oversight too (a service manager approves strategy discussions, rule R12).
 - Nobody else: not an auditor with a grant over the worker's staff file (that grant is for the
   staff file, not for children), never a system administrator, never a leaver.
+- Retention of children's case notes (listing, legal holds, destruction) is a system
+  administrator's, as for leavers' files (`case_note_retention_page`): those pages show a
+  child's reference, the number of notes and dates, never a word of the notes, so they give no
+  reach over the child.
 
 A refusal about a child names the child in the audit entry (`detail.child`) and, as subject,
 the worker the child is allocated to, so the worker's access log shows it.
@@ -20,6 +24,7 @@ from django.db.models import F, Q, QuerySet
 from access.files import Action, restrict_files
 from access.people import may_read_content, today
 from access.refusals import refuse
+from access.roles import role_required
 from access.units import managed_paths, team_reach
 from casework.models import CaseNote, CaseNoteAction, Child, FrontDoorSession, GroupSession
 from supervision.models import SupervisoryRelationship, Unit, User
@@ -28,6 +33,13 @@ from supervision.organisation.roles import active_on
 CHILD = "child"
 GROUP = "group_session"
 FRONT_DOOR = "front_door_session"
+
+
+def case_note_retention_page(view):
+    """Pages for keeping and destroying children's case notes: system administrators only, the
+    same rule as the leavers' files' retention pages (oversight.web.views_retention); anyone
+    else gets 403, audited."""
+    return role_required("system_admin")(view)
 
 
 class CaseAction(StrEnum):

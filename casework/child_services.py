@@ -12,11 +12,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework import services
-from casework.models import SCALE_FIELDS, Child, Family, RiskRating, RiskScale, Service
+from casework.models import (
+    LOOKED_AFTER_PLANS,
+    SCALE_FIELDS,
+    Child,
+    Family,
+    RiskRating,
+    RiskScale,
+    Service,
+)
 from supervision.models import User
 from supervision.organisation import audit
 
-DETAIL_FIELDS = ["plan", "chronic_neglect", "name", "date_of_birth"]
+DETAIL_FIELDS = ["plan", "chronic_neglect", "name", "date_of_birth", "has_been_looked_after"]
 REASON_LIMIT = 300
 
 
@@ -44,16 +52,24 @@ def child_update(
     chronic_neglect: bool,
     name: str = "",
     date_of_birth: date | None = None,
+    has_been_looked_after: bool = False,
     request=None,
 ) -> list[str]:
     """The child's plan and details. The service is not changed here: moving to another service
-    is a transfer. Returns the names of the fields that changed (none: nothing written)."""
+    is a transfer. Returns the names of the fields that changed (none: nothing written).
+
+    `has_been_looked_after` records a time in care the product did not see (before it was
+    used, or in another authority); a looked-after plan records it too. Once recorded it stays,
+    whatever is asked: it decides how long the child's notes are kept."""
     child = _locked(child)
     wanted = {
         "plan": plan,
         "chronic_neglect": bool(chronic_neglect),
         "name": (name or "").strip(),
         "date_of_birth": date_of_birth,
+        "has_been_looked_after": (
+            child.has_been_looked_after or bool(has_been_looked_after) or plan in LOOKED_AFTER_PLANS
+        ),
     }
     errors = {}
     if date_of_birth:

@@ -48,6 +48,9 @@ PLANS_BY_SERVICE = {
     ],
     Service.YOUTH_JUSTICE: [Plan.ASSESSMENT, Plan.OUT_OF_COURT, Plan.YOUTH_JUSTICE_ORDER],
 }
+# The plans of a child who is, or has been, looked after: their case notes are kept 75 years
+# (oversight.policy.standards.case_notes_kept_until), whatever plan they are on later.
+LOOKED_AFTER_PLANS = (Plan.CHILD_LOOKED_AFTER, Plan.CARE_LEAVER)
 
 
 class RiskScale(models.TextChoices):
@@ -143,6 +146,10 @@ class Child(models.Model):
     # held a formal case supervision since then.
     service_since = models.DateField(null=True, blank=True)
     plan = models.CharField(max_length=30, choices=Plan.choices, default=Plan.ASSESSMENT)
+    # Set the first time the child's plan is one of LOOKED_AFTER_PLANS and never unset: a
+    # child who was looked after and went home keeps the longer retention of their notes.
+    # The product keeps no history of plans, so this is the one fact that remembers.
+    has_been_looked_after = models.BooleanField("has been looked after", default=False)
     chronic_neglect = models.BooleanField(
         default=False, help_text="Only for a child protection plan for neglect (DOMAIN C8)."
     )
@@ -196,9 +203,23 @@ class Child(models.Model):
             models.Index(fields=["allocated_worker", "closed_on"]),
             models.Index(fields=["unit", "closed_on"]),
         ]
+        constraints = [
+            # Every write path that puts a child on a looked-after plan must record the fact
+            # (plan_set); the database refuses one that forgot.
+            models.CheckConstraint(
+                condition=~Q(plan__in=LOOKED_AFTER_PLANS) | Q(has_been_looked_after=True),
+                name="looked_after_child_has_been_looked_after",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.reference} ({self.initials})"
+
+    def plan_set(self, plan: str) -> None:
+        """The child's plan, remembering for good that they have been looked after."""
+        self.plan = plan
+        if plan in LOOKED_AFTER_PLANS:
+            self.has_been_looked_after = True
 
     @property
     def is_open(self) -> bool:

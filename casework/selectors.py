@@ -19,7 +19,6 @@ from casework.models import (
     Allocation,
     CaseNote,
     Child,
-    Plan,
     ProgressionMove,
     RiskLevel,
     RiskRating,
@@ -331,9 +330,7 @@ def child_page(child: Child, viewer, now: datetime | None = None) -> dict:
         "risk": risk_tags(child),
         "due": discussion_due(child, today, pack) if child.is_open else None,
         "kept_until": standards.case_notes_kept_until(
-            pack,
-            child.date_of_birth,
-            child.plan in (Plan.CHILD_LOOKED_AFTER, Plan.CARE_LEAVER),
+            pack, child.date_of_birth, child.has_been_looked_after
         ),
         "siblings": siblings,
         "ratings": ratings,

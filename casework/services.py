@@ -187,13 +187,13 @@ def child_create(
         date_of_birth=date_of_birth,
         service=service,
         service_since=timezone.localtime(allocated_at).date(),
-        plan=plan,
         chronic_neglect=chronic_neglect,
         unit=unit,
         allocated_worker=worker,
         allocated_at=allocated_at,
         **levels,
     )
+    child.plan_set(plan)
     child.full_clean()
     try:
         with transaction.atomic():

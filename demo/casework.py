@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from casework import rules
 from casework.models import (
+    LOOKED_AFTER_PLANS,
     Allocation,
     CaseNote,
     CaseNoteAction,
@@ -266,6 +267,7 @@ class _Builder(_GroupWork):
             service=service,
             service_since=service_since,
             plan=plan,
+            has_been_looked_after=plan in LOOKED_AFTER_PLANS,
             chronic_neglect=chronic_neglect,
             rag_rating=levels[RiskScale.RAG],
             serious_harm_level=levels.get(RiskScale.SERIOUS_HARM, ""),

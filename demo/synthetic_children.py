@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from casework.models import Allocation, CaseNote, Child, RiskRating
+from casework.models import LOOKED_AFTER_PLANS, Allocation, CaseNote, Child, RiskRating
 from demo.synthetic_people import LONDON, _Holder, _Unit, at
 from demo.synthetic_supervision import HASH
 from oversight.policy import due
@@ -155,7 +155,8 @@ class _Children:
             "date_of_birth": opened - timedelta(days=rng.randint(200, 6200)),
             "service": service,
             "service_since": segments[0][1].date(),
-            "plan": rng.choices(*PLANS[service])[0],
+            "plan": (plan := rng.choices(*PLANS[service])[0]),
+            "has_been_looked_after": plan in LOOKED_AFTER_PLANS,
             "rag_rating": levels["rag"],
             "serious_harm_level": levels.get("serious_harm", ""),
             "safety_wellbeing_level": levels.get("safety_wellbeing", ""),

@@ -171,6 +171,110 @@ class DestroyedFile(models.Model):
         raise PermissionError("The record of a destruction is kept.")
 
 
+# Children's case notes (the child's record, rule R11) kept as the pack says
+# (case_note_retention), then destroyed as a whole when an administrator confirms: the same
+# steps as a leaver's file, with the child's unique reference where the file has a name.
+
+
+class CaseNoteHold(models.Model):
+    """Keeps a child's case notes past their retention date, for a claim, an inquiry or a
+    review. Lifting it is a new fact, so the row stays."""
+
+    child = models.ForeignKey("casework.Child", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField()
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            # One active hold at a time keeps "are these notes held?" a plain yes or no.
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="one_active_case_note_hold_per_child",
+            )
+        ]
+
+    def __str__(self):
+        return f"Legal hold on {self.child.reference}'s case notes from {self.placed_at:%-d %B %Y}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+
+class CaseNotesDue(models.Model):
+    """A child whose case notes are due for destruction, waiting for an administrator to
+    confirm. The daily job lists; a person decides, by typing the child's reference."""
+
+    child = models.ForeignKey("casework.Child", on_delete=models.PROTECT, related_name="+")
+    # What the date was worked out from, on the day: a later change withdraws the listing.
+    date_of_birth = models.DateField()
+    been_looked_after = models.BooleanField()
+    due_on = models.DateField()
+    listed_for = models.DateField(help_text="The day the job judged 'due' against.")
+    listed_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name_plural = "case notes due"
+        constraints = [
+            # Running the job twice, or two workers at once, lists a child once.
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_open_case_note_listing_per_child",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.child.reference}'s case notes due on {self.due_on:%-d %B %Y}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.destroyed_at is None and self.withdrawn_at is None
+
+
+class DestroyedCaseNotes(models.Model):
+    """The tombstone of a child's destroyed case notes: that they existed, how many, who
+    destroyed them and when. The child's row is kept (the case system's record)."""
+
+    listing = models.OneToOneField(CaseNotesDue, on_delete=models.PROTECT, related_name="tombstone")
+    child = models.ForeignKey("casework.Child", on_delete=models.PROTECT, related_name="+")
+    child_reference = models.CharField(max_length=30)
+    due_on = models.DateField()
+    destroyed_at = models.DateTimeField()
+    destroyed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    counts = models.JSONField(default=dict, help_text="Rows destroyed or cleared, by kind.")
+    files_removed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-destroyed_at", "-pk"]
+        verbose_name_plural = "destroyed case notes"
+
+    def __str__(self):
+        return f"{self.child_reference}'s case notes, destroyed {self.destroyed_at:%-d %B %Y}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The record of a destruction is kept.")
+
+
 class SubjectAccessExport(QueuedWork):
     """Everything held about one member of staff, as a zip, for a subject access request."""
 

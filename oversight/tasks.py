@@ -9,6 +9,7 @@ from oversight.flags.scheduled import tick
 from oversight.notices.notify import digests_write as write
 from oversight.notices.outbox import send_due
 from oversight.notices.reminders import reminders_write as remind
+from oversight.records_management.case_note_retention import list_case_notes_due
 from oversight.records_management.retention import list_files_due_for_destruction as list_due
 
 # Tasks queued by the services that own them, defined beside them; imported here so that a
@@ -39,6 +40,13 @@ def list_files_due_for_destruction() -> dict:
         "withdrawn": batch.withdrawn,
         "skipped_on_legal_hold": batch.skipped_on_hold,
     }
+
+
+@shared_task
+def list_case_notes_due_for_destruction() -> dict:
+    """Daily (02:45 London, oversight migration 0023): list children whose case notes are past
+    the policy pack's retention date. Destroys nothing; an administrator confirms each one."""
+    return list_case_notes_due()
 
 
 @shared_task

@@ -47,6 +47,8 @@ class World:
     development_conversation: object = None
     candidate: object = None
     hold: object = None
+    case_notes_due: object = None
+    case_note_hold: object = None
     record: object = None
     action: object = None
     disagreement: object = None
@@ -191,7 +193,8 @@ def _development(people) -> dict:
 
 
 def _retention(people) -> dict:
-    """A finished subject-access export, a file listed for destruction, and a legal hold."""
+    """A finished subject-access export, a file listed for destruction, and a legal hold; a
+    child's case notes listed for destruction and a hold on another child's."""
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
@@ -226,7 +229,31 @@ def _retention(people) -> dict:
         placed_by=people["admin"],
         placed_at=now,
     )
-    return {"export": export, "candidate": candidate, "hold": hold}
+    # A child's case notes listed for destruction, and a hold on another child's.
+    from casework.models import Child
+    from oversight.models import CaseNoteHold, CaseNotesDue
+
+    case_notes_due = CaseNotesDue.objects.create(
+        child=Child.objects.get(reference="NS100001"),
+        date_of_birth=date(2000, 3, 1),
+        been_looked_after=False,
+        due_on=date(2025, 3, 1),
+        listed_for=TODAY,
+        listed_at=now,
+    )
+    case_note_hold = CaseNoteHold.objects.create(
+        child=Child.objects.get(reference="NS200002"),
+        reason="Review",
+        placed_by=people["admin"],
+        placed_at=now,
+    )
+    return {
+        "export": export,
+        "candidate": candidate,
+        "hold": hold,
+        "case_notes_due": case_notes_due,
+        "case_note_hold": case_note_hold,
+    }
 
 
 def _draft_record(people) -> dict:

@@ -227,6 +227,12 @@ class ChildEditForm(PlainTextForm):
     date_of_birth = DateInputField(
         label="Date of birth (optional)", required=False, help_text=DATE_HINT
     )
+    has_been_looked_after = forms.BooleanField(
+        label="Has been looked after",
+        required=False,
+        help_text="At any time, here or in another local authority. Their case notes are then "
+        "kept 75 years from their date of birth. Once recorded, it cannot be removed.",
+    )
 
     def __init__(self, *args, child: Child, **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,6 +243,10 @@ class ChildEditForm(PlainTextForm):
             f"Choose {_or_list([Plan(p).label.lower() for p in plans])}: a change of service "
             "is a transfer"
         )
+        if child.has_been_looked_after:
+            # Shown, ticked, and not to be unticked (child_services.child_update keeps it).
+            self.fields["has_been_looked_after"].disabled = True
+            self.fields["has_been_looked_after"].initial = True
         self.helper = _helper(
             Field.radios("plan", legend_size=Size.SMALL),
             Fieldset(
@@ -246,6 +256,11 @@ class ChildEditForm(PlainTextForm):
             ),
             Field.text("name", field_width=Fluid.TWO_THIRDS),
             _date("date_of_birth"),
+            Fieldset(
+                Field.checkbox("has_been_looked_after", small=True),
+                legend="Care",
+                legend_size=Size.SMALL,
+            ),
             submit="Save changes",
         )
 

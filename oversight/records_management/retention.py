@@ -64,9 +64,9 @@ from supervision.organisation import audit
 
 logger = logging.getLogger(__name__)
 
-# Models of the project's own apps and what destruction does with them. A model in neither set
-# fails tests/oversight/records_management/test_retention.py, so new content cannot be left behind
-# in a destroyed file.
+# Models of the project's own apps and what destruction does with them. A model in none of the
+# three sets fails tests/oversight/records_management/test_retention.py, so new content cannot
+# be left behind in a destroyed file.
 DESTROYED_MODELS = {
     "supervision.SupervisionSession",
     "supervision.AgendaItem",
@@ -130,16 +130,22 @@ KEPT_MODELS = {
     "supervision.IdentityFailure",
     # The child's record, not the worker's: it outlives any one member of staff's file. A
     # case note written in a session of a destroyed file loses only the link to that session.
+    # When the child's notes are destroyed (case_note_retention.py) these rows stay, their
+    # free text about the child cleared.
     "casework.Child",
     "casework.Family",
     "casework.RiskRating",
     "casework.Allocation",
     "casework.Transfer",
     "casework.GroupSession",
+    "casework.ProgressionMove",
+}
+# The child's own notes, kept by the child's date under the pack's case_note_retention and
+# destroyed with the rest of that child's notes (case_note_retention.py), never with a file.
+DESTROYED_WITH_CHILDS_NOTES = {
     "casework.CaseNote",
     "casework.CaseNoteAction",
     "casework.CaseNoteAttachment",
-    "casework.ProgressionMove",
 }
 
 

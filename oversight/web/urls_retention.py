@@ -1,6 +1,6 @@
 from django.urls import path
 
-from oversight.web import views_retention, views_subject_access
+from oversight.web import views_case_note_retention, views_retention, views_subject_access
 
 urlpatterns = [
     path("retention/", views_retention.retention_candidates, name="retention-candidates"),
@@ -15,6 +15,26 @@ urlpatterns = [
         "retention/holds/<int:hold_id>/lift/",
         views_retention.legal_hold_lift,
         name="legal-hold-lift",
+    ),
+    path(
+        "retention/case-notes/",
+        views_case_note_retention.case_notes_due,
+        name="case-notes-due",
+    ),
+    path(
+        "retention/case-notes/<int:listing_id>/destroy/",
+        views_case_note_retention.case_notes_destroy,
+        name="case-notes-destroy",
+    ),
+    path(
+        "retention/case-notes/holds/",
+        views_case_note_retention.case_note_holds,
+        name="case-note-holds",
+    ),
+    path(
+        "retention/case-notes/holds/<int:hold_id>/lift/",
+        views_case_note_retention.case_note_hold_lift,
+        name="case-note-hold-lift",
     ),
     path(
         "subject-access/",

@@ -98,6 +98,14 @@ def the_hold(world):
     return {"hold_id": world.hold.pk}
 
 
+def the_case_notes_due(world):
+    return {"listing_id": world.case_notes_due.pk}
+
+
+def the_case_note_hold(world):
+    return {"hold_id": world.case_note_hold.pk}
+
+
 def the_export(world):
     return {"person_id": world.supervisee.pk, "export_id": world.export.pk}
 
@@ -443,6 +451,11 @@ GET = {
     "legal-holds": (None, only({"admin": 200})),
     "legal-hold-lift": (the_hold, only({"admin": 200})),
     "retention-destroy": (the_candidate, only({"admin": 200})),
+    # Children's case notes past retention: administrators, who see references and counts.
+    "case-notes-due": (None, only({"admin": 200})),
+    "case-notes-destroy": (the_case_notes_due, only({"admin": 200})),
+    "case-note-holds": (None, only({"admin": 200})),
+    "case-note-hold-lift": (the_case_note_hold, only({"admin": 200})),
     "subject-access": (the_supervisee, SUBJECT_ACCESS),
     # Finding whom a request is about: information governance only.
     "subject-access-requests": (None, signed_in(403)),
@@ -660,6 +673,13 @@ POST = {
     "retention-rules": (None, {}, only({"admin": 200})),
     "legal-holds": (None, {}, only({"admin": 200})),
     "legal-hold-lift": (the_hold, {}, only({"admin": 200})),
+    "case-notes-destroy": (
+        the_case_notes_due,
+        {"confirm_reference": "wrong"},
+        only({"admin": 200}),
+    ),
+    "case-note-holds": (None, {}, only({"admin": 200})),
+    "case-note-hold-lift": (the_case_note_hold, {}, only({"admin": 200})),
     "subject-access": (
         the_supervisee,
         {},

@@ -79,6 +79,8 @@ class _CaseChecks:
                 "safety_wellbeing_level", _levels("yj"), default=""
             ),
             "chronic_neglect": row.boolean("chronic_neglect"),
+            # Care the source system knows of and this product would not see from the plan.
+            "has_been_looked_after": row.boolean("has_been_looked_after"),
             "closed_on": row.date("closed_on"),
             "closure_reason": row.choice("closure_reason", Child.ClosureReason.choices, default=""),
             "closure_rationale": row.text("closure_rationale"),
@@ -160,6 +162,9 @@ class _CaseChecks:
                 name
             ]:
                 changes[name] = data[name]
+        # Recorded once and never unset: "no" for a child recorded as looked after changes nothing.
+        if data["has_been_looked_after"] and not existing.has_been_looked_after:
+            changes["has_been_looked_after"] = True
         if not row.has("closed_on"):
             pass  # a column left out keeps what is recorded
         elif existing.closed_on is None and data["closed_on"] is not None:

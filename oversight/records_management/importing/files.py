@@ -101,6 +101,7 @@ COLUMNS: dict[str, dict[str, bool]] = {
         "serious_harm_level": False,
         "safety_wellbeing_level": False,
         "chronic_neglect": False,
+        "has_been_looked_after": False,
         "closed_on": False,
         "closure_reason": False,
         "closure_rationale": False,

@@ -487,13 +487,14 @@ class _Writer(_HistoryWriter):
                     initials=data["initials"],
                     service=data["service"],
                     service_since=local_day(first),
-                    plan=data["plan"],
                     chronic_neglect=data["chronic_neglect"],
                     unit=self.units[data["unit"]],
                     allocated_worker=self.users[data["worker"]],
                     allocated_at=allocated,
                     **levels,
                 )
+                child.has_been_looked_after = data["has_been_looked_after"]
+                child.plan_set(data["plan"])
                 child.save()
                 if spells:
                     self.write_spells(child)
@@ -518,9 +519,14 @@ class _Writer(_HistoryWriter):
                             set_at=first,
                         )
             else:
-                for name in ("initials", "plan", "chronic_neglect"):
+                for name in ("initials", "chronic_neglect"):
                     if name in item.changes:
                         setattr(child, name, item.changes[name])
+                if "has_been_looked_after" in item.changes:
+                    child.has_been_looked_after = True
+                if "plan" in item.changes:
+                    # A plan away from care keeps the child's having been looked after.
+                    child.plan_set(item.changes["plan"])
                 for scale, name in SCALE_FIELDS.items():
                     if name in item.changes and not self.rated_by_file(data["reference"], scale):
                         RiskRating.objects.create(

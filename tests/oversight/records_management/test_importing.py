@@ -1034,3 +1034,24 @@ def test_an_agreement_less_frequent_than_the_pack_is_refused_naming_the_minimum(
         "more often"
     ]
     assert not SupervisionAgreement.objects.exists()
+
+
+def test_a_child_imported_looked_after_stays_so_when_a_later_import_changes_the_plan(folder):
+    run(folder)
+    assert Child.objects.get(reference="WM100003").has_been_looked_after
+    assert not Child.objects.get(reference="WM100001").has_been_looked_after
+
+    edit(folder, "cases.csv", 4, "plan", "child_in_need")
+    edit(folder, "cases.csv", 4, "has_been_looked_after", "no")
+    edit(folder, "cases.csv", 2, "plan", "care_leaver")
+    # Care the source system knows of, before this product: recorded without a plan of care.
+    edit(folder, "cases.csv", 5, "has_been_looked_after", "yes")
+    output = run(folder)
+
+    assert "cases.csv: 0 created, 3 updated, 2 unchanged" in output
+    home = Child.objects.get(reference="WM100003")
+    assert (home.plan, home.has_been_looked_after) == ("child_in_need", True)
+    assert Child.objects.get(reference="WM100001").has_been_looked_after
+    earlier = Child.objects.get(reference="WM100004")
+    assert (earlier.plan, earlier.has_been_looked_after) == ("early_help", True)
+    assert "cases.csv: 0 created, 0 updated, 5 unchanged" in run(folder)
