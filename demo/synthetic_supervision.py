@@ -25,7 +25,6 @@ from supervision.models import (
 )
 
 SESSION_TYPE = {"senior_manager": "management", "manager": "management"}
-CHUNK = 250  # people whose sessions and records are made and written together
 HASH = "0" * 64
 TEXT = "As agreed between us."
 
@@ -54,11 +53,19 @@ class _Supervision:
             ]
             for t in templates
         }
-        for start in range(0, len(self.holders), CHUNK):
-            chunk = self.holders[start : start + CHUNK]
+        for chunk in self.chunks(self.holders):
             self._sessions_of(chunk)
             for holder in chunk:
                 holder.sessions = None  # written: let them go
+                # All the agreements need of the sessions held: the first on or after the
+                # start of each line relationship (as a list of every day held, ten years
+                # of sessions would stay in memory to the end).
+                holder.first_held = {
+                    starts: next((d for d in holder.held if d >= starts), None)
+                    for _, starts, _, _ in holder.lines
+                }
+                holder.held = None
+            self.flush_flags()
 
     def _plan(self, holder: _Holder) -> list:
         """(day, hour, supervisor, session type, cancelled) of each session of this person, in
@@ -206,7 +213,18 @@ class _Supervision:
                 if session["status"] != "held":
                     continue
                 records.append(self._record_of(holder, session, boss, kind, signatures=signatures))
-        self.rows.write(SupervisionRecord, [r for r, _, _ in records], ids=True)
+        self.rows.reserve(SupervisionRecord, [r for r, _, _ in records])
+        action_flags = []
+        for record, holder, held_on in records:
+            if held_on >= detailed_from:
+                sections += self._sections_of(record)
+            self._actions_of(record, holder, held_on, actions=actions, action_flags=action_flags)
+        # A record's sections go in before the record itself, which is written in its last
+        # state (finalised or not): the database refuses a part added to a finalised record,
+        # and an UPDATE of every finalised record afterwards would write each row twice.
+        # The sections' key to their record is checked at commit.
+        self.rows.write(RecordSection, sections)
+        self.rows.write(SupervisionRecord, [r for r, _, _ in records])
         self.rows.write(
             Signature,
             [
@@ -220,15 +238,7 @@ class _Supervision:
                 for r, signer, role, when in signatures
             ],
         )
-        action_flags = []
-        for record, holder, held_on in records:
-            if held_on >= detailed_from:
-                sections += self._sections_of(record)
-            self._actions_of(record, holder, held_on, actions=actions, action_flags=action_flags)
-        self.rows.write(RecordSection, sections)
         self.rows.write(Action, actions, ids=True)
-        finalised = [r["id"] for r, _, _ in records if r["finalised_at"] is not None]
-        self.rows.update(SupervisionRecord, finalised, status="finalised")
         for action, holder, due_on, done_on in action_flags:
             self.flag(
                 "action_overdue",
@@ -255,8 +265,6 @@ class _Supervision:
         final_on = signed_on + timedelta(days=rng.randint(0, 2))
         shared_at, signed_at = at(shared_on, 16), at(signed_on, 17)
         final_at = at(final_on, 17, 30)
-        # Written as signed and finalised once its sections are in: PostgreSQL refuses
-        # a part added to a finalised record.
         record = {
             "session_id": session["id"],
             "template_id": self.templates.get(kind) or self.templates["individual"],
@@ -273,7 +281,7 @@ class _Supervision:
                 record["status"] = "supervisee_signed"
                 signatures.append((record, holder.user_id, "supervisee", signed_at))
                 if final_at <= now:
-                    record["finalised_at"] = final_at
+                    record.update(status="finalised", finalised_at=final_at)
                     signatures.append((record, boss.user_id, "supervisor", final_at))
         record_due = due.record_due(pack, held_on)
         if shared_on > record_due or record["shared_at"] is None:
@@ -369,8 +377,13 @@ class _Supervision:
         and then later than the pack allows, A1), reviewed every year as a new version (now and
         then late, A2), superseded when the relationship ends."""
 
+        for chunk in self.chunks(self.holders):
+            self._agreements_of(chunk)
+            self.flush_flags()
+
+    def _agreements_of(self, holders):
         rows, signatures = [], []
-        for holder in self.holders:
+        for holder in holders:
             for boss, starts, ends, relationship_id in holder.lines:
                 stop = ends + timedelta(days=1) if ends else None
                 signed_on = self._first_agreement_signed(holder, starts, stop=stop)
@@ -398,10 +411,10 @@ class _Supervision:
 
     def _first_agreement_signed(self, holder, starts, *, stop) -> date:
         rng, pack, now = self.rng, self.pack, self.now
-        firsts = [d for d in holder.held if d >= starts]
+        first = holder.first_held.get(starts)
         missing_due = starts + timedelta(days=pack.agreement.draw_up_days)
-        if pack.agreement.at_first_session and firsts:
-            missing_due = min(missing_due, firsts[0])
+        if pack.agreement.at_first_session and first is not None:
+            missing_due = min(missing_due, first)
         late = rng.random() < 0.12
         signed_on = missing_due + timedelta(days=rng.randint(3, 45) if late else -rng.randint(0, 5))
         signed_on = max(signed_on, starts)
@@ -483,24 +496,30 @@ class _Supervision:
         and then late: Q1, Q2), probation reviews for new starters (Q3)."""
 
         pack, today = self.pack, self.today
-        observations, conversations, reviews = [], [], []
         schedules = (
             (pack.observations, "observation_due", "Q1", "Practice observation"),
             (pack.development_conversations, "development_plan_due", "Q2", "Development plan"),
         )
-        for holder in self.holders:
-            if not holder.lines:
-                continue
-            stop = holder.leaves or today + timedelta(days=1)
-            self._observations_and_conversations(
-                holder, schedules, stop=stop, observations=observations, conversations=conversations
-            )
-            if holder.probation_end is None:
-                continue
-            reviews += self._probation_reviews(holder, stop=stop)
-        self.rows.write(PracticeObservation, observations)
-        self.rows.write(DevelopmentConversation, conversations)
-        self.rows.write(ProbationReview, reviews)
+        for chunk in self.chunks(self.holders):
+            observations, conversations, reviews = [], [], []
+            for holder in chunk:
+                if not holder.lines:
+                    continue
+                stop = holder.leaves or today + timedelta(days=1)
+                self._observations_and_conversations(
+                    holder,
+                    schedules,
+                    stop=stop,
+                    observations=observations,
+                    conversations=conversations,
+                )
+                if holder.probation_end is None:
+                    continue
+                reviews += self._probation_reviews(holder, stop=stop)
+            self.rows.write(PracticeObservation, observations)
+            self.rows.write(DevelopmentConversation, conversations)
+            self.rows.write(ProbationReview, reviews)
+            self.flush_flags()
 
     def _observations_and_conversations(
         self, holder, schedules, *, stop, observations: list, conversations: list
