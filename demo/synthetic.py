@@ -32,6 +32,15 @@ SQLite, with ids reserved first from the table's own sequence, so a row can poin
 before either is written. Django's bulk_create spent three quarters of the time building and
 converting model instances. Nothing here sends signals or calls save(); the flags and every
 subject's next check are written directly (see FLAGS).
+
+They are made and written `chunk` people (or children) at a time, each person's rows drawn
+together, so memory holds the posts and people (a few hundred bytes a person) and one chunk's
+rows, not the organisation: about flat from 2,000 staff to 60,000, where holding every row
+took a gigabyte at 8,000. The chunk changes when rows are written, never what they are.
+A finalised record is written finalised, after its sections (the database refuses a part
+added to a finalised record; nothing is updated afterwards). No audit entries are written:
+the audit log records what people did, and nobody did this. The tables filled are ANALYZEd
+once the load commits.
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ import json
 import random
 import time as clock
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from datetime import date, datetime, timedelta
 
 from django.db import connection, models, transaction
@@ -146,6 +155,7 @@ LAST_NAMES = [
 # rows whatever the organisation's size, and a round trip or two per table per chunk is
 # nothing beside the rows.
 CHUNK = 250
+ID_BLOCK = 2000  # ids taken from a sequence at once: fixed, so ids do not follow the chunk
 MANAGERS = ("director", "service_manager", "team_manager")
 CHIEF = "chief_executive"
 
@@ -170,6 +180,7 @@ class _Writer:
         if self.method == "copy" and self.vendor != "postgresql":
             raise ValueError("COPY needs PostgreSQL: write with method 'insert'.")
         self.tables = {}  # db_table: model, in the order first written
+        self.free_ids = {}  # db_table: ids taken from its sequence, not yet given to a row
 
     def _plan(self, model):
         if model in self.plans:
@@ -204,30 +215,41 @@ class _Writer:
         return plan
 
     def reserve(self, model, rows) -> None:
-        """Give each row an id from the table's sequence (PostgreSQL: a block of nextval in
-        one round trip, safe beside other writers) or above its largest, so rows can point
-        at each other before either is written."""
+        """Give each row an id, so rows can point at each other before either is written:
+        on PostgreSQL from the table's sequence, taken ID_BLOCK at a time (one round trip, safe
+        beside other writers; what a block leaves over is a gap, as a rolled-back insert
+        leaves); elsewhere above the table's largest. The ids are the same whatever the
+        chunks the rows come in."""
         if not rows:
             return
         table, pk = model._meta.db_table, model._meta.pk.column
+        free = self.free_ids.setdefault(table, deque())
+        if self.vendor == "postgresql":
+            while len(free) < len(rows):
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                        "FROM generate_series(1, %s)",
+                        [table, pk, ID_BLOCK],
+                    )
+                    free.extend(sorted(row[0] for row in cursor.fetchall()))
+            for row in rows:
+                row["id"] = free.popleft()
+            return
+        quote = connection.ops.quote_name
         with connection.cursor() as cursor:
-            if self.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [table, pk, len(rows)],
-                )
-                ids = sorted(row[0] for row in cursor.fetchall())
-            else:
-                quote = connection.ops.quote_name
-                cursor.execute(f"SELECT max({quote(pk)}) FROM {quote(table)}")  # noqa: S608
-                start = (cursor.fetchone()[0] or 0) + 1
-                if self.vendor == "sqlite":
-                    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-                    found = cursor.fetchone()
-                    start = max(start, (found[0] + 1) if found else 1)
-                ids = range(start, start + len(rows))
-        for row, pk_value in zip(rows, ids, strict=True):
-            row["id"] = pk_value
+            cursor.execute(f"SELECT max({quote(pk)}) FROM {quote(table)}")  # noqa: S608
+            start = (cursor.fetchone()[0] or 0) + 1
+            if self.vendor == "sqlite":
+                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+                found = cursor.fetchone()
+                start = max(start, (found[0] + 1) if found else 1)
+        # Ids handed out but not yet written are above the largest written.
+        start = max(start, free[0] if free else 0)
+        for offset, row in enumerate(rows):
+            row["id"] = start + offset
+        free.clear()
+        free.append(start + len(rows))
 
     def _lines(self, plan, rows, with_id):
         for row in rows:
@@ -299,7 +321,19 @@ def _quarter(day: date) -> str:
 
 class _Generator(_Supervision, _Children):
     def __init__(
-        self, *, staff, years, children, today, seed, prefix, turnover, evaluate, chunk, method
+        self,
+        *,
+        staff,
+        years,
+        children,
+        today,
+        seed,
+        prefix,
+        turnover,
+        evaluate,
+        chunk,
+        method,
+        progress=None,
     ):
         if Unit.objects.filter(code=f"{prefix}-dir").exists():
             raise ValueError(f"An organisation with the prefix {prefix!r} is already here.")
@@ -321,7 +355,7 @@ class _Generator(_Supervision, _Children):
         self.pack = choice.pack_on(today)
         self.counts = Counter()
         self.rows = _Writer(self.now, self.counts, method)
-        self.chunk = chunk
+        self.chunk, self.progress = chunk, progress
         self.salt = int.from_bytes(hashlib.sha256(prefix.encode()).digest()[:16], "big")
         self.flags = []
         self.timings = {}
@@ -827,6 +861,8 @@ class _Generator(_Supervision, _Children):
             begun = clock.perf_counter()
             result = function(*args)
             self.timings[name] = self.timings.get(name, 0) + clock.perf_counter() - begun
+            if self.progress is not None:
+                self.progress(name, clock.perf_counter() - started)
             return result
 
         with transaction.atomic():
@@ -863,9 +899,11 @@ def generate_org(
     evaluate: bool = False,
     chunk: int = CHUNK,
     method: str | None = None,
+    progress=None,
 ) -> dict:
     """Build the organisation (see the module docstring and FLAGS), `chunk` people (or
-    children) at a time; `method` "copy" (PostgreSQL's default) or "insert". Returns
+    children) at a time; `method` "copy" (PostgreSQL's default) or "insert"; `progress`, if
+    given, is called with each step's name and the seconds so far as the step ends. Returns
     {"counts": {model label: rows written}, "seconds": total, "timings": {step: seconds},
     "directorate": the top Unit, "director": its manager (a User)}."""
 
@@ -880,6 +918,7 @@ def generate_org(
         evaluate=evaluate,
         chunk=chunk,
         method=method,
+        progress=progress,
     ).run()
     directorate = Unit.objects.select_related("manager").get(code=f"{prefix}-dir")
     return {

@@ -142,89 +142,20 @@ class _Supervision:
         return plan
 
     def _sessions_of(self, holders):
-        rng, now = self.rng, self.now
-        rows = []
+        """The sessions, records, signatures, sections and actions of a chunk of people, each
+        person's drawn together so that the chunk changes what is written when, never what."""
+        made = {"sessions": [], "records": [], "signatures": [], "sections": [], "actions": []}
         for holder in holders:
-            holder.sessions = []
-            for day, hour, boss, kind, cancelled in self._plan(holder):
-                minutes = rng.choice([60, 60, 75, 90])
-                starts, replaces = at(day, hour), None
-                if cancelled:
-                    replaces = {
-                        "supervisee_id": holder.user_id,
-                        "supervisor_id": boss.user_id,
-                        "session_type": kind,
-                        "starts_at": starts,
-                        "ends_at": starts + timedelta(minutes=minutes),
-                        "status": "cancelled",
-                        "cancelled_by_id": boss.user_id,
-                        "cancelled_at": at(cancelled[0], 8, 30),
-                        "cancellation_reason": rng.choice(
-                            ["Court hearing", "Sickness", "Urgent visit", "Training"]
-                        ),
-                        "uid": self.uuid(),
-                        "created_by_id": boss.user_id,
-                        "created_at": starts - timedelta(days=21),
-                    }
-                    rows.append(replaces)
-                    holder.sessions.append((replaces, boss, kind, cancelled))
-                    starts = at(cancelled[1], hour)
-                row = {
-                    "supervisee_id": holder.user_id,
-                    "supervisor_id": boss.user_id,
-                    "session_type": kind,
-                    "starts_at": starts,
-                    "ends_at": starts + timedelta(minutes=minutes),
-                    "status": "held" if starts + timedelta(minutes=minutes) <= now else "planned",
-                    "replaces": replaces,
-                    "uid": self.uuid(),
-                    "created_by_id": boss.user_id,
-                    "created_at": starts - timedelta(days=21),
-                }
-                rows.append(row)
-                holder.sessions.append((row, boss, kind, None))
-        self.rows.reserve(SupervisionSession, rows)
-        for row in rows:
-            replaces = row.pop("replaces", None)
-            row["replaces_id"] = replaces["id"] if replaces else None
-        self.rows.write(SupervisionSession, rows)
-        for holder in holders:
-            for row, _, _, cancelled in holder.sessions:
-                if cancelled and cancelled[2] is not None:
-                    self.flag(
-                        "cancellation_not_rescheduled",
-                        "S4",
-                        cancelled[2],
-                        resolved=day_start(cancelled[1]) if cancelled[1] <= self.today else None,
-                        person=holder,
-                        about=f"session {row['id']}",
-                        detail=f"Session cancelled on {cancelled[0]:%-d %B %Y}: moved to "
-                        f"{cancelled[1]:%-d %B %Y}, after the window",
-                        leaves=holder.leaves,
-                    )
-        self._records(holders)
-
-    def _records(self, holders):
-        today = self.today
-        detailed_from = today - timedelta(days=396)  # 13 months
-        records, signatures, sections, actions = [], [], [], []
-        for holder in holders:
-            for session, boss, kind, _ in holder.sessions:
-                if session["status"] != "held":
-                    continue
-                records.append(self._record_of(holder, session, boss, kind, signatures=signatures))
-        self.rows.reserve(SupervisionRecord, [r for r, _, _ in records])
-        action_flags = []
-        for record, holder, held_on in records:
-            if held_on >= detailed_from:
-                sections += self._sections_of(record)
-            self._actions_of(record, holder, held_on, actions=actions, action_flags=action_flags)
+            made["sessions"] += self._sessions_for(holder)
+            self._records_for(holder, made)
+            holder.sessions = None  # made: let them go
+        self.rows.write(SupervisionSession, made["sessions"])
         # A record's sections go in before the record itself, which is written in its last
         # state (finalised or not): the database refuses a part added to a finalised record,
         # and an UPDATE of every finalised record afterwards would write each row twice.
         # The sections' key to their record is checked at commit.
-        self.rows.write(RecordSection, sections)
-        self.rows.write(SupervisionRecord, [r for r, _, _ in records])
+        self.rows.write(RecordSection, made["sections"])
+        self.rows.write(SupervisionRecord, made["records"])
         self.rows.write(
             Signature,
             [
@@ -235,10 +166,88 @@ class _Supervision:
                     "signed_at": when,
                     "content_hash": HASH,
                 }
-                for r, signer, role, when in signatures
+                for r, signer, role, when in made["signatures"]
             ],
         )
-        self.rows.write(Action, actions, ids=True)
+        self.rows.write(Action, made["actions"])
+
+    def _sessions_for(self, holder) -> list[dict]:
+        rng, now = self.rng, self.now
+        rows = []
+        holder.sessions = []
+        for day, hour, boss, kind, cancelled in self._plan(holder):
+            minutes = rng.choice([60, 60, 75, 90])
+            starts, replaces = at(day, hour), None
+            if cancelled:
+                replaces = {
+                    "supervisee_id": holder.user_id,
+                    "supervisor_id": boss.user_id,
+                    "session_type": kind,
+                    "starts_at": starts,
+                    "ends_at": starts + timedelta(minutes=minutes),
+                    "status": "cancelled",
+                    "cancelled_by_id": boss.user_id,
+                    "cancelled_at": at(cancelled[0], 8, 30),
+                    "cancellation_reason": rng.choice(
+                        ["Court hearing", "Sickness", "Urgent visit", "Training"]
+                    ),
+                    "uid": self.uuid(),
+                    "created_by_id": boss.user_id,
+                    "created_at": starts - timedelta(days=21),
+                }
+                rows.append(replaces)
+                holder.sessions.append((replaces, boss, kind, cancelled))
+                starts = at(cancelled[1], hour)
+            row = {
+                "supervisee_id": holder.user_id,
+                "supervisor_id": boss.user_id,
+                "session_type": kind,
+                "starts_at": starts,
+                "ends_at": starts + timedelta(minutes=minutes),
+                "status": "held" if starts + timedelta(minutes=minutes) <= now else "planned",
+                "replaces": replaces,
+                "uid": self.uuid(),
+                "created_by_id": boss.user_id,
+                "created_at": starts - timedelta(days=21),
+            }
+            rows.append(row)
+            holder.sessions.append((row, boss, kind, None))
+        self.rows.reserve(SupervisionSession, rows)
+        for row in rows:
+            replaces = row.pop("replaces", None)
+            row["replaces_id"] = replaces["id"] if replaces else None
+        for row, _, _, cancelled in holder.sessions:
+            if cancelled and cancelled[2] is not None:
+                self.flag(
+                    "cancellation_not_rescheduled",
+                    "S4",
+                    cancelled[2],
+                    resolved=day_start(cancelled[1]) if cancelled[1] <= self.today else None,
+                    person=holder,
+                    about=f"session {row['id']}",
+                    detail=f"Session cancelled on {cancelled[0]:%-d %B %Y}: moved to "
+                    f"{cancelled[1]:%-d %B %Y}, after the window",
+                    leaves=holder.leaves,
+                )
+        return rows
+
+    def _records_for(self, holder, made: dict) -> None:
+        detailed_from = self.today - timedelta(days=396)  # 13 months
+        records, actions, action_flags = [], [], []
+        for session, boss, kind, _ in holder.sessions:
+            if session["status"] != "held":
+                continue
+            records.append(
+                self._record_of(holder, session, boss, kind, signatures=made["signatures"])
+            )
+        self.rows.reserve(SupervisionRecord, [r for r, _, _ in records])
+        for record, _, held_on in records:
+            if held_on >= detailed_from:
+                made["sections"] += self._sections_of(record)
+            self._actions_of(record, holder, held_on, actions=actions, action_flags=action_flags)
+        self.rows.reserve(Action, actions)
+        made["records"] += [r for r, _, _ in records]
+        made["actions"] += actions
         for action, holder, due_on, done_on in action_flags:
             self.flag(
                 "action_overdue",

@@ -87,6 +87,7 @@ class Command(BaseCommand):
                 evaluate=options["evaluate"],
                 chunk=options["chunk"],
                 method=options["method"],
+                progress=self.progress if options["verbosity"] >= 2 else None,
             )
         except (NoPolicyPack, ValueError) as error:
             raise CommandError(str(error)) from None
@@ -112,8 +113,17 @@ class Command(BaseCommand):
             f"managed by {director.email}"
         )
         write(f"Flags: {'the flag job, walked back' if options['evaluate'] else 'synthetic'}")
-        # ru_maxrss is in kilobytes on Linux: this process's peak, the database's apart.
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         write(
-            f"Peak memory of this process: {peak:,.0f} MB (written {options['chunk']:,} at a time)"
+            f"Peak memory of this process: {peak_mb():,.0f} MB "
+            f"(written {options['chunk']:,} at a time)"
         )
+
+    def progress(self, step: str, seconds: float) -> None:
+        """-v 2: each step as it ends, for a run of hours."""
+        self.stderr.write(f"{seconds:>9.1f} s  {peak_mb():>7,.0f} MB peak  {step} done")
+        self.stderr.flush()
+
+
+def peak_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux: this process's peak, the database's apart.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
