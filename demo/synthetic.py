@@ -302,11 +302,6 @@ class _Writer:
             for table in self.tables:
                 cursor.execute(f"ANALYZE {quote(table)}")
 
-    @staticmethod
-    def update(model, pks, **values) -> None:
-        for start in range(0, len(pks), 2000):
-            model.objects.filter(pk__in=pks[start : start + 2000]).update(**values)
-
 
 _MISSING = object()
 
