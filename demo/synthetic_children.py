@@ -130,6 +130,13 @@ class _Children:
                 self._close(
                     child, team, segments, closed, discussed_in_service=discussed_in_service
                 )
+            if len(children) >= self.chunk:
+                self._write_children(children, allocations, ratings, notes)
+                children, allocations, ratings, notes = [], [], [], []
+        self._write_children(children, allocations, ratings, notes)
+
+    def _write_children(self, children, allocations, ratings, notes):
+        """A chunk of children with their allocations, ratings, case notes and flags."""
         self.rows.write(Child, children, ids=True)
         for rows in (allocations, ratings, notes):
             for row in rows:
@@ -140,6 +147,7 @@ class _Children:
         for row in self.flags:
             if isinstance(row["child_id"], dict):
                 row["child_id"] = row["child_id"]["id"]
+        self.flush_flags()
 
     def _child_row(self, n, team, segments, *, opened, closed, check) -> tuple[dict, dict]:
         rng = self.rng

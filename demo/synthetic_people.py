@@ -33,7 +33,7 @@ JOB_ROLES = {
 }
 
 
-@dataclass
+@dataclass(slots=True)  # slots: some 140,000 holders at 60,000 staff
 class _Unit:
     name: str
     code: str
@@ -46,7 +46,7 @@ class _Unit:
     path: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Holder:
     post: _Post
     start: date
@@ -61,7 +61,8 @@ class _Holder:
     name: str = ""
     facts: object = None  # due.PersonFacts without sessions: for the next due date
     lines: list = field(default_factory=list)  # (supervisor, first day, last day or None, id)
-    held: list = field(default_factory=list)  # formal sessions held, by day
+    held: list | None = field(default_factory=list)  # formal sessions held, by day
+    first_held: dict | None = None  # {line's first day: first session held on or after}
     sessions: list | None = None
 
     @property
@@ -72,7 +73,7 @@ class _Holder:
         return self.start <= day and (self.leaves is None or day < self.leaves)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Post:
     unit: _Unit
     kind: str  # chief_executive, director, service_manager, team_manager, worker, ...

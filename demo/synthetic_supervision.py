@@ -25,7 +25,6 @@ from supervision.models import (
 )
 
 SESSION_TYPE = {"senior_manager": "management", "manager": "management"}
-CHUNK = 250  # people whose sessions and records are made and written together
 HASH = "0" * 64
 TEXT = "As agreed between us."
 
@@ -54,11 +53,19 @@ class _Supervision:
             ]
             for t in templates
         }
-        for start in range(0, len(self.holders), CHUNK):
-            chunk = self.holders[start : start + CHUNK]
+        for chunk in self.chunks(self.holders):
             self._sessions_of(chunk)
             for holder in chunk:
                 holder.sessions = None  # written: let them go
+                # All the agreements need of the sessions held: the first on or after the
+                # start of each line relationship (as a list of every day held, ten years
+                # of sessions would stay in memory to the end).
+                holder.first_held = {
+                    starts: next((d for d in holder.held if d >= starts), None)
+                    for _, starts, _, _ in holder.lines
+                }
+                holder.held = None
+            self.flush_flags()
 
     def _plan(self, holder: _Holder) -> list:
         """(day, hour, supervisor, session type, cancelled) of each session of this person, in
@@ -135,78 +142,20 @@ class _Supervision:
         return plan
 
     def _sessions_of(self, holders):
-        rng, now = self.rng, self.now
-        rows = []
+        """The sessions, records, signatures, sections and actions of a chunk of people, each
+        person's drawn together so that the chunk changes what is written when, never what."""
+        made = {"sessions": [], "records": [], "signatures": [], "sections": [], "actions": []}
         for holder in holders:
-            holder.sessions = []
-            for day, hour, boss, kind, cancelled in self._plan(holder):
-                minutes = rng.choice([60, 60, 75, 90])
-                starts, replaces = at(day, hour), None
-                if cancelled:
-                    replaces = {
-                        "supervisee_id": holder.user_id,
-                        "supervisor_id": boss.user_id,
-                        "session_type": kind,
-                        "starts_at": starts,
-                        "ends_at": starts + timedelta(minutes=minutes),
-                        "status": "cancelled",
-                        "cancelled_by_id": boss.user_id,
-                        "cancelled_at": at(cancelled[0], 8, 30),
-                        "cancellation_reason": rng.choice(
-                            ["Court hearing", "Sickness", "Urgent visit", "Training"]
-                        ),
-                        "uid": self.uuid(),
-                        "created_by_id": boss.user_id,
-                        "created_at": starts - timedelta(days=21),
-                    }
-                    rows.append(replaces)
-                    holder.sessions.append((replaces, boss, kind, cancelled))
-                    starts = at(cancelled[1], hour)
-                row = {
-                    "supervisee_id": holder.user_id,
-                    "supervisor_id": boss.user_id,
-                    "session_type": kind,
-                    "starts_at": starts,
-                    "ends_at": starts + timedelta(minutes=minutes),
-                    "status": "held" if starts + timedelta(minutes=minutes) <= now else "planned",
-                    "replaces": replaces,
-                    "uid": self.uuid(),
-                    "created_by_id": boss.user_id,
-                    "created_at": starts - timedelta(days=21),
-                }
-                rows.append(row)
-                holder.sessions.append((row, boss, kind, None))
-        self.rows.reserve(SupervisionSession, rows)
-        for row in rows:
-            replaces = row.pop("replaces", None)
-            row["replaces_id"] = replaces["id"] if replaces else None
-        self.rows.write(SupervisionSession, rows)
-        for holder in holders:
-            for row, _, _, cancelled in holder.sessions:
-                if cancelled and cancelled[2] is not None:
-                    self.flag(
-                        "cancellation_not_rescheduled",
-                        "S4",
-                        cancelled[2],
-                        resolved=day_start(cancelled[1]) if cancelled[1] <= self.today else None,
-                        person=holder,
-                        about=f"session {row['id']}",
-                        detail=f"Session cancelled on {cancelled[0]:%-d %B %Y}: moved to "
-                        f"{cancelled[1]:%-d %B %Y}, after the window",
-                        leaves=holder.leaves,
-                    )
-        self._records(holders)
-
-    def _records(self, holders):
-        today = self.today
-        detailed_from = today - timedelta(days=396)  # 13 months
-        records, signatures, sections, actions = [], [], [], []
-        for holder in holders:
-            for session, boss, kind, _ in holder.sessions:
-                if session["status"] != "held":
-                    continue
-                records.append(self._record_of(holder, session, boss, kind, signatures=signatures))
-        self.rows.write(SupervisionRecord, [r for r, _, _ in records], ids=True)
+            made["sessions"] += self._sessions_for(holder)
+            self._records_for(holder, made)
+            holder.sessions = None  # made: let them go
+        self.rows.write(SupervisionSession, made["sessions"])
+        # A record's sections go in before the record itself, which is written in its last
+        # state (finalised or not): the database refuses a part added to a finalised record,
+        # and an UPDATE of every finalised record afterwards would write each row twice.
+        # The sections' key to their record is checked at commit.
+        self.rows.write(RecordSection, made["sections"])
+        self.rows.write(SupervisionRecord, made["records"])
         self.rows.write(
             Signature,
             [
@@ -217,18 +166,88 @@ class _Supervision:
                     "signed_at": when,
                     "content_hash": HASH,
                 }
-                for r, signer, role, when in signatures
+                for r, signer, role, when in made["signatures"]
             ],
         )
-        action_flags = []
-        for record, holder, held_on in records:
+        self.rows.write(Action, made["actions"])
+
+    def _sessions_for(self, holder) -> list[dict]:
+        rng, now = self.rng, self.now
+        rows = []
+        holder.sessions = []
+        for day, hour, boss, kind, cancelled in self._plan(holder):
+            minutes = rng.choice([60, 60, 75, 90])
+            starts, replaces = at(day, hour), None
+            if cancelled:
+                replaces = {
+                    "supervisee_id": holder.user_id,
+                    "supervisor_id": boss.user_id,
+                    "session_type": kind,
+                    "starts_at": starts,
+                    "ends_at": starts + timedelta(minutes=minutes),
+                    "status": "cancelled",
+                    "cancelled_by_id": boss.user_id,
+                    "cancelled_at": at(cancelled[0], 8, 30),
+                    "cancellation_reason": rng.choice(
+                        ["Court hearing", "Sickness", "Urgent visit", "Training"]
+                    ),
+                    "uid": self.uuid(),
+                    "created_by_id": boss.user_id,
+                    "created_at": starts - timedelta(days=21),
+                }
+                rows.append(replaces)
+                holder.sessions.append((replaces, boss, kind, cancelled))
+                starts = at(cancelled[1], hour)
+            row = {
+                "supervisee_id": holder.user_id,
+                "supervisor_id": boss.user_id,
+                "session_type": kind,
+                "starts_at": starts,
+                "ends_at": starts + timedelta(minutes=minutes),
+                "status": "held" if starts + timedelta(minutes=minutes) <= now else "planned",
+                "replaces": replaces,
+                "uid": self.uuid(),
+                "created_by_id": boss.user_id,
+                "created_at": starts - timedelta(days=21),
+            }
+            rows.append(row)
+            holder.sessions.append((row, boss, kind, None))
+        self.rows.reserve(SupervisionSession, rows)
+        for row in rows:
+            replaces = row.pop("replaces", None)
+            row["replaces_id"] = replaces["id"] if replaces else None
+        for row, _, _, cancelled in holder.sessions:
+            if cancelled and cancelled[2] is not None:
+                self.flag(
+                    "cancellation_not_rescheduled",
+                    "S4",
+                    cancelled[2],
+                    resolved=day_start(cancelled[1]) if cancelled[1] <= self.today else None,
+                    person=holder,
+                    about=f"session {row['id']}",
+                    detail=f"Session cancelled on {cancelled[0]:%-d %B %Y}: moved to "
+                    f"{cancelled[1]:%-d %B %Y}, after the window",
+                    leaves=holder.leaves,
+                )
+        return rows
+
+    def _records_for(self, holder, made: dict) -> None:
+        detailed_from = self.today - timedelta(days=396)  # 13 months
+        records, actions, action_flags = [], [], []
+        for session, boss, kind, _ in holder.sessions:
+            if session["status"] != "held":
+                continue
+            records.append(
+                self._record_of(holder, session, boss, kind, signatures=made["signatures"])
+            )
+        self.rows.reserve(SupervisionRecord, [r for r, _, _ in records])
+        for record, _, held_on in records:
             if held_on >= detailed_from:
-                sections += self._sections_of(record)
+                made["sections"] += self._sections_of(record)
             self._actions_of(record, holder, held_on, actions=actions, action_flags=action_flags)
-        self.rows.write(RecordSection, sections)
-        self.rows.write(Action, actions, ids=True)
-        finalised = [r["id"] for r, _, _ in records if r["finalised_at"] is not None]
-        self.rows.update(SupervisionRecord, finalised, status="finalised")
+        self.rows.reserve(Action, actions)
+        made["records"] += [r for r, _, _ in records]
+        made["actions"] += actions
         for action, holder, due_on, done_on in action_flags:
             self.flag(
                 "action_overdue",
@@ -255,8 +274,6 @@ class _Supervision:
         final_on = signed_on + timedelta(days=rng.randint(0, 2))
         shared_at, signed_at = at(shared_on, 16), at(signed_on, 17)
         final_at = at(final_on, 17, 30)
-        # Written as signed and finalised once its sections are in: PostgreSQL refuses
-        # a part added to a finalised record.
         record = {
             "session_id": session["id"],
             "template_id": self.templates.get(kind) or self.templates["individual"],
@@ -273,7 +290,7 @@ class _Supervision:
                 record["status"] = "supervisee_signed"
                 signatures.append((record, holder.user_id, "supervisee", signed_at))
                 if final_at <= now:
-                    record["finalised_at"] = final_at
+                    record.update(status="finalised", finalised_at=final_at)
                     signatures.append((record, boss.user_id, "supervisor", final_at))
         record_due = due.record_due(pack, held_on)
         if shared_on > record_due or record["shared_at"] is None:
@@ -369,8 +386,13 @@ class _Supervision:
         and then later than the pack allows, A1), reviewed every year as a new version (now and
         then late, A2), superseded when the relationship ends."""
 
+        for chunk in self.chunks(self.holders):
+            self._agreements_of(chunk)
+            self.flush_flags()
+
+    def _agreements_of(self, holders):
         rows, signatures = [], []
-        for holder in self.holders:
+        for holder in holders:
             for boss, starts, ends, relationship_id in holder.lines:
                 stop = ends + timedelta(days=1) if ends else None
                 signed_on = self._first_agreement_signed(holder, starts, stop=stop)
@@ -398,10 +420,10 @@ class _Supervision:
 
     def _first_agreement_signed(self, holder, starts, *, stop) -> date:
         rng, pack, now = self.rng, self.pack, self.now
-        firsts = [d for d in holder.held if d >= starts]
+        first = holder.first_held.get(starts)
         missing_due = starts + timedelta(days=pack.agreement.draw_up_days)
-        if pack.agreement.at_first_session and firsts:
-            missing_due = min(missing_due, firsts[0])
+        if pack.agreement.at_first_session and first is not None:
+            missing_due = min(missing_due, first)
         late = rng.random() < 0.12
         signed_on = missing_due + timedelta(days=rng.randint(3, 45) if late else -rng.randint(0, 5))
         signed_on = max(signed_on, starts)
@@ -483,24 +505,30 @@ class _Supervision:
         and then late: Q1, Q2), probation reviews for new starters (Q3)."""
 
         pack, today = self.pack, self.today
-        observations, conversations, reviews = [], [], []
         schedules = (
             (pack.observations, "observation_due", "Q1", "Practice observation"),
             (pack.development_conversations, "development_plan_due", "Q2", "Development plan"),
         )
-        for holder in self.holders:
-            if not holder.lines:
-                continue
-            stop = holder.leaves or today + timedelta(days=1)
-            self._observations_and_conversations(
-                holder, schedules, stop=stop, observations=observations, conversations=conversations
-            )
-            if holder.probation_end is None:
-                continue
-            reviews += self._probation_reviews(holder, stop=stop)
-        self.rows.write(PracticeObservation, observations)
-        self.rows.write(DevelopmentConversation, conversations)
-        self.rows.write(ProbationReview, reviews)
+        for chunk in self.chunks(self.holders):
+            observations, conversations, reviews = [], [], []
+            for holder in chunk:
+                if not holder.lines:
+                    continue
+                stop = holder.leaves or today + timedelta(days=1)
+                self._observations_and_conversations(
+                    holder,
+                    schedules,
+                    stop=stop,
+                    observations=observations,
+                    conversations=conversations,
+                )
+                if holder.probation_end is None:
+                    continue
+                reviews += self._probation_reviews(holder, stop=stop)
+            self.rows.write(PracticeObservation, observations)
+            self.rows.write(DevelopmentConversation, conversations)
+            self.rows.write(ProbationReview, reviews)
+            self.flush_flags()
 
     def _observations_and_conversations(
         self, holder, schedules, *, stop, observations: list, conversations: list
