@@ -376,8 +376,8 @@ def _write(histories, outcome: _Outcome, model, now) -> None:
                 kept.append(flag)
             fresh = outcome.raised = kept
         _attach_subjects(histories, fresh)
-        for flag in fresh:
-            notify.flag_raised(flag, now)
+        # In the flags' transaction: a flag is never raised without its notices.
+        notify.flags_raised(fresh, now)
     _set_next_checks(model, outcome.next_check)
 
 
