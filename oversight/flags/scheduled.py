@@ -1,5 +1,12 @@
 """The scheduled tick: claims the people and children due a fresh look, a batch at a time,
-and keeps their flags in step; marks them when a fact about them is written."""
+and keeps their flags in step; marks them when a fact about them is written.
+
+Its cost is a fixed number of queries a batch (facts read in bulk, flags and their notices
+written in bulk), and an idle tick one index probe a table. A full evaluation (a pack chosen,
+an import, everyone's daily recheck) can be shared among workers as chunks of rows by pk
+(`evaluation_chunks`, `tick_range`; oversight.tasks.flags_share): a chunk claims its rows as the
+tick does, in each batch's transaction, so two workers never judge one subject at once and a
+worker that dies takes only its uncommitted batch with it, whose rows stay due."""
 
 from __future__ import annotations
 

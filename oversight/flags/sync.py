@@ -421,6 +421,10 @@ def _attach_subjects(histories, flags) -> None:
 def _sync(histories, model, now: datetime, versions, marked, look_back=LATE_FACTS_WINDOW):
     outcome = _judge(histories, _open_flags(histories), versions, now, set(marked), look_back)
     _write(histories, outcome, model, now)
+    # Here, once a batch and inside its transaction, every flag the batch raised
+    # (`outcome.raised`), kept as already resolved (`recorded`), resolved (`resolved`) or
+    # opened again (`reopened`) is known and written, with its notices: the one place for
+    # anything kept per batch of flags, so it commits or is undone with them.
     return outcome
 
 

@@ -10,11 +10,15 @@ cancellations, records with their signatures, actions, agreements, observations,
 conversations, probation reviews) and, per open child, its allocations, risk ratings and two
 years of case supervision notes. Then, with the clock fixed at NOW:
 
-1. a full evaluation: every next_check_at NULL, `tick` until it finds nothing due;
-2. an idle tick straight after: nothing due;
+1. a full evaluation: every next_check_at NULL, `tick` until it finds nothing due; then its
+   floor (`floor_evaluation`: the same facts read in bulk, the rules asked once a subject, the
+   same flags and notices written in bulk), and the ratio of the two;
+2. an idle tick straight after: nothing due, beside two empty round trips (its floor);
 3. `compliance_rows(NOW)`, the compliance report for the moment;
 4. a second full evaluation with nothing changed (every row marked again, as after a pack
-   change), and a tick after writes to one person in a hundred and one child in a hundred.
+   change); 4b. the work of 1 again, shared as chunks among --workers processes as
+   `flags_share` shares it among Celery workers, beside the floor of 1;
+5. a tick after writes to one person in a hundred and one child in a hundred.
 
 Queries are counted with connection.execute_wrapper (every statement sent, savepoints too);
 those made by oversight.notices.notify.flags_raised for the notices of a batch's new flags are
