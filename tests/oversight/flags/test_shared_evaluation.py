@@ -108,15 +108,15 @@ def test_two_workers_given_the_same_chunks_judge_each_person_and_child_once(post
         assert sum(r.people + r.children for r in again) == 0
 
 
-def _worker(queue: str, env: dict) -> subprocess.Popen:
+def _worker(queue: str, env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
         + ["--without-gossip", "--without-mingle", "--loglevel=WARNING", "-Q", queue]
         + ["-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -130,7 +130,7 @@ def _database_url() -> str:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_real_workers_share_the_chunks_and_a_killed_workers_batch_is_taken_again(
-    postgres_only,
+    postgres_only, tmp_path
 ):
     if not os.environ.get("REDIS_URL"):
         pytest.skip("needs a broker that worker processes share (REDIS_URL)")
@@ -152,10 +152,12 @@ def test_real_workers_share_the_chunks_and_a_killed_workers_batch_is_taken_again
         with owner_connection() as held:
             held.execute("BEGIN")
             held.execute("LOCK TABLE oversight_notification IN EXCLUSIVE MODE")
-            first = _worker(queue, env)
+            log = tmp_path / "workers.log"
+            first = _worker(queue, env, log)
             workers.append(first)
             assert flags_share(LATER, queue=queue, size=3) == 4
-            assert _wait_for(lambda: _others(held, waiting=True), timeout=120), "never blocked"
+            blocked = _wait_for(lambda: _others(held, waiting=True), timeout=300)
+            assert blocked, f"the worker never reached the notices: {log.read_text()[-3000:]}"
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=20)
             held.execute("COMMIT")
@@ -164,9 +166,10 @@ def test_real_workers_share_the_chunks_and_a_killed_workers_batch_is_taken_again
         assert still_due(LATER) > 0, "the killed worker's batch left its rows due"
 
         # The next tick shares again what is due; two workers take the chunks.
-        workers += [_worker(queue, env), _worker(queue, env)]
+        workers += [_worker(queue, env, log), _worker(queue, env, log)]
         assert flags_share(LATER, queue=queue, size=3) >= 1
-        assert _wait_for(lambda: still_due(LATER) == 0, timeout=180), "chunks not all done"
+        done = _wait_for(lambda: still_due(LATER) == 0, timeout=300)
+        assert done, f"chunks not all done: {log.read_text()[-3000:]}"
         with time_machine.travel(LATER, tick=False):
             assert_each_flag_and_notice_once(LATER)
     finally:
@@ -201,6 +204,8 @@ def _others(held, waiting: bool = False) -> int:
     if waiting:
         sql += " AND wait_event_type = 'Lock'"
     mine = 0 if waiting else _own_connections()
+    # Inside a transaction PostgreSQL answers from the activity it saw first: look afresh.
+    held.execute("SELECT pg_stat_clear_snapshot()")
     return max(0, held.execute(sql).fetchone()[0] - mine)
 
 
