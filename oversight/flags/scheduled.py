@@ -80,6 +80,7 @@ def _due_rows(model, now: datetime, limit: int, cursor: _Cursor, lock: bool = Tr
     the last batch ended, so each batch is an index range read. A chunk is read by its pks."""
     rows = model.objects.all()
     if cursor.within is not None:
+        # A chunk: its rows by pk, marked or due alike, from the last one read.
         first, last = cursor.within
         after = first - 1 if cursor.marked_after is None else cursor.marked_after
         rows = rows.filter(pk__gt=after, pk__lte=last)
@@ -118,7 +119,10 @@ def _due_rows(model, now: datetime, limit: int, cursor: _Cursor, lock: bool = Tr
 
 def _anything_due(model, now: datetime) -> bool:
     """Whether any row's check has come, by two probes of the (next_check_at, id) index: is
-    there a NULL, is the smallest time past? However large the table, in one query."""
+    there a NULL, is the smallest time past? However large the table, in one query. The
+    probes step over the index entries of rows written since the last vacuum (a full
+    evaluation leaves one per row) until PostgreSQL clears them away
+    (tests/benchmarks/measure_idle_tick.py)."""
     quote = connection.ops.quote_name
     table, column = quote(model._meta.db_table), quote("next_check_at")
     # Names from the model's own metadata; the moment is a parameter.
