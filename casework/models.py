@@ -193,7 +193,7 @@ class Child(models.Model):
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # As StaffProfile.next_check_at: when the scheduled job must next look at this child.
-    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -202,6 +202,8 @@ class Child(models.Model):
         indexes = [
             models.Index(fields=["allocated_worker", "closed_on"]),
             models.Index(fields=["unit", "closed_on"]),
+            # The flag job's order, as StaffProfile's.
+            models.Index(fields=["next_check_at", "id"], name="child_next_check"),
         ]
         constraints = [
             # Every write path that puts a child on a looked-after plan must record the fact

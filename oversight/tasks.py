@@ -1,11 +1,14 @@
+import logging
 import os
 import socket
 from dataclasses import asdict
+from datetime import datetime
 
-from celery import shared_task
+from celery import group, shared_task
 from django.db import connection
+from django.utils import timezone
 
-from oversight.flags.scheduled import tick
+from oversight.flags.scheduled import CHUNK, backlog, evaluation_chunks, tick, tick_range
 from oversight.notices.notify import digests_write as write
 from oversight.notices.outbox import send_due
 from oversight.notices.reminders import reminders_write as remind
@@ -42,6 +45,9 @@ def list_files_due_for_destruction() -> dict:
     }
 
 
+logger = logging.getLogger(__name__)
+
+
 @shared_task
 def list_case_notes_due_for_destruction() -> dict:
     """Daily (02:45 London, oversight migration 0023): list children whose case notes are past
@@ -52,9 +58,40 @@ def list_case_notes_due_for_destruction() -> dict:
 @shared_task
 def flags_tick() -> dict:
     """Every 15 minutes (oversight migration 0009): raise and resolve overdue flags for the
-    people and children whose next check has come. Safe to run twice or on two workers."""
+    people and children whose next check has come. Safe to run twice or on two workers.
 
+    A backlog (a pack chosen, an import, everyone's daily recheck falling together) is shared
+    among the workers as chunks (`flags_share`); what a lost chunk leaves due, the next tick
+    takes."""
+
+    if backlog():
+        try:
+            return {"chunks": flags_share()}
+        except Exception:  # noqa: BLE001 - the broker failed: this worker does it all
+            logger.exception("Could not share the flag evaluation; running it here")
     return asdict(tick())
+
+
+def flags_share(now: datetime | None = None, queue: str | None = None, size: int = CHUNK) -> int:
+    """Hand a full evaluation to the workers as a group of chunks (`flags_tick_chunk`), each
+    claiming its rows as the tick does, so each person and child is judged once whichever
+    worker takes it. Each chunk judges at the moment it runs (the flags it raises are dated
+    then, as the digests expect), unless `now` is given. Returns the number of chunks."""
+    chunks = evaluation_chunks(now or timezone.now(), size)
+    at = now.isoformat() if now else None
+    options = {"queue": queue} if queue else {}
+    group(flags_tick_chunk.s(label, first, last, at) for label, first, last in chunks).apply_async(
+        **options
+    )
+    return len(chunks)
+
+
+@shared_task
+def flags_tick_chunk(label: str, first: int, last: int, now: str | None = None) -> dict:
+    """One chunk of a shared full evaluation: the people or children with pks from `first` to
+    `last` whose check has come, judged as the tick judges them."""
+    moment = datetime.fromisoformat(now) if now else None
+    return asdict(tick_range(label, first, last, moment))
 
 
 @shared_task

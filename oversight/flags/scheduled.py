@@ -1,5 +1,12 @@
 """The scheduled tick: claims the people and children due a fresh look, a batch at a time,
-and keeps their flags in step; marks them when a fact about them is written."""
+and keeps their flags in step; marks them when a fact about them is written.
+
+Its cost is a fixed number of queries a batch (facts read in bulk, flags and their notices
+written in bulk), and an idle tick one index probe a table. A full evaluation (a pack chosen,
+an import, everyone's daily recheck) can be shared among workers as chunks of rows by pk
+(`evaluation_chunks`, `tick_range`; oversight.tasks.flags_share): a chunk claims its rows as the
+tick does, in each batch's transaction, so two workers never judge one subject at once and a
+worker that dies takes only its uncommitted batch with it, whose rows stay due."""
 
 from __future__ import annotations
 
@@ -8,7 +15,6 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import (
-    F,
     OuterRef,
     Q,
     Subquery,
@@ -34,16 +40,99 @@ class TickResult:
     resolved: int = 0
     recorded: int = 0  # spells found that began and ended unseen, kept as resolved flags
 
+    def add(self, counter: str, outcome: _Outcome) -> None:
+        setattr(self, counter, getattr(self, counter) + len(outcome.next_check))
+        self.raised += len(outcome.raised)
+        self.resolved += len(outcome.resolved)
+        self.recorded += len(outcome.recorded)
 
-def _due_rows(model, now: datetime, limit: int, *, lock: bool = True) -> list[tuple]:
-    """(pk, next_check_at) of rows whose next check has come, never-looked-at and marked
-    (NULL) first. Locked on PostgreSQL, skipping rows another worker holds rather than
-    waiting for them."""
-    rows = model.objects.filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+
+# People or children in one chunk of a full evaluation shared among workers
+# (`evaluation_chunks`, `tick_range`): two batches, so that the chunks of even a small
+# organisation keep every worker busy to the end (at 2,000 staff and 25,000 children, 27).
+CHUNK = 2 * BATCH
+
+
+@dataclass
+class _Cursor:
+    """Where a run has got to in one table: each batch carries on from the last row the one
+    before it read, so a run of many batches never reads a row, nor its index entry, twice.
+    A row marked behind the cursor meanwhile waits for the next tick."""
+
+    within: tuple[int, int] | None = None  # a chunk's first and last pk
+    marked_after: int | None = None  # pk
+    marked_done: bool = False
+    due_after: tuple | None = None  # (next_check_at, pk)
+    done: bool = False
+
+
+def _locked(rows, lock: bool):
     if lock and connection.features.has_select_for_update_skip_locked:
-        rows = rows.select_for_update(skip_locked=True, of=("self",))
-    rows = rows.order_by(F("next_check_at").asc(nulls_first=True), "pk")
-    return list(rows.values_list("pk", "next_check_at")[:limit])
+        # Skipping rows another worker holds rather than waiting for them.
+        return rows.select_for_update(skip_locked=True, of=("self",))
+    return rows
+
+
+def _due_rows(model, now: datetime, limit: int, cursor: _Cursor, lock: bool = True) -> list:
+    """(pk, next_check_at) of the next rows whose check has come, locked on PostgreSQL.
+
+    A whole table is read in the order of its (next_check_at, id) index: the marked rows
+    (NULL: a write, never looked at) first, then those whose time has come, each from where
+    the last batch ended, so each batch is an index range read. A chunk is read by its pks."""
+    rows = model.objects.all()
+    if cursor.within is not None:
+        # A chunk: its rows by pk, marked or due alike, from the last one read.
+        first, last = cursor.within
+        after = first - 1 if cursor.marked_after is None else cursor.marked_after
+        rows = rows.filter(pk__gt=after, pk__lte=last)
+        rows = rows.filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+        found = list(_locked(rows.order_by("pk"), lock).values_list("pk", "next_check_at")[:limit])
+        if found:
+            cursor.marked_after = found[-1][0]
+        cursor.done = len(found) < limit
+        return found
+    found = []
+    if not cursor.marked_done:
+        marked = rows.filter(next_check_at__isnull=True)
+        if cursor.marked_after is not None:
+            marked = marked.filter(pk__gt=cursor.marked_after)
+        marked = _locked(marked.order_by("next_check_at", "pk"), lock)
+        found = list(marked.values_list("pk", "next_check_at")[:limit])
+        if found:
+            cursor.marked_after = found[-1][0]
+        cursor.marked_done = len(found) < limit
+    if len(found) < limit:
+        due = rows.filter(next_check_at__lte=now)
+        if cursor.due_after is not None:
+            at, pk = cursor.due_after
+            # The lower bound keeps the read an index range; the OR orders rows checked at
+            # the same moment by pk.
+            due = due.filter(next_check_at__gte=at).filter(Q(next_check_at__gt=at) | Q(pk__gt=pk))
+        due = _locked(due.order_by("next_check_at", "pk"), lock)
+        wanted = limit - len(found)
+        more = list(due.values_list("pk", "next_check_at")[:wanted])
+        if more:
+            cursor.due_after = more[-1][1], more[-1][0]
+        cursor.done = len(more) < wanted
+        found += more
+    return found
+
+
+def _anything_due(model, now: datetime) -> bool:
+    """Whether any row's check has come, by two probes of the (next_check_at, id) index: is
+    there a NULL, is the smallest time past? However large the table, in one query. The
+    probes step over the index entries of rows written since the last vacuum (a full
+    evaluation leaves one per row) until PostgreSQL clears them away
+    (tests/benchmarks/measure_idle_tick.py)."""
+    quote = connection.ops.quote_name
+    table, column = quote(model._meta.db_table), quote("next_check_at")
+    # Names from the model's own metadata; the moment is a parameter.
+    marked = f"SELECT 1 FROM {table} WHERE {column} IS NULL"  # noqa: S608
+    due = f"SELECT 1 FROM {table} WHERE {column} <= %s"  # noqa: S608
+    sql = f"SELECT EXISTS ({marked}) OR EXISTS ({due})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now)])
+        return bool(cursor.fetchone()[0])
 
 
 def _claim(model, now: datetime, pks) -> list[int]:
@@ -71,12 +160,14 @@ def _claim(model, now: datetime, pks) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _tick_batch(model, histories_of, now, versions_box, limit, look_back) -> _Outcome | None:
+def _tick_batch(
+    model, histories_of, now, versions_box, limit, look_back, cursor: _Cursor
+) -> _Outcome | None:
     with transaction.atomic():
-        rows = _due_rows(model, now, limit)
+        rows = _due_rows(model, now, limit, cursor)
         claimed = _claim(model, now, [pk for pk, _ in rows])
         if not claimed:
-            return None
+            return None if cursor.done else _Outcome()
         if versions_box[0] is None:
             versions_box[0] = pack_versions()
         marked = {pk for pk, when in rows if when is None}
@@ -84,11 +175,38 @@ def _tick_batch(model, histories_of, now, versions_box, limit, look_back) -> _Ou
         return _sync(histories, model, now, versions_box[0], marked, look_back)
 
 
+SUBJECTS = ((StaffProfile, "people"), (Child, "children"))
+
+
+def _histories_of(model):
+    return _people if model is StaffProfile else child_histories
+
+
+def _run(model, counter, now, result, versions_box, limit, look_back, cursor) -> None:
+    done = 0
+    while done < limit:
+        outcome = _tick_batch(
+            model,
+            _histories_of(model),
+            now,
+            versions_box,
+            min(BATCH, limit - done),
+            look_back,
+            cursor,
+        )
+        if outcome is None:
+            break
+        done += len(outcome.next_check)
+        result.add(counter, outcome)
+        if cursor.done:
+            break
+
+
 def tick(
     now: datetime | None = None, limit: int = 100_000, look_back: timedelta = LATE_FACTS_WINDOW
 ) -> TickResult:
     """Look at every person and child whose next check has come, a batch at a time, each
-    batch in its own transaction. An idle tick reads two indexes and writes nothing.
+    batch in its own transaction. An idle tick asks one index per table and writes nothing.
 
     `look_back` is how far a marked subject is walked back; a first evaluation of an
     organisation with years of history (the demo, an import) may pass longer, so the
@@ -98,23 +216,67 @@ def tick(
     result = TickResult()
     versions_box = [None]
     try:
-        for model, histories_of, counter in (
-            (StaffProfile, _people, "people"),
-            (Child, child_histories, "children"),
-        ):
-            # Read without a transaction or a lock first: an idle tick stops here.
-            done = 0 if _due_rows(model, now, 1, lock=False) else limit
-            while done < limit:
-                outcome = _tick_batch(
-                    model, histories_of, now, versions_box, min(BATCH, limit - done), look_back
-                )
-                if outcome is None:
-                    break
-                done += len(outcome.next_check)
-                setattr(result, counter, getattr(result, counter) + len(outcome.next_check))
-                result.raised += len(outcome.raised)
-                result.resolved += len(outcome.resolved)
-                result.recorded += len(outcome.recorded)
+        for model, counter in SUBJECTS:
+            # Asked without a transaction or a lock first: an idle tick stops here.
+            if _anything_due(model, now):
+                _run(model, counter, now, result, versions_box, limit, look_back, _Cursor())
+    except NoPolicyPack:
+        return result
+    return result
+
+
+def evaluation_chunks(now: datetime | None = None, size: int = CHUNK) -> list[tuple]:
+    """A full evaluation's rows due now, cut into chunks of `size` by pk, for workers to share:
+    (model label, first pk, last pk). Rows marked after this are for the next tick. One query
+    a table."""
+    now = now or timezone.now()
+    chunks = []
+    for model, _ in SUBJECTS:
+        due = list(
+            model.objects.filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        label = model._meta.label
+        chunks += [(label, part[0], part[-1]) for part in _parts(due, size)]
+    return chunks
+
+
+def _parts(pks: list, size: int):
+    for start in range(0, len(pks), size):
+        yield pks[start : start + size]
+
+
+def backlog(now: datetime | None = None, over: int = 2 * CHUNK) -> bool:
+    """Whether more than `over` rows of a table are due now: a full evaluation (a pack chosen,
+    an import, the daily recheck of everyone) is worth sharing among workers. Two index range
+    reads of at most `over` entries each, per table."""
+    now = now or timezone.now()
+    for model, _ in SUBJECTS:
+        marked = model.objects.filter(next_check_at__isnull=True).order_by("next_check_at", "pk")
+        due = model.objects.filter(next_check_at__lte=now).order_by("next_check_at", "pk")
+        if marked[over : over + 1].exists() or due[over : over + 1].exists():
+            return True
+    return False
+
+
+def tick_range(
+    label: str,
+    first: int,
+    last: int,
+    now: datetime | None = None,
+    look_back: timedelta = LATE_FACTS_WINDOW,
+) -> TickResult:
+    """`tick` for the rows of one chunk (`evaluation_chunks`), as a worker runs it. Rows are
+    claimed as the tick claims them, a batch at a time in the batch's transaction: two workers
+    never judge the same person or child at once, and a worker killed mid-batch loses only its
+    uncommitted batch, whose rows stay due for whoever comes next."""
+    now = now or timezone.now()
+    result = TickResult()
+    models = {model._meta.label: (model, counter) for model, counter in SUBJECTS}
+    model, counter = models[label]
+    try:
+        _run(model, counter, now, result, [None], 10**9, look_back, _Cursor(within=(first, last)))
     except NoPolicyPack:
         return result
     return result

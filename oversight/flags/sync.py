@@ -376,8 +376,8 @@ def _write(histories, outcome: _Outcome, model, now) -> None:
                 kept.append(flag)
             fresh = outcome.raised = kept
         _attach_subjects(histories, fresh)
-        for flag in fresh:
-            notify.flag_raised(flag, now)
+        # In the flags' transaction: a flag is never raised without its notices.
+        notify.flags_raised(fresh, now)
     _set_next_checks(model, outcome.next_check)
 
 
@@ -421,6 +421,10 @@ def _attach_subjects(histories, flags) -> None:
 def _sync(histories, model, now: datetime, versions, marked, look_back=LATE_FACTS_WINDOW):
     outcome = _judge(histories, _open_flags(histories), versions, now, set(marked), look_back)
     _write(histories, outcome, model, now)
+    # Here, once a batch and inside its transaction, every flag the batch raised
+    # (`outcome.raised`), kept as already resolved (`recorded`), resolved (`resolved`) or
+    # opened again (`reopened`) is known and written, with its notices: the one place for
+    # anything kept per batch of flags, so it commits or is undone with them.
     return outcome
 
 

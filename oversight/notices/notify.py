@@ -43,7 +43,6 @@ from oversight.policy.due import local_date
 from supervision.models import SupervisoryRelationship, Unit, User
 from supervision.organisation import audit
 from supervision.organisation.site import site_link
-from supervision.people.selectors import line_supervisor
 
 # Who must act on each kind: the supervisee, their line supervisor, or the worker's supervisor
 # for a child. Signing off waits on whoever has not signed yet; the flag's detail says which.
@@ -60,17 +59,7 @@ WEEK = timedelta(days=7)
 
 def recipients(flag: Flag, on) -> list:
     """The people who must act on this flag."""
-    if flag.person_id is None:
-        return []
-    if flag.kind in SUPERVISEE_ACTS:
-        return [flag.person]
-    if flag.kind == FlagKind.SIGNOFF_OVERDUE and "supervisee to sign" in flag.detail:
-        return [flag.person]
-    supervisor = line_supervisor(flag.person_id, on)
-    if flag.kind == FlagKind.COVER_NEEDED and supervisor is not None:
-        # The line supervisor is the one away: their own manager arranges the cover (S5).
-        supervisor = line_supervisor(supervisor.pk, on)
-    return [supervisor] if supervisor is not None else []
+    return _recipients_of([flag], on)[0]
 
 
 # --- Preferences -------------------------------------------------------------------------------
@@ -117,29 +106,121 @@ def _reachable(person) -> bool:
 def flag_raised(flag: Flag, now: datetime) -> list[Notification]:
     """One notice per person who must act and wants one per flag; the daily digest covers the
     others."""
+    return flags_raised([flag], now)
 
+
+def flags_raised(flags: list[Flag], now: datetime) -> list[Notification]:
+    """`flag_raised` for a batch of new flags, in a fixed number of queries whatever their
+    number: who must act on each (line supervisors read at once), those people with their
+    profiles and their choices of how they hear (read once), then the notices written in one
+    INSERT. Each flag's person and child must be attached (the job attaches them)."""
+
+    if not flags:
+        return []
+    on = local_date(now)
+    wanted = _recipients_of(flags, on)
+    people = _people_with_profiles({person.pk for found in wanted for person in found})
+    daily = set(
+        NotificationPreference.objects.filter(
+            user_id__in=list(people), mode=NotificationPreference.Mode.DAILY
+        ).values_list("user_id", flat=True)
+    )
     notices = []
-    for person in recipients(flag, local_date(now)):
-        if not _reachable(person) or not wants_each(person):
-            continue
+    for flag, found in zip(flags, wanted, strict=True):
         subject_line = f"{flag.get_kind_display()}: {_subject_name(flag)}"
-        try:
-            # A savepoint: a notice already written for this flag and person (a second worker,
-            # a retried task) loses here without undoing the flag.
-            with transaction.atomic():
-                notices.append(
-                    Notification.objects.create(
-                        kind=Notification.Kind.FLAG,
-                        recipient=person,
-                        flag=flag,
-                        subject=subject_line[:200],
-                        body=render_to_string("email/flag.txt", _flag_context(flag, person)),
-                        created_at=now,
-                    )
+        for person in (people[p.pk] for p in found if p.pk in people):
+            if person.pk in daily or not _reachable(person):
+                continue
+            notices.append(
+                Notification(
+                    kind=Notification.Kind.FLAG,
+                    recipient=person,
+                    flag=flag,
+                    subject=subject_line[:200],
+                    body=render_to_string("email/flag.txt", _flag_context(flag, person)),
+                    created_at=now,
                 )
+            )
+    if not notices:
+        return []
+    try:
+        # A savepoint: a notice already written for one of these flags and people (a second
+        # worker, a retried task) undoes only this insert, and they go in one by one below.
+        with transaction.atomic():
+            return Notification.objects.bulk_create(notices)
+    except IntegrityError:
+        pass
+    written = []
+    for notice in notices:
+        notice.pk = None
+        try:
+            with transaction.atomic():
+                notice.save()
         except IntegrityError:
             continue
-    return notices
+        written.append(notice)
+    return written
+
+
+def _recipients_of(flags: list[Flag], on) -> list[list]:
+    """`recipients` for each flag, reading every line supervisor concerned at once (and, for
+    cover, theirs in turn): two queries at most."""
+    supervised = {
+        flag.person_id
+        for flag in flags
+        if flag.person_id is not None and not _supervisee_acts(flag)
+    }
+    supervisors = _line_supervisors(supervised, on)
+    covering = {
+        supervisors[flag.person_id].pk
+        for flag in flags
+        if flag.kind == FlagKind.COVER_NEEDED and flag.person_id in supervisors
+    }
+    managers = _line_supervisors(covering, on)
+    found = []
+    for flag in flags:
+        if flag.person_id is None:
+            found.append([])
+        elif _supervisee_acts(flag):
+            found.append([flag.person])
+        else:
+            supervisor = supervisors.get(flag.person_id)
+            if flag.kind == FlagKind.COVER_NEEDED and supervisor is not None:
+                supervisor = managers.get(supervisor.pk)
+            found.append([supervisor] if supervisor is not None else [])
+    return found
+
+
+def _supervisee_acts(flag: Flag) -> bool:
+    return flag.kind in SUPERVISEE_ACTS or (
+        flag.kind == FlagKind.SIGNOFF_OVERDUE and "supervisee to sign" in flag.detail
+    )
+
+
+def _line_supervisors(user_ids, on) -> dict:
+    """`line_supervisor` for many people at once: supervisee id -> their line supervisor."""
+    if not user_ids:
+        return {}
+    found = {}
+    for relationship in (
+        SupervisoryRelationship.objects.filter(
+            supervisee_id__in=list(user_ids),
+            kind=SupervisoryRelationship.Kind.LINE,
+            starts_on__lte=on,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .select_related("supervisor")
+        .order_by("supervisee_id", "-starts_on", "pk")
+    ):
+        found.setdefault(relationship.supervisee_id, relationship.supervisor)
+    return found
+
+
+def _people_with_profiles(user_ids) -> dict:
+    # With their profiles: whether each may still act turns on their leaving date.
+    if not user_ids:
+        return {}
+    return User.objects.select_related("profile").in_bulk(list(user_ids))
 
 
 def _subject_name(flag: Flag) -> str:

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from oversight.policy import standards
@@ -278,6 +279,13 @@ def day_start(day: date) -> datetime:
 def local_date(moment: datetime) -> date:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("Give an aware datetime: the rules run in Europe/London time")
+    return _london_date(moment)
+
+
+# The flag job asks the day of the same few moments (a child's discussions) at every step of a
+# walk through its history: tens of thousands of times a batch.
+@lru_cache(maxsize=1 << 16)
+def _london_date(moment: datetime) -> date:
     return moment.astimezone(LONDON).date()
 
 

@@ -190,10 +190,15 @@ class StaffProfile(models.Model):
     )
     # The next moment this person's due items need looking at: recomputed by the scheduled
     # job, and set to now by every write that changes a fact, so a tick reads only these.
-    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["user__full_name"]
+        indexes = [
+            # The job's order (oversight.flags.scheduled): an idle tick probes both ends, and
+            # each batch carries on from the last row of the one before, never rereading it.
+            models.Index(fields=["next_check_at", "id"], name="staffprofile_next_check"),
+        ]
 
     def __str__(self):
         return f"{self.user} ({self.job_role})"
