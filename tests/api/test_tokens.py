@@ -112,3 +112,16 @@ def test_the_command_issues_and_revokes(world, capsys):
     call_command("api_token", "revoke", token.prefix, "--by", world.admin.email)
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_each_token_has_its_own_rate_limit(world, settings):
+    settings.API_TOKEN_RATE = "2/minute"
+    account = service_account(world.admin, [world.units["service"]])
+    busy = Client(**bearer(token_for(account, world.admin)))
+    quiet = Client(**bearer(token_for(account, world.admin)))
+    assert [busy.get(UNITS).status_code for _ in range(2)] == [200, 200]
+    refused = busy.get(UNITS)
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/problem+json"
+    assert int(refused["Retry-After"]) > 0
+    assert quiet.get(UNITS).status_code == 200
