@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -23,7 +25,19 @@ EXAMPLES = 12
 
 
 @pytest.fixture
-def reach(world, settings):
+def connection_kept():
+    """Schemathesis calls the WSGI application itself, whose end of request closes the
+    database connection; the test's transaction lives on that connection, so it is kept open,
+    as Django's own test client keeps it."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def reach(world, settings, connection_kept):
     settings.API_TOKEN_RATE = "100000/minute"
     tick(datetime(2026, 3, 5, 12, tzinfo=UTC))
     service = world.units["service"]
