@@ -6,7 +6,8 @@ from rest_framework import serializers
 from access.api import units_in_reach
 from api.framework.views import ApiListView, ApiRetrieveView
 from api.models import Scope
-from api.v1.described import ITEM_ERRORS, LIST_ERRORS, errors
+from api.v1.described import ITEM_ERRORS, LIST_ERRORS, UPDATED_SINCE, errors
+from api.v1.listing import changed_since, narrowed
 from supervision.models import Unit
 
 
@@ -23,12 +24,13 @@ class UnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Unit
-        fields = ["id", "name", "code", "kind", "parent", "within"]
+        fields = ["id", "name", "code", "kind", "parent", "within", "updated_at"]
         extra_kwargs = {
             "id": {"help_text": "The unit's id, stable for as long as the unit exists."},
             "name": {"help_text": "The unit's name, as people know it."},
             "code": {"help_text": "The short code used in imports and feeds."},
             "kind": {"help_text": "Directorate, service, team or other."},
+            "updated_at": {"help_text": "When the unit last changed (renamed, moved)."},
         }
 
     def get_within(self, unit) -> list[int]:
@@ -44,6 +46,7 @@ UNIT_EXAMPLE = OpenApiExample(
         "kind": "team",
         "parent": 4,
         "within": [1, 4],
+        "updated_at": "2026-01-12T09:00:00Z",
     },
     response_only=True,
 )
@@ -56,7 +59,9 @@ class _UnitsInReach:
     scopes = READ_ANY
 
     def get_queryset(self):
-        return units_in_reach(self.reach()).order_by("pk")
+        return narrowed(
+            units_in_reach(self.reach()).order_by("pk"), changed_since(self.request, "updated_at")
+        )
 
 
 @extend_schema_view(
@@ -64,6 +69,7 @@ class _UnitsInReach:
         summary="List units",
         description="The units the token sees: its account's units and every unit below "
         "them, by id. Needs read_figures or read_people.",
+        parameters=[UPDATED_SINCE],
         responses={200: UnitSerializer(many=True), **errors(*LIST_ERRORS)},
         examples=[UNIT_EXAMPLE],
         tags=["Organisation"],
