@@ -263,6 +263,8 @@ def read_rows(given: dict) -> tuple[dict[str, bytes | list], list[Problem]]:
             problems.append(Problem(key, "Give this file's rows as a list of objects."))
         else:
             named.append((key, rows))
+    if problems and not named:
+        return {}, problems
     files, more = _collect(named)
     return files, problems + more
 
