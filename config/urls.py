@@ -32,5 +32,7 @@ urlpatterns = [
     path("", include("oversight.web.urls_exports")),
     path("", include("oversight.web.urls_quality")),
     path("", include("oversight.web.urls")),
+    path("", include("api.web.urls")),
+    path("api/v1/", include("api.v1.urls")),
     path("admin/", admin.site.urls),
 ]

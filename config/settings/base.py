@@ -86,11 +86,17 @@ INSTALLED_APPS = [
     "agreements",
     "casework",
     "oversight",
+    # The API for the council's other systems (api/; docs/api.md).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "api.middleware.ApiWithoutSessionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -531,6 +537,48 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # WeasyPrint reports each step of every PDF at INFO; its warnings still show.
     "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+}
+
+# The API (/api/v1/; docs/api.md): service accounts' bearer tokens only, never a person's
+# session; every route names its scopes and the rest are shut; errors are JSON problems.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.framework.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.framework.permissions.Shut"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.framework.throttling.PerTokenThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.framework.pagination.StablePages",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.framework.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "PAGE_SIZE": 100,
+}
+# Calls one token may make (per second, minute, hour or day); counted in Redis where
+# REDIS_URL is set, so every web process shares the count.
+API_TOKEN_RATE = os.environ.get("API_TOKEN_RATE", "600/minute")
+# The longest an administrator may make a token last.
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "366"))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Supervision records API",
+    "DESCRIPTION": (
+        "Read units, staff, supervisory relationships, agreements' status, sessions' dates, "
+        "flags, the compliance report and the dashboard figures, for business intelligence; "
+        "write the nightly staff and allocation feeds. Every call needs a service account's "
+        "token (`Authorization: Bearer sr_…`), sees only that account's units and the units "
+        "below them, and is audited. Record and case-note text is never in the API. Lists are "
+        "cursor-paged in a stable order; errors are JSON problems (RFC 9457)."
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # SQLite cannot make NULLs equal in a unique constraint, so "one open flag per item" is enforced

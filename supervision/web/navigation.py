@@ -32,6 +32,7 @@ def navigation_for(request) -> list[NavItem]:
         ("Retention", "retention-candidates", roles.system_admin),
         ("Policy", "policy-packs", roles.system_admin),
         ("Import data", "import-upload", roles.system_admin),
+        ("API access", "api-service-accounts", roles.system_admin),
         ("Dashboard", "dashboard", roles.senior_manager),
         ("Quality", "quality-samples", roles.senior_manager or roles.auditor),
         ("Access log", "audit-log", roles.senior_manager or roles.auditor),
