@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api.v1 import units
@@ -14,4 +14,5 @@ urlpatterns = [
     ),
     path("units/", units.UnitList.as_view(), name="api-v1-units"),
     path("units/<int:pk>/", units.UnitDetail.as_view(), name="api-v1-unit"),
+    path("", include("api.v1.urls_write")),
 ]
