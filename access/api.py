@@ -41,3 +41,23 @@ def units_in_reach(paths: list[str]) -> QuerySet[Unit]:
 
 def unit_in_reach(paths: list[str], unit: Unit | None) -> bool:
     return unit is not None and any(unit.path.startswith(path) for path in paths)
+
+
+def top_units(paths: list[str]) -> list[Unit]:
+    """The account's units without those inside another of them, highest first: each is
+    one report, and together they cover the reach once."""
+    tops: list[str] = []
+    for path in sorted(paths, key=lambda p: (p.count("/"), p)):
+        if not any(path.startswith(top) for top in tops):
+            tops.append(path)
+    by_path = {unit.path: unit for unit in Unit.objects.filter(path__in=tops)}
+    return [by_path[path] for path in tops if path in by_path]
+
+
+def flag_in_reach(paths: list[str], prefix: str = "") -> Q:
+    """Flags counted in the reach: a member of staff's in the unit they are in, a child's (or
+    a team's) in the unit the flag job wrote on it, as the dashboard counts them."""
+    staff = Q(**{f"{prefix}person__isnull": False, f"{prefix}child__isnull": True})
+    return (staff & within(paths, f"{prefix}person__profile__unit__path")) | (
+        ~staff & within(paths, f"{prefix}unit__path")
+    )

@@ -578,7 +578,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "supervision.models.organisation.Unit.Kind",
+        "RelationshipKindEnum": "supervision.models.organisation.SupervisoryRelationship.Kind",
+        "FlagKindEnum": "oversight.models.FlagKind",
+    },
 }
 
 # SQLite cannot make NULLs equal in a unique constraint, so "one open flag per item" is enforced

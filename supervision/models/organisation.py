@@ -9,6 +9,14 @@ from django.utils import timezone
 from supervision.organisation.plain_text import PlainTextValidator
 
 
+def _with_updated_at(kwargs: dict) -> dict:
+    """A save of some fields still moves `updated_at` on, so the API's `updated_since` sees
+    the change (a save listing its fields would otherwise leave the auto_now field behind)."""
+    if kwargs.get("update_fields") is not None:
+        kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+    return kwargs
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -96,6 +104,8 @@ class Unit(models.Model):
     # Materialised path of ids ("/1/4/9/"), so "every unit below this one" is one indexed
     # prefix query at any depth instead of a recursive walk.
     path = models.CharField(max_length=500, editable=False, db_index=True, default="")
+    # When the unit last changed, for the API's incremental refresh (`updated_since`).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["path"]
@@ -106,7 +116,7 @@ class Unit(models.Model):
     def save(self, *args, **kwargs):
         old_path = self.path
         with transaction.atomic():
-            super().save(*args, **kwargs)
+            super().save(*args, **_with_updated_at(kwargs))
             new_path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
             if new_path == old_path:
                 return
@@ -114,7 +124,8 @@ class Unit(models.Model):
             Unit.objects.filter(pk=self.pk).update(path=new_path)
             if old_path:
                 Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
-                    path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
+                    path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+                    updated_at=timezone.now(),
                 )
 
     def clean(self):
@@ -191,12 +202,17 @@ class StaffProfile(models.Model):
     # The next moment this person's due items need looking at: recomputed by the scheduled
     # job, and set to now by every write that changes a fact, so a tick reads only these.
     next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the profile last changed, for the API's incremental refresh (`updated_since`).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["user__full_name"]
 
     def __str__(self):
         return f"{self.user} ({self.job_role})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **_with_updated_at(kwargs))
 
     def clean(self):
         if self.leaving_date and self.start_date and self.leaving_date < self.start_date:
@@ -223,6 +239,8 @@ class SupervisoryRelationship(models.Model):
     # The last day of the relationship, inclusive; empty while it continues.
     ends_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the relationship last changed (it ended, say), for the API's `updated_since`.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-starts_on"]
@@ -245,6 +263,9 @@ class SupervisoryRelationship(models.Model):
 
     def __str__(self):
         return f"{self.supervisor} supervises {self.supervisee} ({self.get_kind_display()})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **_with_updated_at(kwargs))
 
     def clean(self):
         if self.kind != self.Kind.LINE or not (self.supervisee_id and self.starts_on):

@@ -95,6 +95,8 @@ class SupervisionSession(models.Model):
     ics_sequence = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the session last changed (moved, held, cancelled), for the API's `updated_since`.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-starts_at"]
@@ -123,6 +125,9 @@ class SupervisionSession(models.Model):
             ).exists()
         ):
             raise FinalisedRecordError("The session of a finalised record cannot be changed.")
+        if kwargs.get("update_fields") is not None:
+            # A save of some fields still moves `updated_at` on, for the API's refresh.
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
         super().save(*args, **kwargs)
 
 

@@ -4,9 +4,7 @@ only way in (a person's session is not)."""
 import hashlib
 from datetime import timedelta
 
-import pytest
 import time_machine
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
@@ -17,13 +15,6 @@ from tests.world import TODAY
 
 WORLD_AT = TODAY
 UNITS = "/api/v1/units/"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_a_token_is_kept_only_as_its_hash(world):

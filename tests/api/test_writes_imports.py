@@ -2,7 +2,6 @@
 and its one-transaction write, limited to the token's units, audited without content."""
 
 import pytest
-from django.core.cache import cache
 
 from supervision.models import StaffProfile, SupervisoryRelationship, User
 from supervision.models.audit import AuditEvent
@@ -13,13 +12,6 @@ WORLD_AT = TODAY
 # Pinned: the token, its account and units, the throttle's cache (none: local memory), the
 # import's fixed set of reads and the call's audit entry; whatever the number of rows.
 DRY_RUN_QUERIES = 21
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def state() -> tuple:

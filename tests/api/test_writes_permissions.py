@@ -5,23 +5,22 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.test import Client
 
-from api.models import ApiToken, Scope
-from api.tokens import token_revoke
+from api.models import ApiToken, Scope, ServiceAccount
+from api.tokens import account_switch_off, token_revoke
 from tests.api.helpers import bearer
 from tests.api.writes import IMPORTS, leaving_url, post_json, supervisor_url, writer
 from tests.world import TODAY
 
 WORLD_AT = TODAY
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts():
-    cache.clear()
-    yield
-    cache.clear()
+# The write routes, as tests/api/test_permissions.py names routes (it checks every API route
+# is in its matrix or this one).
+WRITE_ROUTES = {
+    "/api/v1/imports/",
+    "/api/v1/staff/{team}/leaving/",
+    "/api/v1/staff/{team}/supervisor/",
+}
 
 
 def routes(world) -> dict[str, tuple[str, dict]]:
@@ -40,9 +39,16 @@ def caller(world, kind: str) -> tuple[str | None, Client]:
     client = Client()
     if kind == "no token":
         return None, client
-    if kind == "session only":
+    if kind == "an administrator's session":
         client.force_login(world.admin)
         return None, client
+    if kind == "a manager's session":
+        client.force_login(world.senior_manager)
+        return None, client
+    if kind == "not a bearer token":
+        return None, Client(HTTP_AUTHORIZATION="Token abc")
+    if kind == "an unknown token":
+        return "sr_0123456789_nothing", client
     if kind in ("read_figures", "read_people"):
         return writer(world, scopes=(kind,), name=kind), client
     if kind == "all read scopes":
@@ -50,13 +56,19 @@ def caller(world, kind: str) -> tuple[str | None, Client]:
     token = writer(world)
     if kind == "revoked":
         token_revoke(token=ApiToken.objects.get(), by=world.admin)
+    if kind == "switched off":
+        account_switch_off(account=ServiceAccount.objects.get(), by=world.admin)
     return token, client
 
 
 # What each caller gets on every write route.
 MATRIX = {
     "no token": 401,
-    "session only": 401,
+    "an administrator's session": 401,
+    "a manager's session": 401,
+    "not a bearer token": 401,
+    "an unknown token": 401,
+    "switched off": 401,
     "expired": 401,
     "revoked": 401,
     "read_figures": 403,
@@ -81,6 +93,8 @@ def test_only_write_imports_opens_the_write_routes(world, route, kind, expected)
     assert response.status_code == expected, response.content
     if expected != 200:
         assert response["Content-Type"] == "application/problem+json"
+    if expected == 401:
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 @pytest.mark.parametrize("route", ["imports", "leaving", "supervisor"])

@@ -4,7 +4,6 @@ administrators' pages, so the same state follows; idempotent; only within the to
 from datetime import date
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,13 +19,6 @@ WORLD_AT = TODAY
 LEAVING_QUERIES = 24
 LEAVING_AGAIN_QUERIES = 9
 SUPERVISOR_QUERIES = 47
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def leave_by_page(client, world, person, day: date):
