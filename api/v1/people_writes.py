@@ -7,7 +7,13 @@ Each is idempotent: the same call again, once it has been done, changes nothing 
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -22,6 +28,13 @@ from supervision.people.leaving import staff_mark_left
 from supervision.people.services import relationship_change_line_supervisor
 
 WRITE_ERRORS = (400, 401, 403, 404, 429)
+PERSON = OpenApiParameter(
+    "id",
+    OpenApiTypes.INT,
+    OpenApiParameter.PATH,
+    description="The member of staff's id (as in /api/v1/staff/). Someone outside the "
+    "token's units, or who is not staff, is not found (404).",
+)
 
 
 class LeavingRequestSerializer(serializers.Serializer):
@@ -97,6 +110,7 @@ class _StaffWrite(ApiView):
         "the one recorded; the same date again changes nothing (200, `changed: false`). "
         "Needs write_imports; the person must be within the token's units (404 otherwise)."
     ),
+    parameters=[PERSON],
     request=LeavingRequestSerializer,
     responses={
         200: OpenApiResponse(
@@ -149,6 +163,7 @@ class StaffLeaving(_StaffWrite):
         "(200, `changed: false`). Needs write_imports; the supervisee and the new supervisor "
         "must both be within the token's units (404 for the supervisee, 400 for the supervisor)."
     ),
+    parameters=[PERSON],
     request=SupervisorRequestSerializer,
     responses={
         200: OpenApiResponse(
