@@ -5,7 +5,6 @@ checks and the same all-or-nothing write as `import_data` and the administrators
 The rows are counted in the call's audit entry and the import's own; their content never is.
 """
 
-from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError, ValidationError
@@ -193,6 +192,13 @@ def _refused(problems: list[importing.Problem]):
     return response
 
 
+def _length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def rows_given(files: dict) -> int:
     """Rows in the files, to count in the audit (their content is never recorded)."""
     total = 0
@@ -215,7 +221,7 @@ def rows_given(files: dict) -> int:
         "answer says what would be created, updated or left unchanged.\n\n"
         "Send JSON (`files`: each file's rows as objects keyed by its CSV column names), or "
         "`multipart/form-data` with the CSV files (or one .zip) under `files` and `dry_run` as "
-        "a form field. A JSON body may be up to 2.5 MB; upload CSV for more.\n\n"
+        "a form field. A body may be up to 60 MB, and each file 20 MB.\n\n"
         "Needs write_imports. Every row must lie within the token's units and those below: a "
         "row naming a unit, a member of staff or a child elsewhere is refused on that row. A "
         "new unit must sit under one of them. Choosing a policy pack is not offered here."
@@ -236,7 +242,7 @@ def rows_given(files: dict) -> int:
             examples=[OpenApiExample("A bad date", value=REFUSED_EXAMPLE, response_only=True)],
         ),
         (413, PROBLEM_TYPE): OpenApiResponse(
-            ProblemSerializer, description="The JSON body is over 2.5 MB: upload CSV instead."
+            ProblemSerializer, description="The body is over 60 MB: import the files in parts."
         ),
         **errors(400, 401, 403, 429),
     },
@@ -249,10 +255,11 @@ class ImportCreate(ApiView):
     serializer_class = ImportResultSerializer
 
     def post(self, request):
+        # Checked before anything is read: DRF reads a JSON body whole, whatever its size.
+        if _length(request) > importing.MAX_ZIP_BYTES:
+            return problem(413, "The body is larger than 60 MB: import the files in parts.")
         try:
             data = request.data
-        except RequestDataTooBig:
-            return problem(413, "The body is larger than 2.5 MB: upload the CSV files instead.")
         except ParseError as error:
             raise ValidationError({"body": [str(error.detail)]}) from None
         uploads = request.FILES.getlist("files") if request.FILES else []

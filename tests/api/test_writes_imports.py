@@ -2,10 +2,12 @@
 and its one-transaction write, limited to the token's units, audited without content."""
 
 import pytest
+from django.test import Client
 
 from supervision.models import StaffProfile, SupervisoryRelationship, User
 from supervision.models.audit import AuditEvent
-from tests.api.writes import feed, post_csv, post_json, writer
+from tests.api.helpers import bearer
+from tests.api.writes import IMPORTS, feed, post_csv, post_json, writer
 from tests.world import TODAY
 
 WORLD_AT = TODAY
@@ -222,3 +224,18 @@ def test_a_dry_run_costs_a_fixed_number_of_queries(world, django_assert_num_quer
         assert post_json(token, {"files": small, "dry_run": True}).status_code == 200
     with django_assert_num_queries(DRY_RUN_QUERIES):
         assert post_json(token, {"files": large, "dry_run": True}).status_code == 200
+
+
+def test_a_body_over_60_mb_is_refused_before_it_is_read(world):
+    token = writer(world)
+
+    response = Client().post(
+        IMPORTS,
+        "{}",
+        content_type="application/json",
+        CONTENT_LENGTH=str(61 * 1024 * 1024),
+        **bearer(token),
+    )
+
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("The body is larger than 60 MB")
