@@ -171,6 +171,29 @@ REQUEST_EXAMPLE = {
 }
 
 
+def bad_request(description: str, field: str, message: str) -> dict:
+    """A 400 described for a write route, its example naming one of the route's own fields."""
+    return {
+        (400, PROBLEM_TYPE): OpenApiResponse(
+            ProblemSerializer,
+            description=description,
+            examples=[
+                OpenApiExample(
+                    "A field at fault",
+                    value={
+                        "type": "about:blank",
+                        "title": "The request is not valid",
+                        "status": 400,
+                        "detail": message,
+                        "errors": {field: [message]},
+                    },
+                    response_only=True,
+                )
+            ],
+        )
+    }
+
+
 def _flag(value, name: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -244,7 +267,13 @@ def rows_given(files: dict) -> int:
         (413, PROBLEM_TYPE): OpenApiResponse(
             ProblemSerializer, description="The body is over 60 MB: import the files in parts."
         ),
-        **errors(400, 401, 403, 429),
+        **errors(401, 403, 429),
+        **bad_request(
+            "The body is not of the shape described: `errors` names the field (`files`, "
+            "`dry_run` or `body`).",
+            "files",
+            'Give each file\'s rows by its name, such as {"staff": [...]}.',
+        ),
     },
     examples=[OpenApiExample("Dry run of a new starter", value=REQUEST_EXAMPLE, request_only=True)],
     tags=["Imports"],

@@ -23,11 +23,12 @@ from api.framework.calls import _CallSeenByAudit
 from api.framework.views import ApiView
 from api.models import Scope
 from api.v1.described import errors
+from api.v1.imports import bad_request
 from supervision.models import SupervisoryRelationship, User
 from supervision.people.leaving import staff_mark_left
 from supervision.people.services import relationship_change_line_supervisor
 
-WRITE_ERRORS = (400, 401, 403, 404, 429)
+WRITE_ERRORS = (401, 403, 404, 429)
 PERSON = OpenApiParameter(
     "id",
     OpenApiTypes.INT,
@@ -125,6 +126,11 @@ class _StaffWrite(ApiView):
             ],
         ),
         **errors(*WRITE_ERRORS),
+        **bad_request(
+            "A date missing or not valid, or one the page would refuse: `errors` names the field.",
+            "leaving_date",
+            "Enter a leaving date on or after the start date.",
+        ),
     },
     examples=[OpenApiExample("Last day", value={"leaving_date": "2026-12-31"}, request_only=True)],
     tags=["Staff changes"],
@@ -184,6 +190,12 @@ class StaffLeaving(_StaffWrite):
             ],
         ),
         **errors(*WRITE_ERRORS),
+        **bad_request(
+            "A supervisor who may not take over (outside the units, left, the supervisee, or "
+            "already supervising), or a date the page would refuse: `errors` names the field.",
+            "starts_on",
+            "Enter a date after the current supervision began (8 January 2024).",
+        ),
     },
     examples=[
         OpenApiExample(
