@@ -5,7 +5,9 @@ calls a route, so the run stays well under two minutes."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -77,6 +79,17 @@ def test_generated_calls_get_described_answers_and_stay_within_the_units(world, 
     call()
 
     assert outside(world) == before
+
+
+@pytest.fixture(autouse=True)
+def connection_kept_open():
+    """Calls go through the WSGI application itself, not Django's test client, which would
+    keep the test's database connection (and its transaction) open between requests."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
