@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from api.framework.views import NoSuchRoute
 from supervision.web import views as supervision_views
 
 urlpatterns = [
@@ -34,5 +35,6 @@ urlpatterns = [
     path("", include("oversight.web.urls")),
     path("", include("api.web.urls")),
     path("api/v1/", include("api.v1.urls")),
+    re_path(r"^api/", NoSuchRoute.as_view(), name="api-no-such-route"),
     path("admin/", admin.site.urls),
 ]

@@ -18,7 +18,7 @@ from api.framework.views import ApiListView, ApiView
 from api.models import Scope
 from api.v1 import filters
 from api.v1.described import ITEM_ERRORS, LIST_ERRORS, UPDATED_SINCE, errors
-from api.v1.listing import UNIT, narrowed
+from api.v1.listing import ID, UNIT, narrowed
 from oversight.flags.compliance import compliance_rows
 from oversight.management.commands.compliance import parse_as_of
 from oversight.models import Flag, FlagKind
@@ -213,7 +213,7 @@ class ComplianceSerializer(serializers.Serializer):
         ),
         OpenApiParameter(
             "unit",
-            OpenApiTypes.INT,
+            ID,
             description="Only this unit and the units below it; it must be in the token's reach.",
         ),
     ],
@@ -249,6 +249,7 @@ class ComplianceReport(ApiView):
             at = parse_as_of(raw) if raw is not None else timezone.now()
         except CommandError as error:
             raise ValidationError({"as_of": [str(error).removeprefix("--as-of: ")]}) from None
+        filters.in_range("as_of", at)
         rows = []
         try:
             for unit in _units_asked(self, request):
@@ -330,7 +331,7 @@ class DashboardSerializer(serializers.Serializer):
         ),
         OpenApiParameter(
             "unit",
-            OpenApiTypes.INT,
+            ID,
             description="Only this unit (and below); it must be in the token's reach.",
         ),
     ],

@@ -1,11 +1,23 @@
 """Query parameters read and checked in one place: a bad value is a 400 naming the parameter,
 never a 500 or a silently empty list."""
 
+import re
 from datetime import date, datetime
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.exceptions import ValidationError
+
+# Dates far outside any data (year 1, year 9999) are refused rather than carried into date
+# arithmetic that would overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+ID = re.compile(r"[1-9][0-9]{0,18}")
+
+
+def in_range(name: str, value):
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError({name: [f"Enter a date from {FIRST_YEAR} to {LAST_YEAR}."]})
+    return value
 
 
 def moment(request, name: str) -> datetime | None:
@@ -23,6 +35,7 @@ def moment(request, name: str) -> datetime | None:
                 {name: ["Enter a date and time in ISO 8601, such as 2026-12-01T02:00:00Z."]}
             )
         value = datetime(day.year, day.month, day.day)
+    in_range(name, value)
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
@@ -42,15 +55,16 @@ def day(request, name: str) -> date | None:
     value = _day(raw)
     if value is None:
         raise ValidationError({name: ["Enter a date in ISO 8601, such as 2026-12-01."]})
-    return value
+    return in_range(name, value)
 
 
 def whole_number(request, name: str) -> int | None:
+    """An id: a whole number from 1 to the largest the database holds."""
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise ValidationError({name: ["Enter a whole number."]})
+    if not ID.fullmatch(raw) or int(raw) >= 2**63:
+        raise ValidationError({name: ["Enter an id: a whole number from 1."]})
     return int(raw)
 
 

@@ -2,7 +2,6 @@
 inside the token's reach, never widening it."""
 
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from access.api import within
@@ -10,9 +9,12 @@ from api.framework.pagination import StablePages
 from api.v1 import filters
 from supervision.models import Unit
 
+# An id: a whole number from 1 (the database's ids are 64-bit).
+ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+
 UNIT = OpenApiParameter(
     "unit",
-    OpenApiTypes.INT,
+    ID,
     description="Only rows in this unit or a unit below it (an id from /units/). A unit "
     "outside the token's reach gives no rows.",
 )

@@ -51,6 +51,50 @@ def the_table_export(world):
     return {"export_id": export.pk}
 
 
+def the_service_account(world):
+    from api import tokens
+
+    account = tokens.account_create(
+        name="Power BI",
+        description="",
+        scopes=["read_figures"],
+        units=[world.units["service"]],
+        by=world.admin,
+    )
+    return {"account_id": account.pk}
+
+
+def the_api_token(world):
+    from api import tokens
+    from api.models import ServiceAccount
+
+    account = ServiceAccount.objects.get(pk=the_service_account(world)["account_id"])
+    return {"token_id": tokens.token_issue(account=account, days=30, by=world.admin)[0].pk}
+
+
+# The API (api/): a person's session never reaches it, whoever they are (401: a token is
+# needed); its description and documentation are open. tests/api/ holds its own matrix, by
+# token and scope.
+API_ROUTES = {
+    name: (kwargs, everyone(401))
+    for name, kwargs in {
+        "api-v1-units": None,
+        "api-v1-unit": lambda world: {"pk": world.units["team"].pk},
+        "api-v1-staff": None,
+        "api-v1-relationships": None,
+        "api-v1-agreements": None,
+        "api-v1-sessions": None,
+        "api-v1-flags": None,
+        "api-v1-compliance": None,
+        "api-v1-figures": None,
+        # The write routes (POST only; tests/api/test_writes_permissions.py): still 401.
+        "api-v1-imports": None,
+        "api-v1-staff-leaving": lambda world: {"pk": world.supervisee.pk},
+        "api-v1-staff-supervisor": lambda world: {"pk": world.supervisee.pk},
+    }.items()
+}
+
+
 QA_PEOPLE = {
     "senior_manager": 200,
     "other_senior_manager": 200,
@@ -521,6 +565,15 @@ GET = {
     ),
     "import-upload": (None, only({"admin": 200})),
     "import-confirm": (None, everyone(405)),
+    "api-service-accounts": (None, only({"admin": 200})),
+    "api-service-account-new": (None, only({"admin": 200})),
+    "api-service-account": (the_service_account, only({"admin": 200})),
+    "api-service-account-switch-off": (the_service_account, only({"admin": 405})),
+    "api-token-revoke": (the_api_token, only({"admin": 200})),
+    **API_ROUTES,
+    "api-v1-schema": (None, everyone(200)),
+    "api-v1-docs": (None, everyone(200)),
+    "api-no-such-route": (None, everyone(404)),
     "policy-pack-version": (lambda world: {"code": "kent", "version": 1}, only({"admin": 200})),
     "policy-pack-edit": (lambda world: {"code": "kent"}, only({"admin": 200})),
     # The dashboard: managers of a unit (not teams' supervisors, not administrators).
@@ -736,6 +789,12 @@ POST = {
     ),
     # Nothing uploaded: the page comes back with its error.
     "import-upload": (None, {}, only({"admin": 200})),
+    # An empty form comes back with its errors; a revocation and a switching off go back to
+    # the account's page.
+    "api-service-account-new": (None, {}, only({"admin": 200})),
+    "api-service-account": (the_service_account, {}, only({"admin": 200})),
+    "api-service-account-switch-off": (the_service_account, {}, only({"admin": 302})),
+    "api-token-revoke": (the_api_token, {}, only({"admin": 302})),
     # Nothing checked yet: back to the upload page.
     "import-confirm": (None, {}, only({"admin": 302})),
     "policy-pack-edit": (lambda world: {"code": "kent"}, {}, only({"admin": 200})),
