@@ -29,6 +29,7 @@ from supervision.people.leaving import staff_mark_left
 from supervision.people.services import relationship_change_line_supervisor
 
 WRITE_ERRORS = (401, 403, 404, 429)
+BIGGEST_ID = 2**63
 PERSON = OpenApiParameter(
     "id",
     OpenApiTypes.INT,
@@ -55,8 +56,10 @@ class LeavingSerializer(serializers.Serializer):
 
 class SupervisorRequestSerializer(serializers.Serializer):
     supervisor = serializers.IntegerField(
+        min_value=1,
+        max_value=BIGGEST_ID - 1,
         help_text="The id of the new line supervisor: a member of staff within the token's "
-        "units, still working."
+        "units, still working.",
     )
     starts_on = serializers.DateField(
         help_text="The day the new supervisor takes over (ISO 8601). The current line "
@@ -89,6 +92,8 @@ class _StaffWrite(ApiView):
     scopes = (Scope.WRITE_IMPORTS,)
 
     def person(self, pk: int) -> User:
+        if pk >= BIGGEST_ID:
+            raise NotFound()  # past what the database holds: no one, not an overflow
         person = staff_in_reach(self.reach()).select_related("profile").filter(pk=pk).first()
         if person is None:
             raise NotFound()

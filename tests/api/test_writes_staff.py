@@ -196,7 +196,12 @@ def test_the_same_change_again_is_a_200_that_changes_nothing(world):
     [
         ({"starts_on": "2026-03-10"}, "supervisor", "This field is required."),
         ({"supervisor": "x", "starts_on": "2026-03-10"}, "supervisor", "A valid integer"),
-        ({"supervisor": 0, "starts_on": "2026-03-10"}, "supervisor", "Choose a member"),
+        (
+            {"supervisor": 0, "starts_on": "2026-03-10"},
+            "supervisor",
+            "Ensure this value is greater",
+        ),
+        ({"supervisor": 999999, "starts_on": "2026-03-10"}, "supervisor", "Choose a member"),
         ("same", "supervisor", "Choose a member of staff who is still working"),
         ("current", "supervisor", "Supervisor already supervises"),
         ("elsewhere", "supervisor", "Choose a member of staff who is still working"),
@@ -220,6 +225,19 @@ def test_a_bad_change_is_a_400_naming_the_field(world, body, field, message):
     assert response.status_code == 400
     assert response.json()["errors"][field][0].startswith(message), response.json()
     assert relationships_of(world.supervisee) == before
+
+
+def test_ids_past_what_the_database_holds_are_refused_not_overflowed(world):
+    token = writer(world)
+    huge = 2**63
+
+    class Nobody:
+        pk = huge
+
+    assert post_json(token, {"leaving_date": "2026-03-31"}, leaving_url(Nobody)).status_code == 404
+    body = {"supervisor": huge, "starts_on": "2026-03-10"}
+    refused = post_json(token, body, supervisor_url(world.supervisee))
+    assert refused.status_code == 400 and "supervisor" in refused.json()["errors"]
 
 
 def test_a_supervisee_outside_the_tokens_units_is_not_found(world):
