@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api.v1 import figures, people, units
@@ -21,4 +21,5 @@ urlpatterns = [
     path("flags/", figures.FlagList.as_view(), name="api-v1-flags"),
     path("compliance/", figures.ComplianceReport.as_view(), name="api-v1-compliance"),
     path("figures/", figures.DashboardFigures.as_view(), name="api-v1-figures"),
+    path("", include("api.v1.urls_write")),
 ]

@@ -87,6 +87,10 @@ API_ROUTES = {
         "api-v1-flags": None,
         "api-v1-compliance": None,
         "api-v1-figures": None,
+        # The write routes (POST only; tests/api/test_writes_permissions.py): still 401.
+        "api-v1-imports": None,
+        "api-v1-staff-leaving": lambda world: {"pk": world.supervisee.pk},
+        "api-v1-staff-supervisor": lambda world: {"pk": world.supervisee.pk},
     }.items()
 }
 

@@ -4,6 +4,8 @@ councils arrive with spreadsheets and HR exports.
 Three steps, so that a mistake anywhere leaves the database exactly as it was:
 
 1. `read_folder` / `read_uploads` collect the files' bytes by name (a .zip is opened);
+   `read_rows` takes the files as lists of objects instead (the API's JSON), which are read
+   into the same tables as the CSV and go through everything below unchanged;
 2. `check` parses every row of every file, checks each against the others and against what is
    already recorded (reads only, a fixed number of queries whatever the size), and says what
    each row would do: create, update or leave unchanged;
@@ -34,9 +36,12 @@ from oversight.records_management.importing.files import (
     MAX_FILE_BYTES,
     MAX_ZIP_BYTES,
     MULTI_LINE_COLUMNS,
+    file_name,
     parse_table,
     read_folder,
+    read_rows,
     read_uploads,
+    rows_table,
 )
 from oversight.records_management.importing.outcomes import (
     CREATE,
@@ -72,6 +77,9 @@ __all__ = [
     "parse_moment",
     "parse_table",
     "read_folder",
+    "read_rows",
     "read_uploads",
+    "rows_table",
+    "file_name",
     "summary_lines",
 ]

@@ -22,6 +22,7 @@ from oversight.policy.choice import NoPolicyPack, pack_versions
 from oversight.records_management.importing.checks_cases import _CaseChecks
 from oversight.records_management.importing.checks_history import _HistoryChecks
 from oversight.records_management.importing.checks_people import _UnitAndStaffChecks
+from oversight.records_management.importing.checks_reach import _ReachChecks
 from oversight.records_management.importing.checks_relationships import _RelationshipChecks
 from oversight.records_management.importing.checks_sessions import _SessionChecks
 from oversight.records_management.importing.files import FILE_NAMES, Table, parse_table
@@ -39,8 +40,12 @@ from supervision.models import (
 # --- Checking -------------------------------------------------------------------------------
 
 
-def check(files: dict[str, bytes], *, now: datetime | None = None) -> Plan:
-    """Every row of every file checked; what each would do. Reads only."""
+def check(files: dict[str, bytes | list], *, now: datetime | None = None, reach=None) -> Plan:
+    """Every row of every file checked; what each would do. Reads only.
+
+    A file is its CSV bytes or its rows as a list of objects (the API's JSON): both are read
+    into the same table and checked by the same code. `reach`, a test of a unit's path from
+    `access`, limits the rows to the units it passes (checks_reach); None: no limit."""
     now = now or timezone.now()
     plan = Plan(files=[n for n in FILE_NAMES if n in files], problems=[], now=now)
     tables = {}
@@ -53,13 +58,21 @@ def check(files: dict[str, bytes], *, now: datetime | None = None) -> Plan:
         # A wrong header makes every row of that file, and every reference to it, doubtful:
         # the header problems come first, then the rows.
         return plan
-    _Check(plan, tables).run()
+    _Check(plan, tables, reach=reach).run()
     return plan
 
 
-class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChecks, _HistoryChecks):
-    def __init__(self, plan: Plan, tables: dict[str, Table]):
+class _Check(
+    _UnitAndStaffChecks,
+    _RelationshipChecks,
+    _SessionChecks,
+    _CaseChecks,
+    _HistoryChecks,
+    _ReachChecks,
+):
+    def __init__(self, plan: Plan, tables: dict[str, Table], *, reach=None):
         self.plan = plan
+        self.reach = reach
         self.tables = tables
         self.problems = plan.problems
         self.now = plan.now
@@ -228,6 +241,7 @@ class _Check(_UnitAndStaffChecks, _RelationshipChecks, _SessionChecks, _CaseChec
         self.check_allocations()
         self.check_risk_ratings()
         self.check_case_notes()
+        self.check_reach()
         self.plan.state = self
 
     # units.csv -------------------------------------------------------------------------------

@@ -242,6 +242,34 @@ def _unzip(name: str, data: bytes) -> tuple[list[tuple[str, bytes]], list[Proble
         return [], [Problem(name, "The zip file could not be opened.")]
 
 
+def file_name(name: str) -> str | None:
+    """A file's name as the import knows it, given as "staff.csv" or "staff" (any case)."""
+    key = name.strip().lower()
+    if key in COLUMNS:
+        return key
+    return key + ".csv" if key + ".csv" in COLUMNS else None
+
+
+def read_rows(given: dict) -> tuple[dict[str, bytes | list], list[Problem]]:
+    """Files given as rows rather than CSV (the API's JSON): each a list of objects whose keys
+    are the file's column names. Checked and imported exactly as the CSV would be, by
+    `parse_table`; see `rows_table`."""
+    named = []
+    problems: list[Problem] = []
+    for name, rows in given.items():
+        key = file_name(str(name))
+        if key is None:
+            problems.append(_unknown_file(str(name)))
+        elif not isinstance(rows, list):
+            problems.append(Problem(key, "Give this file's rows as a list of objects."))
+        else:
+            named.append((key, rows))
+    if problems and not named:
+        return {}, problems
+    files, more = _collect(named)
+    return files, problems + more
+
+
 @dataclass
 class Table:
     name: str
@@ -249,8 +277,11 @@ class Table:
     rows: list[tuple[int, dict[str, str]]]
 
 
-def parse_table(name: str, data: bytes) -> tuple[Table | None, list[Problem]]:
-    """UTF-8 with or without a byte order mark; lines ending \\n, \\r\\n or \\r."""
+def parse_table(name: str, data: bytes | list) -> tuple[Table | None, list[Problem]]:
+    """UTF-8 with or without a byte order mark; lines ending \\n, \\r\\n or \\r. Or the
+    file's rows given as a list of objects (`rows_table`)."""
+    if isinstance(data, list):
+        return rows_table(name, data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -270,6 +301,66 @@ def parse_table(name: str, data: bytes) -> tuple[Table | None, list[Problem]]:
     keep, problems = _columns_kept(name, header, body)
     rows, row_problems = _rows_read(name, header, body, keep=keep)
     return Table(name, [header[i] for i in keep], rows), problems + row_problems
+
+
+def _cell(value) -> str | None:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def rows_table(name: str, objects: list) -> tuple[Table | None, list[Problem]]:
+    """A file given as a list of objects, read as if it were the CSV file with the same rows.
+
+    The objects' keys together are the header (row 1): an unknown key, or a required column
+    that no object has, is refused as a header would be. Each object is the row the CSV would
+    have for it, numbered as in the CSV (the first object is row 2), so a problem names the
+    same row whichever way the file came; a key an object lacks is an empty cell. Values are
+    text, numbers, true/false (yes/no) or null (empty)."""
+    header: list[str] = []
+    for item in objects:
+        if isinstance(item, dict):
+            header += [str(key) for key in item if str(key) not in header]
+    body: list[list[str]] = []
+    problems: list[Problem] = []
+    for number, item in enumerate(objects, start=2):
+        if not isinstance(item, dict):
+            problems.append(
+                Problem(name, "Give each row as an object of column names and values.", row=number)
+            )
+            body.append([])
+            continue
+        record = []
+        for key in header:
+            cell = _cell(item.get(key))
+            if cell is None:
+                problems.append(
+                    Problem(
+                        name,
+                        "Give this value as text, a number, true or false, or null.",
+                        row=number,
+                        column=key.strip().lower(),
+                    )
+                )
+                cell = ""
+            record.append(cell)
+        body.append(record)
+    if not header:
+        return Table(name, [], []), problems
+    aliases = COLUMN_ALIASES.get(name, {})
+    header = [aliases.get(k.strip().lower(), k.strip().lower()) for k in header]
+    keep, more = _columns_kept(name, header, body)
+    rows, row_problems = _rows_read(name, header, body, keep=keep)
+    bad = {p.row for p in problems}
+    return Table(name, [header[i] for i in keep], [r for r in rows if r[0] not in bad]), (
+        problems + more + row_problems
+    )
 
 
 def _columns_kept(

@@ -58,22 +58,28 @@ from supervision.records.canonical import content_hash, load_record_for_content,
 
 
 def import_files(
-    files: dict[str, bytes],
+    files: dict[str, bytes | list],
     *,
     by=None,
     request=None,
     dry_run: bool = False,
     pack: tuple[str, date] | None = None,
+    reach=None,
+    audit_detail: dict | None = None,
 ) -> Plan:
     """Check, then (unless a dry run) write everything in one transaction. Raises
     ImportRefused with every problem found, having written nothing.
+
+    The one way in for the command, the upload page and the API: `files` holds each file's
+    CSV bytes or its rows as a list of objects (see `check`, and `reach` there). The audit
+    entry counts rows, never their content; `audit_detail` adds who called (an API token).
 
     `pack` (code, day): the organisation's choice of pack from that day, made first, so the
     files are checked and their history judged by it; in the same transaction as the rest."""
     with transaction.atomic():
         if pack is not None:
             _choose_pack(*pack, by=by, request=request)
-        plan = check(files)
+        plan = check(files, reach=reach)
         plan.pack = pack
         if not plan.ok:
             raise ImportRefused(plan.problems)
@@ -96,6 +102,7 @@ def import_files(
                 "updated": {n: c[UPDATE] for n, c in counts.items()},
                 "unchanged": {n: c[UNCHANGED] for n, c in counts.items()},
                 "job_roles_created": len(plan.new_job_roles),
+                **(audit_detail or {}),
             },
         )
     return plan
