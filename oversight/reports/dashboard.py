@@ -37,7 +37,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -50,6 +49,7 @@ from oversight.models import FeedbackResponse, Flag, FlagKind
 from oversight.policy.due import LONDON, local_date
 from oversight.quality import feedback as rules
 from supervision.models import (
+    FinalisedRecord,
     JobRole,
     RecordSection,
     StaffProfile,
@@ -718,33 +718,23 @@ def _sections() -> _Sections:
     return _Sections(**{k: tuple(found[k]) or (0,) for k in _Sections.__dataclass_fields__})
 
 
-def _record_counts(sections: _Sections, windows: dict) -> dict:
-    """For finalised records, in each window: how many, and how many of them ask for each
-    section."""
+def _record_counts(windows: dict) -> dict:
+    """For finalised records (their rows in FinalisedRecord), in each window: how many, how
+    many ask for reflection and wellbeing and have them completed, and the functions covered."""
+    figures = {
+        RECORDS_FINALISED: Q(),
+        "reflection_of": Q(asks_reflection=True),
+        "wellbeing_of": Q(asks_wellbeing=True),
+        REFLECTION: Q(reflection_done=True),
+        WELLBEING: Q(wellbeing_done=True),
+        FUNCTIONS_RECORDED: Q(functions_recorded=True),
+        **{key: Q(**{key: True}) for key in FUNCTION_KEYS},
+    }
     counts = {}
     for name, (start, end) in windows.items():
         window = Q(finalised_at__gt=start, finalised_at__lte=end)
-        counts[f"{RECORDS_FINALISED}{name}"] = Count("pk", filter=window)
-        counts[f"reflection_of{name}"] = Count(
-            "pk", filter=window & Q(template_id__in=sections.asks_reflection)
-        )
-        counts[f"wellbeing_of{name}"] = Count(
-            "pk", filter=window & Q(template_id__in=sections.asks_wellbeing)
-        )
-        counts[f"{FUNCTIONS_RECORDED}{name}"] = Count("pk", filter=window & FUNCTIONS_ANSWERED)
-        for key in FUNCTION_KEYS:
-            counts[f"{key}{name}"] = Count("pk", filter=window & Q(**{key: True}))
-    return counts
-
-
-def _done_counts(sections: _Sections, windows: dict) -> dict:
-    """For finalised records joined to their completed reflection and wellbeing sections (at
-    most one of each: see `_sections`), in each window: the records with each completed."""
-    counts = {}
-    for name, (start, end) in windows.items():
-        window = Q(finalised_at__gt=start, finalised_at__lte=end)
-        for key, joined in ((REFLECTION, "reflection_section"), (WELLBEING, "wellbeing_section")):
-            counts[f"{key}{name}"] = Count("pk", filter=window & Q(**{f"{joined}__isnull": False}))
+        for key, condition in figures.items():
+            counts[f"{key}{name}"] = Count("pk", filter=window & condition)
     return counts
 
 
@@ -757,76 +747,48 @@ def _cancel_counts(windows: dict) -> dict:
     }
 
 
-def _with_completed_sections(records, sections: _Sections):
-    """Records with their completed reflection and wellbeing sections joined (LEFT JOIN): one
-    query for the records and the sections, and no record counted twice."""
-
-    completed = RecordSection.Progress.COMPLETED
-    return records.annotate(
-        reflection_section=FilteredRelation(
-            "sections",
-            condition=Q(
-                sections__progress=completed,
-                sections__template_section_id__in=sections.reflection,
-            ),
-        ),
-        wellbeing_section=FilteredRelation(
-            "sections",
-            condition=Q(
-                sections__progress=completed,
-                sections__template_section_id__in=sections.wellbeing,
-            ),
-        ),
-    )
-
-
-def _finalised(scope):
-    return SupervisionRecord.objects.filter(
-        scope.supervisee_q("session__supervisee"),
-        status=SupervisionRecord.Status.FINALISED,
-        finalised_at__isnull=False,
-    )
+RECORD_KEYS = (
+    RECORDS_FINALISED,
+    "reflection_of",
+    "wellbeing_of",
+    REFLECTION,
+    WELLBEING,
+    FUNCTIONS_RECORDED,
+    *FUNCTION_KEYS,
+)
 
 
 def _records_and_cancellations(
     scope, months, window_start, totals: Figures, trends, row_of, unit_row, person_row
 ) -> None:
     """Records finalised and cancellations, in each month and in the quarter to the date
-    ("q"), by unit; then the quarter by person for the unit's own people."""
-    sections = _sections()
+    ("q"), by unit; then the quarter by person for the unit's own people. Records are counted
+    from what each contributed when it was finalised (FinalisedRecord), not from the records,
+    sessions and sections themselves."""
     at = months[-1].at
     first = min(months[0].start, window_start)
     windows = {str(i): (m.start, m.at) for i, m in enumerate(months)}
     windows["q"] = (window_start, at)
-    records = _finalised(scope).filter(finalised_at__gt=first, finalised_at__lte=at)
     reads = [
         (
-            _with_completed_sections(records, sections),
-            {**_record_counts(sections, windows), **_done_counts(sections, windows)},
-            "session__supervisee",
-            (
-                RECORDS_FINALISED,
-                "reflection_of",
-                "wellbeing_of",
-                REFLECTION,
-                WELLBEING,
-                FUNCTIONS_RECORDED,
-                *FUNCTION_KEYS,
+            FinalisedRecord.objects.filter(
+                scope.supervisee_q("supervisee"), finalised_at__gt=first, finalised_at__lte=at
             ),
+            _record_counts(windows),
+            "finalised_at",
+            RECORD_KEYS,
         ),
         (
             cancelled_sessions().filter(
                 scope.supervisee_q("supervisee"), cancelled_at__gt=first, cancelled_at__lte=at
             ),
             _cancel_counts(windows),
-            "supervisee",
+            "cancelled_at",
             (CANCELLATIONS,),
         ),
     ]
-    for queryset, counts, supervisee, keys in reads:
-        unit = f"{supervisee}__profile__unit_id"
-        path = F(f"{supervisee}__profile__unit__path")
-        by_row = queryset.order_by().values(row=row_of(path))
+    for queryset, counts, moment, keys in reads:
+        by_row = queryset.order_by().values(row=row_of(F("supervisee__profile__unit__path")))
         for entry in _counted(by_row.annotate(**counts)):
             row = unit_row(entry["row"])
             for key in keys:
@@ -837,17 +799,14 @@ def _records_and_cancellations(
                     row.figures.add(key, entry[f"{key}q"])
         if scope.unit is None:
             continue
-        own = queryset.filter(**{unit: scope.unit.pk}, **_in_quarter(supervisee, window_start))
+        own = queryset.filter(
+            supervisee__profile__unit_id=scope.unit.pk, **{f"{moment}__gt": window_start}
+        )
         quarter = {f"{key}q": counts[f"{key}q"] for key in keys}
-        for entry in own.values(f"{supervisee}_id").annotate(**quarter):
-            row = person_row(entry[f"{supervisee}_id"])
+        for entry in own.values("supervisee_id").annotate(**quarter):
+            row = person_row(entry["supervisee_id"])
             for key in keys:
                 row.figures.add(key, entry[f"{key}q"])
-
-
-def _in_quarter(supervisee: str, window_start) -> dict:
-    field = {"session__supervisee": "finalised_at", "supervisee": "cancelled_at"}[supervisee]
-    return {f"{field}__gt": window_start}
 
 
 # --- The items behind a figure ------------------------------------------------------------------
