@@ -327,7 +327,14 @@ class Scope:
     def flags(self, flags):
         if self.person is not None:
             return flags.filter(person=self.person)
-        return flags.filter(unit_ref__in=self.units())
+        # The same as `unit_ref__in`, but as two conditions on indexed columns (a member of
+        # staff's flags by person, a child's by the unit on the flag), so a team's page reads
+        # its own flags rather than every flag of the organisation with its unit worked out.
+        units = self.units()
+        staff = StaffProfile.objects.filter(unit__in=units).values("user_id")
+        return flags.filter(
+            Q(child__isnull=True, person__in=staff) | Q(child__isnull=False, unit__in=units)
+        )
 
     def profiles(self, profiles):
         if self.person is not None:
