@@ -23,7 +23,7 @@ and `compliance_rows(at, unit)`, which looks up the allocation in force at `at`,
 """
 
 from oversight.reports.dashboard.feedback import FeedbackRow, feedback
-from oversight.reports.dashboard.figures import RECORD_KEYS, build
+from oversight.reports.dashboard.figures import build
 from oversight.reports.dashboard.items import (
     cancellation_items,
     cancelled_sessions,
@@ -117,7 +117,6 @@ __all__ = [
     "record_items",
     "cancellation_items",
     "build",
-    "RECORD_KEYS",
     "FeedbackRow",
     "feedback",
 ]

@@ -11,6 +11,7 @@ from django.db.models import (
     CharField,
     Count,
     F,
+    IntegerField,
     Q,
     Value,
     When,
@@ -299,44 +300,40 @@ def _breakdowns(flags, at: datetime):
     return ages, risks
 
 
-def _record_counts(windows: dict) -> dict:
-    """For finalised records (their rows in FinalisedRecord), in each window: how many, how
-    many ask for reflection and wellbeing and have them completed, and the functions covered."""
-    figures = {
-        RECORDS_FINALISED: Q(),
-        "reflection_of": Q(asks_reflection=True),
-        "wellbeing_of": Q(asks_wellbeing=True),
-        REFLECTION: Q(reflection_done=True),
-        WELLBEING: Q(wellbeing_done=True),
-        FUNCTIONS_RECORDED: Q(functions_recorded=True),
-        **{key: Q(**{key: True}) for key in FUNCTION_KEYS},
-    }
-    counts = {}
-    for name, (start, end) in windows.items():
-        window = Q(finalised_at__gt=start, finalised_at__lte=end)
-        for key, condition in figures.items():
-            counts[f"{key}{name}"] = Count("pk", filter=window & condition)
-    return counts
+# What each record figure counts, of the records finalised (FinalisedRecord).
+RECORD_FIGURES = {
+    RECORDS_FINALISED: Q(),
+    "reflection_of": Q(asks_reflection=True),
+    "wellbeing_of": Q(asks_wellbeing=True),
+    REFLECTION: Q(reflection_done=True),
+    WELLBEING: Q(wellbeing_done=True),
+    FUNCTIONS_RECORDED: Q(functions_recorded=True),
+    **{key: Q(**{key: True}) for key in FUNCTION_KEYS},
+}
 
 
-def _cancel_counts(windows: dict) -> dict:
-    return {
-        f"{CANCELLATIONS}{name}": Count(
-            "pk", filter=Q(cancelled_at__gt=start, cancelled_at__lte=end)
-        )
-        for name, (start, end) in windows.items()
-    }
+def _counts(figures: dict) -> dict:
+    return {key: Count("pk", filter=condition) for key, condition in figures.items()}
 
 
-RECORD_KEYS = (
-    RECORDS_FINALISED,
-    "reflection_of",
-    "wellbeing_of",
-    REFLECTION,
-    WELLBEING,
-    FUNCTIONS_RECORDED,
-    *FUNCTION_KEYS,
-)
+def _month_and_quarter(moment: str, months, window_start) -> dict:
+    """Which of the trend months a row falls in (-1 for none) and whether it is in the
+    quarter to the date: the database groups by them, so each figure is one aggregate, not
+    one for each month and the quarter."""
+    month = Case(
+        *(
+            When(**{f"{moment}__gt": m.start, f"{moment}__lte": m.at}, then=Value(i))
+            for i, m in enumerate(months)
+        ),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    quarter = Case(
+        When(**{f"{moment}__gt": window_start}, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return {"month": month, "quarter": quarter}
 
 
 def _records_and_cancellations(
@@ -348,43 +345,42 @@ def _records_and_cancellations(
     sessions and sections themselves."""
     at = months[-1].at
     first = min(months[0].start, window_start)
-    windows = {str(i): (m.start, m.at) for i, m in enumerate(months)}
-    windows["q"] = (window_start, at)
     reads = [
         (
             FinalisedRecord.objects.filter(
                 scope.supervisee_q("supervisee"), finalised_at__gt=first, finalised_at__lte=at
             ),
-            _record_counts(windows),
+            _counts(RECORD_FIGURES),
             "finalised_at",
-            RECORD_KEYS,
         ),
         (
             cancelled_sessions().filter(
                 scope.supervisee_q("supervisee"), cancelled_at__gt=first, cancelled_at__lte=at
             ),
-            _cancel_counts(windows),
+            {CANCELLATIONS: Count("pk")},
             "cancelled_at",
-            (CANCELLATIONS,),
         ),
     ]
-    for queryset, counts, moment, keys in reads:
-        by_row = queryset.order_by().values(row=row_of(F("supervisee__profile__unit__path")))
+    for queryset, counts, moment in reads:
+        by_row = queryset.order_by().values(
+            row=row_of(F("supervisee__profile__unit__path")),
+            **_month_and_quarter(moment, months, window_start),
+        )
         for entry in _counted(by_row.annotate(**counts)):
-            row = unit_row(entry["row"])
-            for key in keys:
-                for i in range(len(months)):
-                    trends[key][i] += entry[f"{key}{i}"]
-                totals.add(key, entry[f"{key}q"])
-                if row is not None:
-                    row.figures.add(key, entry[f"{key}q"])
+            row = unit_row(entry["row"]) if entry["quarter"] else None
+            for key in counts:
+                if entry["month"] >= 0:
+                    trends[key][entry["month"]] += entry[key]
+                if entry["quarter"]:
+                    totals.add(key, entry[key])
+                    if row is not None:
+                        row.figures.add(key, entry[key])
         if scope.unit is None:
             continue
         own = queryset.filter(
             supervisee__profile__unit_id=scope.unit.pk, **{f"{moment}__gt": window_start}
         )
-        quarter = {f"{key}q": counts[f"{key}q"] for key in keys}
-        for entry in own.values("supervisee_id").annotate(**quarter):
+        for entry in own.values("supervisee_id").annotate(**counts):
             row = person_row(entry["supervisee_id"])
-            for key in keys:
-                row.figures.add(key, entry[f"{key}q"])
+            for key in counts:
+                row.figures.add(key, entry[key])
