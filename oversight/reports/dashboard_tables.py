@@ -241,7 +241,17 @@ def trend_lines(board: Dashboard) -> list[dict]:
             continue
         label = measure.label.replace(" in the last quarter", " in the month")
         lines.append({"label": label, "values": board.trends[measure.key]})
+    for line in lines:
+        line["cells_html"] = _trend_cells(line["values"], line.get("percent", False))
     return lines
+
+
+def _trend_cells(values, is_percent: bool) -> SafeString:
+    """A trend line's months as the table shows them, written at once (see `cells_html`)."""
+    sign = "%" if is_percent else ""
+    return mark_safe(  # noqa: S308 - numbers only
+        "".join(f"{_TD}{'–' if value is None else f'{value}{sign}'}</td>" for value in values)
+    )
 
 
 def by_role(board: Dashboard) -> list[tuple]:
