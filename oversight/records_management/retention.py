@@ -72,6 +72,9 @@ DESTROYED_MODELS = {
     "supervision.AgendaItem",
     "supervision.SupervisionRecord",
     "supervision.RecordSection",
+    # What a finalised record counts for on the dashboard: the database deletes it with the
+    # record (migration supervision 0029).
+    "supervision.FinalisedRecord",
     "supervision.Decision",
     "supervision.Action",
     "supervision.ActionReview",

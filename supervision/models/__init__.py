@@ -21,6 +21,7 @@ from supervision.models.organisation import (
     User,
     UserManager,
 )
+from supervision.models.record_facts import FinalisedRecord
 from supervision.models.sessions import (
     SUPERVISION_FUNCTION_HINTS,
     Action,
@@ -65,6 +66,7 @@ __all__ = [
     "Decision",
     "DevelopmentConversation",
     "DevelopmentRecordLockedError",
+    "FinalisedRecord",
     "FormDraft",
     "Disagreement",
     "JobRole",

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -60,6 +60,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--person-measure", default="action_overdue", help="the person's items listed"
         )
+        parser.add_argument(
+            "--floor",
+            action="store_true",
+            help="beside each page, time its SQL floor: the SELECT statements the page sent, "
+            "as sent, straight to the database with no Python around them (in a transaction "
+            "rolled back), interleaved with the page's requests; prints both and the ratio",
+        )
 
     def handle(self, *args, **options):
         if options["repeat"] < 1:
@@ -79,20 +86,52 @@ class Command(BaseCommand):
         if start.status_code not in (200, 302):
             raise CommandError(f"dashboard: answered {start.status_code}, not 200 or 302")
 
+        sent = []
+
+        def keep(execute, sql, params, many, context):
+            sent.append((sql, params))
+            return execute(sql, params, many, context)
+
         rows = []
         for level, (what, url) in pages.items():
-            with CaptureQueriesContext(connection) as queries:
+            sent.clear()
+            with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(keep):
                 response = client.get(url + query, secure=True)
             count = len(queries)  # now: the next request clears the log it reads
             self.expect_ok(level, url + query, response)
-            timings = []
+            statements = [(sql, params) for sql, params in sent if _reads(sql)]
+            timings, floor = [], []
             for _ in range(options["repeat"]):
                 began = time.perf_counter()
                 response = client.get(url + query, secure=True)
                 timings.append((time.perf_counter() - began) * 1000)
                 self.expect_ok(level, url + query, response)
-            rows.append((level, what, statistics.median(timings), p95(timings), count, url + query))
+                if options["floor"]:
+                    floor.append(self.replay(statements))
+            rows.append(
+                (
+                    level,
+                    what,
+                    statistics.median(timings),
+                    p95(timings),
+                    count,
+                    url + query,
+                    (statistics.median(floor), p95(floor)) if floor else None,
+                )
+            )
         self.report(viewer, top, options, rows)
+
+    def replay(self, statements) -> float:
+        """Milliseconds to send the page's reads again as they were sent, fetching every row:
+        what the page costs the database, the least its figures can cost."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            began = time.perf_counter()
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+            spent = (time.perf_counter() - began) * 1000
+            transaction.set_rollback(True)
+        return spent
 
     def expect_ok(self, level, url, response):
         if response.status_code != 200:
@@ -173,9 +212,27 @@ class Command(BaseCommand):
             f"({connection.vendor})"
         )
         write("")
-        write(f"{'level':<14}{'median ms':>10}{'p95 ms':>10}{'queries':>9}  page")
-        for level, what, median, high, queries, _url in rows:
-            write(f"{level:<14}{median:>10.1f}{high:>10.1f}{queries:>9}  {what}")
+        if options["floor"]:
+            write(
+                f"{'level':<14}{'p50 ms':>9}{'p95 ms':>9}{'floor p50':>11}{'floor p95':>11}"
+                f"{'ratio p50':>11}{'ratio p95':>11}{'queries':>9}  page"
+            )
+            for level, what, median, high, queries, _url, (f50, f95) in rows:
+                write(
+                    f"{level:<14}{median:>9.1f}{high:>9.1f}{f50:>11.1f}{f95:>11.1f}"
+                    f"{median / f50:>10.1f}×{high / f95:>10.1f}×{queries:>9}  {what}"
+                )
+        else:
+            write(f"{'level':<14}{'median ms':>10}{'p95 ms':>10}{'queries':>9}  page")
+            for level, what, median, high, queries, _url, _floor in rows:
+                write(f"{level:<14}{median:>10.1f}{high:>10.1f}{queries:>9}  {what}")
         write("")
-        for level, _what, _median, _high, _queries, url in rows:
+        for level, _what, _median, _high, _queries, url, _floor in rows:
             write(f"  {level:<14}{url}")
+
+
+def _reads(sql: str) -> bool:
+    """A statement the page read its figures with (not the session's, audit's or savepoints'
+    writes), so replaying it changes nothing."""
+    sql = sql.lstrip().upper()
+    return sql.startswith("SELECT") and "FOR UPDATE" not in sql

@@ -1,0 +1,386 @@
+"""Every figure of one dashboard page, counted in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, StrIndex, Substr
+
+from oversight.models import FlagKind
+from oversight.reports.dashboard.items import (
+    cancelled_sessions,
+)
+from oversight.reports.dashboard.measures import (
+    CANCELLATIONS,
+    FUNCTION_KEYS,
+    FUNCTIONS_RECORDED,
+    RECORDS_FINALISED,
+    REFLECTION,
+    RISKS,
+    SIGNOFF_AGES,
+    STAFF,
+    STAFF_ON_TIME,
+    WELLBEING,
+    WINDOW_DAYS,
+)
+from oversight.reports.dashboard.scope import (
+    Dashboard,
+    Figures,
+    Row,
+    Scope,
+    _between,
+    _flag_unit_path,
+    flags_with_unit,
+    held,
+    in_post,
+    percent,
+    trend_months,
+)
+from supervision.models import (
+    FinalisedRecord,
+    JobRole,
+    StaffProfile,
+    Unit,
+)
+
+
+def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
+    """Every figure of one dashboard page, in a fixed number of queries.
+
+    Each kind of fact is read once for the date and the trends together: one query per kind,
+    grouped by unit, with a count per month (the last month runs to the date, so its count is
+    the date's figure) and, for records and cancellations, one for the quarter to the date.
+    The unit's own people are read again by person, for their rows."""
+
+    months = trend_months(at)
+    window_start = at - timedelta(days=WINDOW_DAYS)
+    totals = Figures()
+    trends: dict[str, list] = defaultdict(lambda: [0] * len(months))
+    rows = _rows_of_scope(scope, at)
+
+    def row_of(path):
+        """The database's own key for the row a unit path counts in: the id of the child
+        unit it is under ("" for the unit itself), cut from the path, so the database adds up
+        by row and a few rows come back, not one per unit of a large organisation."""
+        if scope.unit is None:
+            return Value("", output_field=CharField())
+        rest = Substr(path, len(scope.unit.path) + 1)
+        return Case(
+            When(**{f"{path.name}": scope.unit.path}, then=Value("")),
+            default=Substr(rest, 1, StrIndex(rest, Value("/")) - 1),
+            output_field=CharField(),
+        )
+
+    def unit_row(key) -> Row | None:
+        """The row of a child unit; None for the unit itself, whose people have rows of their
+        own (read by person)."""
+        return rows.get(f"u{key}") if key else None
+
+    def person_row(person_id) -> Row:
+        key = f"p{person_id}"
+        if key not in rows:
+            # A child's flag whose worker has left the unit, or has none.
+            rows[key] = Row(key, "No allocated worker" if person_id is None else "Left the unit")
+        return rows[key]
+
+    overdue_by_role = _flag_figures(
+        scope,
+        months,
+        at,
+        totals=totals,
+        trends=trends,
+        row_of=row_of,
+        unit_row=unit_row,
+        person_row=person_row,
+    )
+    signoff_ages, case_risks = _breakdowns(scope.flags(flags_with_unit()).filter(held(at)), at)
+
+    staff_by_role = _staff_figures(
+        scope, months, totals=totals, trends=trends, row_of=row_of, unit_row=unit_row
+    )
+    _add_staff_on_time(totals, rows.values(), trends)
+    by_role = _staff_by_role(staff_by_role, overdue_by_role)
+
+    _records_and_cancellations(
+        scope, months, window_start, totals, trends, row_of, unit_row, person_row
+    )
+    _add_record_percent_trends(trends)
+    ordered = [r for r in rows.values() if r.unit is not None] + [
+        r for r in rows.values() if r.unit is None
+    ]
+    return Dashboard(
+        scope=scope,
+        at=at,
+        is_now=is_now,
+        totals=totals,
+        rows=ordered,
+        by_role=by_role,
+        signoff_ages=signoff_ages,
+        case_risks=case_risks,
+        months=months,
+        trends=trends,
+        window_start=window_start,
+    )
+
+
+def _rows_of_scope(scope: Scope, at: datetime) -> dict[str, Row]:
+    rows: dict[str, Row] = {}
+    if scope.unit is not None:
+        for unit in Unit.objects.filter(path__startswith=scope.unit.path).order_by("name"):
+            if unit.parent_id == scope.unit.pk:
+                rows[f"u{unit.pk}"] = Row(f"u{unit.pk}", unit.name, unit=unit)
+        people = (
+            StaffProfile.objects.filter(unit=scope.unit)
+            .filter(in_post(at))
+            .select_related("user")
+            .order_by("user__full_name")
+        )
+        for profile in people:
+            row = Row(f"p{profile.user_id}", profile.user.full_name, person=profile.user)
+            row.figures.add(STAFF, 1)
+            rows[row.key] = row
+    return rows
+
+
+def _flag_figures(
+    scope, months, at, *, totals: Figures, trends, row_of, unit_row, person_row
+) -> dict[str, int]:
+    last = len(months) - 1
+
+    def add(key, value, row=None):
+        totals.add(key, value)
+        if row is not None:
+            row.figures.add(key, value)
+
+    # Flags held at each month end (the last: the date), by unit, kind and role.
+    flags = _between(scope.flags(flags_with_unit()), months[0].start, at)
+    counts = {}
+    for i, month in enumerate(months):
+        counts[f"n{i}"] = Count("pk", filter=held(month.at))
+        counts[f"s{i}"] = Count(
+            "person",
+            distinct=True,
+            filter=held(month.at)
+            & Q(kind=FlagKind.SESSION_OVERDUE, child__isnull=True)
+            & in_post(month.at, "person__profile__"),
+        )
+    overdue_by_role: dict[str, int] = defaultdict(int)
+    # By role only where the role is used (staff overdue), so the other kinds stay one group
+    # per unit.
+    role = Case(
+        When(kind=FlagKind.SESSION_OVERDUE, then=F("person__profile__job_role__category")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    flags = flags.annotate(unit_path=_flag_unit_path())
+    by_row = (
+        flags.order_by().values("kind", row=row_of(F("unit_path")), role=role).annotate(**counts)
+    )
+    for entry in _counted(by_row):
+        for i in range(len(months)):
+            trends[entry["kind"]][i] += entry[f"n{i}"]
+            trends["staff_overdue"][i] += entry[f"s{i}"]
+        row = unit_row(entry["row"])
+        add(entry["kind"], entry[f"n{last}"], row)
+        add("staff_overdue", entry[f"s{last}"], row)
+        overdue_by_role[entry["role"]] += entry[f"s{last}"]
+    if scope.unit is not None:
+        direct = flags.filter(held(at), unit_ref=scope.unit.pk).values("person_id", "kind")
+        for entry in direct.annotate(n=Count("pk")):
+            row = person_row(entry["person_id"])
+            row.figures.add(entry["kind"], entry["n"])
+            if entry["kind"] == FlagKind.SESSION_OVERDUE and row.person is not None:
+                row.figures.add("staff_overdue", 1)
+    return overdue_by_role
+
+
+def _staff_figures(scope, months, *, totals: Figures, trends, row_of, unit_row) -> dict[str, int]:
+    last = len(months) - 1
+    # Staff in post at each month end, by unit and role; the unit's own people are rows.
+    staff_counts = {f"n{i}": Count("pk", filter=in_post(m.at)) for i, m in enumerate(months)}
+    staff_by_role: dict[str, int] = defaultdict(int)
+    staff = (
+        scope.profiles(StaffProfile.objects.all())
+        .order_by()
+        .values("job_role__category", row=row_of(F("unit__path")))
+    )
+    for entry in _counted(staff.annotate(**staff_counts)):
+        for i in range(len(months)):
+            trends[STAFF][i] += entry[f"n{i}"]
+        totals.add(STAFF, entry[f"n{last}"])
+        staff_by_role[entry["job_role__category"]] += entry[f"n{last}"]
+        row = unit_row(entry["row"])
+        if row is not None:
+            row.figures.add(STAFF, entry[f"n{last}"])
+    return staff_by_role
+
+
+def _add_staff_on_time(totals: Figures, rows, trends) -> None:
+    for figures in [totals, *(row.figures for row in rows)]:
+        figures.add(STAFF_ON_TIME, figures.get(STAFF) - figures.get("staff_overdue"))
+    trends[STAFF_ON_TIME] = [
+        a - b for a, b in zip(trends[STAFF], trends["staff_overdue"], strict=True)
+    ]
+    trends["on_time_percent"] = [
+        percent(a, b) for a, b in zip(trends[STAFF_ON_TIME], trends[STAFF], strict=True)
+    ]
+
+
+def _staff_by_role(staff_by_role, overdue_by_role) -> list[tuple[str, int, int]]:
+    labels = dict(JobRole.Category.choices)
+    return [
+        (labels.get(role, role), count, count - overdue_by_role.get(role, 0))
+        for role, count in sorted(staff_by_role.items(), key=lambda i: labels.get(i[0], i[0]))
+    ]
+
+
+def _add_record_percent_trends(trends) -> None:
+    trends["reflection_percent"] = [
+        percent(a, b) for a, b in zip(trends[REFLECTION], trends["reflection_of"], strict=True)
+    ]
+    trends["wellbeing_percent"] = [
+        percent(a, b) for a, b in zip(trends[WELLBEING], trends["wellbeing_of"], strict=True)
+    ]
+
+
+def _counted(queryset) -> list[dict]:
+    """The rows of an aggregate query, read without Django's per-value converters: these rows
+    hold only ids, codes and counts, which the driver already gives as Python values, and on
+    an organisation of 2,000 staff the converters cost more than the query."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _age_case(at: datetime):
+    whens = [
+        When(overdue_since__gt=at - timedelta(days=days), then=Value(key))
+        for key, _, days in SIGNOFF_AGES
+        if days is not None
+    ]
+    return Case(*whens, default=Value(SIGNOFF_AGES[-1][0]), output_field=CharField())
+
+
+def _breakdowns(flags, at: datetime):
+    """Records unsigned by how long overdue; children not discussed by risk."""
+    buckets = (
+        flags.filter(kind__in=[FlagKind.SIGNOFF_OVERDUE, FlagKind.CASE_REVIEW_OVERDUE])
+        .annotate(
+            bucket=Case(
+                When(kind=FlagKind.SIGNOFF_OVERDUE, then=_age_case(at)),
+                default=Coalesce(F("child__rag_rating"), Value("")),
+                output_field=CharField(),
+            )
+        )
+        .values("kind", "bucket")
+        .annotate(n=Count("pk"))
+    )
+    found = {(b["kind"], b["bucket"]): b["n"] for b in buckets}
+    ages = [
+        (key, label, found.get((FlagKind.SIGNOFF_OVERDUE, key), 0))
+        for key, label, _ in SIGNOFF_AGES
+    ]
+    risks = [
+        (key, label, found.get((FlagKind.CASE_REVIEW_OVERDUE, key), 0)) for key, label in RISKS
+    ]
+    return ages, risks
+
+
+# What each record figure counts, of the records finalised (FinalisedRecord).
+RECORD_FIGURES = {
+    RECORDS_FINALISED: Q(),
+    "reflection_of": Q(asks_reflection=True),
+    "wellbeing_of": Q(asks_wellbeing=True),
+    REFLECTION: Q(reflection_done=True),
+    WELLBEING: Q(wellbeing_done=True),
+    FUNCTIONS_RECORDED: Q(functions_recorded=True),
+    **{key: Q(**{key: True}) for key in FUNCTION_KEYS},
+}
+
+
+def _counts(figures: dict) -> dict:
+    return {key: Count("pk", filter=condition) for key, condition in figures.items()}
+
+
+def _month_and_quarter(moment: str, months, window_start) -> dict:
+    """Which of the trend months a row falls in (-1 for none) and whether it is in the
+    quarter to the date: the database groups by them, so each figure is one aggregate, not
+    one for each month and the quarter."""
+    month = Case(
+        *(
+            When(**{f"{moment}__gt": m.start, f"{moment}__lte": m.at}, then=Value(i))
+            for i, m in enumerate(months)
+        ),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    quarter = Case(
+        When(**{f"{moment}__gt": window_start}, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return {"month": month, "quarter": quarter}
+
+
+def _records_and_cancellations(
+    scope, months, window_start, totals: Figures, trends, row_of, unit_row, person_row
+) -> None:
+    """Records finalised and cancellations, in each month and in the quarter to the date
+    ("q"), by unit; then the quarter by person for the unit's own people. Records are counted
+    from what each contributed when it was finalised (FinalisedRecord), not from the records,
+    sessions and sections themselves."""
+    at = months[-1].at
+    first = min(months[0].start, window_start)
+    reads = [
+        (
+            FinalisedRecord.objects.filter(
+                scope.supervisee_q("supervisee"), finalised_at__gt=first, finalised_at__lte=at
+            ),
+            _counts(RECORD_FIGURES),
+            "finalised_at",
+        ),
+        (
+            cancelled_sessions().filter(
+                scope.supervisee_q("supervisee"), cancelled_at__gt=first, cancelled_at__lte=at
+            ),
+            {CANCELLATIONS: Count("pk")},
+            "cancelled_at",
+        ),
+    ]
+    for queryset, counts, moment in reads:
+        by_row = queryset.order_by().values(
+            row=row_of(F("supervisee__profile__unit__path")),
+            **_month_and_quarter(moment, months, window_start),
+        )
+        for entry in _counted(by_row.annotate(**counts)):
+            row = unit_row(entry["row"]) if entry["quarter"] else None
+            for key in counts:
+                if entry["month"] >= 0:
+                    trends[key][entry["month"]] += entry[key]
+                if entry["quarter"]:
+                    totals.add(key, entry[key])
+                    if row is not None:
+                        row.figures.add(key, entry[key])
+        if scope.unit is None:
+            continue
+        own = queryset.filter(
+            supervisee__profile__unit_id=scope.unit.pk, **{f"{moment}__gt": window_start}
+        )
+        for entry in own.values("supervisee_id").annotate(**counts):
+            row = person_row(entry["supervisee_id"])
+            for key in counts:
+                row.figures.add(key, entry[key])

@@ -1,0 +1,57 @@
+"""Checks that what the dashboard counts from kept figures equals a full recount from the
+records themselves: `manage.py check_dashboard_summaries`, and the tests."""
+
+from __future__ import annotations
+
+from oversight.reports.dashboard import FUNCTION_KEYS, FUNCTIONS_ANSWERED, finalised_records
+from supervision.models import FinalisedRecord
+
+FIGURES = FinalisedRecord.FIGURES
+
+
+def recounted_finalised_records() -> dict[int, dict]:
+    """Each finalised record's figures, worked out again from the record, its session and
+    its sections, the way the dashboard counted them before they were kept."""
+    records = finalised_records().annotate(functions_recorded=FUNCTIONS_ANSWERED)
+    found = {}
+    for row in records.values(
+        "pk",
+        "session__supervisee_id",
+        "finalised_at",
+        "asks_reflection",
+        "reflection_done",
+        "asks_wellbeing",
+        "wellbeing_done",
+        "functions_recorded",
+        *FUNCTION_KEYS,
+    ).order_by():
+        figures = {key: bool(row[key]) for key in FIGURES}
+        found[row["pk"]] = {
+            "supervisee_id": row["session__supervisee_id"],
+            "finalised_at": row["finalised_at"],
+            **figures,
+        }
+    return found
+
+
+def finalised_record_differences(limit: int = 20) -> list[str]:
+    """What differs between the kept rows and the recount, a line each (at most `limit`)."""
+    kept = {
+        row.pop("record_id"): row
+        for row in FinalisedRecord.objects.values(
+            "record_id", "supervisee_id", "finalised_at", *FIGURES
+        ).order_by()
+    }
+    recount = recounted_finalised_records()
+    problems = []
+    for pk in sorted(set(kept) | set(recount)):
+        if pk not in kept:
+            problems.append(f"record {pk}: finalised, but no FinalisedRecord row")
+        elif pk not in recount:
+            problems.append(f"record {pk}: a FinalisedRecord row, but the record is not final")
+        elif kept[pk] != recount[pk]:
+            differ = sorted(k for k in recount[pk] if kept[pk][k] != recount[pk][k])
+            problems.append(f"record {pk}: {', '.join(differ)} differ from the record")
+        if len(problems) >= limit:
+            break
+    return problems
