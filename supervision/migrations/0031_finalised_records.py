@@ -112,7 +112,7 @@ def reverse(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("supervision", "0028_record_functions_and_equality_heading"),
+        ("supervision", "0030_updated_at_for_the_api"),
     ]
 
     operations = [
