@@ -75,8 +75,10 @@ class SessionStore(cached_db.SessionStore):
         saved_at = data.get(SAVED_AT)
         if saved_at is None:
             return False
+        # An expiry of 0 (until the browser closes, as signing in sets it) keeps the idle
+        # limit; one set as a moment is not used here, so such a copy is read from the database.
         expiry = data.get("_session_expiry")
-        age = settings.SESSION_COOKIE_AGE if not isinstance(expiry, int) else expiry
+        age = expiry if isinstance(expiry, int) and expiry > 0 else settings.SESSION_COOKIE_AGE
         return time.time() < saved_at + age
 
     def exists(self, session_key):
