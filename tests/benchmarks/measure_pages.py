@@ -92,16 +92,23 @@ def prepare():
 
     today = timezone.localdate()
     current = Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    relationships = SupervisoryRelationship.objects.filter(current)
+    supervising = relationships.values("supervisor_id")
+    # The supervisor with the most supervisees among those who supervise someone who
+    # supervises nobody (a team manager, rather than a director of managers).
     busiest = (
-        SupervisoryRelationship.objects.filter(current)
+        relationships.filter(
+            supervisor_id__in=relationships.exclude(supervisee_id__in=supervising).values(
+                "supervisor_id"
+            )
+        )
         .values("supervisor_id")
         .annotate(n=Count("supervisee_id", distinct=True))
         .order_by("-n", "supervisor_id")
         .first()
     )
     supervisor_id = busiest["supervisor_id"]
-    supervisees = SupervisoryRelationship.objects.filter(current, supervisor_id=supervisor_id)
-    supervising = SupervisoryRelationship.objects.filter(current).values("supervisor_id")
+    supervisees = relationships.filter(supervisor_id=supervisor_id)
     supervisee_id = (
         supervisees.exclude(supervisee_id__in=supervising)
         .annotate(records=Count("supervisee__sessions_as_supervisee__record"))
