@@ -468,7 +468,20 @@ if REDIS_URL:
             "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
         },
     }
-    CACHES = {"default": _redis_cache, "sessions": _redis_cache}
+    # A session is read from Redis on every request: a frozen Redis must cost its first
+    # request half a second (then the database serves sessions for a while: see
+    # supervision.accounts.sessions), leaving room for the broker's own wait.
+    _session_timeout = min(REDIS_TIMEOUT_SECONDS, 0.5)
+    CACHES = {
+        "default": _redis_cache,
+        "sessions": {
+            **_redis_cache,
+            "OPTIONS": {
+                "socket_timeout": _session_timeout,
+                "socket_connect_timeout": _session_timeout,
+            },
+        },
+    }
 else:
     for sub in ("queue", "processed", "results", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)

@@ -164,3 +164,26 @@ def test_a_cache_that_refuses_costs_one_failure_and_the_database_serves(client, 
     client.post("/sign-out/")
     assert not Session.objects.filter(session_key=key).exists()
     assert client.get("/").status_code == 302
+
+
+def test_a_frozen_cache_costs_one_short_wait_then_none(client, jo, settings):
+    """A port that takes connections and never answers, as a stopped Redis: the settings
+    give the session cache half a second, and the process then lets it be."""
+    with socket.socket() as frozen:
+        frozen.bind(("127.0.0.1", 0))
+        frozen.listen(64)
+        url = f"redis://127.0.0.1:{frozen.getsockname()[1]}/0"
+        settings.CACHES = {
+            **settings.CACHES,
+            "sessions": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+            },
+        }
+        started = time.monotonic()
+        sign_in(client, jo.email)
+        assert time.monotonic() - started < 1.5
+        started = time.monotonic()
+        assert client.post("/keep-alive/").status_code == 204, "still signed in"
+        assert time.monotonic() - started < 0.5, "no second wait"
