@@ -26,12 +26,12 @@ NOW = datetime(2026, 3, 5, 12, tzinfo=LONDON)
 # session, the viewer's units and roles, the unit, the breadcrumb, the audit entry and the
 # navigation.
 PINNED = {
-    "organisation": 31,
-    "service": 31,
-    "team": 31,
-    "person": 24,
-    "items": 18,
-    "person items": 18,
+    "organisation": 27,
+    "service": 27,
+    "team": 27,
+    "person": 20,
+    "items": 14,
+    "person items": 14,
 }
 
 
