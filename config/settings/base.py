@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "api.middleware.ApiWithoutSessionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "supervision.web.middleware.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -225,10 +226,16 @@ LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "sign-in"
 
-# Sessions end after 30 minutes without a request (the cookie age is renewed on every
-# request) and after 12 hours in all (SessionLifetimeMiddleware), whichever comes first.
+# Sessions end after 30 minutes without a request and after 12 hours in all
+# (SessionLifetimeMiddleware), whichever comes first. The idle limit is renewed when a request
+# comes a minute or more after the session was last saved (SessionRefreshMiddleware), not on
+# every request: a write per page was most of what a page cost. Kept in the database and read
+# from the "sessions" cache (supervision.accounts.sessions): Redis where REDIS_URL is set.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
+SESSION_ENGINE = "supervision.accounts.sessions"
+SESSION_CACHE_ALIAS = "sessions"
 SESSION_ABSOLUTE_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_MAX_HOURS", "12")))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -459,15 +466,27 @@ if REDIS_URL:
     }
     CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
+    _redis_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        },
+    }
+    # A session is read from Redis on every request: a frozen Redis must cost its first
+    # request half a second (then the database serves sessions for a while: see
+    # supervision.accounts.sessions), leaving room for the broker's own wait.
+    _session_timeout = min(REDIS_TIMEOUT_SECONDS, 0.5)
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+        "default": _redis_cache,
+        "sessions": {
+            **_redis_cache,
             "OPTIONS": {
-                "socket_timeout": REDIS_TIMEOUT_SECONDS,
-                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": _session_timeout,
+                "socket_connect_timeout": _session_timeout,
             },
-        }
+        },
     }
 else:
     for sub in ("queue", "processed", "results", "control"):
@@ -481,7 +500,17 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
     }
     CELERY_RESULT_BACKEND = f"file://{BROKER_DIR / 'results'}"
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis (the embedded default, one server process) each process keeps its own
+    # copy of the sessions it read: a server of several processes (gunicorn --workers) sets
+    # REDIS_URL, or a session signed out in one process could still be read from another's
+    # copy until its idle limit.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "sessions",
+        },
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

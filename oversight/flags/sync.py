@@ -184,6 +184,7 @@ class _Outcome:
     recorded: list = field(default_factory=list)
     reopened: list = field(default_factory=list)
     next_check: dict = field(default_factory=dict)
+    session_due: dict = field(default_factory=dict)  # a person's: when supervision is next due
 
 
 @dataclass
@@ -235,6 +236,8 @@ def _judge(
             outcome.resolved.append(flag)
         look.raise_keys = [key for key in look.overdue if key not in still]
         outcome.next_check[_row_id(history)] = _next_check(history, items, versions, now)
+        if history.subject == "person":
+            outcome.session_due[_row_id(history)] = _session_due(items)
         looks.append(look)
 
     earlier = _earlier_flags(looks, marked)
@@ -379,6 +382,30 @@ def _write(histories, outcome: _Outcome, model, now) -> None:
         # In the flags' transaction: a flag is never raised without its notices.
         notify.flags_raised(fresh, now)
     _set_next_checks(model, outcome.next_check)
+    _set_session_dues(outcome.session_due)
+
+
+def _session_due(items):
+    return next((i.due for i in items if i.kind == due.SESSION_OVERDUE), None)
+
+
+def _set_session_dues(session_due: dict) -> None:
+    """Each person's next supervision due, kept beside their next check for the home page
+    (StaffProfile.session_due_on), in one UPDATE joined to a list of values, as the checks."""
+    if not session_due:
+        return
+    quote = connection.ops.quote_name
+    table = quote(StaffProfile._meta.db_table)
+    pk, column = quote(StaffProfile._meta.pk.column), quote("session_due_on")
+    typed = "(%s::bigint, %s::date)" if connection.vendor == "postgresql" else "(%s, %s)"
+    values = ", ".join([typed] * len(session_due))
+    adapt = connection.ops.adapt_datefield_value
+    params = [p for row, day in session_due.items() for p in (row, adapt(day))]
+    # Names from the model's own metadata; every value is a parameter.
+    sql = f"UPDATE {table} SET {column} = v.day FROM (SELECT column1 AS id, column2 AS day "  # noqa: S608
+    sql += f"FROM (VALUES {values}) AS rows) AS v WHERE {table}.{pk} = v.id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _set_next_checks(model, next_check: dict) -> None:

@@ -3,9 +3,11 @@ they supervise, and a supervisee's own supervision at a glance.
 
 Reads only, in a fixed number of queries whatever the number of supervisees, actions or children:
 each figure of the table is one query over all the supervisees at once, and the next supervision due
-comes from `oversight.flags.facts.person_histories`, which reads a batch of people in ten. The rules
-are the ones the flags and the caseload already apply, with the organisation's pack, so the figures
-here agree with the lists beside them and the pages they link to.
+is the one the flag job keeps on each person's profile (read with the relationships), worked out
+from `oversight.flags.facts.person_histories` (ten queries) only for people a write has marked
+since the job last looked. The rules are the ones the flags and the caseload already apply, with
+the organisation's pack, so the figures here agree with the lists beside them and the pages they
+link to.
 """
 
 from __future__ import annotations
@@ -288,8 +290,9 @@ def supervisee_table(
     relationships with supervisee__profile__job_role and __unit selected (as
     supervision.people.selectors.current_supervisees_of gives them); `team_flags`: the home page's
     `flags_in_team` (oversight.flags.selectors.home_flags), whose open flags are counted here
-    rather than read again. Fourteen queries whatever the number of supervisees: ten for their
-    histories, one each for booked sessions, records, actions and children."""
+    rather than read again. Four queries whatever the number of supervisees, one each for booked
+    sessions, records, actions and children, and ten more when any supervisee's next check has
+    come (their histories: see _add_next_supervision_due)."""
 
     today = timezone.localdate(now)
     people = _people(relationships)
@@ -326,16 +329,31 @@ def supervisee_table(
 
 
 def _add_next_supervision_due(rows, profiles, *, versions, now: datetime, today: date) -> None:
-    # Next supervision due (F1-F7): the rules' own item, from each person's history.
-    for history in person_histories(profiles):
+    # Next supervision due (F1-F7), as the flag job keeps it (StaffProfile.session_due_on),
+    # no query. It holds while the person's next check is in the future: a write to their
+    # facts empties next_check_at at once, and the date can move only at a moment the job has
+    # scheduled a check for. For those whose check has come (marked by a write, or the job
+    # behind), the rules' own item from their history, as the job would find it: ten queries
+    # for all of them, none when the job is up to date.
+    pack = pack_on(today, versions)
+    stale = []
+    for profile in profiles:
+        if profile.next_check_at is None or profile.next_check_at <= now:
+            stale.append(profile)
+        elif profile.session_due_on is not None:
+            _show_due(rows[profile.user_id], profile.session_due_on, pack, now, today)
+    for history in person_histories(stale) if stale else ():
         item = next(
             (i for i in history.items_at(versions, now) if i.kind == rules.SESSION_OVERDUE), None
         )
         if item is not None:
-            row = rows[history.user_id]
-            row.next_due = item.due
-            row.next_due_phrase = due_phrase(item.due, today)
-            row.next_due_overdue = item.state == rules.OVERDUE
+            _show_due(rows[history.user_id], item.due, pack, now, today)
+
+
+def _show_due(row, due: date, pack, now: datetime, today: date) -> None:
+    row.next_due = due
+    row.next_due_phrase = due_phrase(due, today)
+    row.next_due_overdue = rules.state_of(due, now, pack.due_soon_days) == rules.OVERDUE
 
 
 def _add_next_session_booked(rows, ids, *, today: date) -> None:

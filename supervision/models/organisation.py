@@ -204,6 +204,11 @@ class StaffProfile(models.Model):
     next_check_at = models.DateTimeField(null=True, blank=True)
     # When the profile last changed, for the API's incremental refresh (`updated_since`).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # The day the next formal supervision falls due (F1-F7), as the job judged it when it set
+    # next_check_at: nothing can move it before then without a write, which empties
+    # next_check_at. So it holds while next_check_at is in the future, and the home page reads
+    # it rather than the person's history (oversight.reports.home).
+    session_due_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["user__full_name"]

@@ -7,7 +7,8 @@ def service(request):
     return {
         "organisation_name": settings.ORGANISATION_NAME,
         "service_name": settings.SERVICE_NAME,
-        "session_idle_seconds": settings.SESSION_COOKIE_AGE,
+        # The idle time a page is sure of: the limit was last renewed up to a minute before.
+        "session_idle_seconds": settings.SESSION_COOKIE_AGE - settings.SESSION_REFRESH_SECONDS,
         # A request refused before AuthenticationMiddleware ran (a wrong Host header) still
         # draws its 400 page through these processors, and has no user to build menus for.
         "navigation": navigation_for(request) if hasattr(request, "user") else [],

@@ -110,7 +110,9 @@ def home(request):
 @require_POST
 @login_required
 def keep_alive(request):
-    # The session middleware renews the cookie on every request; this one only needs to exist.
+    # Asked for by the timeout warning: the idle limit is renewed now, whenever it last was
+    # (supervision.web.middleware.SessionRefreshMiddleware renews it at most once a minute).
+    request.session.modified = True
     return HttpResponse(status=204)
 
 

@@ -26,12 +26,12 @@ NOW = datetime(2026, 3, 5, 12, tzinfo=LONDON)
 # session, the viewer's units and roles, the unit, the breadcrumb, the audit entry and the
 # navigation.
 PINNED = {
-    "organisation": 30,
-    "service": 30,
-    "team": 30,
-    "person": 23,
-    "items": 18,
-    "person items": 18,
+    "organisation": 26,
+    "service": 26,
+    "team": 26,
+    "person": 19,
+    "items": 14,
+    "person items": 14,
 }
 
 

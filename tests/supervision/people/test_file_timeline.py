@@ -89,4 +89,4 @@ def test_the_file_page_runs_a_fixed_number_of_queries_at_500_items(
 # for the person's flags (the open ones, and the newest resolved ones for the history); one
 # for the link to the person's absences (S5): whether they line supervise anyone and whether
 # the viewer manages a unit above them.
-FILE_PAGE_QUERIES = 33
+FILE_PAGE_QUERIES = 29

@@ -391,7 +391,7 @@ def test_the_record_page_runs_a_fixed_number_of_queries(
 # (supervision.records.write_up);
 # two read the policy pack for a draft's write-up date (the organisation's choice, its versions);
 # one reads the attachments with who added them.
-RECORD_PAGE_QUERIES = 34
+RECORD_PAGE_QUERIES = 30
 
 
 def test_home_pages_list_the_records_waiting_for_each_person(session, supervisor, supervisee):
