@@ -616,4 +616,6 @@ SPECTACULAR_SETTINGS = {
 
 # SQLite cannot make NULLs equal in a unique constraint, so "one open flag per item" is enforced
 # there only by the tick's claim; PostgreSQL (production and CI) enforces it in the database.
-SILENCED_SYSTEM_CHECKS = ["models.W047"]
+# SQLite also keeps no non-key columns in an index, so the finalised records' covering indexes
+# are plain ones there (W040); PostgreSQL reads the dashboard's figures from the index alone.
+SILENCED_SYSTEM_CHECKS = ["models.W047", "models.W040"]

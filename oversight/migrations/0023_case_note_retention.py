@@ -46,7 +46,7 @@ def remove_daily_listing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0008_child_has_been_looked_after'),
+        ('casework', '0009_child_has_been_looked_after'),
         ('oversight', '0022_standards_in_stored_packs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("django_celery_beat", "0019_alter_periodictasks_options"),

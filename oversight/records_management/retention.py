@@ -108,6 +108,10 @@ DESTROYED_MODELS = {
     "casework.FrontDoorDiscussion",
 }
 KEPT_MODELS = {
+    # The council's other systems' accounts for the API and their hashed tokens: nobody's
+    # file, and the audit entries of their calls name them.
+    "api.ServiceAccount",
+    "api.ApiToken",
     # Files are deleted through the storage, with the rows that name them (_stored_files_of).
     "supervision.StoredFile",
     # The account and its employment details: audit entries point at the account, and HR

@@ -12,7 +12,7 @@ from access.children import case_note_retention_page
 from casework.models import Child
 from oversight.models import CaseNoteHold, CaseNotesDue, DestroyedCaseNotes
 from oversight.records_management import case_note_retention
-from oversight.web.views_retention import LiftHoldForm, _add_errors, _helper
+from oversight.web.views_retention import LiftHoldForm, add_errors, form_helper
 from supervision.organisation.plain_text import PlainTextForm
 
 
@@ -26,7 +26,7 @@ class ConfirmCaseNotesDestructionForm(PlainTextForm):
     def __init__(self, *args, reference: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["confirm_reference"].help_text = f"Type {reference}. This cannot be undone."
-        self.helper = _helper(
+        self.helper = form_helper(
             Field.text("confirm_reference", field_width=Fixed.TEN, spellcheck="false"),
             Button("submit", "Destroy these case notes", css_class="govuk-button--warning"),
         )
@@ -49,7 +49,7 @@ class PlaceCaseNoteHoldForm(PlainTextForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Field.text("reference", field_width=Fixed.TEN, spellcheck="false"),
             Field.textarea("reason"),
             Button("submit", "Place legal hold"),
@@ -108,7 +108,7 @@ def case_notes_destroy(request, listing_id):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, f"{tombstone.child_reference}'s case notes have been destroyed"
@@ -139,7 +139,7 @@ def case_note_holds(request):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{hold.child.reference}'s case notes are on legal hold")
             return redirect("case-note-holds")
@@ -159,7 +159,7 @@ def case_note_hold_lift(request, hold_id):
                 hold=hold, reason=form.cleaned_data["lift_reason"], by=request.user, request=request
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, f"The legal hold on {hold.child.reference}'s case notes is lifted"

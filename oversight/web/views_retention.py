@@ -22,7 +22,7 @@ from supervision.models import User
 from supervision.organisation.plain_text import PlainTextForm
 
 
-def _helper(*layout) -> FormHelper:
+def form_helper(*layout) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False  # the template owns the <form>, its action and CSRF token
     helper.disable_csrf = True
@@ -30,7 +30,7 @@ def _helper(*layout) -> FormHelper:
     return helper
 
 
-def _add_errors(form, error: ValidationError) -> None:
+def add_errors(form, error: ValidationError) -> None:
     for field, field_messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, field_messages)
 
@@ -45,7 +45,7 @@ class ConfirmDestructionForm(PlainTextForm):
     def __init__(self, *args, person_name: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["confirm_name"].help_text = f"Type {person_name}. This cannot be undone."
-        self.helper = _helper(
+        self.helper = form_helper(
             Field.text("confirm_name", field_width=Fluid.TWO_THIRDS),
             Button("submit", "Destroy this file", css_class="govuk-button--warning"),
         )
@@ -68,7 +68,7 @@ class PlaceHoldForm(PlainTextForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = form_helper(
             Field.select("person"),
             Field.textarea("reason"),
             Button("submit", "Place legal hold"),
@@ -85,7 +85,9 @@ class LiftHoldForm(PlainTextForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.textarea("lift_reason"), Button("submit", "Lift legal hold"))
+        self.helper = form_helper(
+            Field.textarea("lift_reason"), Button("submit", "Lift legal hold")
+        )
 
 
 class RetentionRulesForm(PlainTextForm):
@@ -104,7 +106,7 @@ class RetentionRulesForm(PlainTextForm):
                     "max_value": f"Enter at most 100 years for {label.lower()}",
                 },
             )
-        self.helper = _helper(
+        self.helper = form_helper(
             *[Field.text(kind, field_width=3) for kind in RecordKind.values],
             Button("submit", "Save retention periods"),
         )
@@ -155,7 +157,7 @@ def retention_destroy(request, candidate_id):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -187,7 +189,7 @@ def legal_holds(request):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{hold.person.full_name}'s file is on legal hold")
             return redirect("legal-holds")
@@ -205,7 +207,7 @@ def legal_hold_lift(request, hold_id):
                 hold=hold, reason=form.cleaned_data["lift_reason"], by=request.user, request=request
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"The legal hold on {hold.person.full_name}'s file is lifted")
             return redirect("legal-holds")

@@ -476,4 +476,4 @@ def test_the_list_runs_the_same_queries_however_many_children(
 
 # The session and user, the two-factor and role checks, the pack, then the page: its listings,
 # holds, note counts and tombstones, one query each, however many children.
-CASE_NOTES_DUE_QUERIES = 13
+CASE_NOTES_DUE_QUERIES = 9

@@ -59,7 +59,7 @@ def no_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casework", "0007_case_note_attachments")]
+    dependencies = [("casework", "0008_next_check_order")]
 
     operations = [
         migrations.AddField(

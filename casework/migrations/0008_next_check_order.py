@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0008_child_has_been_looked_after'),
+        ('casework', '0007_case_note_attachments'),
         ('supervision', '0029_next_check_order'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
