@@ -4,7 +4,8 @@ record, an agreement or a session: only identifiers, dates, kinds and states.
 
 Each list holds the people whose unit is in the token's reach, by the unit they are in now."""
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -50,6 +51,10 @@ class StaffSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The person id of their line supervisor today, or null when they have none.",
     )
+    updated_at = serializers.DateTimeField(
+        source="changed_at",
+        help_text="When their staff details, name or email last changed.",
+    )
 
     class Meta:
         model = StaffProfile
@@ -73,7 +78,6 @@ class StaffSerializer(serializers.ModelSerializer):
             "start_date": {"help_text": "Their first day."},
             "leaving_date": {"help_text": "Their last day, when known."},
             "is_active": {"help_text": "False once they have left."},
-            "updated_at": {"help_text": "When their staff details last changed."},
         }
 
 
@@ -120,13 +124,29 @@ class StaffList(ApiListView):
         staff = (
             StaffProfile.objects.filter(within(self.reach(), "unit__path"))
             .select_related("user", "job_role")
-            .annotate(line_supervisor=Subquery(line.values("supervisor_id")[:1]))
+            .annotate(
+                line_supervisor=Subquery(line.values("supervisor_id")[:1]),
+                changed_at=Greatest("updated_at", "user__details_changed_at"),
+            )
         )
         return narrowed(
             staff,
             unit_q(self.request, "unit__path"),
-            changed_since(self.request, "updated_at"),
+            _staff_changed_since(self.request),
         )
+
+
+def _staff_changed_since(request) -> Q | None:
+    """A staff row changes with their profile, their name or email (on the account), and their
+    line supervisor (a relationship begun, ended or changed): any of them since."""
+    profile_or_account = changed_since(request, "updated_at", "user__details_changed_at")
+    if profile_or_account is None:
+        return None
+    since = filters.moment(request, "updated_since")
+    relationship = SupervisoryRelationship.objects.filter(
+        supervisee=OuterRef("user_id"), updated_at__gte=since
+    )
+    return profile_or_account | Q(Exists(relationship))
 
 
 # --- Supervisory relationships ---------------------------------------------------------------

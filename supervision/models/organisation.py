@@ -51,6 +51,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Django admin access. Administrators manage people and units, never record content.
     is_staff = models.BooleanField("system administrator", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # When their name or email last changed, for the API's `updated_since` on staff. A sign-in
+    # or a new password changes nothing the API gives, so it does not count.
+    details_changed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = UserManager()
 
@@ -77,6 +80,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_system_admin(self) -> bool:
         return self.is_staff
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._details_as_loaded = (user.__dict__.get("email"), user.__dict__.get("full_name"))
+        return user
+
+    def save(self, *args, **kwargs):
+        details = (self.__dict__.get("email"), self.__dict__.get("full_name"))
+        if self._state.adding or details != getattr(self, "_details_as_loaded", details):
+            self.details_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "details_changed_at"}
+        super().save(*args, **kwargs)
+        self._details_as_loaded = details
 
 
 class Unit(models.Model):

@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from oversight.reports import dashboard
 from tests.api.helpers import bearer, service_account, token_for
@@ -86,3 +88,28 @@ def test_the_dashboard_figures_are_the_dashboards(org):
     assert len(unit["months"]) == dashboard.TREND_MONTHS
     assert {row["unit"] for row in unit["below"]} == {org.team.pk, org.other_team.pk}
     assert {m["key"] for m in body["measures"]} == set(unit["totals"])
+
+
+def _queries_of(client, url, params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/compliance/", "/api/v1/figures/"])
+def test_a_report_costs_the_same_queries_however_many_people_and_sessions(org, url):
+    """The compliance report and the figures are one evaluation each: more staff, sessions
+    and children in the token's units add rows, never queries."""
+    whole = caller_over(org, org.team.parent)
+    params = {"as_of": "2026-03-05"}
+    with at(local(2026, 3, 5, 12)):
+        before = _queries_of(whole, url, params)
+    with at(local(2026, 2, 1, 9)):
+        for n in range(3, 9):
+            person = org.person(f"p{n}", date(2025, 6, 2))
+            org.held(person, local(2026, 2, 2, 10))
+    with at(local(2026, 3, 4, 23)):
+        org.child("NS500009", org.p1, local(2026, 3, 4, 23))
+    with at(local(2026, 3, 5, 12)):
+        after = _queries_of(whole, url, params)
+    assert after == before, (url, before, after)

@@ -1,7 +1,7 @@
 """The read routes: each sees only its token's units (and those below), carries no personal
 section or written text, filters as documented, and costs the same at any page size."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from oversight.flags.scheduled import tick
-from supervision.models import StaffProfile, SupervisionSession, Unit
+from supervision.models import StaffProfile, SupervisionSession, SupervisoryRelationship, Unit
 from tests.api.helpers import bearer, service_account, token_for
 from tests.world import TODAY
 
@@ -141,6 +141,37 @@ def test_updated_since_gives_only_what_changed(caller):
         profile.employment_type = "agency"
         profile.save(update_fields=["employment_type"])
         rows = caller.get("/api/v1/staff/", {"updated_since": "2026-03-06"}).json()["results"]
+    assert [row["id"] for row in rows] == [world.supervisee.pk]
+
+
+def test_a_new_name_or_line_supervisor_is_a_change_and_a_sign_in_is_not(caller):
+    """The staff row shows the name, email and line supervisor: a change to any of them comes
+    back in an incremental refresh; signing in or a new password does not."""
+    world = caller.world
+
+    def changed_since_6_march():
+        rows = caller.get("/api/v1/staff/", {"updated_since": "2026-03-06"}).json()["results"]
+        return {row["id"]: row for row in rows}
+
+    with time_machine.travel(datetime(2026, 3, 7, 9, tzinfo=UTC), tick=False):
+        world.supervisee.last_login = datetime(2026, 3, 7, 9, tzinfo=UTC)
+        world.supervisee.save(update_fields=["last_login"])
+        world.supervisee.set_password("a new long password 2026")
+        world.supervisee.save()
+        assert changed_since_6_march() == {}
+
+        world.supervisee.full_name = "Renamed Person"
+        world.supervisee.save(update_fields=["full_name"])
+        changed = changed_since_6_march()
+        assert list(changed) == [world.supervisee.pk]
+        assert changed[world.supervisee.pk]["name"] == "Renamed Person"
+        assert changed[world.supervisee.pk]["updated_at"].startswith("2026-03-07T09:00")
+
+    with time_machine.travel(datetime(2026, 3, 8, 9, tzinfo=UTC), tick=False):
+        line = SupervisoryRelationship.objects.filter(supervisee=world.supervisee).first()
+        line.ends_on = date(2026, 3, 8)
+        line.save(update_fields=["ends_on"])
+        rows = caller.get("/api/v1/staff/", {"updated_since": "2026-03-08"}).json()["results"]
     assert [row["id"] for row in rows] == [world.supervisee.pk]
 
 

@@ -107,3 +107,43 @@ def test_the_api_keeps_to_its_description_and_its_tokens_units(case, reach):
     )
     if response.status_code == 200:
         assert not _outside(response.json(), case.operation.path, reach)
+
+
+def test_chains_of_calls_keep_to_the_description_and_the_tokens_units(reach):
+    """Stateful: schemathesis follows the links it finds between operations (a unit listed,
+    then read by its id; a list's cursor, then the next page), calling them in sequence with
+    the token, and checks each answer as above."""
+    workflow = schema.as_state_machine()
+    # Operations whose answers feed another's parameters: without any there is no chain.
+    assert workflow.bundles, "schemathesis found no links between the API's operations"
+    called = []
+
+    class Workflow(workflow):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Bearer {reach['token']}"}}
+
+        def before_call(self, case):
+            called.append(case.operation.label)
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response,
+                excluded_checks=[positive_data_acceptance],
+                headers=kwargs.get("headers"),
+                transport_kwargs=kwargs or None,
+            )
+            if response.status_code == 200:
+                assert not _outside(response.json(), case.operation.path, reach)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=4,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # It went beyond single calls: some scenario called an operation fed by an earlier answer.
+    assert any("{" in label for label in called), sorted(set(called))

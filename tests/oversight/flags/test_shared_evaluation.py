@@ -30,7 +30,7 @@ from oversight.models import Flag, Notification
 from oversight.notices.notify import acted_on, recipients
 from supervision.models import StaffProfile
 from tests.oversight.flags.test_scheduled_concurrency import on_two_workers
-from tests.support.database_roles import owner_connection
+from tests.support.database_roles import owner_connection, superuser_connection
 from tests.world import build_world
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -149,20 +149,24 @@ def test_real_workers_share_the_chunks_and_a_killed_workers_batch_is_taken_again
     try:
         # The notices table held: the worker reaching the end of a batch that raised flags
         # waits there, its rows claimed and its transaction open. Then it is killed.
-        with owner_connection() as held:
+        # Who waits is watched as a superuser: PostgreSQL shows a connection's wait only to
+        # its own role and to those allowed to read all statistics, and in CI the workers
+        # connect as the application role, the lock is held as the tables' owner.
+        with owner_connection() as held, superuser_connection() as watch:
+            held_pid = held.execute("SELECT pg_backend_pid()").fetchone()[0]
             held.execute("BEGIN")
             held.execute("LOCK TABLE oversight_notification IN EXCLUSIVE MODE")
             log = tmp_path / "workers.log"
             first = _worker(queue, env, log)
             workers.append(first)
             assert flags_share(LATER, queue=queue, size=3) == 4
-            blocked = _wait_for(lambda: _others(held, waiting=True), timeout=300)
+            blocked = _wait_for(lambda: _others(watch, held_pid, waiting=True), timeout=300)
             assert blocked, f"the worker never reached the notices: {log.read_text()[-3000:]}"
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=20)
             held.execute("COMMIT")
             # Its batch is undone when its connection goes, releasing the rows it claimed.
-            assert _wait_for(lambda: not _others(held), timeout=60)
+            assert _wait_for(lambda: not _others(watch, held_pid), timeout=60)
         assert still_due(LATER) > 0, "the killed worker's batch left its rows due"
 
         # The next tick shares again what is due; two workers take the chunks.
@@ -193,20 +197,20 @@ def _wait_for(condition, timeout: float):
     return None
 
 
-def _others(held, waiting: bool = False) -> int:
-    """Connections to the test database other than the test's own two, or those of them
+def _others(watch, held_pid: int, waiting: bool = False) -> int:
+    """Connections to the test database other than the test's own three, or those of them
     waiting for a lock."""
     sql = (
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
-        "AND application_name = ''"
+        f"AND pid NOT IN (pg_backend_pid(), {int(held_pid)}) "
+        "AND backend_type = 'client backend' AND application_name = ''"
     )
     if waiting:
         sql += " AND wait_event_type = 'Lock'"
     mine = 0 if waiting else _own_connections()
     # Inside a transaction PostgreSQL answers from the activity it saw first: look afresh.
-    held.execute("SELECT pg_stat_clear_snapshot()")
-    return max(0, held.execute(sql).fetchone()[0] - mine)
+    watch.execute("SELECT pg_stat_clear_snapshot()")
+    return max(0, watch.execute(sql).fetchone()[0] - mine)
 
 
 def _own_connections() -> int:
