@@ -53,7 +53,7 @@ test: install system-packages
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	bin/clamd-up
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --durations=25
 
 # The README's screenshots: the browser journeys save their key pages into docs/screenshots.
 screenshots: install system-packages
