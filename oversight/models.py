@@ -55,13 +55,10 @@ class RetentionRule(models.Model):
         return f"{self.get_kind_display()}: {self.years_after_leaving} years after leaving"
 
 
-class LegalHold(models.Model):
-    """Keeps a person's file past its destruction date, for litigation, an inquiry or a
+class Hold(models.Model):
+    """Keeps records past their destruction date, for litigation, an inquiry, a claim or a
     regulator's investigation. Lifting it is a new fact, so the row stays."""
 
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="legal_holds"
-    )
     reason = models.CharField(max_length=500)
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -74,15 +71,26 @@ class LegalHold(models.Model):
     lift_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        abstract = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+
+class LegalHold(Hold):
+    """A hold on a person's supervision file."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="legal_holds"
+    )
+
+    class Meta:
         ordering = ["-placed_at"]
         indexes = [models.Index(fields=["person", "lifted_at"])]
 
     def __str__(self):
         return f"Legal hold on {self.person} from {self.placed_at:%-d %B %Y}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.lifted_at is None
 
 
 class DestructionBatch(models.Model):
@@ -176,21 +184,10 @@ class DestroyedFile(models.Model):
 # steps as a leaver's file, with the child's unique reference where the file has a name.
 
 
-class CaseNoteHold(models.Model):
-    """Keeps a child's case notes past their retention date, for a claim, an inquiry or a
-    review. Lifting it is a new fact, so the row stays."""
+class CaseNoteHold(Hold):
+    """A hold on a child's case notes."""
 
     child = models.ForeignKey("casework.Child", on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(max_length=500)
-    placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    placed_at = models.DateTimeField()
-    lifted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    lifted_at = models.DateTimeField(null=True, blank=True)
-    lift_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-placed_at", "-pk"]
@@ -205,10 +202,6 @@ class CaseNoteHold(models.Model):
 
     def __str__(self):
         return f"Legal hold on {self.child.reference}'s case notes from {self.placed_at:%-d %B %Y}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.lifted_at is None
 
 
 class CaseNotesDue(models.Model):

@@ -42,6 +42,7 @@ from oversight.models import CaseNoteHold, CaseNotesDue, DestroyedCaseNotes
 from oversight.policy import standards
 from oversight.policy.choice import pack_on
 from oversight.policy.packs import PolicyPack
+from oversight.records_management import holds
 from oversight.records_management.retention import _allow_destroying_frozen_rows, _remove_files
 from supervision.organisation import audit
 
@@ -173,54 +174,28 @@ def _no_longer_due(listing: CaseNotesDue, pack: PolicyPack, today: date) -> str:
 
 
 def case_note_hold_place(*, child: Child, reason: str, by, request=None) -> CaseNoteHold:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Enter why the case notes must be kept"})
-    with transaction.atomic():
-        if CaseNoteHold.objects.select_for_update().filter(child=child, lifted_at__isnull=True):
-            raise ValidationError(
-                {"reference": f"{child.reference}'s case notes are already on hold"}
-            )
-        try:
-            with transaction.atomic():
-                hold = CaseNoteHold.objects.create(
-                    child=child, reason=reason, placed_by=by, placed_at=timezone.now()
-                )
-        except IntegrityError:
-            raise ValidationError(
-                {"reference": f"{child.reference}'s case notes are already on hold"}
-            ) from None
-        audit.record(
-            audit.AuditAction.WRITE,
-            request=request,
-            actor=by,
-            object_type="case_note_hold",
-            object_id=hold.pk,
-            detail={"event": "placed", "child": child.reference, "reason": reason},
-        )
-    return hold
+    return holds.place(
+        CaseNoteHold,
+        on={"child": child},
+        reason=reason,
+        by=by,
+        request=request,
+        reason_missing="Enter why the case notes must be kept",
+        already_held=("reference", f"{child.reference}'s case notes are already on hold"),
+        object_type="case_note_hold",
+        detail={"child": child.reference},
+    )
 
 
 def case_note_hold_lift(*, hold: CaseNoteHold, reason: str, by, request=None) -> CaseNoteHold:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"lift_reason": "Enter why the hold is no longer needed"})
-    with transaction.atomic():
-        updated = CaseNoteHold.objects.filter(pk=hold.pk, lifted_at__isnull=True).update(
-            lifted_at=timezone.now(), lifted_by=by, lift_reason=reason
-        )
-        if not updated:
-            raise ValidationError({"lift_reason": "This hold has already been lifted"})
-        hold.refresh_from_db()
-        audit.record(
-            audit.AuditAction.WRITE,
-            request=request,
-            actor=by,
-            object_type="case_note_hold",
-            object_id=hold.pk,
-            detail={"event": "lifted", "child": hold.child.reference, "reason": reason},
-        )
-    return hold
+    return holds.lift(
+        hold,
+        reason=reason,
+        by=by,
+        request=request,
+        object_type="case_note_hold",
+        detail={"child": hold.child.reference},
+    )
 
 
 # --- Destruction ----------------------------------------------------------------------------

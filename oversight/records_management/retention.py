@@ -32,6 +32,7 @@ from oversight.models import (
     RetentionRule,
     SubjectAccessExport,
 )
+from oversight.records_management import holds
 from supervision.models import (
     Action,
     ActionReview,
@@ -335,49 +336,23 @@ def retention_rule_set(*, kind: str, years: int, by, request=None) -> RetentionR
 
 
 def legal_hold_place(*, person, reason: str, by, request=None) -> LegalHold:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Enter why the file must be kept"})
-    with transaction.atomic():
-        # One active hold at a time keeps "is this file held?" a plain yes or no.
-        if LegalHold.objects.select_for_update().filter(person=person, lifted_at__isnull=True):
-            raise ValidationError({"person": f"{person.full_name}'s file is already on hold"})
-        hold = LegalHold.objects.create(
-            person=person, reason=reason, placed_by=by, placed_at=timezone.now()
-        )
-        audit.record(
-            audit.AuditAction.WRITE,
-            request=request,
-            actor=by,
-            object_type="legal_hold",
-            object_id=hold.pk,
-            subject=person,
-            detail={"event": "placed", "reason": reason},
-        )
-    return hold
+    return holds.place(
+        LegalHold,
+        on={"person": person},
+        reason=reason,
+        by=by,
+        request=request,
+        reason_missing="Enter why the file must be kept",
+        already_held=("person", f"{person.full_name}'s file is already on hold"),
+        object_type="legal_hold",
+        subject=person,
+    )
 
 
 def legal_hold_lift(*, hold: LegalHold, reason: str, by, request=None) -> LegalHold:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"lift_reason": "Enter why the hold is no longer needed"})
-    with transaction.atomic():
-        updated = LegalHold.objects.filter(pk=hold.pk, lifted_at__isnull=True).update(
-            lifted_at=timezone.now(), lifted_by=by, lift_reason=reason
-        )
-        if not updated:
-            raise ValidationError({"lift_reason": "This hold has already been lifted"})
-        hold.refresh_from_db()
-        audit.record(
-            audit.AuditAction.WRITE,
-            request=request,
-            actor=by,
-            object_type="legal_hold",
-            object_id=hold.pk,
-            subject=hold.person,
-            detail={"event": "lifted", "reason": reason},
-        )
-    return hold
+    return holds.lift(
+        hold, reason=reason, by=by, request=request, object_type="legal_hold", subject=hold.person
+    )
 
 
 # --- Destruction ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from access.children import case_note_retention_page
 from casework.models import Child
 from oversight.models import CaseNoteHold, CaseNotesDue, DestroyedCaseNotes
 from oversight.records_management import case_note_retention
-from oversight.web.views_retention import LiftHoldForm, add_errors, form_helper
+from oversight.web.views_retention import LiftHoldForm, act_on, form_helper
 from supervision.organisation.plain_text import PlainTextForm
 
 
@@ -99,21 +99,20 @@ def case_notes_destroy(request, listing_id):
     form = ConfirmCaseNotesDestructionForm(
         request.POST if request.method == "POST" else None, reference=listing.child.reference
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            tombstone = case_note_retention.case_notes_destroy(
-                listing=listing,
-                typed_reference=form.cleaned_data["confirm_reference"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(
-                request, f"{tombstone.child_reference}'s case notes have been destroyed"
-            )
-            return redirect("case-notes-due")
+    tombstone = act_on(
+        request,
+        form,
+        lambda data: case_note_retention.case_notes_destroy(
+            listing=listing,
+            typed_reference=data["confirm_reference"],
+            by=request.user,
+            request=request,
+        ),
+    )
+    if tombstone is not None:
+        messages.success(request, f"{tombstone.child_reference}'s case notes have been destroyed")
+        return redirect("case-notes-due")
+    if request.method == "POST":
         listing.refresh_from_db()
     return render(
         request,
@@ -130,19 +129,16 @@ def case_notes_destroy(request, listing_id):
 @case_note_retention_page
 def case_note_holds(request):
     form = PlaceCaseNoteHoldForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            hold = case_note_retention.case_note_hold_place(
-                child=form.cleaned_data["reference"],
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"{hold.child.reference}'s case notes are on legal hold")
-            return redirect("case-note-holds")
+    hold = act_on(
+        request,
+        form,
+        lambda data: case_note_retention.case_note_hold_place(
+            child=data["reference"], reason=data["reason"], by=request.user, request=request
+        ),
+    )
+    if hold is not None:
+        messages.success(request, f"{hold.child.reference}'s case notes are on legal hold")
+        return redirect("case-note-holds")
     holds = CaseNoteHold.objects.select_related("child", "placed_by", "lifted_by")
     return render(
         request, "oversight/retention/case_note_holds.html", {"form": form, "holds": holds}
@@ -153,18 +149,18 @@ def case_note_holds(request):
 def case_note_hold_lift(request, hold_id):
     hold = get_object_or_404(CaseNoteHold.objects.select_related("child"), pk=hold_id)
     form = LiftHoldForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case_note_retention.case_note_hold_lift(
-                hold=hold, reason=form.cleaned_data["lift_reason"], by=request.user, request=request
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(
-                request, f"The legal hold on {hold.child.reference}'s case notes is lifted"
-            )
-            return redirect("case-note-holds")
+    lifted = act_on(
+        request,
+        form,
+        lambda data: case_note_retention.case_note_hold_lift(
+            hold=hold, reason=data["lift_reason"], by=request.user, request=request
+        ),
+    )
+    if lifted is not None:
+        messages.success(
+            request, f"The legal hold on {hold.child.reference}'s case notes is lifted"
+        )
+        return redirect("case-note-holds")
     return render(
         request, "oversight/retention/case_note_hold_lift.html", {"form": form, "hold": hold}
     )

@@ -35,6 +35,18 @@ def add_errors(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, field_messages)
 
 
+def act_on(request, form, act):
+    """What `act(cleaned_data)` returns for a form posted and valid; None when the form was
+    not posted, is not valid, or `act` refused it (its ValidationError is put on the form)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return act(form.cleaned_data)
+    except ValidationError as error:
+        add_errors(form, error)
+        return None
+
+
 class ConfirmDestructionForm(PlainTextForm):
     confirm_name = forms.CharField(
         label="Type the person's full name to confirm",
@@ -148,22 +160,16 @@ def retention_destroy(request, candidate_id):
     form = ConfirmDestructionForm(
         request.POST if request.method == "POST" else None, person_name=candidate.person.full_name
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            tombstone = retention.file_destroy(
-                candidate=candidate,
-                typed_name=form.cleaned_data["confirm_name"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"{tombstone.person_name}'s supervision file has been destroyed",
-            )
-            return redirect("retention-candidates")
+    tombstone = act_on(
+        request,
+        form,
+        lambda data: retention.file_destroy(
+            candidate=candidate, typed_name=data["confirm_name"], by=request.user, request=request
+        ),
+    )
+    if tombstone is not None:
+        messages.success(request, f"{tombstone.person_name}'s supervision file has been destroyed")
+        return redirect("retention-candidates")
     return render(
         request,
         "oversight/retention/destroy.html",
@@ -180,19 +186,16 @@ def retention_destroy(request, candidate_id):
 @role_required("system_admin")
 def legal_holds(request):
     form = PlaceHoldForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            hold = retention.legal_hold_place(
-                person=form.cleaned_data["person"],
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"{hold.person.full_name}'s file is on legal hold")
-            return redirect("legal-holds")
+    hold = act_on(
+        request,
+        form,
+        lambda data: retention.legal_hold_place(
+            person=data["person"], reason=data["reason"], by=request.user, request=request
+        ),
+    )
+    if hold is not None:
+        messages.success(request, f"{hold.person.full_name}'s file is on legal hold")
+        return redirect("legal-holds")
     holds = LegalHold.objects.select_related("person", "placed_by", "lifted_by")
     return render(request, "oversight/retention/holds.html", {"form": form, "holds": holds})
 
@@ -201,16 +204,16 @@ def legal_holds(request):
 def legal_hold_lift(request, hold_id):
     hold = get_object_or_404(LegalHold.objects.select_related("person"), pk=hold_id)
     form = LiftHoldForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            retention.legal_hold_lift(
-                hold=hold, reason=form.cleaned_data["lift_reason"], by=request.user, request=request
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"The legal hold on {hold.person.full_name}'s file is lifted")
-            return redirect("legal-holds")
+    lifted = act_on(
+        request,
+        form,
+        lambda data: retention.legal_hold_lift(
+            hold=hold, reason=data["lift_reason"], by=request.user, request=request
+        ),
+    )
+    if lifted is not None:
+        messages.success(request, f"The legal hold on {hold.person.full_name}'s file is lifted")
+        return redirect("legal-holds")
     return render(request, "oversight/retention/lift_hold.html", {"form": form, "hold": hold})
 
 
