@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter
 
 from access.api import within
 from api.framework.pagination import StablePages
+from api.framework.views import ApiListView
 from api.v1 import filters
 from supervision.models import Unit
 
@@ -49,3 +50,28 @@ def narrowed(queryset, *conditions):
         if condition is not None:
             queryset = queryset.filter(condition)
     return queryset
+
+
+class PeopleListView(ApiListView):
+    """A list of rows about people, each counted in the unit `unit_path` leads to from the row:
+    held to the token's reach, then narrowed by `unit`, by `updated_since` (`changed_since`)
+    and by the list's own `filters()`."""
+
+    unit_path: str
+
+    def rows(self):
+        raise NotImplementedError
+
+    def filters(self) -> list[Q | None]:
+        return []
+
+    def changed_since(self) -> Q | None:
+        return changed_since(self.request, "updated_at")
+
+    def get_queryset(self):
+        return narrowed(
+            self.rows().filter(within(self.reach(), self.unit_path)),
+            unit_q(self.request, self.unit_path),
+            self.changed_since(),
+            *self.filters(),
+        )

@@ -11,13 +11,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 
-from access.api import within
 from agreements.models import SupervisionAgreement
-from api.framework.views import ApiListView
 from api.models import Scope
 from api.v1 import filters
 from api.v1.described import LIST_ERRORS, UPDATED_SINCE, errors
-from api.v1.listing import UNIT, changed_since, narrowed, ordered_by, unit_q
+from api.v1.listing import UNIT, PeopleListView, changed_since, ordered_by
 from supervision.models import (
     StaffProfile,
     SupervisionRecord,
@@ -110,30 +108,25 @@ class StaffSerializer(serializers.ModelSerializer):
     ],
     tags=TAGS,
 )
-class StaffList(ApiListView):
+class StaffList(PeopleListView):
     serializer_class = StaffSerializer
     scopes = PEOPLE
     pagination_class = ordered_by("user_id")
+    unit_path = "unit__path"
 
-    def get_queryset(self):
+    def rows(self):
         line = SupervisoryRelationship.objects.filter(
             active_on(timezone.localdate()),
             supervisee=OuterRef("user_id"),
             kind=SupervisoryRelationship.Kind.LINE,
         ).order_by("-starts_on")
-        staff = (
-            StaffProfile.objects.filter(within(self.reach(), "unit__path"))
-            .select_related("user", "job_role")
-            .annotate(
-                line_supervisor=Subquery(line.values("supervisor_id")[:1]),
-                changed_at=Greatest("updated_at", "user__details_changed_at"),
-            )
+        return StaffProfile.objects.select_related("user", "job_role").annotate(
+            line_supervisor=Subquery(line.values("supervisor_id")[:1]),
+            changed_at=Greatest("updated_at", "user__details_changed_at"),
         )
-        return narrowed(
-            staff,
-            unit_q(self.request, "unit__path"),
-            _staff_changed_since(self.request),
-        )
+
+    def changed_since(self) -> Q | None:
+        return _staff_changed_since(self.request)
 
 
 def _staff_changed_since(request) -> Q | None:
@@ -202,20 +195,17 @@ class RelationshipSerializer(serializers.ModelSerializer):
     ],
     tags=TAGS,
 )
-class RelationshipList(ApiListView):
+class RelationshipList(PeopleListView):
     serializer_class = RelationshipSerializer
     scopes = PEOPLE
+    unit_path = "supervisee__profile__unit__path"
 
-    def get_queryset(self):
+    def rows(self):
+        return SupervisoryRelationship.objects.all()
+
+    def filters(self) -> list[Q | None]:
         day = filters.day(self.request, "active_on")
-        return narrowed(
-            SupervisoryRelationship.objects.filter(
-                within(self.reach(), "supervisee__profile__unit__path")
-            ),
-            unit_q(self.request, "supervisee__profile__unit__path"),
-            changed_since(self.request, "updated_at"),
-            active_on(day) if day else None,
-        )
+        return [active_on(day) if day else None]
 
 
 # --- Agreements ------------------------------------------------------------------------------
@@ -303,24 +293,17 @@ class AgreementSerializer(serializers.ModelSerializer):
     ],
     tags=TAGS,
 )
-class AgreementList(ApiListView):
+class AgreementList(PeopleListView):
     serializer_class = AgreementSerializer
     scopes = PEOPLE
+    unit_path = "relationship__supervisee__profile__unit__path"
 
-    def get_queryset(self):
+    def rows(self):
+        return SupervisionAgreement.objects.select_related("relationship").defer(*_AGREEMENT_TEXT)
+
+    def filters(self) -> list[Q | None]:
         status = filters.choice(self.request, "status", SupervisionAgreement.Status.values)
-        agreements = (
-            SupervisionAgreement.objects.filter(
-                within(self.reach(), "relationship__supervisee__profile__unit__path")
-            )
-            .select_related("relationship")
-            .defer(*_AGREEMENT_TEXT)
-        )
-        return narrowed(
-            agreements.filter(status=status) if status else agreements,
-            unit_q(self.request, "relationship__supervisee__profile__unit__path"),
-            changed_since(self.request, "updated_at"),
-        )
+        return [Q(status=status) if status else None]
 
 
 # Not even read from the database.
@@ -431,36 +414,26 @@ class SessionSerializer(serializers.ModelSerializer):
     ],
     tags=TAGS,
 )
-class SessionList(ApiListView):
+class SessionList(PeopleListView):
     serializer_class = SessionSerializer
     scopes = PEOPLE
+    unit_path = "supervisee__profile__unit__path"
 
-    def get_queryset(self):
+    def rows(self):
+        record_status = SupervisionRecord.objects.filter(session=OuterRef("pk")).values("status")
+        return SupervisionSession.objects.annotate(record_status=Subquery(record_status[:1])).only(
+            *_SESSION_FIELDS
+        )
+
+    def filters(self) -> list[Q | None]:
         status = filters.choice(self.request, "status", SupervisionSession.Status.values)
         starts_from = filters.day(self.request, "starts_from")
         starts_before = filters.day(self.request, "starts_before")
-        sessions = (
-            SupervisionSession.objects.filter(
-                within(self.reach(), "supervisee__profile__unit__path")
-            )
-            .annotate(
-                record_status=Subquery(
-                    SupervisionRecord.objects.filter(session=OuterRef("pk")).values("status")[:1]
-                )
-            )
-            .only(*_SESSION_FIELDS)
-        )
-        if status:
-            sessions = sessions.filter(status=status)
-        if starts_from:
-            sessions = sessions.filter(starts_at__date__gte=starts_from)
-        if starts_before:
-            sessions = sessions.filter(starts_at__date__lt=starts_before)
-        return narrowed(
-            sessions,
-            unit_q(self.request, "supervisee__profile__unit__path"),
-            changed_since(self.request, "updated_at"),
-        )
+        return [
+            Q(status=status) if status else None,
+            Q(starts_at__date__gte=starts_from) if starts_from else None,
+            Q(starts_at__date__lt=starts_before) if starts_before else None,
+        ]
 
 
 _SESSION_FIELDS = [
