@@ -18,7 +18,13 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from access.people import may_read_content, today
-from access.records import LINE, acting_line_supervisor, may_still_act, record_signatory
+from access.records import (
+    LINE,
+    acting_line_supervisor,
+    acting_line_supervisor_ids,
+    may_still_act,
+    record_signatory,
+)
 from access.refusals import refuse
 from supervision.models import Concern, Disagreement, SupervisionSession, SupervisoryRelationship
 from supervision.organisation.roles import active_on
@@ -95,18 +101,25 @@ def concerns_of(user, day: date | None = None) -> QuerySet:
     if not may_read_content(user, day):
         return Concern.objects.none()
     escalation_party = Q(kind=Concern.Kind.DISAGREEMENT) & (Q(supervisor=user) | Q(raised_by=user))
-    standing_in = [
-        concern.pk
+    day = day or today()
+    # Escalations of the user's line supervisees raised under a supervisor who has since left:
+    # the user stands in for them if they are the acting line supervisor (standing_in_for),
+    # asked for all of them in one query.
+    orphaned = [
+        concern
         for concern in Concern.objects.filter(
             kind=Concern.Kind.DISAGREEMENT,
+            supervisor__isnull=False,
             supervisee__in=SupervisoryRelationship.objects.filter(
-                active_on(day or today()), supervisor=user, kind=LINE
+                active_on(day), supervisor=user, kind=LINE
             ).values("supervisee"),
         )
         .exclude(supervisor=user)
         .select_related("supervisor__profile")
-        if _is_pk(standing_in_for(concern, day), user)
+        if not may_still_act(concern.supervisor, day)
     ]
+    acting = acting_line_supervisor_ids([c.supervisee_id for c in orphaned], day)
+    standing_in = [c.pk for c in orphaned if acting.get(c.supervisee_id) == user.pk]
     return Concern.objects.filter(
         Q(supervisee=user) | escalation_party | Q(pk__in=standing_in)
     ).exclude(raised_with=user)

@@ -90,6 +90,24 @@ def acting_line_supervisor(supervisee_id, day: date | None = None) -> User | Non
     return line.supervisor if line is not None else None
 
 
+def acting_line_supervisor_ids(supervisee_ids, day: date | None = None) -> dict[int, int]:
+    """`acting_line_supervisor` for many supervisees in one query: {supervisee id: the id of
+    their line supervisor who may act}, without those who have none."""
+    day = day or today()
+    found: dict[int, int] = {}
+    relationships = (
+        SupervisoryRelationship.objects.filter(
+            active_on(day), supervisee_id__in=set(supervisee_ids), kind=LINE
+        )
+        .select_related("supervisor__profile")
+        .order_by("supervisee_id", "-starts_on", "-pk")
+    )
+    for rel in relationships:
+        if rel.supervisee_id not in found and may_still_act(rel.supervisor, day):
+            found[rel.supervisee_id] = rel.supervisor_id
+    return found
+
+
 def record_signatory(session: SupervisionSession, day: date | None = None) -> Signatory | None:
     """Who signs and finalises `session`'s record as its supervisor on `day`, or None."""
     day = day or today()

@@ -81,20 +81,38 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_system_admin(self) -> bool:
         return self.is_staff
 
+    # What an incremental reader (the API's staff list) counts as a change of the person.
+    _DETAILS = ("email", "full_name")
+
     @classmethod
     def from_db(cls, db, field_names, values):
         user = super().from_db(db, field_names, values)
-        user._details_as_loaded = (user.__dict__.get("email"), user.__dict__.get("full_name"))
+        user._details_as_loaded = {f: user.__dict__[f] for f in cls._DETAILS if f in user.__dict__}
         return user
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # Reading a field deferred by only() loads it here: that is no change of it.
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        as_loaded = getattr(self, "_details_as_loaded", {})
+        as_loaded.update({f: self.__dict__[f] for f in self._DETAILS if f in self.__dict__})
+        self._details_as_loaded = as_loaded
+
+    def _details_changed(self) -> bool:
+        as_loaded = getattr(self, "_details_as_loaded", None)
+        if self._state.adding or as_loaded is None:
+            return True
+        return any(
+            f in self.__dict__ and (f not in as_loaded or self.__dict__[f] != as_loaded[f])
+            for f in self._DETAILS
+        )
+
     def save(self, *args, **kwargs):
-        details = (self.__dict__.get("email"), self.__dict__.get("full_name"))
-        if self._state.adding or details != getattr(self, "_details_as_loaded", details):
+        if self._details_changed():
             self.details_changed_at = timezone.now()
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "details_changed_at"}
         super().save(*args, **kwargs)
-        self._details_as_loaded = details
+        self._details_as_loaded = {f: self.__dict__[f] for f in self._DETAILS if f in self.__dict__}
 
 
 class Unit(models.Model):

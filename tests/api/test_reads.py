@@ -10,7 +10,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from oversight.flags.scheduled import tick
-from supervision.models import StaffProfile, SupervisionSession, SupervisoryRelationship, Unit
+from supervision.models import (
+    StaffProfile,
+    SupervisionSession,
+    SupervisoryRelationship,
+    Unit,
+    User,
+)
 from tests.api.helpers import bearer, service_account, token_for
 from tests.world import TODAY
 
@@ -166,6 +172,13 @@ def test_a_new_name_or_line_supervisor_is_a_change_and_a_sign_in_is_not(caller):
         assert list(changed) == [world.supervisee.pk]
         assert changed[world.supervisee.pk]["name"] == "Renamed Person"
         assert changed[world.supervisee.pk]["updated_at"].startswith("2026-03-07T09:00")
+
+    with time_machine.travel(datetime(2026, 3, 7, 10, tzinfo=UTC), tick=False):
+        # Loaded without the details, which are then read (a lazy load) and saved unchanged.
+        partial = User.objects.only("id", "is_active").get(pk=world.supervisor.pk)
+        assert partial.full_name and partial.email
+        partial.save()
+        assert list(changed_since_6_march()) == [world.supervisee.pk]
 
     with time_machine.travel(datetime(2026, 3, 8, 9, tzinfo=UTC), tick=False):
         line = SupervisoryRelationship.objects.filter(supervisee=world.supervisee).first()

@@ -286,3 +286,32 @@ def test_when_the_supervisor_leaves_an_escalation_the_new_line_supervisor_takes_
     with time_machine.travel(DAY, tick=False):
         client.force_login(world.other_team_supervisor)
         assert client.get(reverse("concern", args=[escalation.pk])).status_code == 404
+
+
+def test_standing_in_for_a_leaver_is_found_in_the_same_queries_however_many_escalations(world):
+    """The new line supervisor's list asks who acts for every escalation left by a leaver in
+    one query, not one each: three escalations cost what one would."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from access.concerns import concerns_of
+
+    with time_machine.travel(DAY, tick=False):
+        new_supervisor = StaffProfileFactory(unit=world.units["team"]).user
+        RelationshipFactory(supervisor=world.senior_manager, supervisee=new_supervisor)
+        escalations = []
+        for n in range(3):
+            _session, _record, disagreement = _finalised_with_disagreement(world)
+            escalations.append(
+                services.disagreement_escalate(
+                    disagreement=disagreement, text=f"Please decide {n}", by=world.supervisee
+                )
+            )
+        staff_mark_left(person=world.supervisor, leaving_date=date(2026, 3, 4), by=world.admin)
+        RelationshipFactory(
+            supervisor=new_supervisor, supervisee=world.supervisee, starts_on=date(2026, 3, 5)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            found = set(concerns_of(new_supervisor).values_list("pk", flat=True))
+    assert found == {e.pk for e in escalations}
+    assert len(queries) == 3, [q["sql"][:120] for q in queries]
