@@ -3,9 +3,9 @@ they supervise, and a supervisee's own supervision at a glance.
 
 Reads only, in a fixed number of queries whatever the number of supervisees, actions or children:
 each figure of the table is one query over all the supervisees at once, and the next supervision due
-is the one the flag job keeps on each person's profile (read with the relationships), worked out
-from `oversight.flags.facts.person_histories` (ten queries) only for people a write has marked
-since the job last looked. The rules are the ones the flags and the caseload already apply, with
+is the one the flag job keeps on each person's profile (read with the relationships), as
+`oversight.flags.next_due` trusts it: worked out again (ten queries) only for people a write has
+marked since the job last looked. The rules are the ones the flags and the caseload already apply, with
 the organisation's pack, so the figures here agree with the lists beside them and the pages they
 link to.
 """
@@ -26,7 +26,7 @@ from casework.models import Child
 from casework.selectors import clock as casework_clock
 from casework.selectors import discussion_due
 from casework.selectors import due_phrase as casework_phrase
-from oversight.flags.facts import person_histories
+from oversight.flags.next_due import supervision_due_dates
 from oversight.policy import due as rules
 from oversight.policy.choice import pack_on, pack_versions
 from supervision.models import (
@@ -329,25 +329,9 @@ def supervisee_table(
 
 
 def _add_next_supervision_due(rows, profiles, *, versions, now: datetime, today: date) -> None:
-    # Next supervision due (F1-F7), as the flag job keeps it (StaffProfile.session_due_on),
-    # no query. It holds while the person's next check is in the future: a write to their
-    # facts empties next_check_at at once, and the date can move only at a moment the job has
-    # scheduled a check for. For those whose check has come (marked by a write, or the job
-    # behind), the rules' own item from their history, as the job would find it: ten queries
-    # for all of them, none when the job is up to date.
     pack = pack_on(today, versions)
-    stale = []
-    for profile in profiles:
-        if profile.next_check_at is None or profile.next_check_at <= now:
-            stale.append(profile)
-        elif profile.session_due_on is not None:
-            _show_due(rows[profile.user_id], profile.session_due_on, pack, now, today)
-    for history in person_histories(stale) if stale else ():
-        item = next(
-            (i for i in history.items_at(versions, now) if i.kind == rules.SESSION_OVERDUE), None
-        )
-        if item is not None:
-            _show_due(rows[history.user_id], item.due, pack, now, today)
+    for user_id, due in supervision_due_dates(profiles, versions, now).items():
+        _show_due(rows[user_id], due, pack, now, today)
 
 
 def _show_due(row, due: date, pack, now: datetime, today: date) -> None:
