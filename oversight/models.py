@@ -877,6 +877,14 @@ def forget_summaries(changes) -> int:
     return DashboardSummary.objects.filter(condition).delete()[0]
 
 
+def forget_month_summaries(path: str | None, moment) -> int:
+    """A record finalised or a session cancelled at `moment`: the month it falls in, for the
+    chain of the unit at `path` (nothing if the month is open)."""
+    first = _month_of(moment)
+    following = (first + timedelta(days=31)).replace(day=1)
+    return forget_summaries([(unit_chain(path), first, following)])
+
+
 def forget_flag_summaries(*, written=(), resolved=(), reopened=()) -> int:
     """The flag job's writes: flags `written` (raised, or recorded already resolved) change
     the months they were held at the end of; flags `resolved` the months from their resolution

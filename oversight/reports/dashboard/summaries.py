@@ -14,6 +14,7 @@ check_dashboard_summaries` recounts every stored summary and names any that diff
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, datetime, time
 
 from django.db import IntegrityError, transaction
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from oversight.models import DashboardSummary
 from oversight.policy.due import LONDON, local_date
-from oversight.reports.dashboard.scope import Month
+from oversight.reports.dashboard.scope import Month, end_of_day, trend_months
 
 
 def month_key(month: Month) -> date:
@@ -67,3 +68,14 @@ def kept(unit, months: list[Month], count) -> list[dict]:
         except IntegrityError:
             pass
     return [found[key] for key in keys]
+
+
+def closed_month(first: date) -> Month:
+    """The trend month starting on `first`, whole."""
+    last = first.replace(day=monthrange(first.year, first.month)[1])
+    return trend_months(end_of_day(last))[-1]
+
+
+def same_figures(a: dict, b: dict) -> bool:
+    """Two months' figures are the same: a figure missing is a nought."""
+    return {k: v for k, v in a.items() if v} == {k: v for k, v in b.items() if v}
