@@ -61,10 +61,12 @@ from supervision.models import (
 def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
     """Every figure of one dashboard page, in a fixed number of queries.
 
-    Each kind of fact is read once for the date and the trends together: one query per kind,
-    grouped by unit, with a count per month (the last month runs to the date, so its count is
-    the date's figure) and, for records and cancellations, one for the quarter to the date.
-    The unit's own people are read again by person, for their rows."""
+    Each kind of fact is read once for the date and the months counted live together: one
+    query per kind, grouped by unit, with a count per month (the last month runs to the date,
+    so its count is the date's figure) and, for records and cancellations, one for the quarter
+    to the date. The unit's own people are read again by person, for their rows. A unit's
+    closed months come from their summaries (`summaries.kept`, one query once kept), so only
+    the month of the date is counted live; a person's page counts all twelve."""
 
     months = trend_months(at)
     # Closed months from their summaries (but for a person's page, counted whole); the open
@@ -75,31 +77,7 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
     totals = Figures()
     trends: dict[str, list] = defaultdict(lambda: [0] * len(live))
     rows = _rows_of_scope(scope, at)
-
-    def row_of(path):
-        """The database's own key for the row a unit path counts in: the id of the child
-        unit it is under ("" for the unit itself), cut from the path, so the database adds up
-        by row and a few rows come back, not one per unit of a large organisation."""
-        if scope.unit is None:
-            return Value("", output_field=CharField())
-        rest = Substr(path, len(scope.unit.path) + 1)
-        return Case(
-            When(**{f"{path.name}": scope.unit.path}, then=Value("")),
-            default=Substr(rest, 1, StrIndex(rest, Value("/")) - 1),
-            output_field=CharField(),
-        )
-
-    def unit_row(key) -> Row | None:
-        """The row of a child unit; None for the unit itself, whose people have rows of their
-        own (read by person)."""
-        return rows.get(f"u{key}") if key else None
-
-    def person_row(person_id) -> Row:
-        key = f"p{person_id}"
-        if key not in rows:
-            # A child's flag whose worker has left the unit, or has none.
-            rows[key] = Row(key, "No allocated worker" if person_id is None else "Left the unit")
-        return rows[key]
+    row_of, unit_row, person_row = _row_finders(scope, rows)
 
     overdue_by_role = _flag_figures(
         scope,
@@ -147,6 +125,38 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
         trends=trends,
         window_start=window_start,
     )
+
+
+def _row_finders(scope: Scope, rows: dict[str, Row]):
+    """How an aggregate's entry finds its row of the page: the database's key for a unit
+    path, the row of a child unit, the row of a person (made if missing)."""
+
+    def row_of(path):
+        """The database's own key for the row a unit path counts in: the id of the child
+        unit it is under ("" for the unit itself), cut from the path, so the database adds up
+        by row and a few rows come back, not one per unit of a large organisation."""
+        if scope.unit is None:
+            return Value("", output_field=CharField())
+        rest = Substr(path, len(scope.unit.path) + 1)
+        return Case(
+            When(**{f"{path.name}": scope.unit.path}, then=Value("")),
+            default=Substr(rest, 1, StrIndex(rest, Value("/")) - 1),
+            output_field=CharField(),
+        )
+
+    def unit_row(key) -> Row | None:
+        """The row of a child unit; None for the unit itself, whose people have rows of their
+        own (read by person)."""
+        return rows.get(f"u{key}") if key else None
+
+    def person_row(person_id) -> Row:
+        key = f"p{person_id}"
+        if key not in rows:
+            # A child's flag whose worker has left the unit, or has none.
+            rows[key] = Row(key, "No allocated worker" if person_id is None else "Left the unit")
+        return rows[key]
+
+    return row_of, unit_row, person_row
 
 
 def count_trends(unit, months) -> dict:
