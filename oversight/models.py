@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from supervision.models.organisation import StaffProfile, Unit
@@ -856,6 +856,23 @@ def unit_chain(path: str | None) -> set[int]:
     return {int(part) for part in (path or "").strip("/").split("/") if part}
 
 
+# The lock that orders a page filling summaries and the writes deleting them (PostgreSQL).
+SUMMARIES_LOCK = 21_2026
+
+
+def hold_summaries(*, shared: bool) -> None:
+    """Until the transaction ends: a write deleting summaries holds it shared, a page
+    counting and storing them exclusively. So a write whose delete comes while a page counts
+    waits, and deletes what the page stored (which may not have seen the write); and a page
+    counting waits for the writes already deleting, so it sees them. Writes do not wait for
+    one another. (SQLite runs one writer at a time and is not used by more than one.)"""
+    if connection.vendor != "postgresql":
+        return
+    kind = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {kind}(%s)", [SUMMARIES_LOCK])
+
+
 def forget_summaries(changes) -> int:
     """Delete the dashboard summaries a write changed, in the write's transaction. `changes`
     holds (unit ids, since, until): the units whose subtree changed (`unit_chain`) and the
@@ -871,6 +888,7 @@ def forget_summaries(changes) -> int:
             conditions.append(models.Q(unit_id__in=sorted(units), month__gte=first, month__lt=last))
     if not conditions:
         return 0
+    hold_summaries(shared=True)
     condition = conditions[0]
     for other in conditions[1:]:
         condition |= other

@@ -13,7 +13,9 @@ all history, and a child's flag in the unit on the flag):
 - a record finalised, or a session cancelled, in a closed month (an import, a date put back):
   that month of the supervisee's unit's chain.
 Each is asked only when it can matter: a save that changes none of these reads nothing more
-than the row as it was.
+than the row as it was. The delete comes after the save (post_save), and waits for a page
+counting summaries at that moment (`oversight.models.hold_summaries`), so what the page stored
+without seeing the write is deleted too.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def _path_of(unit_id) -> str | None:
 
 
 def _profile_saving(sender, instance, raw=False, **kwargs):
+    """What the save will change, worked out from the row as it was; deleted once saved
+    (`_forget_after_saving`), so a page counting meanwhile is ordered with the write."""
     if raw:
         return
     before = (
@@ -55,7 +59,7 @@ def _profile_saving(sender, instance, raw=False, **kwargs):
         else None
     )
     if before is None:
-        forget_summaries([(unit_chain(_path_of(instance.unit_id)), None, None)])
+        instance._summaries_changed = [(unit_chain(_path_of(instance.unit_id)), None, None)]
         return
     changes, new_path = [], before["unit__path"]
     if before["unit_id"] != instance.unit_id:
@@ -68,7 +72,13 @@ def _profile_saving(sender, instance, raw=False, **kwargs):
         span = _span(old, new)
         if span is not None:
             changes.append((unit_chain(new_path), *span))
-    forget_summaries(changes)
+    instance._summaries_changed = changes
+
+
+def _forget_after_saving(sender, instance, raw=False, **kwargs):
+    changes = instance.__dict__.pop("_summaries_changed", None)
+    if changes and not raw:
+        forget_summaries(changes)
 
 
 def _profile_deleted(sender, instance, **kwargs):
@@ -83,7 +93,7 @@ def _unit_saving(sender, instance, raw=False, **kwargs):
         return
     parent = _path_of(instance.parent_id)
     moved = unit_chain(before["path"]) ^ unit_chain(f"{parent or '/'}{instance.pk}/")
-    forget_summaries([(moved, None, None)])
+    instance._summaries_changed = [(moved, None, None)]
 
 
 def _supervisee_path(user_id) -> str | None:
@@ -115,6 +125,8 @@ def _is_closed(moment) -> bool:
 def connect() -> None:
     pre_save.connect(_profile_saving, sender=StaffProfile, dispatch_uid="summaries-profile")
     post_delete.connect(_profile_deleted, sender=StaffProfile, dispatch_uid="summaries-del")
+    post_save.connect(_forget_after_saving, sender=StaffProfile, dispatch_uid="summaries-p")
     pre_save.connect(_unit_saving, sender=Unit, dispatch_uid="summaries-unit")
+    post_save.connect(_forget_after_saving, sender=Unit, dispatch_uid="summaries-u")
     post_save.connect(_record_saved, sender=SupervisionRecord, dispatch_uid="summaries-record")
     post_save.connect(_session_saved, sender=SupervisionSession, dispatch_uid="summaries-session")

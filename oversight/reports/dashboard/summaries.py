@@ -17,10 +17,10 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date, datetime, time
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from oversight.models import DashboardSummary
+from oversight.models import DashboardSummary, hold_summaries
 from oversight.policy.due import LONDON, local_date
 from oversight.reports.dashboard.scope import Month, end_of_day, trend_months
 
@@ -54,19 +54,19 @@ def kept(unit, months: list[Month], count) -> list[dict]:
     )
     missing = [m for m, key in zip(months, keys, strict=True) if key not in found]
     if missing:
-        counted = count(unit, missing)
+        with transaction.atomic():
+            # Counted and stored with no write deleting summaries in between (`hold_summaries`).
+            hold_summaries(shared=False)
+            counted = count(unit, missing)
+            now = timezone.now()
+            DashboardSummary.objects.bulk_create(
+                [
+                    DashboardSummary(unit=unit, month=key, figures=figures, counted_at=now)
+                    for key, figures in counted.items()
+                ],
+                ignore_conflicts=True,  # another page stored them first
+            )
         found.update(counted)
-        now = timezone.now()
-        rows = [
-            DashboardSummary(unit=unit, month=key, figures=figures, counted_at=now)
-            for key, figures in counted.items()
-        ]
-        try:
-            # A savepoint: another page storing the same months at the same moment wins.
-            with transaction.atomic():
-                DashboardSummary.objects.bulk_create(rows, ignore_conflicts=True)
-        except IntegrityError:
-            pass
     return [found[key] for key in keys]
 
 
