@@ -865,7 +865,7 @@ def hold_summaries(*, shared: bool) -> None:
     counting and storing them exclusively. So a write whose delete comes while a page counts
     waits, and deletes what the page stored (which may not have seen the write); and a page
     counting waits for the writes already deleting, so it sees them. Writes do not wait for
-    one another. (SQLite runs one writer at a time and is not used by more than one.)"""
+    one another. (SQLite, for development and the tests, takes no lock: one process.)"""
     if connection.vendor != "postgresql":
         return
     kind = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
