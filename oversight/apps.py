@@ -13,5 +13,8 @@ class OversightConfig(AppConfig):
             home_exports,
             quality_exports,
         )
+        from oversight.reports.dashboard import forgetting
 
         signals.connect()
+        # Writes that change a closed month of the dashboard delete its summaries.
+        forgetting.connect()

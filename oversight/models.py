@@ -1,11 +1,15 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
+from supervision.models.organisation import StaffProfile, Unit
 from supervision.models.work import QueuedWork
+
+_LONDON = ZoneInfo("Europe/London")
 
 # How long a claimed row (a person or child due a look, a notice to send, a digest to write) is
 # left alone, were the claim ever committed without its result.
@@ -809,3 +813,114 @@ class Export(QueuedWork):
         if not self.rows_total:
             return 0
         return min(99, self.rows_done * 100 // self.rows_total)
+
+
+class DashboardSummary(models.Model):
+    """The dashboard's trend figures of one unit and everything below it for one closed calendar
+    month (London): what the unit's page shows for that month, so a page counts only the open
+    month and the date (oversight.reports.dashboard.summaries). A copy of a recount, made when
+    a page first asks for it and deleted by any write that changes it (`forget_summaries`):
+    never the only place a figure is kept. `manage.py check_dashboard_summaries` recounts them.
+    """
+
+    unit = models.ForeignKey("supervision.Unit", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    figures = models.JSONField()  # measure key → the count at the month's end (or in it)
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="one_summary_a_unit_month")
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%B %Y}"
+
+
+def _month_of(moment) -> date:
+    """The first day of the London month of a moment, or of a day."""
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(_LONDON).date()
+    return moment.replace(day=1)
+
+
+def unit_chain(path: str | None) -> set[int]:
+    """A unit and every unit above it, from its materialised path ("/1/4/9/")."""
+    return {int(part) for part in (path or "").strip("/").split("/") if part}
+
+
+# The lock that orders a page filling summaries and the writes deleting them (PostgreSQL).
+SUMMARIES_LOCK = 21_2026
+
+
+def hold_summaries(*, shared: bool) -> None:
+    """Until the transaction ends: a write deleting summaries holds it shared, a page
+    counting and storing them exclusively. So a write whose delete comes while a page counts
+    waits, and deletes what the page stored (which may not have seen the write); and a page
+    counting waits for the writes already deleting, so it sees them. Writes do not wait for
+    one another. (SQLite, for development and the tests, takes no lock: one process.)"""
+    if connection.vendor != "postgresql":
+        return
+    kind = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {kind}(%s)", [SUMMARIES_LOCK])
+
+
+def forget_summaries(changes) -> int:
+    """Delete the dashboard summaries a write changed, in the write's transaction. `changes`
+    holds (unit ids, since, until): the units whose subtree changed (`unit_chain`) and the
+    months whose last moment (or last day) falls in [since, until), as moments or days, None
+    for no bound. Only closed months are kept, so a change within the open month deletes
+    nothing and costs no query. Returns the rows deleted."""
+    current = _month_of(timezone.now())
+    conditions = []
+    for units, since, until in changes:
+        last = current if until is None else min(current, _month_of(until))
+        first = date.min if since is None else _month_of(since)
+        if units and first < last:
+            conditions.append(models.Q(unit_id__in=sorted(units), month__gte=first, month__lt=last))
+    if not conditions:
+        return 0
+    hold_summaries(shared=True)
+    condition = conditions[0]
+    for other in conditions[1:]:
+        condition |= other
+    return DashboardSummary.objects.filter(condition).delete()[0]
+
+
+def forget_month_summaries(path: str | None, moment) -> int:
+    """A record finalised or a session cancelled at `moment`: the month it falls in, for the
+    chain of the unit at `path` (nothing if the month is open)."""
+    first = _month_of(moment)
+    following = (first + timedelta(days=31)).replace(day=1)
+    return forget_summaries([(unit_chain(path), first, following)])
+
+
+def forget_flag_summaries(*, written=(), resolved=(), reopened=()) -> int:
+    """The flag job's writes: flags `written` (raised, or recorded already resolved) change
+    the months they were held at the end of; flags `resolved` the months from their resolution
+    on (held before, not now); flags `reopened` every month from when they began. A member of
+    staff's flag counts in their unit now, a child's in the unit on the flag."""
+    current = _month_of(timezone.now())
+    spans = [(f, f.overdue_since, f.resolved_at) for f in written]
+    spans += [(f, f.resolved_at, None) for f in resolved]
+    spans += [(f, f.overdue_since, None) for f in reopened]
+    # Most writes are of this month: they change no summary and read nothing.
+    spans = [s for s in spans if s[1] is not None and _month_of(s[1]) < current]
+    if not spans:
+        return 0
+    staff = {f.person_id for f, _, _ in spans if f.child_id is None}
+    paths = dict(
+        StaffProfile.objects.filter(user_id__in=staff).values_list("user_id", "unit__path")
+    )
+    units = dict(
+        Unit.objects.filter(pk__in={f.unit_id for f, _, _ in spans}).values_list("pk", "path")
+    )
+    return forget_summaries(
+        (
+            unit_chain(paths.get(f.person_id) if f.child_id is None else units.get(f.unit_id)),
+            since,
+            until,
+        )
+        for f, since, until in spans
+    )

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 
 from casework.models import Child
 from oversight.flags.facts import _profiles, child_histories, person_histories
-from oversight.models import Flag
+from oversight.models import Flag, forget_flag_summaries
 from oversight.notices import notify
 from oversight.policy import due
 from oversight.policy.choice import _version_changes, pack_versions
@@ -452,6 +452,12 @@ def _sync(histories, model, now: datetime, versions, marked, look_back=LATE_FACT
     # (`outcome.raised`), kept as already resolved (`recorded`), resolved (`resolved`) or
     # opened again (`reopened`) is known and written, with its notices: the one place for
     # anything kept per batch of flags, so it commits or is undone with them.
+    # The dashboard's summaries of the closed months these flags change are deleted.
+    forget_flag_summaries(
+        written=(*outcome.raised, *outcome.recorded),
+        resolved=outcome.resolved,
+        reopened=outcome.reopened,
+    )
     return outcome
 
 

@@ -3,8 +3,13 @@ records themselves: `manage.py check_dashboard_summaries`, and the tests."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+from oversight.models import DashboardSummary
 from oversight.reports.dashboard import FUNCTION_KEYS, FUNCTIONS_ANSWERED, finalised_records
-from supervision.models import FinalisedRecord
+from oversight.reports.dashboard.figures import count_trends
+from oversight.reports.dashboard.summaries import closed_month, same_figures
+from supervision.models import FinalisedRecord, Unit
 
 FIGURES = FinalisedRecord.FIGURES
 
@@ -54,4 +59,33 @@ def finalised_record_differences(limit: int = 20) -> list[str]:
             problems.append(f"record {pk}: {', '.join(differ)} differ from the record")
         if len(problems) >= limit:
             break
+    return problems
+
+
+def summary_differences(limit: int | None = 20) -> list[str]:
+    """Each stored dashboard summary (a unit's closed month) that differs from a recount of
+    that unit and month, a line each (at most `limit`): one recount a unit, of its stored
+    months together."""
+    stored = defaultdict(dict)
+    for unit_id, month, figures in DashboardSummary.objects.values_list(
+        "unit_id", "month", "figures"
+    ).order_by("unit_id", "month"):
+        stored[unit_id][month] = figures
+    units = Unit.objects.in_bulk(list(stored))
+    problems = []
+    for unit_id, kept in stored.items():
+        recount = count_trends(units[unit_id], [closed_month(month) for month in kept])
+        for month, figures in kept.items():
+            if not same_figures(figures, recount[month]):
+                differ = sorted(
+                    key
+                    for key in {*figures, *recount[month]}
+                    if figures.get(key, 0) != recount[month].get(key, 0)
+                )
+                problems.append(
+                    f"unit {unit_id} ({units[unit_id].name}), {month:%B %Y}: "
+                    f"{', '.join(differ)} differ from a recount"
+                )
+        if limit is not None and len(problems) >= limit:
+            return problems[:limit]
     return problems

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from oversight.reports.dashboard_check import finalised_record_differences
+from oversight.reports.dashboard_check import finalised_record_differences, summary_differences
 
 
 class Command(BaseCommand):
@@ -8,11 +8,13 @@ class Command(BaseCommand):
         "Recount what the dashboard reads from kept figures and compare: each finalised "
         "record's row (FinalisedRecord: its supervisee, when it was finalised, reflection and "
         "wellbeing asked and completed, the functions of supervision covered) against the "
-        "record, its session and its sections. Prints what differs and fails if anything does."
+        "record, its session and its sections; and each stored summary of a unit's closed month "
+        "(DashboardSummary) against a recount of that unit and month. Prints what differs and "
+        "fails if anything does."
     )
 
     def handle(self, *args, **options):
-        problems = finalised_record_differences()
+        problems = finalised_record_differences() + summary_differences()
         for line in problems:
             self.stdout.write(line)
         if problems:

@@ -15,6 +15,12 @@ fixed set of aggregate queries whatever the size of the organisation:
 - records finalised (with the functions of supervision each covered), cancellations, in the
   quarter to the date and in each month.
 
+A unit's page counts that way only the open month and the date: each closed month of its
+trends (ended before the current London month began) is read from a summary of the unit and
+everything below it, kept from the first page that asked and deleted by any write that changes
+it (`summaries`, `forgetting`), so its cost does not grow with the organisation's history. A
+person's page counts every month.
+
 Which unit a flag counts in: a member of staff's flags in their unit; a child's in the unit of
 the allocation in force when the flag's spell began, else the child's own unit, which the flag
 job writes on the flag (`Flag.unit`). The job ends a child's flags at a transfer and raises new

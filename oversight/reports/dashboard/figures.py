@@ -17,6 +17,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, StrIndex, Substr
+from django.utils import timezone
 
 from oversight.models import FlagKind
 from oversight.reports.dashboard.items import (
@@ -48,6 +49,7 @@ from oversight.reports.dashboard.scope import (
     percent,
     trend_months,
 )
+from oversight.reports.dashboard.summaries import closed_count, kept, month_key
 from supervision.models import (
     FinalisedRecord,
     JobRole,
@@ -59,16 +61,75 @@ from supervision.models import (
 def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
     """Every figure of one dashboard page, in a fixed number of queries.
 
-    Each kind of fact is read once for the date and the trends together: one query per kind,
-    grouped by unit, with a count per month (the last month runs to the date, so its count is
-    the date's figure) and, for records and cancellations, one for the quarter to the date.
-    The unit's own people are read again by person, for their rows."""
+    Each kind of fact is read once for the date and the months counted live together: one
+    query per kind, grouped by unit, with a count per month (the last month runs to the date,
+    so its count is the date's figure) and, for records and cancellations, one for the quarter
+    to the date. The unit's own people are read again by person, for their rows. A unit's
+    closed months come from their summaries (`summaries.kept`, one query once kept), so only
+    the month of the date is counted live; a person's page counts all twelve."""
 
     months = trend_months(at)
+    # Closed months from their summaries (but for a person's page, counted whole); the open
+    # month and the date counted here.
+    closed = 0 if scope.unit is None else closed_count(months, timezone.now())
+    live = months[closed:]
     window_start = at - timedelta(days=WINDOW_DAYS)
     totals = Figures()
-    trends: dict[str, list] = defaultdict(lambda: [0] * len(months))
+    trends: dict[str, list] = defaultdict(lambda: [0] * len(live))
     rows = _rows_of_scope(scope, at)
+    row_of, unit_row, person_row = _row_finders(scope, rows)
+
+    overdue_by_role = _flag_figures(
+        scope,
+        live,
+        at,
+        totals=totals,
+        trends=trends,
+        row_of=row_of,
+        unit_row=unit_row,
+        person_row=person_row,
+    )
+    signoff_ages, case_risks = _breakdowns(scope.flags(flags_with_unit()).filter(held(at)), at)
+
+    staff_by_role = _staff_figures(
+        scope, live, totals=totals, trends=trends, row_of=row_of, unit_row=unit_row
+    )
+    by_role = _staff_by_role(staff_by_role, overdue_by_role)
+
+    _records_and_cancellations(
+        scope,
+        live,
+        window_start,
+        totals=totals,
+        trends=trends,
+        row_of=row_of,
+        unit_row=unit_row,
+        person_row=person_row,
+    )
+    trends = _with_closed(kept(scope.unit, months[:closed], count_trends), trends, len(live))
+    _add_staff_on_time(totals, rows.values(), trends)
+    _add_record_percent_trends(trends)
+    ordered = [r for r in rows.values() if r.unit is not None] + [
+        r for r in rows.values() if r.unit is None
+    ]
+    return Dashboard(
+        scope=scope,
+        at=at,
+        is_now=is_now,
+        totals=totals,
+        rows=ordered,
+        by_role=by_role,
+        signoff_ages=signoff_ages,
+        case_risks=case_risks,
+        months=months,
+        trends=trends,
+        window_start=window_start,
+    )
+
+
+def _row_finders(scope: Scope, rows: dict[str, Row]):
+    """How an aggregate's entry finds its row of the page: the database's key for a unit
+    path, the row of a child unit, the row of a person (made if missing)."""
 
     def row_of(path):
         """The database's own key for the row a unit path counts in: the id of the child
@@ -95,44 +156,34 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
             rows[key] = Row(key, "No allocated worker" if person_id is None else "Left the unit")
         return rows[key]
 
-    overdue_by_role = _flag_figures(
-        scope,
-        months,
-        at,
-        totals=totals,
-        trends=trends,
-        row_of=row_of,
-        unit_row=unit_row,
-        person_row=person_row,
-    )
-    signoff_ages, case_risks = _breakdowns(scope.flags(flags_with_unit()).filter(held(at)), at)
+    return row_of, unit_row, person_row
 
-    staff_by_role = _staff_figures(
-        scope, months, totals=totals, trends=trends, row_of=row_of, unit_row=unit_row
-    )
-    _add_staff_on_time(totals, rows.values(), trends)
-    by_role = _staff_by_role(staff_by_role, overdue_by_role)
 
-    _records_and_cancellations(
-        scope, months, window_start, totals, trends, row_of, unit_row, person_row
-    )
-    _add_record_percent_trends(trends)
-    ordered = [r for r in rows.values() if r.unit is not None] + [
-        r for r in rows.values() if r.unit is None
-    ]
-    return Dashboard(
-        scope=scope,
-        at=at,
-        is_now=is_now,
-        totals=totals,
-        rows=ordered,
-        by_role=by_role,
-        signoff_ages=signoff_ages,
-        case_risks=case_risks,
-        months=months,
-        trends=trends,
-        window_start=window_start,
-    )
+def count_trends(unit, months) -> dict:
+    """The trend figures of a unit's page for these months, by month key, counted whole: the
+    same queries as the page's, without its rows. What a summary of a closed month holds."""
+    trends: dict[str, list] = defaultdict(lambda: [0] * len(months))
+    scope, none = Scope(unit=unit), Value("", output_field=CharField())
+    common = {"totals": Figures(), "trends": trends, "row_of": lambda path: none}
+    common["unit_row"] = lambda key: None
+    _flag_figures(scope, months, months[-1].at, person_row=None, **common)
+    _staff_figures(scope, months, **common)
+    _records_and_cancellations(scope, months, months[0].start, person_row=None, **common)
+    return {
+        month_key(month): {key: values[i] for key, values in trends.items()}
+        for i, month in enumerate(months)
+    }
+
+
+def _with_closed(closed: list[dict], live: dict, open_months: int) -> dict:
+    """The trends of the whole page: the closed months' summaries, then the months counted
+    live."""
+    trends: dict[str, list] = defaultdict(lambda: [0] * (len(closed) + open_months))
+    for key in {*live, *(key for figures in closed for key in figures)}:
+        trends[key] = [figures.get(key, 0) for figures in closed] + list(
+            live.get(key, [0] * open_months)
+        )
+    return trends
 
 
 def _rows_of_scope(scope: Scope, at: datetime) -> dict[str, Row]:
@@ -196,7 +247,7 @@ def _flag_figures(
         add(entry["kind"], entry[f"n{last}"], row)
         add("staff_overdue", entry[f"s{last}"], row)
         overdue_by_role[entry["role"]] += entry[f"s{last}"]
-    if scope.unit is not None:
+    if scope.unit is not None and person_row is not None:
         direct = flags.filter(held(at), unit_ref=scope.unit.pk).values("person_id", "kind")
         for entry in direct.annotate(n=Count("pk")):
             row = person_row(entry["person_id"])
@@ -337,7 +388,7 @@ def _month_and_quarter(moment: str, months, window_start) -> dict:
 
 
 def _records_and_cancellations(
-    scope, months, window_start, totals: Figures, trends, row_of, unit_row, person_row
+    scope, months, window_start, *, totals: Figures, trends, row_of, unit_row, person_row
 ) -> None:
     """Records finalised and cancellations, in each month and in the quarter to the date
     ("q"), by unit; then the quarter by person for the unit's own people. Records are counted
@@ -375,7 +426,7 @@ def _records_and_cancellations(
                     totals.add(key, entry[key])
                     if row is not None:
                         row.figures.add(key, entry[key])
-        if scope.unit is None:
+        if scope.unit is None or person_row is None:
             continue
         own = queryset.filter(
             supervisee__profile__unit_id=scope.unit.pk, **{f"{moment}__gt": window_start}

@@ -26,9 +26,9 @@ NOW = datetime(2026, 3, 5, 12, tzinfo=LONDON)
 # session, the viewer's units and roles, the unit, the breadcrumb, the audit entry and the
 # navigation.
 PINNED = {
-    "organisation": 26,
-    "service": 26,
-    "team": 26,
+    "organisation": 27,
+    "service": 27,
+    "team": 27,
     "person": 19,
     "items": 14,
     "person items": 14,
