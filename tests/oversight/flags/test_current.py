@@ -48,14 +48,19 @@ def history(seed: int) -> PersonHistory:
         on = _day(rng, 800)
         planned_on = on - timedelta(days=rng.randrange(200))
         cancelled = _maybe(rng, planned_on, 0.2, 100)
-        planned.append(standards.PlannedSession(on=on, planned_on=planned_on, cancelled_on=cancelled))
+        planned.append(
+            standards.PlannedSession(on=on, planned_on=planned_on, cancelled_on=cancelled)
+        )
     teams = tuple(
         standards.TeamGroups(
             f"Team {t}",
             t,
             tuple(
                 sorted(
-                    ((rng.choice(("team_meeting", "case_progression")), _day(rng)) for _ in range(12)),
+                    (
+                        (rng.choice(("team_meeting", "case_progression")), _day(rng))
+                        for _ in range(12)
+                    ),
                     key=lambda h: h[1],
                 )
             ),
@@ -76,11 +81,15 @@ def history(seed: int) -> PersonHistory:
         observations=tuple(sorted(_day(rng) for _ in range(rng.randrange(5)))),
         development_conversations=tuple(_day(rng) for _ in range(rng.randrange(5))),
         actions=tuple(
-            due.ActionFacts(due_on=_day(rng), done_on=_maybe(rng, _day(rng), 0.7, 60), about=f"a {n}")
+            due.ActionFacts(
+                due_on=_day(rng), done_on=_maybe(rng, _day(rng), 0.7, 60), about=f"a {n}"
+            )
             for n in range(rng.randrange(15))
         ),
         planned=tuple(planned),
-        wellbeing_plans=(standards.WellbeingPlanFacts(START + timedelta(days=20), date(2025, 1, 1)),),
+        wellbeing_plans=(
+            standards.WellbeingPlanFacts(START + timedelta(days=20), date(2025, 1, 1)),
+        ),
         team_groups=teams,
     )
     agreements = []
