@@ -129,6 +129,42 @@ class CurrentFacts:
         """`facts` (this person's at a moment of `today`) with only what the rules can read
         on `today` under `pack`."""
         base = self.base
+        sessions, last = self._sessions(facts, pack, today)
+        # S4: a cancellation matters until a formal session is held on or after its day.
+        cancel_from = 0 if last is None else bisect_right(self.cancel_days, last)
+        cancel_to = bisect_right(self.cancel_days, today)
+        cancellations = tuple(
+            base.cancellations[i] for i in sorted(self.cancel_order[cancel_from:cancel_to])
+        )
+        return replace(
+            facts,
+            sessions=sessions,
+            cancellations=cancellations,
+            records=tuple(base.records[i] for i in self.records.on(today)),
+            actions=tuple(base.actions[i] for i in self.actions.on(today)),
+            planned=tuple(base.planned[i] for i in self.planned.on(today)),
+            observations=_latest(self.observations, today),
+            development_conversations=_latest(self.conversations, today),
+            team_groups=self._team_groups(today),
+        )
+
+    def standards_on(self, facts: due.PersonFacts, pack, today: date) -> due.PersonFacts:
+        """As `on`, for `due.standard_items` alone: only what the standards read is cut."""
+        return replace(
+            facts,
+            sessions=self._sessions(facts, pack, today)[0],
+            planned=tuple(self.base.planned[i] for i in self.planned.on(today)),
+            team_groups=self._team_groups(today),
+        )
+
+    def _team_groups(self, today: date) -> tuple:
+        return tuple(
+            replace(team, held=_latest_of_each(days_of, today))
+            for team, days_of in zip(self.base.team_groups, self.team_days, strict=True)
+        )
+
+    def _sessions(self, facts: due.PersonFacts, pack, today: date) -> tuple[tuple, date | None]:
+        """The sessions the rules read on `today`, and the day of the last formal one."""
         keep = set()
         # F1-F5, S4, A1: the last formal session held, and the first since the current
         # relationship began; F6: every session of this month and the last.
@@ -144,28 +180,8 @@ class CurrentFacts:
         month_from = bisect_left(self.session_days, last_month)
         month_to = bisect_right(self.session_days, today)
         keep.update(self.session_order[month_from:month_to])
-        sessions = tuple(base.sessions[i] for i in sorted(keep))
-        # S4: a cancellation matters until a formal session is held on or after its day.
-        after = days[last] if last is not None else None
-        cancel_from = 0 if after is None else bisect_right(self.cancel_days, after)
-        cancel_to = bisect_right(self.cancel_days, today)
-        cancellations = tuple(
-            base.cancellations[i] for i in sorted(self.cancel_order[cancel_from:cancel_to])
-        )
-        return replace(
-            facts,
-            sessions=sessions,
-            cancellations=cancellations,
-            records=tuple(base.records[i] for i in self.records.on(today)),
-            actions=tuple(base.actions[i] for i in self.actions.on(today)),
-            planned=tuple(base.planned[i] for i in self.planned.on(today)),
-            observations=_latest(self.observations, today),
-            development_conversations=_latest(self.conversations, today),
-            team_groups=tuple(
-                replace(team, held=_latest_of_each(days_of, today))
-                for team, days_of in zip(base.team_groups, self.team_days, strict=True)
-            ),
-        )
+        sessions = tuple(self.base.sessions[i] for i in sorted(keep))
+        return sessions, (days[last] if last is not None else None)
 
 
 def _settled_on(record: due.RecordFacts) -> date | None:

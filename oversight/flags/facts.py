@@ -110,6 +110,12 @@ class PersonHistory:
             self._current = CurrentFacts(self.base)
         return self._current.on(self.facts_at(at), pack, due.local_date(at))
 
+    def standards_facts_at(self, pack, at: datetime) -> due.PersonFacts:
+        """As `rules_facts_at`, for `due.standard_items` alone."""
+        if self._current is None:
+            self._current = CurrentFacts(self.base)
+        return self._current.standards_on(self.facts_at(at), pack, due.local_date(at))
+
     def items_at(self, versions, at: datetime) -> list[due.DueItem]:
         return list(_remembered(self, versions, at, self._items_at))
 

@@ -135,6 +135,8 @@ def test_the_rules_answer_the_same_from_the_facts_cut_for_the_day(seed, code):
         cut = person.rules_facts_at(pack, at)
         # person_items has standard_items among its own.
         assert due.person_items(pack, cut, at) == due.person_items(pack, whole, at), day
+        standards_cut = person.standards_facts_at(pack, at)
+        assert due.standard_items(pack, standards_cut, at) == due.standard_items(pack, whole, at)
 
 
 def test_the_cut_leaves_out_what_the_day_cannot_read():
