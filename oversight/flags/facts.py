@@ -41,10 +41,15 @@ def _day(moment: datetime | None) -> date | None:
     return due.local_date(moment) if moment is not None else None
 
 
+_UNASKED = object()  # no pack versions asked about yet
+
+
 def _remembered(history, versions, at: datetime, ask) -> list[due.DueItem]:
     """The rules' answer for `history` at `at`, asked once a moment: a walk back, the look at
     now and the start of each spell ask again about the same moments (the rules are a function
     of the facts, the pack versions and the moment)."""
+    if versions is None:
+        return ask(versions, at)  # the pack chosen at the time: not remembered
     asked_of, answers = history._items
     if asked_of is not versions:
         answers = {}
@@ -82,7 +87,7 @@ class PersonHistory:
     _events: list | None = field(default=None, repr=False)
     _facts: dict = field(default_factory=dict, repr=False)
     _current: CurrentFacts | None = field(default=None, repr=False)
-    _items: tuple = field(default=(None, {}), repr=False)  # (versions, {moment: items})
+    _items: tuple = field(default_factory=lambda: (_UNASKED, {}), repr=False)  # (versions, answers)
 
     subject = "person"
 
@@ -555,7 +560,7 @@ class ChildHistory:
     joint_days: tuple[date, ...] = ()
     _events: list | None = field(default=None, repr=False)
     _facts: dict = field(default_factory=dict, repr=False)
-    _items: tuple = field(default=(None, {}), repr=False)  # (versions, {moment: items})
+    _items: tuple = field(default_factory=lambda: (_UNASKED, {}), repr=False)  # (versions, answers)
 
     subject = "child"
 
