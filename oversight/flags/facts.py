@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agreements.models import SupervisionAgreement
 from casework.models import Allocation, CaseNote, Child, RiskRating, Transfer
+from oversight.flags.current import CurrentFacts
 from oversight.policy import due, standards
 from oversight.policy.choice import pack_on
 from oversight.policy.packs import Interval
@@ -38,6 +39,24 @@ from supervision.models.organisation import SupervisorAbsence, Unit
 
 def _day(moment: datetime | None) -> date | None:
     return due.local_date(moment) if moment is not None else None
+
+
+_UNASKED = object()  # no pack versions asked about yet
+
+
+def _remembered(history, versions, at: datetime, ask) -> list[due.DueItem]:
+    """The rules' answer for `history` at `at`, asked once a moment: a walk back, the look at
+    now and the start of each spell ask again about the same moments (the rules are a function
+    of the facts, the pack versions and the moment)."""
+    if versions is None:
+        return ask(versions, at)  # the pack chosen at the time: not remembered
+    asked_of, answers = history._items
+    if asked_of is not versions:
+        answers = {}
+        history._items = (versions, answers)
+    if at not in answers:
+        answers[at] = ask(versions, at)
+    return answers[at]
 
 
 # --- A member of staff's facts through time --------------------------------------------------
@@ -67,6 +86,8 @@ class PersonHistory:
     user: object = None
     _events: list | None = field(default=None, repr=False)
     _facts: dict = field(default_factory=dict, repr=False)
+    _current: CurrentFacts | None = field(default=None, repr=False)
+    _items: tuple = field(default_factory=lambda: (_UNASKED, {}), repr=False)  # (versions, answers)
 
     subject = "person"
 
@@ -87,10 +108,27 @@ class PersonHistory:
             )
         return self._facts[state]
 
+    def rules_facts_at(self, pack, at: datetime) -> due.PersonFacts:
+        """`facts_at(at)` cut to what the rules read on that day under `pack` (the same
+        answer, without reading the whole history at every moment a walk asks about)."""
+        if self._current is None:
+            self._current = CurrentFacts(self.base)
+        return self._current.on(self.facts_at(at), pack, due.local_date(at))
+
+    def standards_facts_at(self, pack, at: datetime) -> due.PersonFacts:
+        """As `rules_facts_at`, for `due.standard_items` alone."""
+        if self._current is None:
+            self._current = CurrentFacts(self.base)
+        return self._current.standards_on(self.facts_at(at), pack, due.local_date(at))
+
     def items_at(self, versions, at: datetime) -> list[due.DueItem]:
+        return list(_remembered(self, versions, at, self._items_at))
+
+    def _items_at(self, versions, at: datetime) -> list[due.DueItem]:
         if not self.on_staff(at):
             return []
-        return due.person_items(pack_on(due.local_date(at), versions), self.facts_at(at), at)
+        pack = pack_on(due.local_date(at), versions)
+        return due.person_items(pack, self.rules_facts_at(pack, at), at)
 
     def events(self) -> list[datetime]:
         """Every moment at which this person's facts change what the rules say: the start of
@@ -522,6 +560,7 @@ class ChildHistory:
     joint_days: tuple[date, ...] = ()
     _events: list | None = field(default=None, repr=False)
     _facts: dict = field(default_factory=dict, repr=False)
+    _items: tuple = field(default_factory=lambda: (_UNASKED, {}), repr=False)  # (versions, answers)
 
     subject = "child"
 
@@ -576,6 +615,9 @@ class ChildHistory:
         )
 
     def items_at(self, versions, at: datetime) -> list[due.DueItem]:
+        return list(_remembered(self, versions, at, self._items_at))
+
+    def _items_at(self, versions, at: datetime) -> list[due.DueItem]:
         facts = self.facts_at(at)
         if facts is None:
             return []

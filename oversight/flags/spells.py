@@ -23,7 +23,7 @@ def standard_flags(histories, versions, start: datetime, now: datetime) -> list[
             if not history.on_staff(at):
                 return []
             pack = pack_on(due.local_date(at), versions)
-            return due.standard_items(pack, history.facts_at(at), at)
+            return due.standard_items(pack, history.standards_facts_at(pack, at), at)
 
         timeline = _walk(history, versions, start, now, items_at=items_at)
         spells = list(timeline.ended_spells())

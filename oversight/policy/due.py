@@ -276,16 +276,13 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LONDON)
 
 
+# The flag job asks the day of the same few moments (a child's discussions) at every step of a
+# walk through its history: tens of thousands of times a batch. Remembered whole: a naive
+# moment never equals an aware one, so it is never answered from the cache, and refused.
+@lru_cache(maxsize=1 << 16)
 def local_date(moment: datetime) -> date:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("Give an aware datetime: the rules run in Europe/London time")
-    return _london_date(moment)
-
-
-# The flag job asks the day of the same few moments (a child's discussions) at every step of a
-# walk through its history: tens of thousands of times a batch.
-@lru_cache(maxsize=1 << 16)
-def _london_date(moment: datetime) -> date:
     return moment.astimezone(LONDON).date()
 
 
@@ -293,6 +290,12 @@ def overdue_from(due: date | datetime) -> datetime:
     """Start of the day after a due day (Europe/London); a due moment itself."""
     if isinstance(due, datetime):
         return due
+    return _day_after(due)
+
+
+# Asked of every item at every moment of a walk, to order the items: remembered.
+@lru_cache(maxsize=1 << 14)
+def _day_after(due: date) -> datetime:
     return datetime.combine(due + timedelta(days=1), time(), tzinfo=LONDON)
 
 
@@ -321,6 +324,7 @@ def _item(pack, at, kind, due, subject, reference, detail, rule, about="") -> Du
     )
 
 
+@lru_cache(maxsize=1 << 14)
 def _when(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 

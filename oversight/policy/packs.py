@@ -77,6 +77,7 @@ class PackError(ValueError):
 # Dates
 
 
+@lru_cache(maxsize=1 << 14)
 def add_months_clamped(day: date, months: int) -> date:
     """The same day `months` later, or that month's last day when it has no such day:
     31 January + 1 month is 28 February (29 in a leap year)."""
