@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oversight', '0023_case_note_retention'),
+        ('oversight', '0024_flag_subjects_vacuumed_promptly'),
         ('supervision', '0033_user_details_changed_at'),
     ]
 
