@@ -3,6 +3,7 @@ sign-in and every denied access goes through `record`."""
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import signals
 from django.utils import timezone
 
 from supervision.models.audit import AuditAction, AuditEvent
@@ -36,6 +37,10 @@ def record(
     subject=None,
     detail: dict | None = None,
 ) -> AuditEvent:
+    """Write one entry, chained to the one before it, and return it once it is kept. The
+    moment is taken before the head is locked, so two entries written at once may show their
+    moments a few milliseconds out of the order of their sequence; the chain's order is the
+    sequence's."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     if action == AuditAction.DENIED and request is not None:
@@ -54,20 +59,36 @@ def record(
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # The statement is its own transaction, committed before it returns: the head is
         # locked for that one round trip, and a page is never shown before its entry is kept.
-        row = _append(event)
+        _save(event)
     else:
         # Inside a caller's transaction, a savepoint keeps it usable should the entry fail;
         # on SQLite, BEGIN IMMEDIATE takes the write lock before the head is read.
         with transaction.atomic():
-            row = _append(event)
-    event.pk, event.sequence, event.previous_hash, event.content_hash = row
-    event._state.adding = False
-    event._state.db = connection.alias
+            _save(event)
     return event
 
 
-# The columns written, in order, after the two the head gives (sequence, previous hash) and
-# before the one hashed from it (content hash).
+def _save(event: AuditEvent) -> None:
+    """As `event.save()` would, signals included (the flags mark what an audited write
+    touched: oversight.flags.signals), but written by `_append`."""
+    signals.pre_save.send(
+        sender=AuditEvent, instance=event, raw=False, using=connection.alias, update_fields=None
+    )
+    event.pk, event.sequence, event.previous_hash, event.content_hash = _append(event)
+    event._state.adding = False
+    event._state.db = connection.alias
+    signals.post_save.send(
+        sender=AuditEvent,
+        instance=event,
+        created=True,
+        update_fields=None,
+        raw=False,
+        using=connection.alias,
+    )
+
+
+# The columns the entry brings; the head gives the sequence and the previous hash, and the
+# content hash is made from all of them.
 _COLUMNS = [
     "occurred_at",
     "actor",
