@@ -14,6 +14,7 @@ Reach follows the organisation, worked out on the day of the request:
 from datetime import date
 from enum import StrEnum
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from access.grants import grant_opens_personal_sections, granted
@@ -112,6 +113,8 @@ def may_read_personal_sections(user, person, day: date | None = None) -> bool:
     day = day or today()
     if not may_read_content(user, day):
         return False
+    if person.pk == user.pk and _has_file(person):
+        return True  # their own, asked on every page of it: no query when the profile is read
     line = User.objects.filter(
         Q(pk=user.pk) | supervised_by(user, day) | _below_managed_units(user, day),
         profile__isnull=False,
@@ -119,6 +122,13 @@ def may_read_personal_sections(user, person, day: date | None = None) -> bool:
     if line.filter(pk=person.pk).exists():
         return True
     return grant_opens_personal_sections(user, person, day)
+
+
+def _has_file(person) -> bool:
+    try:
+        return person.profile is not None
+    except ObjectDoesNotExist:
+        return False
 
 
 def _ancestor_ids(person) -> list[int]:

@@ -224,13 +224,17 @@ def get_session_to_sign(request, session_id, day: date | None = None):
             .annotate(
                 in_reach=Exists(
                     restrict_files(user, Action.VIEW, day).filter(pk=OuterRef("supervisee_id"))
-                )
+                ),
+                # Asked in the same query: whoever has reach mostly wants to know this next.
+                in_reach_to_edit=Exists(
+                    restrict_files(user, Action.EDIT, day).filter(pk=OuterRef("supervisee_id"))
+                ),
             )
             .filter(pk=session_id)
             .first()
         )
     if session is not None and session.in_reach:
-        may_edit = restrict_files(user, Action.EDIT, day).filter(pk=session.supervisee_id).exists()
+        may_edit = session.in_reach_to_edit
         return session, may_edit or may_amend_as_editor(user, session, day)
     if session is not None and _as_signatory(user, session, day):
         return session, may_amend_as_editor(user, session, day)
@@ -333,15 +337,26 @@ def records_waiting_for_view_by(user, day: date | None = None) -> QuerySet:
     )
 
 
+def _line_supervisees(user, day: date) -> list[int]:
+    """The people `user` line supervises on `day`, as a list rather than a subquery: PostgreSQL
+    then finds the sessions by two indexes (supervisor, supervisee) where for the subquery it
+    read every session (15 to 40 ms a query on a 24,000-session organisation, four of them on
+    a supervisor's home page). Read once for the user object and day."""
+    found = getattr(user, "_line_supervisees_cache", None)
+    if found is None or found[0] != day:
+        people = SupervisoryRelationship.objects.filter(active_on(day), kind=LINE, supervisor=user)
+        found = (day, list(people.values_list("supervisee_id", flat=True)))
+        user._line_supervisees_cache = found
+    return found[1]
+
+
 def _signed_by(user, day: date, session: str = "session__") -> Q:
     """Records whose signatory (`record_signatory`) is `user` on `day`, who may still act;
     with session="" the sessions whose record they would sign."""
     gone = Q(**{f"{session}supervisor__is_active": False}) | Q(
         **{f"{session}supervisor__profile__leaving_date__lt": day}
     )
-    mine = SupervisoryRelationship.objects.filter(
-        active_on(day), kind=LINE, supervisor=user
-    ).values("supervisee")
+    mine = _line_supervisees(user, day)
     # A supervisee has one line supervisor on a day (SupervisoryRelationship.clean), so a
     # record is never listed for two people.
     return Q(**{f"{session}supervisor": user}) | (gone & Q(**{f"{session}supervisee__in": mine}))

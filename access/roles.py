@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 
 from access.people import may_act, today
 from access.refusals import refuse, subject_of_arguments
+from access.units import managed_units
 from supervision.models import StaffProfile, SupervisoryRelationship, Unit
 from supervision.organisation.roles import AUDITOR_GROUP, INFORMATION_GOVERNANCE_GROUP, active_on
 
@@ -72,7 +73,7 @@ def roles_for(user, day: date | None = None) -> Roles:
             holds_cases=bool(profile),
             supervisor=bool(sides["supervising"]),
             supervised=bool(sides["supervised"]),
-            senior_manager=Unit.objects.filter(manager=user).exclude(kind=Unit.Kind.TEAM).exists(),
+            senior_manager=any(kind != Unit.Kind.TEAM for _, kind in managed_units(user)),
             auditor=AUDITOR_GROUP in groups,
             information_governance=INFORMATION_GOVERNANCE_GROUP in groups,
             system_admin=user.is_staff,

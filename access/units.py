@@ -16,13 +16,23 @@ from supervision.models import StaffProfile, SupervisoryRelationship, Unit
 from supervision.organisation.roles import active_on
 
 
+def managed_units(user) -> list[tuple[str, str]]:
+    """(path, kind) of each unit `user` is recorded as managing, in tree order. Read once for
+    the user object: a page asks several times (the files within reach, the personal sections,
+    the roles), and the middleware reads the user afresh for each request."""
+    found = getattr(user, "_managed_units_cache", None)
+    if found is None:
+        found = list(Unit.objects.filter(manager=user).order_by("path").values_list("path", "kind"))
+        user._managed_units_cache = found
+    return found
+
+
 def managed_paths(user, day: date | None = None, *, exclude_teams: bool = False) -> list[str]:
     if not may_act(user, day):
         return []
-    units = Unit.objects.filter(manager=user)
-    if exclude_teams:
-        units = units.exclude(kind=Unit.Kind.TEAM)
-    return list(units.values_list("path", flat=True))
+    return [
+        path for path, kind in managed_units(user) if not (exclude_teams and kind == Unit.Kind.TEAM)
+    ]
 
 
 def under(paths: list[str], field: str) -> Q:

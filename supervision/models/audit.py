@@ -108,7 +108,10 @@ class AuditEvent(models.Model):
         return str(self.detail.get("reason", ""))
 
     def canonical_content(self) -> bytes:
-        content = {
+        return json.dumps(self._content(), sort_keys=True, separators=(",", ":")).encode()
+
+    def _content(self) -> dict:
+        return {
             "sequence": self.sequence,
             "occurred_at": self.occurred_at.isoformat(),
             "actor": self.actor_id,
@@ -121,18 +124,31 @@ class AuditEvent(models.Model):
             "detail": self.detail,
             "previous_hash": self.previous_hash,
         }
-        return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical_content()).hexdigest()
+
+    def content_around_the_link(self) -> tuple[str, str]:
+        """`canonical_content` without its link to the chain, as the text before the previous
+        hash and the text after the sequence: the database, holding the chain's head, puts the
+        two between them and hashes the whole (supervision.organisation.audit), so the entry is
+        chained in one statement. The keys are sorted: "previous_hash", "sequence" and "subject"
+        come last, in that order, and "subject" holds a number or null, so the text cut at is
+        found only where it is meant to be."""
+        content = self._content()
+        del content["previous_hash"], content["sequence"]
+        text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        cut = text.rindex(',"subject":')
+        return text[:cut] + ',"previous_hash":"', text[cut:]
 
 
 GENESIS_HASH = "0" * 64
 
 
 class AuditChainHead(models.Model):
-    """A single row holding the last sequence and hash. Writers lock it, so entries are
-    chained one at a time even with many web and worker processes."""
+    """A single row holding the last sequence and hash. Each entry moves it on in the statement
+    that writes the entry (supervision.organisation.audit), which locks it until committed, so
+    entries are chained one at a time even with many web and worker processes."""
 
     sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)

@@ -504,7 +504,7 @@ def test_the_childs_page_runs_the_same_queries_however_long_the_history(
 
 
 # Two of these read the organisation's policy pack, for the due date and the C3 tags.
-CHILD_PAGE_QUERIES = 24
+CHILD_PAGE_QUERIES = 19
 
 
 # Changing the details

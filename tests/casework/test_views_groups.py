@@ -389,5 +389,5 @@ def test_the_session_list_runs_a_fixed_number_of_queries(world, django_assert_nu
         person = as_(world, "supervisor")
         person.get(url)
         # Justify any query added to this page.
-        with time_machine.travel(DAY, tick=False), django_assert_num_queries(14):
+        with time_machine.travel(DAY, tick=False), django_assert_num_queries(12):
             assert person.client.get(url).status_code == 200

@@ -707,7 +707,7 @@ def test_reading_the_pages_is_audited(world):
     # plan lists the teams and the workers, detail and complete look for the C5 notes,
     # close for the last formal supervision in the service; plan and close look for a draft;
     # detail and complete read the organisation's pack for the C5 window (two).
-    [("plan", 17), ("detail", 18), ("complete", 18), ("close", 16)],
+    [("plan", 13), ("detail", 14), ("complete", 14), ("close", 12)],
 )
 def test_pages_run_a_fixed_number_of_queries(world, django_assert_num_queries, page, queries):
     transfer = plan(world)

@@ -43,6 +43,7 @@ EXPECTED = {
         "oversight_auditchainhead_no_rewind",
     },
     "oversight_auditevent": {
+        "oversight_auditevent_moves_head",
         "oversight_auditevent_no_delete",
         "oversight_auditevent_no_update",
     },

@@ -13,6 +13,9 @@ truncate_guards = importlib.import_module("supervision.migrations.0020_evidence_
 sqlite_guards = importlib.import_module("supervision.migrations.0022_frozen_rows_on_sqlite")
 record_attachment_guards = importlib.import_module("supervision.migrations.0027_record_attachments")
 note_attachment_guards = importlib.import_module("casework.migrations.0007_case_note_attachments")
+audit_head_mover = importlib.import_module(
+    "supervision.migrations.0034_audit_head_moved_by_its_entry_on_sqlite"
+)
 
 POSTGRES_ROW_GUARDS = {
     "oversight_auditevent_append_only",
@@ -51,6 +54,8 @@ def test_every_guard_on_the_evidence_is_in_place():
         expected |= set(truncate_guards.SQLITE_TRIGGER_NAMES)
         expected |= {name for name, _ in record_attachment_guards.SQLITE}
         expected |= {name for name, _ in note_attachment_guards.SQLITE}
+        # Not a guard, but the chain's head stops moving without it.
+        expected |= {name for name, _ in audit_head_mover.SQLITE}
     missing = expected - present_triggers()
     assert not missing, f"guards lost: {sorted(missing)}"
     assert len(expected) > 35

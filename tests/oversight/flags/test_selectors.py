@@ -372,8 +372,8 @@ def add_flags(world, count, start=0):
     ("role", "url", "queries"),
     [
         # The home page's dashboards add 19 and 5 (tests/oversight/reports/test_home.py).
-        ("supervisor", "/", 44),
-        ("supervisee", "/", 27),
+        ("supervisor", "/", 43),
+        ("supervisee", "/", 26),
         # The file and the caseload share their pinned counts with their own tests.
         ("supervisor", "/people/{supervisee}/", FILE_PAGE_QUERIES),
         ("auditor_with_grant", "/people/{supervisee}/", FILE_PAGE_QUERIES),

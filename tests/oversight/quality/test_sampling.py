@@ -643,7 +643,7 @@ def test_the_pages_run_the_same_queries_however_much_there_is(
 ):
     client.force_login(world.senior_manager)
     # The review form looks for its draft (supervision.web.drafts): one query.
-    expected = {"quality-samples": 13, "quality-sample": 14, "quality-review": 16}[name]
+    expected = {"quality-samples": 10, "quality-sample": 11, "quality-review": 12}[name]
     done = 0
     for count in (2, 20):
         sample = grow(world, count, done)

@@ -25,13 +25,14 @@ NOW = datetime(2026, 3, 5, 12, tzinfo=LONDON)
 # disagreements counted by unit, the rest for the
 # session, the viewer's units and roles, the unit, the breadcrumb, the audit entry and the
 # navigation.
+# Issue 21: the audit entry is one statement (three before), two fewer each.
 PINNED = {
-    "organisation": 27,
-    "service": 27,
-    "team": 27,
-    "person": 19,
-    "items": 14,
-    "person items": 14,
+    "organisation": 25,
+    "service": 25,
+    "team": 25,
+    "person": 17,
+    "items": 12,
+    "person items": 12,
 }
 
 

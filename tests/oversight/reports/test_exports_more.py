@@ -605,11 +605,11 @@ def grow_sample(world, count: int, start: int):
 # savepoint, the chain head read and moved on, the event). The quality tables: the senior
 # manager's units (1), the sample or the period's samples (1) and the results or the sampled
 # records (1).
-QUALITY_EXPORT_QUERIES = 13
+QUALITY_EXPORT_QUERIES = 10
 # The supervisor's table: their team's open flags (1), their supervisees (1), then as on the home
 # page: pack versions (2), the supervisees' histories (12), booked sessions, records, actions and
 # children (4).
-SUPERVISEES_EXPORT_QUERIES = 30
+SUPERVISEES_EXPORT_QUERIES = 28
 
 
 def test_the_quality_downloads_run_the_same_queries_however_much_there_is(

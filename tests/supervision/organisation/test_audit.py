@@ -41,3 +41,20 @@ def test_the_application_cannot_change_or_delete_entries(entries):
         AuditEvent.objects.filter(sequence=1).update(object_id="changed")
     with pytest.raises(PermissionError):
         AuditEvent.objects.all().delete()
+
+
+def test_the_database_hashes_an_entry_as_verification_does():
+    """The hash is made by the database from the entry's text and the chain's head: it is the
+    one `compute_hash` finds from the entry as stored, whatever the entry holds."""
+    person = UserFactory()
+    event = audit.record(
+        audit.AuditAction.DENIED,
+        actor=person,
+        subject=person,
+        object_type="staff_file",
+        object_id=12,
+        detail={"reason": 'Ça "quote" \\ ☃', "n": 1.5, "nested": {"subject": None}},
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.content_hash == event.content_hash == stored.compute_hash()
+    assert event.compute_hash() == event.content_hash

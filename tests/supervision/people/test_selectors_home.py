@@ -104,7 +104,7 @@ def test_the_home_page_runs_a_fixed_number_of_queries(client, demo, django_asser
     # view, and the observations and development conversations they wrote and have not signed.
     with time_machine.travel(TODAY, tick=False):
         sign_in_as(client, "Priya Raman")
-        with django_assert_num_queries(45):
+        with django_assert_num_queries(43):
             assert client.get("/").status_code == 200
 
 
