@@ -5,9 +5,9 @@ Reads only, in a fixed number of queries whatever the number of supervisees, act
 each figure of the table is one query over all the supervisees at once, and the next supervision due
 is the one the flag job keeps on each person's profile (read with the relationships), as
 `oversight.flags.next_due` trusts it: worked out again (ten queries) only for people a write has
-marked since the job last looked. The rules are the ones the flags and the caseload already apply, with
-the organisation's pack, so the figures here agree with the lists beside them and the pages they
-link to.
+marked since the job last looked. The rules are the ones the flags and the caseload already
+apply, with the organisation's pack, so the figures here agree with the lists beside them and
+the pages they link to.
 """
 
 from __future__ import annotations
