@@ -837,6 +837,20 @@ class DashboardSummary(models.Model):
         return f"{self.unit_id} {self.month:%B %Y}"
 
 
+class EarliestCheck(models.Model):
+    """The earliest moment any row of one table the flag job looks at (people, children) can be
+    due: at or before every row's next check, a marked row (NULL) counting as 1970. The idle
+    tick reads these rows alone (oversight.flags.earliest_check): the tables' own indexes are
+    asked only once the moment has come. Lowered by triggers on the tables (oversight 0026),
+    so no write can forget it; raised only by the job, to the true earliest moment."""
+
+    subject = models.CharField(max_length=63, primary_key=True)  # the table's name
+    due_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.subject} {self.due_at:%Y-%m-%d %H:%M}"
+
+
 def _month_of(moment) -> date:
     """The first day of the London month of a moment, or of a day."""
     if isinstance(moment, datetime):

@@ -2,11 +2,12 @@
 and keeps their flags in step; marks them when a fact about them is written.
 
 Its cost is a fixed number of queries a batch (facts read in bulk, flags and their notices
-written in bulk), and an idle tick one index probe a table. A full evaluation (a pack chosen,
-an import, everyone's daily recheck) can be shared among workers as chunks of rows by pk
-(`evaluation_chunks`, `tick_range`; oversight.tasks.flags_share): a chunk claims its rows as the
-tick does, in each batch's transaction, so two workers never judge one subject at once and a
-worker that dies takes only its uncommitted batch with it, whose rows stay due."""
+written in bulk), and an idle tick one query, of the tables' earliest checks
+(oversight.flags.earliest_check). A full evaluation (a pack chosen, an import, everyone's daily
+recheck) can be shared among workers as chunks of rows by pk (`evaluation_chunks`,
+`tick_range`; oversight.tasks.flags_share): a chunk claims its rows as the tick does, in each
+batch's transaction, so two workers never judge one subject at once and a worker that dies
+takes only its uncommitted batch with it, whose rows stay due."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from casework.models import Allocation, Child
+from oversight.flags import earliest_check
 from oversight.flags.facts import PersonHistory, _profiles, child_histories, person_histories
 from oversight.flags.sync import BATCH, LATE_FACTS_WINDOW, _Outcome, _sync
 from oversight.models import CLAIM_LEASE
@@ -123,8 +125,8 @@ def _anything_due(model, now: datetime) -> bool:
     there a NULL, is the smallest time past? However large the table, in one query. The
     probes step over the index entries of rows written since the last vacuum (a full
     evaluation leaves two per row) until a vacuum clears them away
-    (tests/benchmarks/measure_idle_tick.py): on PostgreSQL autovacuum takes these tables once
-    a thousand of their rows are dead (oversight 0024), not a fifth of them."""
+    (tests/benchmarks/measure_idle_tick.py): asked only once the table's earliest check has
+    come (oversight.flags.earliest_check), so an idle tick never pays for them."""
     quote = connection.ops.quote_name
     table, column = quote(model._meta.db_table), quote("next_check_at")
     # Names from the model's own metadata; the moment is a parameter.
@@ -207,7 +209,9 @@ def tick(
     now: datetime | None = None, limit: int = 100_000, look_back: timedelta = LATE_FACTS_WINDOW
 ) -> TickResult:
     """Look at every person and child whose next check has come, a batch at a time, each
-    batch in its own transaction. An idle tick asks one index per table and writes nothing.
+    batch in its own transaction. An idle tick reads the tables' earliest checks, in one
+    query, and writes nothing; a tick that finds a table with nothing due raises its earliest
+    check (oversight.flags.earliest_check).
 
     `look_back` is how far a marked subject is walked back; a first evaluation of an
     organisation with years of history (the demo, an import) may pass longer, so the
@@ -217,10 +221,17 @@ def tick(
     result = TickResult()
     versions_box = [None]
     try:
+        # One query: an idle tick stops here, however many dead index entries the tables hold.
+        come = earliest_check.tables_come([model for model, _ in SUBJECTS], now)
         for model, counter in SUBJECTS:
-            # Asked without a transaction or a lock first: an idle tick stops here.
+            if model not in come:
+                continue
+            # Asked without a transaction or a lock first.
             if _anything_due(model, now):
                 _run(model, counter, now, result, versions_box, limit, look_back, _Cursor())
+                if _anything_due(model, now):
+                    continue  # more than `limit`: the rest at the next tick
+            earliest_check.raise_to_earliest(model)
     except NoPolicyPack:
         return result
     return result

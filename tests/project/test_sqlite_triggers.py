@@ -37,6 +37,8 @@ EXPECTED = {
     },
     "casework_child": {
         "casework_child_keep_looked_after",
+        "casework_child_lowers_earliest_check_insert",
+        "casework_child_lowers_earliest_check_update",
     },
     "oversight_auditchainhead": {
         "oversight_auditchainhead_no_delete",
@@ -96,6 +98,10 @@ EXPECTED = {
         "supervision_recordsection_finalised_delete",
         "supervision_recordsection_finalised_insert",
         "supervision_recordsection_finalised_update",
+    },
+    "supervision_staffprofile": {
+        "supervision_staffprofile_lowers_earliest_check_insert",
+        "supervision_staffprofile_lowers_earliest_check_update",
     },
     "supervision_supervisionrecord": {
         "finalised_record_fact_gone",
