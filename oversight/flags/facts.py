@@ -119,10 +119,15 @@ class PersonHistory:
         return self._current.on(self.facts_at(at), pack, due.local_date(at))
 
     def standards_facts_at(self, pack, at: datetime) -> due.PersonFacts:
-        """As `rules_facts_at`, for `due.standard_items` alone."""
+        """As `rules_facts_at`, for `due.standard_items` alone: they read no agreement, so
+        none is looked for."""
         if self._current is None:
             self._current = CurrentFacts(self.base)
-        return self._current.standards_on(self.facts_at(at), pack, due.local_date(at))
+        day = due.local_date(at)
+        state = (self.relationship_start_on(day), None)
+        if state not in self._facts:
+            self._facts[state] = replace(self.base, relationship_start=state[0], agreement=None)
+        return self._current.standards_on(self._facts[state], pack, day)
 
     def items_at(self, versions, at: datetime) -> list[due.DueItem]:
         return list(_remembered(self, versions, at, self._items_at))
