@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -887,12 +888,23 @@ def forget_summaries(changes) -> int:
     for no bound. Only closed months are kept, so a change within the open month deletes
     nothing and costs no query. Returns the rows deleted."""
     current = _month_of(timezone.now())
-    conditions = []
+    spans = defaultdict(list)  # unit id -> [(first month, month after the last)]
     for units, since, until in changes:
         last = current if until is None else min(current, _month_of(until))
         first = date.min if since is None else _month_of(since)
-        if units and first < last:
-            conditions.append(models.Q(unit_id__in=sorted(units), month__gte=first, month__lt=last))
+        if first < last:
+            for unit in units:
+                spans[unit].append((first, last))
+    # The same rows in few conditions: a batch of the flag job changes hundreds of spans,
+    # mostly running to the open month, and a condition each costs more to build than to run.
+    units_of = defaultdict(list)  # (first, last) -> the units whose months those are
+    for unit, ranges in spans.items():
+        for first, last in _merged(ranges):
+            units_of[first, last].append(unit)
+    conditions = [
+        models.Q(unit_id__in=sorted(units), month__gte=first, month__lt=last)
+        for (first, last), units in sorted(units_of.items())
+    ]
     if not conditions:
         return 0
     hold_summaries(shared=True)
@@ -900,6 +912,17 @@ def forget_summaries(changes) -> int:
     for other in conditions[1:]:
         condition |= other
     return DashboardSummary.objects.filter(condition).delete()[0]
+
+
+def _merged(ranges) -> list[tuple[date, date]]:
+    """Half-open ranges of months, those that overlap or touch joined."""
+    merged = []
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
 
 
 def forget_month_summaries(path: str | None, moment) -> int:

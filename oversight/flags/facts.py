@@ -94,14 +94,17 @@ class PersonHistory:
     def on_staff(self, at: datetime) -> bool:
         return self.leaving_date is None or due.local_date(at) < self.leaving_date
 
-    def facts_at(self, at: datetime) -> due.PersonFacts:
-        day = due.local_date(at)
+    def relationship_start_on(self, day: date) -> date | None:
+        """When the supervisory relationship in force on `day` began (the latest, if two)."""
         current = [s for s, e in self.relationships if s <= day and (e is None or e >= day)]
+        return max(current) if current else None
+
+    def facts_at(self, at: datetime) -> due.PersonFacts:
         in_force = [
             a for a in self.agreements if a.starts <= at and (a.ends is None or a.ends > at)
         ]
         agreement = max(in_force, key=lambda a: a.order).facts if in_force else None
-        state = (max(current) if current else None, agreement)
+        state = (self.relationship_start_on(due.local_date(at)), agreement)
         if state not in self._facts:
             self._facts[state] = replace(
                 self.base, relationship_start=state[0], agreement=agreement
@@ -116,10 +119,15 @@ class PersonHistory:
         return self._current.on(self.facts_at(at), pack, due.local_date(at))
 
     def standards_facts_at(self, pack, at: datetime) -> due.PersonFacts:
-        """As `rules_facts_at`, for `due.standard_items` alone."""
+        """As `rules_facts_at`, for `due.standard_items` alone: they read no agreement, so
+        none is looked for."""
         if self._current is None:
             self._current = CurrentFacts(self.base)
-        return self._current.standards_on(self.facts_at(at), pack, due.local_date(at))
+        day = due.local_date(at)
+        state = (self.relationship_start_on(day), None)
+        if state not in self._facts:
+            self._facts[state] = replace(self.base, relationship_start=state[0], agreement=None)
+        return self._current.standards_on(self._facts[state], pack, day)
 
     def items_at(self, versions, at: datetime) -> list[due.DueItem]:
         return list(_remembered(self, versions, at, self._items_at))

@@ -7,6 +7,8 @@ it first evaluates a history from `start` (a spell held at `start` is dated from
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from dataclasses import replace
 from datetime import datetime
 
 from oversight.flags.sync import _flag_from, _turns_overdue, _walk
@@ -15,17 +17,65 @@ from oversight.policy import due
 from oversight.policy.choice import pack_on
 
 
+class _StandardsAsked:
+    """`due.standard_items` for one person through a walk, asked again only when something
+    the standards read has changed since the moment asked before.
+
+    The standards read, on a day: the pack, the month (F6), whether the person has started,
+    the relationship in force, and of the sessions, planned dates (and their cancellations),
+    wellbeing plans and team group sessions only those dated on or before the day. Each of
+    those sets only grows with the day, so its size names it. Between two moments with the
+    same of all these, the items are the same, due dates, details and order, and only their
+    states move with the clock: those are worked out again (`due.state_of`). A walk over ten
+    years asks at every fact of a person's (records, actions, cancellations...), most of
+    which the standards never read."""
+
+    def __init__(self, history):
+        base = history.base
+        self.history = history
+        self.sessions = sorted(s.held_on for s in base.sessions)
+        self.planned = sorted(p.planned_on for p in base.planned)
+        self.called_off = sorted(p.cancelled_on for p in base.planned if p.cancelled_on)
+        self.plans = sorted(p.agreed_on for p in base.wellbeing_plans)
+        self.team_held = sorted(day for team in base.team_groups for _, day in team.held)
+        self.last = None  # (pack, what the standards read, their items)
+
+    def read_on(self, day) -> tuple:
+        history = self.history
+        return (
+            day.replace(day=1),
+            history.base.start_date <= day,
+            history.relationship_start_on(day),
+            bisect_right(self.sessions, day),
+            bisect_right(self.planned, day),
+            bisect_right(self.called_off, day),
+            bisect_right(self.plans, day),
+            bisect_right(self.team_held, day),
+        )
+
+    def items_at(self, versions, at: datetime) -> list[due.DueItem]:
+        history = self.history
+        if not history.on_staff(at):
+            return []
+        day = due.local_date(at)
+        pack = pack_on(day, versions)
+        read = self.read_on(day)
+        if self.last is not None and self.last[0] is pack and self.last[1] == read:
+            soon = pack.due_soon_days
+            items = []
+            for item in self.last[2]:
+                state = due.state_of(item.due, at, soon)
+                items.append(item if item.state == state else replace(item, state=state))
+        else:
+            items = due.standard_items(pack, history.standards_facts_at(pack, at), at)
+        self.last = (pack, read, items)
+        return items
+
+
 def standard_flags(histories, versions, start: datetime, now: datetime) -> list[Flag]:
     flags = []
     for history in histories:
-
-        def items_at(versions, at, history=history):
-            if not history.on_staff(at):
-                return []
-            pack = pack_on(due.local_date(at), versions)
-            return due.standard_items(pack, history.standards_facts_at(pack, at), at)
-
-        timeline = _walk(history, versions, start, now, items_at=items_at)
+        timeline = _walk(history, versions, start, now, items_at=_StandardsAsked(history).items_at)
         spells = list(timeline.ended_spells())
         if timeline.keys:
             spells += [(key, timeline.last_began(key), None) for key in timeline.keys[-1]]

@@ -696,8 +696,12 @@ def _add_development_items(pack: PolicyPack, facts: PersonFacts, today: date, *,
             )
 
 
+# Each kind's place in KINDS (its first, as KINDS.index), looked up for every item ordered.
+_KIND_ORDER = {kind: KINDS.index(kind) for kind in KINDS}
+
+
 def _order(item: DueItem):
-    return (item.overdue_from, KINDS.index(item.kind), item.about)
+    return (overdue_from(item.due), _KIND_ORDER[item.kind], item.about)
 
 
 # Children (C1-C6): a superset of casework/rules.py, with the pack's numbers

@@ -93,10 +93,12 @@ def _supervised_whole_month(facts, month: date) -> bool:
 
 def support_minutes(pack: PolicyPack, facts, month: date, today: date) -> int:
     """F6: minutes of formal supervision held in the calendar month of `month`, up to today."""
+    # Held in `month` (its first day): the day's month and year, without making a date.
     return sum(
         session.minutes
         for session in facts.sessions
-        if _month(session.held_on) == month
+        if session.held_on.month == month.month
+        and session.held_on.year == month.year
         and session.held_on <= today
         and pack.counts_as_formal(session.session_type)
     )

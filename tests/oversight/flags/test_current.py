@@ -3,12 +3,15 @@ every item, in the same order, as the whole history gives, on every day of rando
 under every shipped pack, asked in a walk's order and out of it. No database."""
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from oversight.flags.facts import PersonHistory, _AgreementSpell
+from oversight.flags.spells import _StandardsAsked
 from oversight.policy import due, standards
+from oversight.policy.choice import pack_on
 from oversight.policy.packs import Interval, shipped_packs
 
 PACKS = shipped_packs()
@@ -147,3 +150,23 @@ def test_the_cut_leaves_out_what_the_day_cannot_read():
     assert len(cut.sessions) < len(whole.sessions)
     assert len(cut.planned) <= 1 < len(whole.planned)
     assert len(cut.observations) <= 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("code", sorted(PACKS))
+def test_the_standards_asked_again_only_on_a_change_answer_as_the_rules(seed, code):
+    """The generator's walk (spells.standard_flags) reuses the standards' items while nothing
+    they read changes, working out only their states: the same items as asking afresh, at
+    three moments of every day (states turn within a day too), through a change of pack."""
+    other = PACKS[sorted(PACKS)[(sorted(PACKS).index(code) + 1) % len(PACKS)]]
+    versions = [PACKS[code], replace(other, effective_from=START + timedelta(days=300))]
+    person = history(seed)
+    asked = _StandardsAsked(person)
+    reused = 0
+    for day in [START + timedelta(days=n) for n in range(-3, 760)]:
+        for hour, minute in ((0, 0), (9, 0), (23, 59)):
+            at = datetime.combine(day, time(hour, minute), UTC)
+            fresh = due.standard_items(pack_on(day, versions), person.facts_at(at), at)
+            reused += asked.last is not None and asked.last[1] == asked.read_on(day)
+            assert asked.items_at(versions, at) == fresh, at
+    assert reused > 1000  # most moments read nothing new
