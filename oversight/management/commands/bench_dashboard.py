@@ -44,8 +44,9 @@ class Command(BaseCommand):
         "Time the dashboard in this process, as the top senior manager (the manager of the "
         "directorate with the most staff, or --as): the organisation (the top unit), its "
         "largest service, that service's largest team, the person in that team with the most "
-        "flags, a list of items and that person's items. Each page is asked once to warm up "
-        "and count its SQL queries, then --repeat times; prints the median and 95th "
+        "flags, a list of items and that person's items. Each page is asked twice to warm up "
+        "(the first may keep its closed months' summaries), counting the SQL queries of the "
+        "second, then --repeat times; prints the median and 95th "
         "percentile of the time each took to answer, in milliseconds. Every answer must be "
         "200, or the command stops. Each request is audited, as any reading of the dashboard."
     )
@@ -94,6 +95,10 @@ class Command(BaseCommand):
 
         rows = []
         for level, (what, url) in pages.items():
+            # The first request of a page may count and keep the closed months' summaries
+            # (oversight.reports.dashboard.summaries): what is timed and replayed is the page
+            # as it is read from then on.
+            self.expect_ok(level, url + query, client.get(url + query, secure=True))
             sent.clear()
             with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(keep):
                 response = client.get(url + query, secure=True)
@@ -208,7 +213,7 @@ class Command(BaseCommand):
         write(
             f"Dashboard as {viewer.email}, top unit {top.name} ({self.sizes['staff']:,} staff "
             f"in post, {self.sizes['flags']:,} flags in the database), as at {as_at}; "
-            f"{options['repeat']} timed requests a page after one to warm up, in this process "
+            f"{options['repeat']} timed requests a page after two to warm up, in this process "
             f"({connection.vendor})"
         )
         write("")
