@@ -160,8 +160,9 @@ def _cells(figures: Figures, keys, items_url: str) -> list[Cell]:
     ]
 
 
-def tables(board: Dashboard, query: str = "") -> list[dict]:
-    """The tables by team and person, cell by cell, with the link behind every figure."""
+def tables(board: Dashboard, query: str = "", sort: str | None = None) -> list[dict]:
+    """The tables by team and person, cell by cell, with the link behind every figure, and
+    their headings sorting by each measure (`sort`: the measure sorted by)."""
 
     def urls(unit=None, person=None) -> tuple[str, str]:
         if unit is not None:
@@ -178,8 +179,10 @@ def tables(board: Dashboard, query: str = "") -> list[dict]:
 
     links = [urls(row.unit, row.person) for row in board.rows]
     own_items = urls(board.scope.unit, board.scope.person)[1]
+    scope_name = board.scope.person.full_name if board.scope.person else board.scope.unit.name
     found = []
     for key, caption, keys in TABLES:
+        total = _cells(board.totals, keys, own_items)
         found.append(
             {
                 "id": key,
@@ -190,10 +193,28 @@ def tables(board: Dashboard, query: str = "") -> list[dict]:
                     TableRow(row.label, page, _cells(row.figures, keys, items))
                     for row, (page, items) in zip(board.rows, links, strict=True)
                 ],
-                "total": _cells(board.totals, keys, own_items),
+                "total": total,
+                "total_html": cells_html(total, f"all of {scope_name}"),
+                "sortable_head_html": _sortable_head(key, keys, query, sort),
             }
         )
     return found
+
+
+def _sortable_head(table_id: str, keys, query: str, sort: str | None) -> SafeString:
+    """A table's column headings, each sorting the rows by its measure, most first."""
+    extra = f"&amp;{escape(query[1:])}" if query else ""
+    parts = []
+    for key in keys:
+        measure = MEASURE_BY_KEY[key]
+        sorted_by = ' aria-sort="descending"' if sort == key else ""
+        parts.append(
+            f'<th scope="col" class="govuk-table__header govuk-table__header--numeric"{sorted_by}>'
+            f'<a class="govuk-link govuk-link--no-visited-state" href="?sort={escape(key)}{extra}'
+            f'#{escape(table_id)}">{escape(measure.short)}<span class="govuk-visually-hidden">'
+            ": sort by most first</span></a></th>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
 def headlines(board: Dashboard) -> list[dict]:
@@ -221,9 +242,39 @@ def charts(board: Dashboard) -> list[dict]:
                 "percent": is_percent,
                 "points": [(m.short, v) for m, v in zip(board.months, values, strict=True)],
                 "rows": [(m.label, v) for m, v in zip(board.months, values, strict=True)],
+                "rows_html": _chart_rows(board.months, values, is_percent),
             }
         )
     return found
+
+
+def _chart_rows(months, values, is_percent: bool) -> SafeString:
+    """A chart's table of months, written at once (see `cells_html`)."""
+    sign = "%" if is_percent else ""
+    return mark_safe(  # noqa: S308 - the months' names escaped, numbers only
+        "".join(
+            '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header '
+            f'app-trend__month">{escape(month.label)}</th>{_TD}'
+            f"{'No data' if value is None else f'{value}{sign}'}</td></tr>"
+            for month, value in zip(months, values, strict=True)
+        )
+    )
+
+
+def person_figures(board: Dashboard, query: str = "") -> list[dict]:
+    """A person's figures, but for their staff counts, with the list behind each."""
+    person = board.scope.person
+    items = reverse("dashboard-person-items", kwargs={"person_id": person.pk, "measure": "MEASURE"})
+    return [
+        {
+            "label": measure.label,
+            "url": items.replace("MEASURE", measure.key) + query,
+            "value": board.totals.get(measure.key),
+            "share": board.totals.share(measure.key),
+        }
+        for measure in MEASURES
+        if measure.key not in (STAFF, STAFF_ON_TIME)
+    ]
 
 
 def trend_lines(board: Dashboard) -> list[dict]:

@@ -4,8 +4,10 @@ from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_GET
 
 from access.refusals import refuse
@@ -97,10 +99,11 @@ def _page_context(request, tops, scope, trail):
     at, is_now, query, error, day = _when(request)
     board = dashboard.build(scope, at, is_now=is_now)
     scope_name = scope.person.full_name if scope.person else scope.unit.name
+    sort = dashboard_tables.sort_rows(board, request.GET.get("sort"))
     return {
         "board": board,
-        "sort": dashboard_tables.sort_rows(board, request.GET.get("sort")),
-        "tables": dashboard_tables.tables(board, query),
+        "sort": sort,
+        "tables": dashboard_tables.tables(board, query, sort),
         "headlines": dashboard_tables.headlines(board),
         "charts": dashboard_tables.charts(board),
         "trend_lines": dashboard_tables.trend_lines(board),
@@ -149,6 +152,7 @@ def dashboard_person(request, person_id):
         profile=profile,
         person=profile.user,
         items=[_flag_item(flag, board.at) for flag in items],
+        person_figures=dashboard_tables.person_figures(board, context["query"]),
     )
     return render(request, "oversight/dashboard/person.html", context)
 
@@ -167,6 +171,31 @@ def _flag_item(flag, at) -> dict:
     }
 
 
+# A person's dashboard with this id in place of theirs: one reverse() for a list, not one a row.
+_SOMEONE = 987654321
+
+
+def _flag_rows(flags, at, query: str) -> list[dict]:
+    """The items of a flag figure as the list shows them: plain values, worked out here rather
+    than by a tag and filters in each row of a list that may be hundreds long."""
+    page = reverse("dashboard-person", kwargs={"person_id": _SOMEONE})
+    return [
+        {
+            **_flag_item(flag, at),
+            "person_url": page.replace(str(_SOMEONE), str(flag.person_id)) + query,
+            "due": _day(flag.due),
+            "since": _day(flag.overdue_since),
+            "resolved": _day(flag.resolved_at),
+        }
+        for flag in flags
+    ]
+
+
+def _day(value) -> str:
+    """As the `date` filter writes it ("5 March 2026"), in the local time as a template would."""
+    return date_filter(template_localtime(value), "j F Y")
+
+
 def _items(request, scope, measure, trail, back_url, name, **ids):
     if measure not in dashboard.MEASURE_BY_KEY:
         refuse(request, "dashboard_figure", measure, message="No such figure.")
@@ -182,7 +211,8 @@ def _items(request, scope, measure, trail, back_url, name, **ids):
     elif measure == dashboard.CANCELLATIONS:
         rows, kind = dashboard.cancellation_items(scope, start, at), "sessions"
     else:
-        rows = [_flag_item(f, at) for f in _with_links(dashboard.flag_items(scope, at, measure))]
+        flags = _with_links(dashboard.flag_items(scope, at, measure))
+        rows = _flag_rows(flags, at, query)
     rows = list(rows)
     _audit_read(request, f"dashboard_{name}_items", ids, at, measure=measure, count=len(rows))
     return render(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import partial
 
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -49,6 +49,7 @@ from oversight.reports.dashboard.scope import (
     percent,
     trend_months,
 )
+from oversight.reports.dashboard.shapes import counted
 from oversight.reports.dashboard.summaries import closed_count, kept, month_key
 from supervision.models import (
     FinalisedRecord,
@@ -64,9 +65,10 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
     Each kind of fact is read once for the date and the months counted live together: one
     query per kind, grouped by unit, with a count per month (the last month runs to the date,
     so its count is the date's figure) and, for records and cancellations, one for the quarter
-    to the date. The unit's own people are read again by person, for their rows. A unit's
-    closed months come from their summaries (`summaries.kept`, one query once kept), so only
-    the month of the date is counted live; a person's page counts all twelve."""
+    to the date; on a unit's page, its own people by person in the same queries, for their
+    rows. Each query is compiled once for each shape of page (`shapes`). A unit's closed
+    months come from their summaries (`summaries.kept`, one query once kept), so only the
+    month of the date is counted live; a person's page counts all twelve."""
 
     months = trend_months(at)
     # Closed months from their summaries (but for a person's page, counted whole); the open
@@ -77,35 +79,14 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
     totals = Figures()
     trends: dict[str, list] = defaultdict(lambda: [0] * len(live))
     rows = _rows_of_scope(scope, at)
-    row_of, unit_row, person_row = _row_finders(scope, rows)
+    unit_row, person_row = _row_finders(rows)
+    common = {"totals": totals, "trends": trends, "unit_row": unit_row}
 
-    overdue_by_role = _flag_figures(
-        scope,
-        live,
-        at,
-        totals=totals,
-        trends=trends,
-        row_of=row_of,
-        unit_row=unit_row,
-        person_row=person_row,
-    )
-    signoff_ages, case_risks = _breakdowns(scope.flags(flags_with_unit()).filter(held(at)), at)
-
-    staff_by_role = _staff_figures(
-        scope, live, totals=totals, trends=trends, row_of=row_of, unit_row=unit_row
-    )
+    overdue_by_role = _flag_figures(scope, live, window_start, person_row=person_row, **common)
+    signoff_ages, case_risks = _breakdowns(scope, live, window_start)
+    staff_by_role = _staff_figures(scope, live, window_start, by_row=True, **common)
     by_role = _staff_by_role(staff_by_role, overdue_by_role)
-
-    _records_and_cancellations(
-        scope,
-        live,
-        window_start,
-        totals=totals,
-        trends=trends,
-        row_of=row_of,
-        unit_row=unit_row,
-        person_row=person_row,
-    )
+    _records_and_cancellations(scope, live, window_start, person_row=person_row, **common)
     trends = _with_closed(kept(scope.unit, months[:closed], count_trends), trends, len(live))
     _add_staff_on_time(totals, rows.values(), trends)
     _add_record_percent_trends(trends)
@@ -127,22 +108,24 @@ def build(scope: Scope, at: datetime, *, is_now: bool) -> Dashboard:
     )
 
 
-def _row_finders(scope: Scope, rows: dict[str, Row]):
-    """How an aggregate's entry finds its row of the page: the database's key for a unit
-    path, the row of a child unit, the row of a person (made if missing)."""
+def _row_key(scope: Scope, by_row: bool, path: str):
+    """The database's own key for the row a unit path counts in: the id of the child unit it
+    is under ("" for the unit itself), cut from the path, so the database adds up by row and a
+    few rows come back, not one per unit of a large organisation. "" for every row of a
+    person's page, or of a count with no rows."""
+    if scope.unit is None or not by_row:
+        return Value("", output_field=CharField())
+    rest = Substr(F(path), len(scope.unit.path) + 1)
+    return Case(
+        When(**{path: scope.unit.path}, then=Value("")),
+        default=Substr(rest, 1, StrIndex(rest, Value("/")) - 1),
+        output_field=CharField(),
+    )
 
-    def row_of(path):
-        """The database's own key for the row a unit path counts in: the id of the child
-        unit it is under ("" for the unit itself), cut from the path, so the database adds up
-        by row and a few rows come back, not one per unit of a large organisation."""
-        if scope.unit is None:
-            return Value("", output_field=CharField())
-        rest = Substr(path, len(scope.unit.path) + 1)
-        return Case(
-            When(**{f"{path.name}": scope.unit.path}, then=Value("")),
-            default=Substr(rest, 1, StrIndex(rest, Value("/")) - 1),
-            output_field=CharField(),
-        )
+
+def _row_finders(rows: dict[str, Row]):
+    """How an aggregate's entry finds its row of the page: the row of a child unit, the row
+    of a person (made if missing)."""
 
     def unit_row(key) -> Row | None:
         """The row of a child unit; None for the unit itself, whose people have rows of their
@@ -156,19 +139,18 @@ def _row_finders(scope: Scope, rows: dict[str, Row]):
             rows[key] = Row(key, "No allocated worker" if person_id is None else "Left the unit")
         return rows[key]
 
-    return row_of, unit_row, person_row
+    return unit_row, person_row
 
 
 def count_trends(unit, months) -> dict:
     """The trend figures of a unit's page for these months, by month key, counted whole: the
     same queries as the page's, without its rows. What a summary of a closed month holds."""
     trends: dict[str, list] = defaultdict(lambda: [0] * len(months))
-    scope, none = Scope(unit=unit), Value("", output_field=CharField())
-    common = {"totals": Figures(), "trends": trends, "row_of": lambda path: none}
-    common["unit_row"] = lambda key: None
-    _flag_figures(scope, months, months[-1].at, person_row=None, **common)
-    _staff_figures(scope, months, **common)
-    _records_and_cancellations(scope, months, months[0].start, person_row=None, **common)
+    scope, start = Scope(unit=unit), months[0].start
+    common = {"totals": Figures(), "trends": trends, "unit_row": lambda key: None}
+    _flag_figures(scope, months, start, person_row=None, **common)
+    _staff_figures(scope, months, start, by_row=False, **common)
+    _records_and_cancellations(scope, months, start, person_row=None, **common)
     return {
         month_key(month): {key: values[i] for key, values in trends.items()}
         for i, month in enumerate(months)
@@ -206,7 +188,7 @@ def _rows_of_scope(scope: Scope, at: datetime) -> dict[str, Row]:
 
 
 def _flag_figures(
-    scope, months, at, *, totals: Figures, trends, row_of, unit_row, person_row
+    scope, months, window_start, *, totals: Figures, trends, unit_row, person_row
 ) -> dict[str, int]:
     last = len(months) - 1
 
@@ -215,8 +197,32 @@ def _flag_figures(
         if row is not None:
             row.figures.add(key, value)
 
-    # Flags held at each month end (the last: the date), by unit, kind and role.
-    flags = _between(scope.flags(flags_with_unit()), months[0].start, at)
+    by_row = person_row is not None
+    query = partial(_flag_query, by_row=by_row)
+    overdue_by_role: dict[str, int] = defaultdict(int)
+    # The unit's own flags by person, for their rows: held at the date (the last month's end).
+    direct: dict[tuple, int] = defaultdict(int)
+    for entry in counted(("flags", by_row), query, scope, months, window_start):
+        for i in range(len(months)):
+            trends[entry["kind"]][i] += entry[f"n{i}"]
+            trends["staff_overdue"][i] += entry[f"s{i}"]
+        row = unit_row(entry["row"])
+        add(entry["kind"], entry[f"n{last}"], row)
+        add("staff_overdue", entry[f"s{last}"], row)
+        overdue_by_role[entry["role"]] += entry[f"s{last}"]
+        if entry.get("own") and entry[f"n{last}"]:
+            direct[entry["own_person"], entry["kind"]] += entry[f"n{last}"]
+    for (person_id, kind), n in direct.items():
+        row = person_row(person_id)
+        row.figures.add(kind, n)
+        if kind == FlagKind.SESSION_OVERDUE and row.person is not None:
+            row.figures.add("staff_overdue", 1)
+    return overdue_by_role
+
+
+def _flag_query(scope, months, window_start, *, by_row: bool):
+    """Flags held at each month end (the last: the date), by row, kind and role."""
+    flags = _between(scope.flags(flags_with_unit()), months[0].start, months[-1].at)
     counts = {}
     for i, month in enumerate(months):
         counts[f"n{i}"] = Count("pk", filter=held(month.at))
@@ -227,7 +233,6 @@ def _flag_figures(
             & Q(kind=FlagKind.SESSION_OVERDUE, child__isnull=True)
             & in_post(month.at, "person__profile__"),
         )
-    overdue_by_role: dict[str, int] = defaultdict(int)
     # By role only where the role is used (staff overdue), so the other kinds stay one group
     # per unit.
     role = Case(
@@ -236,38 +241,33 @@ def _flag_figures(
         output_field=CharField(),
     )
     flags = flags.annotate(unit_path=_flag_unit_path())
-    by_row = (
-        flags.order_by().values("kind", row=row_of(F("unit_path")), role=role).annotate(**counts)
-    )
-    for entry in _counted(by_row):
-        for i in range(len(months)):
-            trends[entry["kind"]][i] += entry[f"n{i}"]
-            trends["staff_overdue"][i] += entry[f"s{i}"]
-        row = unit_row(entry["row"])
-        add(entry["kind"], entry[f"n{last}"], row)
-        add("staff_overdue", entry[f"s{last}"], row)
-        overdue_by_role[entry["role"]] += entry[f"s{last}"]
-    if scope.unit is not None and person_row is not None:
-        direct = flags.filter(held(at), unit_ref=scope.unit.pk).values("person_id", "kind")
-        for entry in direct.annotate(n=Count("pk")):
-            row = person_row(entry["person_id"])
-            row.figures.add(entry["kind"], entry["n"])
-            if entry["kind"] == FlagKind.SESSION_OVERDUE and row.person is not None:
-                row.figures.add("staff_overdue", 1)
-    return overdue_by_role
+    columns = _row_columns(scope, by_row, "unit_path", "person_id")
+    return flags.order_by().values("kind", role=role, **columns).annotate(**counts)
 
 
-def _staff_figures(scope, months, *, totals: Figures, trends, row_of, unit_row) -> dict[str, int]:
+def _row_columns(scope, by_row: bool, path: str, person: str) -> dict:
+    """The row an aggregate's entry counts in and, on a unit's page with rows, whether it is
+    the unit's own and whose: the unit's own people are counted by person in the same query,
+    not read again."""
+    columns = {"row": _row_key(scope, by_row, path)}
+    if scope.unit is not None and by_row:
+        own = Q(**{path: scope.unit.path})
+        columns["own"] = Case(
+            When(own, then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+        columns["own_person"] = Case(
+            When(own, then=F(person)), default=None, output_field=IntegerField()
+        )
+    return columns
+
+
+def _staff_figures(
+    scope, months, window_start, *, by_row: bool, totals: Figures, trends, unit_row
+) -> dict[str, int]:
     last = len(months) - 1
-    # Staff in post at each month end, by unit and role; the unit's own people are rows.
-    staff_counts = {f"n{i}": Count("pk", filter=in_post(m.at)) for i, m in enumerate(months)}
     staff_by_role: dict[str, int] = defaultdict(int)
-    staff = (
-        scope.profiles(StaffProfile.objects.all())
-        .order_by()
-        .values("job_role__category", row=row_of(F("unit__path")))
-    )
-    for entry in _counted(staff.annotate(**staff_counts)):
+    query = partial(_staff_query, by_row=by_row)
+    for entry in counted(("staff", by_row), query, scope, months, window_start):
         for i in range(len(months)):
             trends[STAFF][i] += entry[f"n{i}"]
         totals.add(STAFF, entry[f"n{last}"])
@@ -276,6 +276,17 @@ def _staff_figures(scope, months, *, totals: Figures, trends, row_of, unit_row) 
         if row is not None:
             row.figures.add(STAFF, entry[f"n{last}"])
     return staff_by_role
+
+
+def _staff_query(scope, months, window_start, *, by_row: bool):
+    """Staff in post at each month end, by row and role; the unit's own people are rows."""
+    staff_counts = {f"n{i}": Count("pk", filter=in_post(m.at)) for i, m in enumerate(months)}
+    staff = (
+        scope.profiles(StaffProfile.objects.all())
+        .order_by()
+        .values("job_role__category", row=_row_key(scope, by_row, "unit__path"))
+    )
+    return staff.annotate(**staff_counts)
 
 
 def _add_staff_on_time(totals: Figures, rows, trends) -> None:
@@ -306,17 +317,6 @@ def _add_record_percent_trends(trends) -> None:
     ]
 
 
-def _counted(queryset) -> list[dict]:
-    """The rows of an aggregate query, read without Django's per-value converters: these rows
-    hold only ids, codes and counts, which the driver already gives as Python values, and on
-    an organisation of 2,000 staff the converters cost more than the query."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _age_case(at: datetime):
     whens = [
         When(overdue_since__gt=at - timedelta(days=days), then=Value(key))
@@ -326,20 +326,9 @@ def _age_case(at: datetime):
     return Case(*whens, default=Value(SIGNOFF_AGES[-1][0]), output_field=CharField())
 
 
-def _breakdowns(flags, at: datetime):
+def _breakdowns(scope, months, window_start):
     """Records unsigned by how long overdue; children not discussed by risk."""
-    buckets = (
-        flags.filter(kind__in=[FlagKind.SIGNOFF_OVERDUE, FlagKind.CASE_REVIEW_OVERDUE])
-        .annotate(
-            bucket=Case(
-                When(kind=FlagKind.SIGNOFF_OVERDUE, then=_age_case(at)),
-                default=Coalesce(F("child__rag_rating"), Value("")),
-                output_field=CharField(),
-            )
-        )
-        .values("kind", "bucket")
-        .annotate(n=Count("pk"))
-    )
+    buckets = counted(("breakdowns",), _breakdown_query, scope, months, window_start)
     found = {(b["kind"], b["bucket"]): b["n"] for b in buckets}
     ages = [
         (key, label, found.get((FlagKind.SIGNOFF_OVERDUE, key), 0))
@@ -351,6 +340,25 @@ def _breakdowns(flags, at: datetime):
     return ages, risks
 
 
+def _breakdown_query(scope, months, window_start):
+    at = months[-1].at
+    return (
+        scope.flags(flags_with_unit())
+        .filter(held(at), kind__in=[FlagKind.SIGNOFF_OVERDUE, FlagKind.CASE_REVIEW_OVERDUE])
+        .annotate(
+            bucket=Case(
+                When(kind=FlagKind.SIGNOFF_OVERDUE, then=_age_case(at)),
+                default=Coalesce(F("child__rag_rating"), Value("")),
+                output_field=CharField(),
+            )
+        )
+        .values("kind", "bucket")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+CANCELLATION_FIGURES = {CANCELLATIONS: Q()}
 # What each record figure counts, of the records finalised (FinalisedRecord).
 RECORD_FIGURES = {
     RECORDS_FINALISED: Q(),
@@ -388,37 +396,19 @@ def _month_and_quarter(moment: str, months, window_start) -> dict:
 
 
 def _records_and_cancellations(
-    scope, months, window_start, *, totals: Figures, trends, row_of, unit_row, person_row
+    scope, months, window_start, *, totals: Figures, trends, unit_row, person_row
 ) -> None:
     """Records finalised and cancellations, in each month and in the quarter to the date
     ("q"), by unit; then the quarter by person for the unit's own people. Records are counted
     from what each contributed when it was finalised (FinalisedRecord), not from the records,
     sessions and sections themselves."""
-    at = months[-1].at
-    first = min(months[0].start, window_start)
-    reads = [
-        (
-            FinalisedRecord.objects.filter(
-                scope.supervisee_q("supervisee"), finalised_at__gt=first, finalised_at__lte=at
-            ),
-            _counts(RECORD_FIGURES),
-            "finalised_at",
-        ),
-        (
-            cancelled_sessions().filter(
-                scope.supervisee_q("supervisee"), cancelled_at__gt=first, cancelled_at__lte=at
-            ),
-            {CANCELLATIONS: Count("pk")},
-            "cancelled_at",
-        ),
-    ]
-    for queryset, counts, moment in reads:
-        by_row = queryset.order_by().values(
-            row=row_of(F("supervisee__profile__unit__path")),
-            **_month_and_quarter(moment, months, window_start),
-        )
-        for entry in _counted(by_row.annotate(**counts)):
+    by_row = person_row is not None
+    for name, counts in (("records", RECORD_FIGURES), ("cancellations", CANCELLATION_FIGURES)):
+        query = partial(_moment_query, name, by_row=by_row)
+        for entry in counted((name, by_row), query, scope, months, window_start):
             row = unit_row(entry["row"]) if entry["quarter"] else None
+            # The unit's own people's rows: the quarter, by person.
+            own = person_row(entry["own_person"]) if entry["quarter"] and entry.get("own") else None
             for key in counts:
                 if entry["month"] >= 0:
                     trends[key][entry["month"]] += entry[key]
@@ -426,12 +416,24 @@ def _records_and_cancellations(
                     totals.add(key, entry[key])
                     if row is not None:
                         row.figures.add(key, entry[key])
-        if scope.unit is None or person_row is None:
-            continue
-        own = queryset.filter(
-            supervisee__profile__unit_id=scope.unit.pk, **{f"{moment}__gt": window_start}
-        )
-        for entry in own.values("supervisee_id").annotate(**counts):
-            row = person_row(entry["supervisee_id"])
-            for key in counts:
-                row.figures.add(key, entry[key])
+                    if own is not None:
+                        own.figures.add(key, entry[key])
+
+
+def _moment_query(name: str, scope, months, window_start, *, by_row: bool):
+    """Records finalised or sessions cancelled in each month and in the quarter to the date,
+    by row, and the unit's own people's by person."""
+    at = months[-1].at
+    first = min(months[0].start, window_start)
+    if name == "records":
+        queryset, counts, moment = FinalisedRecord.objects.all(), RECORD_FIGURES, "finalised_at"
+    else:
+        queryset, counts, moment = cancelled_sessions(), CANCELLATION_FIGURES, "cancelled_at"
+    queryset = queryset.filter(
+        scope.supervisee_q("supervisee"), **{f"{moment}__gt": first, f"{moment}__lte": at}
+    ).annotate(unit_path=F("supervisee__profile__unit__path"))
+    by_row = queryset.order_by().values(
+        **_row_columns(scope, by_row, "unit_path", "supervisee_id"),
+        **_month_and_quarter(moment, months, window_start),
+    )
+    return by_row.annotate(**_counts(counts))
