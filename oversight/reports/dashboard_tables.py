@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -303,6 +304,27 @@ def _trend_cells(values, is_percent: bool) -> SafeString:
     return mark_safe(  # noqa: S308 - numbers only
         "".join(f"{_TD}{'–' if value is None else f'{value}{sign}'}</td>" for value in values)
     )
+
+
+def feedback_rows_html(rows, statements: int) -> SafeString:
+    """The rows of the supervisee feedback table, a unit's own staff each, written at once
+    (see `cells_html`): a directorate has a row for each of its units."""
+    parts = []
+    for row in rows:
+        parts.append(
+            '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
+            f"{escape(row.unit.name)}</th>"
+        )
+        if row.cell.too_few:
+            parts.append(
+                f'<td class="govuk-table__cell" colspan="{statements + 1}">'
+                "Fewer than five answers: not shown</td>"
+            )
+        else:
+            parts.append(f"{_TD}{escape(localize(row.cell.responses))}</td>")
+            parts.extend(f"{_TD}{escape(localize(v))}</td>" for v in row.cell.averages or ())
+        parts.append("</tr>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
 def by_role(board: Dashboard) -> list[tuple]:

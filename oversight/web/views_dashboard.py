@@ -134,6 +134,9 @@ def dashboard_unit(request, unit_id):
         context["board"].scope, context["board"].at
     )
     context["feedback_statements"] = [short for _, _, short in FEEDBACK_STATEMENTS]
+    context["feedback_rows_html"] = dashboard_tables.feedback_rows_html(
+        context["feedback_rows"], len(context["feedback_statements"])
+    )
     context["concern_counts"] = concern_counts(context["board"])
     return render(request, "oversight/dashboard/unit.html", context)
 

@@ -38,22 +38,23 @@ def feedback(scope: Scope, at: datetime) -> tuple[str, list[FeedbackRow]]:
     if scope.unit is None:
         return "", []
     period = rules.recent_quarters(local_date(at), 2)[1]
-    units = list(Unit.objects.filter(path__startswith=scope.unit.path).order_by("path"))
     totals = {
         row["unit_id"]: row
-        for row in FeedbackResponse.objects.filter(unit__in=units, period=period)
+        for row in FeedbackResponse.objects.filter(
+            unit__path__startswith=scope.unit.path, period=period
+        )
         .values("unit_id")
         .annotate(responses=Count("pk"), **{f: Avg(f) for f in rules.FIELDS})
         .order_by()
     }
+    # Only the units answered for, not every unit below (no unit has the id 0: an empty IN ()
+    # would be no query at all, and the page's queries are the same whatever was answered).
+    units = Unit.objects.filter(pk__in=list(totals) or [0]).order_by("path")
     rows = []
     for unit in units:
-        row = totals.get(unit.pk)
+        row = totals[unit.pk]
         cell = rules.report_cell(
-            row["responses"] if row else 0,
-            [row[f] for f in rules.FIELDS] if row else (),
-            quarter_is_open=False,
+            row["responses"], [row[f] for f in rules.FIELDS], quarter_is_open=False
         )
-        if row:
-            rows.append(FeedbackRow(unit, cell))
+        rows.append(FeedbackRow(unit, cell))
     return rules.quarter_label(period), rows

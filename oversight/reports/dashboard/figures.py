@@ -171,9 +171,8 @@ def _with_closed(closed: list[dict], live: dict, open_months: int) -> dict:
 def _rows_of_scope(scope: Scope, at: datetime) -> dict[str, Row]:
     rows: dict[str, Row] = {}
     if scope.unit is not None:
-        for unit in Unit.objects.filter(path__startswith=scope.unit.path).order_by("name"):
-            if unit.parent_id == scope.unit.pk:
-                rows[f"u{unit.pk}"] = Row(f"u{unit.pk}", unit.name, unit=unit)
+        for unit in Unit.objects.filter(parent=scope.unit).order_by("name"):
+            rows[f"u{unit.pk}"] = Row(f"u{unit.pk}", unit.name, unit=unit)
         people = (
             StaffProfile.objects.filter(unit=scope.unit)
             .filter(in_post(at))
