@@ -66,7 +66,10 @@ READ_CUT = {
     "cover": (),
     "actions": ("actions",),
     "development": ("observations", "development_conversations"),
-    "standards": ("sessions", "planned", "team_groups"),
+    "support_time": ("sessions",),
+    "planned_ahead": ("planned",),
+    "wellbeing_plan": (),
+    "group_supervision": ("team_groups",),
 }
 
 
@@ -100,7 +103,7 @@ class RulesAsked:
                 *(r.held_on for r in base.probation_reviews),
             ]
         )
-        self.standards = StandardsReads(history)
+        self.standards = standards = StandardsReads(history)
         self.formal = {}  # id(pack) -> the days of the sessions the pack counts as formal
         # What each family reads on a day under a pack and the facts in force, beside those
         # facts themselves. Keyed by
@@ -123,7 +126,21 @@ class RulesAsked:
             "actions": lambda pack, day, facts: bisect_right(self.done, day),
             # Q1-Q3: observations, development conversations, probation reviews held.
             "development": lambda pack, day, facts: bisect_right(self.development, day),
-            "standards": lambda pack, day, facts: self.standards.on(day),
+            # F6: the month, and the sessions held in it and the month before.
+            "support_time": lambda pack, day, facts: (
+                day.month,
+                day.year,
+                bisect_right(standards.sessions, day),
+            ),
+            # S3: dates planned, and their cancellations.
+            "planned_ahead": lambda pack, day, facts: (
+                bisect_right(standards.planned, day),
+                bisect_right(standards.called_off, day),
+            ),
+            # Q5: wellbeing plans agreed.
+            "wellbeing_plan": lambda pack, day, facts: bisect_right(standards.plans, day),
+            # C6: the group sessions held by the teams the person manages.
+            "group_supervision": lambda pack, day, facts: bisect_right(standards.team_held, day),
         }
         self.families = [(name, family, self.reads[name]) for name, family in due.PERSON_RULES]
         self.last = {}  # family -> (pack, facts in force, what it read, its items)

@@ -724,7 +724,11 @@ PERSON_RULES: tuple[tuple[str, Callable[..., list[DueItem]]], ...] = (
     ("cover", _person_family(_add_cover_items)),
     ("actions", _person_family(_add_action_items)),
     ("development", _person_family(_add_development_items)),
-    ("standards", standard_items),
+    # The standards (F6, S3, Q5, C6): `standard_items`, each apart.
+    ("support_time", _person_family(standards.add_support_time_items)),
+    ("planned_ahead", _person_family(standards.add_planned_ahead_items)),
+    ("wellbeing_plan", _person_family(standards.add_wellbeing_plan_items)),
+    ("group_supervision", _person_family(standards.add_group_supervision_items)),
 )
 
 
