@@ -27,6 +27,15 @@ def _days(days) -> list[date]:
     return sorted(day for day in days if day is not None)
 
 
+def _with(facts: due.PersonFacts, fields: dict) -> due.PersonFacts:
+    """`dataclasses.replace(facts, **fields)` without running the initialiser of two dozen
+    frozen fields again, at every moment a walk asks about (PersonFacts checks nothing)."""
+    copy = object.__new__(due.PersonFacts)
+    copy.__dict__.update(facts.__dict__)
+    copy.__dict__.update(fields)
+    return copy
+
+
 class StandardsReads:
     """What the standards (F6, S3, Q5, C6) read on a day, beside the pack and the facts in
     force: the month (F6), whether the person has started, the relationship in force, and of
@@ -143,7 +152,8 @@ class RulesAsked:
             "group_supervision": lambda pack, day, facts: bisect_right(standards.team_held, day),
         }
         self.families = [(name, family, self.reads[name]) for name, family in due.PERSON_RULES]
-        self.last = {}  # family -> (pack, facts in force, what it read, its items)
+        # family -> (pack, facts in force, what it read, its items, their copies by state)
+        self.last = {}
 
     def _formal_held(self, pack, day: date) -> int:
         key = id(pack)
@@ -177,17 +187,23 @@ class RulesAsked:
             read = reads(pack, day, facts)
             kept = last.get(name)
             if kept is not None and kept[0] is pack and kept[1] is facts and kept[2] == read:
-                for item in kept[3]:
+                states = kept[4]
+                for index, item in enumerate(kept[3]):
                     state = due.state_of(item.due, at, soon)
-                    items.append(item if item.state == state else replace(item, state=state))
+                    if item.state != state:
+                        # An item's state moves at most twice: each copy made once.
+                        if (index, state) not in states:
+                            states[index, state] = replace(item, state=state)
+                        item = states[index, state]
+                    items.append(item)
             else:
                 again.append((name, family, read))
         if again:
             # Only the facts the families asked again read are cut for the day.
             wanted = {field for name, _, _ in again for field in READ_CUT[name]}
-            cut = replace(facts, **history.current().cut(facts, pack, day, wanted))
+            cut = _with(facts, history.current().cut(facts, pack, day, wanted))
             for name, family, read in again:
                 fresh = family(pack, cut, at)
-                last[name] = (pack, facts, read, fresh)
+                last[name] = (pack, facts, read, fresh, {})
                 items += fresh
         return due.in_order(items)
