@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agreements.models import SupervisionAgreement
 from casework.models import Allocation, CaseNote, Child, RiskRating, Transfer
+from oversight.flags.asked import RulesAsked
 from oversight.flags.current import CurrentFacts
 from oversight.policy import due, standards
 from oversight.policy.choice import pack_on
@@ -87,6 +88,7 @@ class PersonHistory:
     _events: list | None = field(default=None, repr=False)
     _facts: dict = field(default_factory=dict, repr=False)
     _current: CurrentFacts | None = field(default=None, repr=False)
+    _asked: RulesAsked | None = field(default=None, repr=False)
     _items: tuple = field(default_factory=lambda: (_UNASKED, {}), repr=False)  # (versions, answers)
 
     subject = "person"
@@ -111,12 +113,15 @@ class PersonHistory:
             )
         return self._facts[state]
 
+    def current(self) -> CurrentFacts:
+        if self._current is None:
+            self._current = CurrentFacts(self.base)
+        return self._current
+
     def rules_facts_at(self, pack, at: datetime) -> due.PersonFacts:
         """`facts_at(at)` cut to what the rules read on that day under `pack` (the same
         answer, without reading the whole history at every moment a walk asks about)."""
-        if self._current is None:
-            self._current = CurrentFacts(self.base)
-        return self._current.on(self.facts_at(at), pack, due.local_date(at))
+        return self.current().on(self.facts_at(at), pack, due.local_date(at))
 
     def standards_facts_at(self, pack, at: datetime) -> due.PersonFacts:
         """As `rules_facts_at`, for `due.standard_items` alone: they read no agreement, so
@@ -133,6 +138,11 @@ class PersonHistory:
         return list(_remembered(self, versions, at, self._items_at))
 
     def _items_at(self, versions, at: datetime) -> list[due.DueItem]:
+        if versions is not None:
+            # Through a walk: each family of rules asked again only when what it reads moved.
+            if self._asked is None:
+                self._asked = RulesAsked(self)
+            return self._asked.items_at(versions, at)
         if not self.on_staff(at):
             return []
         pack = pack_on(due.local_date(at), versions)

@@ -7,10 +7,10 @@ it first evaluates a history from `start` (a spell held at `start` is dated from
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import replace
 from datetime import datetime
 
+from oversight.flags.asked import StandardsReads
 from oversight.flags.sync import _flag_from, _turns_overdue, _walk
 from oversight.models import Flag
 from oversight.policy import due
@@ -31,27 +31,9 @@ class _StandardsAsked:
     which the standards never read."""
 
     def __init__(self, history):
-        base = history.base
         self.history = history
-        self.sessions = sorted(s.held_on for s in base.sessions)
-        self.planned = sorted(p.planned_on for p in base.planned)
-        self.called_off = sorted(p.cancelled_on for p in base.planned if p.cancelled_on)
-        self.plans = sorted(p.agreed_on for p in base.wellbeing_plans)
-        self.team_held = sorted(day for team in base.team_groups for _, day in team.held)
+        self.read_on = StandardsReads(history).on
         self.last = None  # (pack, what the standards read, their items)
-
-    def read_on(self, day) -> tuple:
-        history = self.history
-        return (
-            day.replace(day=1),
-            history.base.start_date <= day,
-            history.relationship_start_on(day),
-            bisect_right(self.sessions, day),
-            bisect_right(self.planned, day),
-            bisect_right(self.called_off, day),
-            bisect_right(self.plans, day),
-            bisect_right(self.team_held, day),
-        )
 
     def items_at(self, versions, at: datetime) -> list[due.DueItem]:
         history = self.history

@@ -504,15 +504,37 @@ def person_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[Due
     today = local_date(at)
     if facts.start_date > today:
         return []
-    ref = facts.person
     items: list[DueItem] = []
+    for _, family in PERSON_RULES:
+        items += family(pack, facts, at)
+    return in_order(items)
 
-    def add(kind, due, detail, rule, about=""):
-        items.append(_item(pack, at, kind, due, "person", ref, detail, rule, about))
 
-    formal = _formal_sessions(pack, facts, today)
+def in_order(items: list[DueItem]) -> list[DueItem]:
+    """Soonest first, as every list of items is given; a stable sort, so items the order
+    cannot tell apart stay in the order their rules added them."""
+    return sorted(items, key=_order)
 
+
+def _person_family(add_items: Callable) -> Callable[..., list[DueItem]]:
+    """One family of a person's rules as a function of (pack, facts, at): its items, in the
+    order it adds them."""
+
+    def family(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[DueItem]:
+        ref, items = facts.person, []
+
+        def add(kind, due, detail, rule, about=""):
+            items.append(_item(pack, at, kind, due, "person", ref, detail, rule, about))
+
+        add_items(pack, facts, local_date(at), add=add)
+        return items
+
+    return family
+
+
+def _add_session_items(pack: PolicyPack, facts: PersonFacts, today: date, *, add: _Add):
     # F1-F7, S6
+    formal = _formal_sessions(pack, facts, today)
     due = next_session_due(pack, facts, today)
     interval = _interval_on(pack, facts, due, today)
     last = (
@@ -520,11 +542,8 @@ def person_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[Due
     )
     add(SESSION_OVERDUE, due, f"Formal supervision {interval.describe()}; {last}", "F1-F5")
 
-    _add_record_items(pack, facts, today, add=add)
-    _add_agreement_items(pack, facts, today, add=add)
-    _add_cancellation_items(pack, facts, today, formal=formal, add=add)
-    _add_cover_items(pack, facts, today, add=add)
 
+def _add_action_items(pack: PolicyPack, facts: PersonFacts, today: date, *, add: _Add):
     # R4, R10: actions with a timescale
     for action in facts.actions:
         if action.done_on is not None and action.done_on <= today:
@@ -532,10 +551,6 @@ def person_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[Due
         # Named by its date, never its words: the text can be personal and flags go by email.
         detail = f"Action due {_when(action.due_on)} not done"
         add(ACTION_OVERDUE, action.due_on, detail, "R4", action.about)
-
-    _add_development_items(pack, facts, today, add=add)
-    items += standard_items(pack, facts, at)
-    return sorted(items, key=_order)
 
 
 _Add = Callable[..., None]
@@ -556,7 +571,7 @@ def standard_items(pack: PolicyPack, facts: PersonFacts, at: datetime) -> list[D
     standards.add_planned_ahead_items(pack, facts, today, add=add)
     standards.add_wellbeing_plan_items(pack, facts, today, add=add)
     standards.add_group_supervision_items(pack, facts, today, add=add)
-    return sorted(items, key=_order)
+    return in_order(items)
 
 
 def _add_record_items(pack: PolicyPack, facts: PersonFacts, today: date, *, add: _Add):
@@ -616,9 +631,11 @@ def _add_agreement_items(pack: PolicyPack, facts: PersonFacts, today: date, *, a
 
 
 def _add_cancellation_items(
-    pack: PolicyPack, facts: PersonFacts, today: date, *, formal: list[date], add: _Add
+    pack: PolicyPack, facts: PersonFacts, today: date, *, add: _Add, formal=None
 ):
     # S4
+    if formal is None:
+        formal = _formal_sessions(pack, facts, today)
     for cancellation in facts.cancellations:
         if cancellation.cancelled_on > today:
             continue
@@ -694,6 +711,25 @@ def _add_development_items(pack: PolicyPack, facts: PersonFacts, today: date, *,
                 "Q3",
                 f"month {month}",
             )
+
+
+# A person's rules in families, each reading only some of the facts, in the order
+# `person_items` adds their items: the flag job's walks ask each family again only when what it
+# reads has changed (oversight.flags.asked).
+PERSON_RULES: tuple[tuple[str, Callable[..., list[DueItem]]], ...] = (
+    ("sessions", _person_family(_add_session_items)),
+    ("records", _person_family(_add_record_items)),
+    ("agreement", _person_family(_add_agreement_items)),
+    ("cancellations", _person_family(_add_cancellation_items)),
+    ("cover", _person_family(_add_cover_items)),
+    ("actions", _person_family(_add_action_items)),
+    ("development", _person_family(_add_development_items)),
+    # The standards (F6, S3, Q5, C6): `standard_items`, each apart.
+    ("support_time", _person_family(standards.add_support_time_items)),
+    ("planned_ahead", _person_family(standards.add_planned_ahead_items)),
+    ("wellbeing_plan", _person_family(standards.add_wellbeing_plan_items)),
+    ("group_supervision", _person_family(standards.add_group_supervision_items)),
+)
 
 
 # Each kind's place in KINDS (its first, as KINDS.index), looked up for every item ordered.

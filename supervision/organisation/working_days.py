@@ -16,6 +16,8 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
+# Asked for every record at every moment the flag job's walks look at: remembered.
+@lru_cache(maxsize=1 << 14)
 def add_working_days(start: date, days: int) -> date:
     """The date `days` working days after `start` (start itself not counted)."""
     current = start
