@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from supervision.models import Action, SupervisionRecord
 from supervision.records import services
+from supervision.web import record_kept
 from tests.factories import SUPERVISEE_PASSWORD
 from tests.records import held_session
 from tests.world import build_world
@@ -128,4 +129,20 @@ def test_a_record_not_yet_finalised_is_never_kept(finalised):
         draft = services.record_start(session=session, by=world.supervisor)
     page(world.supervisor, draft)
     _, queries = page(world.supervisor, draft)
+    assert any("supervision_recordsection" in sql for sql in queries)
+
+
+def test_a_cache_that_fails_costs_the_kept_rendering_never_the_page(finalised, monkeypatch):
+    world, record = finalised
+    fresh, _ = page(world.supervisee, record)
+
+    class Down:
+        def get(self, *args):
+            raise ConnectionError("Redis is down")
+
+        set = get
+
+    monkeypatch.setattr(record_kept, "cache", Down())
+    shown, queries = page(world.supervisee, record)
+    assert shown == fresh
     assert any("supervision_recordsection" in sql for sql in queries)
