@@ -23,7 +23,7 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from access.files import Action, restrict_files
+from access.files import Action, reach_over, restrict_files, supervises
 from access.people import has_left, may_read_content, today
 from access.refusals import refuse
 from access.sessions import SESSION, get_session_for_user
@@ -219,19 +219,21 @@ def get_session_to_sign(request, session_id, day: date | None = None):
     if str(session_id).isdigit():
         session = (
             SupervisionSession.objects.select_related(
-                "supervisee__profile__job_role", "supervisor__profile", "record__template"
+                "supervisee__profile__job_role",
+                "supervisee__profile__unit",
+                "supervisor__profile",
+                "record__template",
             )
-            .annotate(
-                in_reach=Exists(
-                    restrict_files(user, Action.VIEW, day).filter(pk=OuterRef("supervisee_id"))
-                ),
-                # Asked in the same query: whoever has reach mostly wants to know this next.
-                in_reach_to_edit=Exists(
-                    restrict_files(user, Action.EDIT, day).filter(pk=OuterRef("supervisee_id"))
-                ),
-            )
+            # The one branch of reach asked in the query (a probe): the rest need no query
+            # for the people who mostly read records (their supervisee, their supervisor).
+            .annotate(supervising=supervises(user, day, OuterRef("supervisee_id")))
             .filter(pk=session_id)
             .first()
+        )
+    if session is not None:
+        # Read by the record page's "Back to the session" link.
+        session.in_reach, session.in_reach_to_edit = reach_over(
+            user, session.supervisee, day, supervising=session.supervising
         )
     if session is not None and session.in_reach:
         may_edit = session.in_reach_to_edit

@@ -411,6 +411,25 @@ def with_open_record_flag(records):
     )
 
 
+def read_open_record_flag(record) -> None:
+    """What `with_open_record_flag` annotates, for a record already loaded: one query."""
+    row = (
+        Flag.objects.filter(
+            person_id=record.session.supervisee_id,
+            child__isnull=True,
+            resolved_at__isnull=True,
+            kind__in=RECORD_KINDS,
+            about=f"session {record.session_id}",
+        )
+        .order_by("-overdue_since")
+        .values_list("kind", "due", "overdue_since", "detail")
+        .first()
+    )
+    kind, due, since, detail = row or (None, None, None, None)
+    record.open_flag_kind, record.open_flag_due = kind, due
+    record.open_flag_since, record.open_flag_detail = since, detail
+
+
 def record_flag(record, now: datetime | None = None) -> RecordFlag | None:
     """The open flag of a record loaded through `with_open_record_flag`, or None."""
     kind = getattr(record, "open_flag_kind", None)

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,16 +25,20 @@ from oversight.flags import selectors as selectors_flags
 from oversight.policy import choice, due, standards
 from supervision.models import (
     Action,
+    ActionReview,
+    Addendum,
+    AmendmentRequest,
     Disagreement,
     RecordAttachment,
     RecordSection,
+    Signature,
     StaffProfile,
     SupervisionRecord,
     SupervisionSession,
 )
 from supervision.organisation import audit, plain_text
 from supervision.records import services, write_up
-from supervision.web import attachments, views_record_attachments
+from supervision.web import attachments, record_kept, views_record_attachments
 from supervision.web.drafts import Drafting
 from supervision.web.form_errors import add_service_errors
 from supervision.web.forms_accounts import ProvesIdentity
@@ -149,28 +153,59 @@ def record_start(request, session_id):
     return redirect("record", session.pk)
 
 
-def _load_record(session, records=None):
-    records = records if records is not None else SupervisionRecord.objects.all()
-    return (
-        records.select_related("session__supervisee", "session__supervisor", "template")
-        .prefetch_related(
-            Prefetch("sections", RecordSection.objects.select_related("template_section")),
-            "decisions",
-            "actions",
-            "action_reviews__action",
+def _load_record(session, kept=None):
+    """The session's record (read with the session) with its rows and its open flag. Of a
+    finalised record whose rendering is kept (supervision.web.record_kept), only the rows that
+    may still change, and only those there are: the others read as empty without a query."""
+    record = session.record
+    selectors_flags.read_open_record_flag(record)
+
+    def rows(name, lookup, model, there=True):
+        return lookup if there else Prefetch(name, model.objects.none())
+
+    some = kept or {}
+    lookups = [
+        "actions",
+        # Who signed and who wrote each addendum come with them (a query fewer each).
+        Prefetch("signatures", Signature.objects.select_related("signer")),
+        Prefetch("addenda", Addendum.objects.select_related("author")),
+        rows(
+            "disagreements",
             # An escalation is a row of its own, read with its disagreement (no query more).
             Prefetch(
                 "disagreements",
                 Disagreement.objects.order_by("pk").select_related("escalation__raised_with"),
             ),
-            "amendment_requests__section",
-            "shared_texts",
-            "signatures__signer",
-            "addenda__author",
+            Disagreement,
+            some.get("has_disagreements", True),
+        ),
+        rows(
+            "attachments",
             Prefetch("attachments", RecordAttachment.objects.select_related("uploaded_by")),
-        )
-        .get(session=session)
-    )
+            RecordAttachment,
+            some.get("has_attachments", True),
+        ),
+        rows(
+            "action_reviews",
+            "action_reviews__action",
+            ActionReview,
+            some.get("has_reviews", True),
+        ),
+        rows(
+            "amendment_requests",
+            "amendment_requests__section",
+            AmendmentRequest,
+            some.get("has_open_amendments", True),
+        ),
+    ]
+    if kept is None:
+        lookups += [
+            Prefetch("sections", RecordSection.objects.select_related("template_section")),
+            "decisions",
+            "shared_texts",
+        ]
+    prefetch_related_objects([record], *lookups)
+    return record
 
 
 def _write_up_due(session, record) -> dict:
@@ -190,23 +225,24 @@ def _write_up_due(session, record) -> dict:
 def record_page(request, session_id):
     # The record's signatory reads it even after their reach over the file has ended.
     session, may_edit = signing.get_session_to_sign(request, session_id)
-    _record_of(session, request)
-    # The open write-up or sign-off flag comes in the same query as the record.
-    record = _load_record(session, selectors_flags.with_open_record_flag(SupervisionRecord.objects))
-    _audit_read(request, session)
     user = request.user
-    editable = may_edit and record.status in services.EDITABLE
-    may_sign = signing.may_sign_as_supervisor(user, session)
-    reviewed = {review.action_id: review for review in record.action_reviews.all()}
     show_personal = signing.may_read_in_full(
         user, session, may_read_personal_sections(user, session.supervisee)
     )
+    kept = record_kept.kept(_record_of(session, request), show_personal)
+    record = _load_record(session, kept)
+    _audit_read(request, session)
+    editable = may_edit and record.status in services.EDITABLE
+    may_sign = signing.may_sign_as_supervisor(user, session)
+    reviewed = {review.action_id: review for review in record.action_reviews.all()}
     changes = {} if record.is_finalised else write_up.changes_since_last_read(record)
     changed_headings = 0
-    for section in record.sections.all():
+    for section in record.sections.all() if kept is None else ():
         shown = show_personal or not section.template_section.is_personal
         section.change = changes.get(section.template_section.key) if shown else None
         changed_headings += section.change is not None
+    if kept is None:
+        kept = record_kept.keep(record, show_personal)
     earlier_open = (
         [a for a in services.open_actions_of(session.supervisee) if a.record_id != record.pk]
         if editable
@@ -241,6 +277,7 @@ def record_page(request, session_id):
             record.attachments.all(), views_record_attachments.download_url(session)
         ),
     }
+    context["kept"] = kept
     return render(request, "supervision/records/record.html", context)
 
 
