@@ -174,9 +174,8 @@ def _own_unsigned(user) -> list[dict]:
 def records_waiting_for(user) -> dict:
     """What needs this person now, most urgent first (UX: home pages are lists of work)."""
 
-    records = SupervisionRecord.objects.select_related(
-        "session__supervisee", "session__supervisor"
-    ).order_by("session__starts_at")
+    related = ("session__supervisee", "session__supervisor")
+    records = SupervisionRecord.objects.select_related(*related).order_by("session__starts_at")
     now = timezone.now()
     # Actions of records the supervisee has been shown (not a draft still being written):
     # theirs to do, and apart, those the supervisor or someone else agreed to take. One query.
@@ -186,19 +185,26 @@ def records_waiting_for(user) -> dict:
         .select_related("record")
         .order_by("due_date", "pk")
     )
+
+    def listed(chosen):
+        # The access package's own filter with the page's joins and order, rather than its rows
+        # looked up by key: PostgreSQL then plans from the filter (13 ms against 1.4 ms, for a
+        # disagreement list on a ten-year organisation).
+        return list(chosen.select_related(*related).order_by("session__starts_at"))
+
     return {
         "to_sign": list(records.filter(session__supervisee=user, status="shared")),
         # Whoever amends now (access.records): after a change of supervisor, the new one.
-        "to_write": list(records.filter(pk__in=records_to_edit_by(user).values("pk"))),
+        "to_write": listed(records_to_edit_by(user)),
         # Whoever will actually finalise: the supervisor who held the session, or after they
         # have left the supervisee's line supervisor now (access.records).
-        "to_finalise": list(records.filter(pk__in=records_to_finalise_by(user).values("pk"))),
+        "to_finalise": listed(records_to_finalise_by(user)),
         # Observations and development conversations they wrote and have not signed: nobody
         # else can sign them, and after a change of supervisor nothing else leads to them.
         "to_sign_own": _own_unsigned(user),
         # Shared with a disagreement whose supervisor's view is still to come: the supervisee
         # cannot sign until it is given, so it is this person's to do.
-        "to_give_view": list(records.filter(pk__in=records_waiting_for_view_by(user).values("pk"))),
+        "to_give_view": listed(records_waiting_for_view_by(user)),
         # Whoever will write the record: the supervisor who held the session, or after they
         # have left the supervisee's line supervisor now (access.records).
         "sessions_without_record": list(
