@@ -339,6 +339,40 @@ def records_waiting_for_view_by(user, day: date | None = None) -> QuerySet:
     )
 
 
+def records_waiting_on(user, day: date | None = None) -> QuerySet:
+    """`records_to_edit_by`, `records_to_finalise_by` and `records_waiting_for_view_by`
+    together, in one query for a page that lists all three (the home page): each record
+    annotated `view_missing`, and `waiting_lists` sorts them into the three."""
+    day = day or today()
+    if not may_still_act(user, day):
+        return SupervisionRecord.objects.none()
+    Status = SupervisionRecord.Status
+    unsigned = Disagreement.objects.filter(record=OuterRef("pk"), supervisor_signed_at__isnull=True)
+    return (
+        SupervisionRecord.objects.filter(
+            _signed_by(user, day), status__in=[*EDITABLE, Status.SUPERVISEE_SIGNED, Status.SHARED]
+        )
+        .annotate(view_missing=Exists(unsigned))
+        .filter(~Q(status=Status.SHARED) | Q(view_missing=True))
+    )
+
+
+def waiting_lists(records) -> dict[str, list]:
+    """Records read by `records_waiting_on`, in their order, as the three queries would list
+    them: to write or amend, to finalise, and waiting for the supervisor's view."""
+    Status = SupervisionRecord.Status
+    records = list(records)
+    return {
+        "to_write": [r for r in records if r.status in EDITABLE],
+        "to_finalise": [r for r in records if r.status == Status.SUPERVISEE_SIGNED],
+        "to_give_view": [
+            r
+            for r in records
+            if r.view_missing and r.status in (Status.SHARED, Status.SUPERVISEE_SIGNED)
+        ],
+    }
+
+
 def _line_supervisees(user, day: date) -> list[int]:
     """The people `user` line supervises on `day`, as a list rather than a subquery: PostgreSQL
     then finds the sessions by two indexes (supervisor, supervisee) where for the subquery it

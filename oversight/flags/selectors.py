@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from django.db.models import (
     Case,
@@ -72,6 +73,11 @@ class FlagRow:
     overdue_since: datetime
     overdue_text: str  # "3 days overdue"
     url: str
+    due_text: str = ""  # "3 March 2026", written once here rather than by a filter per row
+
+    @property
+    def about_child(self) -> bool:
+        return self.flag.child_id is not None
 
 
 @dataclass
@@ -79,6 +85,10 @@ class FlagGroup:
     kind: str
     label: str
     rows: list[FlagRow] = field(default_factory=list)
+
+    @cached_property
+    def label_lower(self) -> str:
+        return str(self.label).lower()
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,7 @@ def _row(flag: Flag, now: datetime, *, may_plan: bool) -> FlagRow:
         overdue_since=flag.overdue_since,
         overdue_text=overdue_text(flag, now),
         url=flag_url(flag, may_plan=may_plan),
+        due_text=f"{flag.due.day} {flag.due:%B %Y}",
     )
 
 
@@ -269,34 +280,43 @@ def with_links(flags, day: date):
 # --- Home -------------------------------------------------------------------------------------
 
 
-def home_flags(user, roles, now: datetime | None = None) -> dict:
+def home_flags(user, roles, now: datetime | None = None, supervisee_ids=None) -> dict:
     """What is overdue on the home page, in one query:
     - `flags_to_act_on`: the person's own flags that are theirs to act on;
     - `flags_about_you`: their other flags (their supervisor acts), and their children's;
     - `flags_in_team`: flags about the people they supervise and those people's children.
     Each FlagGroups. Nothing (and no query) for someone who is neither supervised nor
-    a supervisor."""
+    a supervisor. `supervisee_ids`: the people they supervise now, where the caller has read
+    them already (the home page has); else a subquery finds them."""
     if not (roles.supervisee or roles.supervisor):
         return {}
 
     now = now or timezone.now()
     day = local_date(now)
-    mine = Q(person=user, child__isnull=True)
-    team = Q(pk__in=[])
-    # The child's worker now, not the worker named when it was raised: a transferred child's
-    # flag follows the child. A system administrator reaches no child (access.children).
-    children_reached = may_read_content(user, day)
-    if children_reached:
-        mine |= Q(child__allocated_worker=user)
-    if roles.supervisor:
+    people = [user.pk]
+    supervisees = None  # a subquery, where the caller has not read them
+    if roles.supervisor and supervisee_ids is not None:
+        people += [pk for pk in supervisee_ids if pk != user.pk]
+    elif roles.supervisor:
         supervisees = SupervisoryRelationship.objects.filter(
             active_on(day), supervisor=user
         ).values("supervisee")
-        team = Q(person__in=supervisees, child__isnull=True)
-        if children_reached:
-            team |= Q(child__allocated_worker__in=supervisees)
+    # Two index reads put together (the people's own flags, and those of the children they
+    # hold), where one filter ORing the two read every open flag joined to every child.
+    open_flags = Flag.objects.filter(resolved_at__isnull=True).order_by()
+    staff = Q(person_id__in=people)
+    if supervisees is not None:
+        staff |= Q(person__in=supervisees)
+    found = open_flags.filter(staff, child__isnull=True).values("pk")
+    # The child's worker now, not the worker named when it was raised: a transferred child's
+    # flag follows the child. A system administrator reaches no child (access.children).
+    if may_read_content(user, day):
+        workers = Q(child__allocated_worker_id__in=people)
+        if supervisees is not None:
+            workers |= Q(child__allocated_worker__in=supervisees)
+        found = found.union(open_flags.filter(workers).values("pk"), all=True)
     to_act, about, in_team = [], [], []
-    for flag in _open_flags(day).filter(mine | team):
+    for flag in _open_flags(day).filter(pk__in=found):
         is_mine = (flag.child_id is None and flag.person_id == user.pk) or (
             flag.child_id is not None and flag.child.allocated_worker_id == user.pk
         )

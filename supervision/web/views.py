@@ -92,10 +92,18 @@ def home(request):
         "roles": roles,
         "today": timezone.localdate(now),
         **selectors.home_page_for(request.user, roles),
-        # What is overdue, one query: the person's own flags and those of the people they
-        # supervise (and of those people's children).
-        **selectors_flags.home_flags(request.user, roles, now),
     }
+    # What is overdue, one query: the person's own flags and those of the people they
+    # supervise (read just above) and of those people's children.
+    supervising = context.get("my_supervisees")
+    context.update(
+        selectors_flags.home_flags(
+            request.user,
+            roles,
+            now,
+            supervisee_ids=None if supervising is None else [r.supervisee_id for r in supervising],
+        )
+    )
     # The supervisor's table of supervisees and the supervisee's own supervision, built on the
     # lists above.
     context.update(
