@@ -1,10 +1,9 @@
-import resource
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from demo.synthetic import CHUNK, FLAGS, generate_org
+from demo.synthetic import CHUNK, FLAGS, generate_org, peak_mb
 from oversight.policy.choice import NoPolicyPack
 from supervision.models import Unit
 
@@ -102,9 +101,12 @@ class Command(BaseCommand):
             write(f"  {label:<38}{rows:>12,}")
         write(f"  {'total':<38}{sum(result['counts'].values()):>12,}")
         write("")
-        write("Seconds")
+        # Wall seconds, this process's CPU seconds (the rest is the database's, or other
+        # work on the machine) and its peak memory as each step ended.
+        write(f"{'Seconds':<40}{'':>12}{'CPU':>8}  peak MB")
         for step, seconds in result["timings"].items():
-            write(f"  {step:<38}{seconds:>12.1f}")
+            cpu, peak = result["cpu"][step], result["peaks"][step]
+            write(f"  {step:<38}{seconds:>12.1f}{cpu:>8.1f}  {peak:>7,.0f}")
         write(f"  {'total':<38}{result['seconds']:>12.1f}")
         write("")
         director = result["director"]
@@ -122,8 +124,3 @@ class Command(BaseCommand):
         """-v 2: each step as it ends, for a run of hours."""
         self.stderr.write(f"{seconds:>9.1f} s  {peak_mb():>7,.0f} MB peak  {step} done")
         self.stderr.flush()
-
-
-def peak_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux: this process's peak, the database's apart.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
