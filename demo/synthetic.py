@@ -47,10 +47,11 @@ once the load commits.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import random
 import time as clock
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -160,6 +161,17 @@ MANAGERS = ("director", "service_manager", "team_manager")
 CHIEF = "chief_executive"
 
 
+_WALK = {}  # the standards' walk's (versions, start, now), inherited by forked workers
+
+
+def _standard_flag_rows(histories) -> list[dict]:
+    """The standards' flags of a batch of people's histories, as rows to write."""
+    versions, start, now = _WALK["args"]
+    fields = [f.attname for f in Flag._meta.concrete_fields if not f.primary_key]
+    found = spells.standard_flags(histories, versions, start, now)
+    return [{name: getattr(flag, name) for name in fields} for flag in found]
+
+
 def _quarter(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
@@ -179,6 +191,7 @@ class _Generator(_Supervision, _Children):
         chunk,
         method,
         progress=None,
+        workers=1,
     ):
         if Unit.objects.filter(code=f"{prefix}-dir").exists():
             raise ValueError(f"An organisation with the prefix {prefix!r} is already here.")
@@ -201,6 +214,9 @@ class _Generator(_Supervision, _Children):
         self.counts = Counter()
         self.rows = _Writer(self.now, self.counts, method)
         self.chunk, self.progress = chunk, progress
+        if workers < 1:
+            raise ValueError("Give at least 1 worker.")
+        self.workers = workers
         self.salt = int.from_bytes(hashlib.sha256(prefix.encode()).digest()[:16], "big")
         self.flags = []
         self.timings, self.cpu, self.peaks = {}, {}, {}
@@ -682,20 +698,35 @@ class _Generator(_Supervision, _Children):
 
     def standard_flags(self):
         """The standards' flags (F6, S3, Q5, C6), from the rules themselves over the facts just
-        written: this generator copies only the older rules."""
-        versions, start = choice.pack_versions(), day_start(self.history_from)
+        written: this generator copies only the older rules. Each chunk's histories are read
+        here; with `workers` over 1, they are walked in that many forked processes while the
+        next chunks are read and the flags found are written, in the chunks' order."""
+        _WALK["args"] = choice.pack_versions(), day_start(self.history_from), self.now
         # Read back a chunk at a time: planned on statistics of the rows now in the tables,
         # not of empty ones (a whole-table scan per chunk), so the reads grow with the chunk.
         self.rows.analyse()
-        for chunk in self.chunks(self.holders):
-            ids = [holder.user_id for holder in chunk]
-            profiles = facts._profiles().filter(user_id__in=ids).order_by("user_id")
-            found = spells.standard_flags(
-                facts.person_histories(profiles), versions, start, self.now
-            )
-            fields = [f.attname for f in Flag._meta.concrete_fields if not f.primary_key]
-            # Through the writer like every other row: one way into each table.
-            self.rows.write(Flag, [{name: getattr(f, name) for name in fields} for f in found])
+
+        def histories():
+            for chunk in self.chunks(self.holders):
+                ids = [holder.user_id for holder in chunk]
+                profiles = facts._profiles().filter(user_id__in=ids).order_by("user_id")
+                yield facts.person_histories(profiles)
+
+        if self.workers <= 1:
+            for batch in histories():
+                # Through the writer like every other row: one way into each table.
+                self.rows.write(Flag, _standard_flag_rows(batch))
+            return
+        # Forked: the workers inherit the walk's arguments and never use the connection
+        # (the rows they would read are not committed yet); the batches are read here.
+        with multiprocessing.get_context("fork").Pool(self.workers) as pool:
+            waiting = deque()
+            for batch in histories():
+                waiting.append(pool.apply_async(_standard_flag_rows, (batch,)))
+                while len(waiting) > 2 * self.workers:
+                    self.rows.write(Flag, waiting.popleft().get())
+            while waiting:
+                self.rows.write(Flag, waiting.popleft().get())
 
     def evaluate_flags(self):
         before = Flag.objects.count()
@@ -759,10 +790,12 @@ def generate_org(
     chunk: int = CHUNK,
     method: str | None = None,
     progress=None,
+    workers: int = 1,
 ) -> dict:
     """Build the organisation (see the module docstring and FLAGS), `chunk` people (or
     children) at a time; `method` "copy" (PostgreSQL's default) or "insert"; `progress`, if
-    given, is called with each step's name and the seconds so far as the step ends. Returns
+    given, is called with each step's name and the seconds so far as the step ends; `workers`
+    forked processes walk the standards' flags (the slowest step at national scale). Returns
     {"counts": {model label: rows written}, "seconds": total, "timings": {step: seconds},
     "cpu": {step: this process's CPU seconds, the database's apart},
     "peaks": {step: this process's peak memory in MB when it ended},
@@ -780,6 +813,7 @@ def generate_org(
         chunk=chunk,
         method=method,
         progress=progress,
+        workers=workers,
     ).run()
     directorate = Unit.objects.select_related("manager").get(code=f"{prefix}-dir")
     return {
