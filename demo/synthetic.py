@@ -234,6 +234,7 @@ class _Generator(_Supervision, _Children):
         if not self.evaluate:
             self.rows.write(Flag, self.flags)
         self.flags = []
+        self.rows.check_keys()  # a chunk's rows all written: what they point at is there
 
     def uuid(self) -> uuid.UUID:
         """A session's calendar id: from the seed, and different for another prefix."""
@@ -716,6 +717,7 @@ class _Generator(_Supervision, _Children):
             for batch in histories():
                 # Through the writer like every other row: one way into each table.
                 self.rows.write(Flag, _standard_flag_rows(batch))
+                self.rows.check_keys()
             return
         # Forked: the workers inherit the walk's arguments and never use the connection
         # (the rows they would read are not committed yet); the batches are read here.
@@ -725,8 +727,10 @@ class _Generator(_Supervision, _Children):
                 waiting.append(pool.apply_async(_standard_flag_rows, (batch,)))
                 while len(waiting) > 2 * self.workers:
                     self.rows.write(Flag, waiting.popleft().get())
+                    self.rows.check_keys()
             while waiting:
                 self.rows.write(Flag, waiting.popleft().get())
+                self.rows.check_keys()
 
     def evaluate_flags(self):
         before = Flag.objects.count()

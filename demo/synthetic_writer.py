@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import resource
-import uuid
 from collections import Counter, deque
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
 from django.db import connection, models
 
 ID_BLOCK = 2000  # ids taken from a sequence at once: fixed, so ids do not follow the chunk
+CHECK_EVERY = 500_000  # rows written between two checks of their keys (PostgreSQL)
 
 
 # --- Writing plain rows ----------------------------------------------------------------------
@@ -22,9 +21,8 @@ class _Writer:
     """Rows as dicts keyed by field attname, written to one model's table: COPY on
     PostgreSQL (method "copy"), else one parameterised INSERT run over the rows (method
     "insert", what SQLite uses; on PostgreSQL too when asked, to check COPY against it).
-    Missing fields take the model's defaults (auto_now and auto_now_add: the clock). For
-    COPY each value is written as text by its type (`_TEXT_FORMATS`); for INSERT it goes
-    through Django's own adapters. A test checks the two write the same rows.
+    Missing fields take the model's defaults (auto_now and auto_now_add: the clock); values
+    go through Django's own adapters.
 
     Every row of the organisation goes through `write`, a chunk at a time: one place per
     table, and nothing kept once written. The tables written are remembered for ANALYZE."""
@@ -37,7 +35,8 @@ class _Writer:
             raise ValueError("COPY needs PostgreSQL: write with method 'insert'.")
         self.tables = {}  # db_table: model, in the order first written
         self.free_ids = {}  # db_table: ids taken from its sequence, not yet given to a row
-        self.text_plans = {}  # model: how its rows become COPY text
+        self.line_plans = {}  # model: how its rows become lists of values
+        self.unchecked, self.check_every = 0, CHECK_EVERY  # rows whose keys are unchecked
 
     def _plan(self, model):
         if model in self.plans:
@@ -108,43 +107,27 @@ class _Writer:
         free.clear()
         free.append(start + len(rows))
 
-    def _lines(self, plan, rows, with_id):
-        for row in rows:
-            line = [row["id"]] if with_id else []
-            for attname, _, default, call, convert in plan:
-                value = row.get(attname, _MISSING)
-                if value is _MISSING:
-                    value = default() if call else default
-                if convert is not None and value is not None:
-                    value = convert(value)
-                line.append(value)
-            yield line
-
-    def _copy_text(self, model, plan, rows, with_id) -> str:
-        """The rows in COPY's text format, each value formatted by its type: the rows of a
-        national organisation are tens of millions, and handing psycopg a list per row to
-        adapt value by value took as long as making them."""
-        if model not in self.text_plans:
+    def _lines(self, model, plan, rows, with_id):
+        """Each row's values in the plan's order: one list made by one comprehension a row,
+        the defaults filled where missing (a call only for a callable default)."""
+        if model not in self.line_plans:
             pairs = [(p[0], _MISSING if p[3] else p[2]) for p in plan]
             called = [(i, p[2]) for i, p in enumerate(plan) if p[3]]
-            json_at = [i for i, p in enumerate(plan) if p[4] is not None]
-            self.text_plans[model] = pairs, called, json_at
-        pairs, called, json_at = self.text_plans[model]
-        formats, lines = _TEXT_FORMATS, []
+            converted = [(i, p[4]) for i, p in enumerate(plan) if p[4] is not None]
+            self.line_plans[model] = pairs, called, converted
+        pairs, called, converted = self.line_plans[model]
         for row in rows:
             get = row.get
-            values = [get(attname, default) for attname, default in pairs]
+            line = [get(attname, default) for attname, default in pairs]
             for i, default in called:
-                if values[i] is _MISSING:
-                    values[i] = default()
-            for i in json_at:
-                if values[i] is not None:
-                    values[i] = json.dumps(values[i])
+                if line[i] is _MISSING:
+                    line[i] = default()
+            for i, convert in converted:
+                if line[i] is not None:
+                    line[i] = convert(line[i])
             if with_id:
-                values.insert(0, row["id"])
-            lines.append("\t".join([formats[type(v)](v) for v in values]))
-        lines.append("")
-        return "\n".join(lines)
+                line.insert(0, row["id"])
+            yield line
 
     def write(self, model, rows, *, ids: bool = False) -> list[dict]:
         if not rows:
@@ -158,22 +141,36 @@ class _Writer:
         names = ", ".join(quote(c) for c in columns)
         table = quote(model._meta.db_table)
         self.tables.setdefault(model._meta.db_table, model)
+        lines = self._lines(model, plan, rows, with_id)
         if self.method == "copy":
-            text = self._copy_text(model, plan, rows, with_id)
             with (
                 connection.cursor() as cursor,
                 cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
             ):
-                copy.write(text)
+                for line in lines:
+                    copy.write_row(line)
         else:
-            lines = self._lines(plan, rows, with_id)
             marks = ", ".join(["%s" if self.vendor == "postgresql" else "?"] * len(columns))
             with connection.cursor() as cursor:
                 # Names from the model's metadata; every value is a parameter.
                 sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
                 cursor.cursor.executemany(sql, list(lines))
         self.counts[model._meta.label] += len(rows)
+        self.unchecked += len(rows)
         return rows
+
+    def check_keys(self) -> None:
+        """On PostgreSQL, check the keys of the rows written since the last check now, rather
+        than all at commit: each row written queues its deferred key checks in the server's
+        memory until then, gigabytes for a national organisation's tens of millions. Called
+        between chunks, when every row pointed at is written."""
+        if self.vendor != "postgresql" or self.unchecked < self.check_every:
+            return
+        with connection.cursor() as cursor:
+            # Made immediate, the checks queued so far run now; then deferred again.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        self.unchecked = 0
 
     def analyse(self) -> None:
         """Fresh planner statistics for the tables just filled (PostgreSQL), so the first
@@ -187,35 +184,6 @@ class _Writer:
 
 
 _MISSING = object()
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-class _Formats(dict):
-    """COPY text of a value, by its type; a subclass (a model's choices are str enums)
-    formatted as the first of its bases found."""
-
-    def __missing__(self, kind):
-        for base in kind.__mro__[1:]:
-            if base in self:
-                self[kind] = self[base]
-                return self[base]
-        raise TypeError(f"No COPY text for {kind.__name__} values")
-
-
-_TEXT_FORMATS = _Formats(
-    {
-        type(None): lambda value: "\\N",
-        str: lambda value: value.translate(_ESCAPES),
-        bool: lambda value: "t" if value else "f",
-        int: int.__repr__,  # an IntegerChoices member too (its __str__ is the name)
-        float: float.__repr__,
-        Decimal: Decimal.__str__,
-        # ISO 8601 with the UTC offset: the same instant, whatever the session's time zone.
-        datetime: datetime.isoformat,
-        date: date.isoformat,
-        uuid.UUID: uuid.UUID.__str__,
-    }
-)
 
 
 def peak_mb() -> float:
