@@ -4,7 +4,7 @@ agreements, observations, development conversations and probation reviews (see
 
 from __future__ import annotations
 
-from dataclasses import replace
+from copy import copy
 from datetime import date, timedelta
 
 from agreements.models import AgreementSignature, SupervisionAgreement
@@ -39,8 +39,29 @@ class _Supervision:
         facts = holder.facts
         if last is not None:
             held = (due.HeldSession(held_on=last, session_type="individual"),)
-            facts = replace(facts, sessions=held)
+            # dataclasses.replace, without running __init__ over every field again: asked
+            # once a session, millions of times at national scale (PersonFacts is a plain
+            # frozen dataclass, nothing worked out from its fields).
+            facts = copy(facts)
+            object.__setattr__(facts, "sessions", held)
         return due.next_session_due(self.pack, facts)
+
+    def working_days_after(self, day: date, days: int) -> date:
+        """`due.add_working_days`, remembered: a few thousand distinct days and counts make
+        every record's dates, millions of times at national scale."""
+        key = (None, day, days)
+        found = self.working_days.get(key)
+        if found is None:
+            found = self.working_days[key] = due.add_working_days(day, days)
+        return found
+
+    def due_after(self, rule, day: date) -> date:
+        """`rule(self.pack, day)` (record_due, signoff_due), remembered likewise."""
+        key = (rule, day, None)
+        found = self.working_days.get(key)
+        if found is None:
+            found = self.working_days[key] = rule(self.pack, day)
+        return found
 
     def sessions(self):
         templates = RecordTemplate.objects.filter(is_current=True, audience="").prefetch_related(
@@ -264,7 +285,7 @@ class _Supervision:
         rng, pack, now = self.rng, self.pack, self.now
         held_on = session["starts_at"].date()
         late = rng.random() < 0.07
-        shared_on = due.add_working_days(
+        shared_on = self.working_days_after(
             held_on, rng.randint(3, 9) if late else rng.randint(0, pack.record_working_days)
         )
         late_sign = rng.random() < 0.07
@@ -292,7 +313,7 @@ class _Supervision:
                 if final_at <= now:
                     record.update(status="finalised", finalised_at=final_at)
                     signatures.append((record, boss.user_id, "supervisor", final_at))
-        record_due = due.record_due(pack, held_on)
+        record_due = self.due_after(due.record_due, held_on)
         if shared_on > record_due or record["shared_at"] is None:
             self.flag(
                 "record_overdue",
@@ -305,7 +326,7 @@ class _Supervision:
                 leaves=holder.leaves,
             )
         if record["shared_at"] is not None:
-            signoff = due.signoff_due(pack, shared_on)
+            signoff = self.due_after(due.signoff_due, shared_on)
             if final_on > signoff:
                 self.flag(
                     "signoff_overdue",

@@ -35,6 +35,21 @@ class _StandardsAsked:
         self.read_on = StandardsReads(history).on
         self.last = None  # (pack, what the standards read, their items)
 
+    def events(self) -> list[datetime]:
+        """The history's moments at which what the standards read changes: of a run of
+        moments reading the same (and the person on the staff or not alike), only the first.
+        Asked at a later one, the rules would give the items already asked for, whose states
+        move only at their own due dates, which the walk asks at anyway, as it does at each
+        pack version: the timeline is the one walked over every moment, in a fraction of the
+        asks (most of a person's facts, records and actions, the standards never read)."""
+        history, kept, before = self.history, [], None
+        for moment in history.events():
+            read = (self.read_on(due.local_date(moment)), history.on_staff(moment))
+            if read != before:
+                kept.append(moment)
+                before = read
+        return kept
+
     def items_at(self, versions, at: datetime) -> list[due.DueItem]:
         history = self.history
         if not history.on_staff(at):
@@ -57,7 +72,8 @@ class _StandardsAsked:
 def standard_flags(histories, versions, start: datetime, now: datetime) -> list[Flag]:
     flags = []
     for history in histories:
-        timeline = _walk(history, versions, start, now, items_at=_StandardsAsked(history).items_at)
+        asked = _StandardsAsked(history)
+        timeline = _walk(asked, versions, start, now, items_at=asked.items_at)
         spells = list(timeline.ended_spells())
         if timeline.keys:
             spells += [(key, timeline.last_began(key), None) for key in timeline.keys[-1]]

@@ -162,3 +162,20 @@ def test_the_command_names_a_bad_chunk_or_method(clock):
     call_command("generate_org", "--staff=8", "--years=1", "--children=4", "--chunk=3", stdout=out)
     assert "Peak memory of this process:" in out.getvalue()
     assert "written 3 at a time" in out.getvalue()
+
+
+@pytest.mark.postgres
+def test_keys_checked_between_chunks_change_no_row(postgres_only, clock, monkeypatch):
+    """Issue 21: at national scale the keys are checked every so many rows, between chunks,
+    not all at commit; checked after every chunk here, the rows are the same."""
+    start = sequences()
+    at_commit = generated(start, chunk=5)
+    monkeypatch.setattr("demo.synthetic_writer.CHECK_EVERY", 1)
+    assert_same(at_commit, generated(start, chunk=5))
+
+
+def test_the_standards_flags_walked_by_two_workers_are_the_same(clock):
+    """Issue 21: `workers` forked processes walk the standards' flags; the organisation,
+    flags and all, is the one a single process writes."""
+    start = sequences() if connection.vendor == "postgresql" else None
+    assert_same(generated(start, chunk=5), generated(start, chunk=5, workers=2))

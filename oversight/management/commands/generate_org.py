@@ -1,10 +1,9 @@
-import resource
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from demo.synthetic import CHUNK, FLAGS, generate_org
+from demo.synthetic import CHUNK, FLAGS, generate_org, peak_mb
 from oversight.policy.choice import NoPolicyPack
 from supervision.models import Unit
 
@@ -57,6 +56,13 @@ class Command(BaseCommand):
             help=f"people (or children) made and written together (default {CHUNK})",
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="processes walking the standards' flags, forked (default 1; 2 on two cores "
+            "halves the longest step at national scale)",
+        )
+        parser.add_argument(
             "--method",
             choices=["copy", "insert"],
             help="how rows are written: copy (PostgreSQL's default) or insert (SQLite's)",
@@ -68,6 +74,8 @@ class Command(BaseCommand):
                 raise CommandError(f"--{name}: too small (staff 8 or more, years 1 or more)")
         if options["chunk"] < 1:
             raise CommandError("--chunk: 1 or more")
+        if options["workers"] < 1:
+            raise CommandError("--workers: 1 or more")
         prefix = options["prefix"]
         if Unit.objects.filter(code=f"{prefix}-dir").exists():
             raise CommandError(
@@ -87,6 +95,7 @@ class Command(BaseCommand):
                 evaluate=options["evaluate"],
                 chunk=options["chunk"],
                 method=options["method"],
+                workers=options["workers"],
                 progress=self.progress if options["verbosity"] >= 2 else None,
             )
         except (NoPolicyPack, ValueError) as error:
@@ -102,9 +111,12 @@ class Command(BaseCommand):
             write(f"  {label:<38}{rows:>12,}")
         write(f"  {'total':<38}{sum(result['counts'].values()):>12,}")
         write("")
-        write("Seconds")
+        # Wall seconds, this process's CPU seconds (the rest is the database's, or other
+        # work on the machine) and its peak memory as each step ended.
+        write(f"{'Seconds':<40}{'':>12}{'CPU':>8}  peak MB")
         for step, seconds in result["timings"].items():
-            write(f"  {step:<38}{seconds:>12.1f}")
+            cpu, peak = result["cpu"][step], result["peaks"][step]
+            write(f"  {step:<38}{seconds:>12.1f}{cpu:>8.1f}  {peak:>7,.0f}")
         write(f"  {'total':<38}{result['seconds']:>12.1f}")
         write("")
         director = result["director"]
@@ -122,8 +134,3 @@ class Command(BaseCommand):
         """-v 2: each step as it ends, for a run of hours."""
         self.stderr.write(f"{seconds:>9.1f} s  {peak_mb():>7,.0f} MB peak  {step} done")
         self.stderr.flush()
-
-
-def peak_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux: this process's peak, the database's apart.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
