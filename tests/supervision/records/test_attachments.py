@@ -3,7 +3,7 @@ stored, refused with the GOV.UK file upload's messages, never served inline, fro
 record, downloaded only within the record's reach, each download audited."""
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -17,8 +17,7 @@ from supervision.records import attachments, services
 from supervision.records.canonical import load_record_for_content, record_hash
 from supervision.records.pdf import render_record_pdf
 from tests.attachments import eicar, upload
-from tests.factories import SUPERVISEE_PASSWORD
-from tests.records import held_session
+from tests.records import finalise_with_an_action, held_session
 from tests.supervision.records.test_pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -187,19 +186,7 @@ def _share_sign_finalise(world, record):
         expected_version=SupervisionRecord.objects.get(pk=record.pk).version,
         by=world.supervisor,
     )
-    services.action_add(
-        record=record,
-        description="Read the guidance",
-        owner="supervisee",
-        owner_name="",
-        due_date=date(2026, 3, 20),
-        by=world.supervisor,
-    )
-    services.record_share(record=record, by=world.supervisor)
-    services.record_sign(record=record, password=SUPERVISEE_PASSWORD, by=world.supervisee)
-    return services.record_finalise(
-        record=record, password=SUPERVISEE_PASSWORD, by=world.supervisor
-    )
+    return finalise_with_an_action(world, record)
 
 
 def test_no_attachment_is_added_or_removed_once_the_record_is_shared(clamd, world, record):

@@ -4,7 +4,7 @@ each reader, and what may still change after finalisation (the actions' status, 
 shows at once."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -17,7 +17,7 @@ from supervision.models import Action, SupervisionRecord
 from supervision.records import services
 from supervision.web import record_kept
 from tests.factories import SUPERVISEE_PASSWORD
-from tests.records import held_session
+from tests.records import finalise_with_an_action, held_session
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -45,19 +45,7 @@ def finalised(django_capture_on_commit_callbacks):
         services.decision_add(
             record=record, decision="Step down to CIN", reasons="Risk reduced", by=world.supervisor
         )
-        services.action_add(
-            record=record,
-            description="Read the guidance",
-            owner="supervisee",
-            owner_name="",
-            due_date=date(2026, 3, 20),
-            by=world.supervisor,
-        )
-        services.record_share(record=record, by=world.supervisor)
-        services.record_sign(record=record, password=SUPERVISEE_PASSWORD, by=world.supervisee)
-        record = services.record_finalise(
-            record=record, password=SUPERVISEE_PASSWORD, by=world.supervisor
-        )
+        record = finalise_with_an_action(world, record)
     cache.clear()
     yield world, SupervisionRecord.objects.get(pk=record.pk)
     cache.clear()
