@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from access.children import CaseAction, restrict_children
-from access.files import Action, may_read_personal_sections, restrict_files
+from access.files import Action, may_read_personal_sections, reach_over, restrict_files
 from access.grants import current_grants
 from access.records import record_signatory
 from access.roles import roles_for
@@ -397,7 +397,14 @@ def answers(org: Organisation, people, oracle: Oracle) -> list[str]:
                 index[pk] for pk in restrict_files(user, action, today).values_list("pk", flat=True)
             }
             compare(f"person {u} {action} files", got, {p for p in oracle.people if rule(u, p)})
+        files = User.objects.select_related("profile__unit").in_bulk([q.pk for q in people])
         for p, person in enumerate(people):
+            # The record page's probes answer for one person what the reach's query answers.
+            compare(
+                f"person {u} views and edits the file of {p} (reach_over)",
+                reach_over(user, files[person.pk], today),
+                (oracle.reads_file(u, p), oracle.writes_file(u, p)),
+            )
             compare(
                 f"person {u} reads personal sections of {p}",
                 may_read_personal_sections(user, person, today),
