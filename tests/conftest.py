@@ -6,7 +6,7 @@ import time_machine
 from django.test import override_settings
 
 from tests.factories import SUPERVISEE_PASSWORD  # noqa: F401 - re-exported for tests
-from tests.support import database_roles
+from tests.support import database_roles, timings
 from tests.world import build_world
 
 # .ci/run sets this: there, PostgreSQL and Redis are part of what is being proved, so a test
@@ -41,6 +41,14 @@ def pytest_sessionstart(session):
             )
         if not os.environ.get("REDIS_URL", "").startswith("redis://"):
             raise pytest.UsageError("REQUIRE_SERVICES=1 needs REDIS_URL to name Redis.")
+
+
+def pytest_runtest_logreport(report):
+    timings.record(report)
+
+
+def pytest_terminal_summary(terminalreporter):
+    timings.summary(terminalreporter)
 
 
 def pytest_configure(config):
