@@ -202,7 +202,9 @@ def records_waiting_for(user) -> dict:
         # Whoever will write the record: the supervisor who held the session, or after they
         # have left the supervisee's line supervisor now (access.records).
         "sessions_without_record": list(
-            sessions_to_write_up_by(user).select_related("supervisee").order_by("starts_at")[:20]
+            sessions_to_write_up_by(user)
+            .select_related("supervisee")
+            .order_by("starts_at", "pk")[:20]
         ),
         "upcoming": _upcoming_lines(
             user,
