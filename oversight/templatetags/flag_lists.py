@@ -3,18 +3,26 @@ templates/oversight/flags/_flag_list.html, written here in one pass rather than 
 template variables and tags a flag (a supervisor of 65 has some 150 open flags in their team's
 list, which took most of the home page's rendering)."""
 
+import html
+
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+
+def esc(value) -> str:
+    """django.utils.html.conditional_escape without its lazy-string wrapper, which cost more
+    than the escaping here: the same text for a str, a number or a safe string."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 @register.simple_tag
 def flag_items(group, show_subject):
     """Each row as `<li>`, with the whitespace the template's loop gave it. `group`:
     oversight.flags.selectors.FlagGroup; `show_subject`: name the person or child."""
-    esc = conditional_escape
     hidden = f'<span class="govuk-visually-hidden">: {esc(group.label_lower)}</span>'
     items = []
     for row in group.rows:

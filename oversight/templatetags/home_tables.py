@@ -4,17 +4,18 @@ prepared (oversight.reports.home.SuperviseeTable.display) rather than by some 25
 variables and tags a row: for a supervisor of 65 that was most of the page's rendering."""
 
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from oversight.templatetags.flag_lists import esc
+
 register = template.Library()
+
 
 OVERDUE = ' <strong class="govuk-tag govuk-tag--red">Overdue</strong>'
 CELL = '      <td class="govuk-table__cell">\n        {}\n      </td>\n'
 
 
 def _row(row: dict) -> str:
-    esc = conditional_escape
     name = esc(row["name"])
     kinds = "".join(
         f'<br><span class="govuk-body-s">{esc(kind)}</span>' for kind in row["relationships"]
