@@ -145,7 +145,7 @@ class SupervisionSession(models.Model):
         if kwargs.get("update_fields") is not None:
             # A save of some fields still moves `updated_at` on, for the API's refresh.
             kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
-        elif not self._state.adding and not kwargs.get("force_insert"):
+        elif not self._state.adding and self.pk is not None and not kwargs.get("force_insert"):
             # `no_record` is the record's to keep: a session read before its record was
             # started must not put the marker back when saved.
             kwargs["update_fields"] = [
