@@ -258,6 +258,7 @@ class _Supervision:
         for session, boss, kind, _ in holder.sessions:
             if session["status"] != "held":
                 continue
+            session["no_record"] = False  # written after this (SupervisionSession.no_record)
             records.append(
                 self._record_of(holder, session, boss, kind, signatures=made["signatures"])
             )

@@ -133,30 +133,54 @@ def _number_after(about: str, word: str) -> int | None:
     return None
 
 
-def flag_url(flag: Flag, *, may_plan: bool) -> str:
+class Links:
+    """Links by URL name, each reversed once and then numbered: a page of 150 flags would
+    otherwise reverse 150 times. For one request (the URLconf may differ between them)."""
+
+    MARK = 987654321
+
+    def __init__(self):
+        self._parts: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, name: str, kwargs: dict) -> str:
+        ((key, value),) = kwargs.items()
+        if not isinstance(value, int):  # what reverse() makes of anything else, or refuses
+            return reverse(name, kwargs=kwargs)
+        parts = self._parts.get(name)
+        if parts is None:
+            before, _, after = reverse(name, kwargs={key: self.MARK}).partition(str(self.MARK))
+            parts = self._parts[name] = (before, after)
+        return f"{parts[0]}{value}{parts[1]}"
+
+
+def _reverse(name: str, kwargs: dict) -> str:
+    return reverse(name, kwargs=kwargs)
+
+
+def flag_url(flag: Flag, *, may_plan: bool, links=None) -> str:
     """Where the flag is acted on. `may_plan`: the viewer supervises the person, so a missing
-    session or cover is arranged on the plan-sessions page rather than read on the file."""
+    session or cover is arranged on the plan-sessions page rather than read on the file.
+    `links`: a Links, where many flags are linked at once."""
+    reverse = links or _reverse
     kind = flag.kind
     person = flag.person_id
     if kind == FlagKind.CASE_REVIEW_OVERDUE and flag.child.allocated_worker_id:
-        return reverse("caseload", kwargs={"person_id": flag.child.allocated_worker_id})
+        return reverse("caseload", {"person_id": flag.child.allocated_worker_id})
     if kind in CHILD_KINDS:
-        return reverse("child", kwargs={"child_id": flag.child_id})
+        return reverse("child", {"child_id": flag.child_id})
     session = _number_after(flag.about, "session")
     if kind == FlagKind.RECORD_OVERDUE and session is not None:
         name = "record" if flag.has_record else "session"
-        return reverse(name, kwargs={"session_id": session})
+        return reverse(name, {"session_id": session})
     if kind == FlagKind.SIGNOFF_OVERDUE and session is not None:
-        return reverse("record", kwargs={"session_id": session})
+        return reverse("record", {"session_id": session})
     if kind == FlagKind.CANCELLATION_NOT_RESCHEDULED and session is not None:
-        return reverse("session", kwargs={"session_id": session})
+        return reverse("session", {"session_id": session})
     if kind == FlagKind.ACTION_OVERDUE and flag.action_session_id:
-        return reverse("record", kwargs={"session_id": flag.action_session_id})
+        return reverse("record", {"session_id": flag.action_session_id})
     agreement = kind in (FlagKind.AGREEMENT_MISSING, FlagKind.AGREEMENT_REVIEW_OVERDUE)
     if agreement and flag.line_relationship_id:
-        return reverse(
-            "relationship-agreements", kwargs={"relationship_id": flag.line_relationship_id}
-        )
+        return reverse("relationship-agreements", {"relationship_id": flag.line_relationship_id})
     if kind in (
         FlagKind.SESSION_OVERDUE,
         FlagKind.COVER_NEEDED,
@@ -164,7 +188,7 @@ def flag_url(flag: Flag, *, may_plan: bool) -> str:
         FlagKind.SESSIONS_NOT_PLANNED_AHEAD,
     ):
         name = "plan-sessions" if may_plan else "person-sessions"
-        return reverse(name, kwargs={"person_id": person})
+        return reverse(name, {"person_id": person})
     pages = {
         FlagKind.OBSERVATION_DUE: "person-observations",
         FlagKind.DEVELOPMENT_PLAN_DUE: "person-development",
@@ -174,10 +198,10 @@ def flag_url(flag: Flag, *, may_plan: bool) -> str:
     if kind == FlagKind.GROUP_SUPERVISION_OVERDUE:
         team = _number_after(" ".join(flag.about.split()[:2]), "unit")  # "unit 12 team_meeting"
         if team is not None:
-            return reverse("group-sessions", kwargs={"unit_id": team})
+            return reverse("group-sessions", {"unit_id": team})
     if kind in pages:
-        return reverse(pages[kind], kwargs={"person_id": person})
-    return reverse("staff-file", kwargs={"person_id": person}) + "#flags"
+        return reverse(pages[kind], {"person_id": person})
+    return reverse("staff-file", {"person_id": person}) + "#flags"
 
 
 def flag_subject(flag: Flag) -> str:
@@ -187,16 +211,18 @@ def flag_subject(flag: Flag) -> str:
     return flag.person.full_name if flag.person_id else ""
 
 
-def _row(flag: Flag, now: datetime, *, may_plan: bool) -> FlagRow:
+def _row(flag: Flag, now: datetime, *, may_plan: bool, links=None, labels=None) -> FlagRow:
+    """`links` (Links) and `labels` (the kinds' labels, a dict): where many rows are made at once,
+    so that neither is worked out again for each flag."""
     return FlagRow(
         flag=flag,
-        label=flag.get_kind_display(),
+        label=labels[flag.kind] if labels and flag.kind in labels else flag.get_kind_display(),
         subject=flag_subject(flag),
         detail=flag.detail,
         due=flag.due,
         overdue_since=flag.overdue_since,
         overdue_text=overdue_text(flag, now),
-        url=flag_url(flag, may_plan=may_plan),
+        url=flag_url(flag, may_plan=may_plan, links=links),
         due_text=f"{flag.due.day} {flag.due:%B %Y}",
     )
 
@@ -279,6 +305,22 @@ def with_links(flags, day: date):
 
 # --- Home -------------------------------------------------------------------------------------
 
+# What the home page's rows (_row, flag_url, flag_subject, acts_on_it_themselves) and the
+# supervisor's table (oversight.reports.home) read of a flag, its person and its child.
+HOME_FLAG_FIELDS = (
+    "kind",
+    "person",
+    "child",
+    "about",
+    "due",
+    "overdue_since",
+    "detail",
+    "person__full_name",
+    "child__reference",
+    "child__initials",
+    "child__allocated_worker_id",
+)
+
 
 def home_flags(user, roles, now: datetime | None = None, supervisee_ids=None) -> dict:
     """What is overdue on the home page, in one query:
@@ -316,16 +358,20 @@ def home_flags(user, roles, now: datetime | None = None, supervisee_ids=None) ->
             workers |= Q(child__allocated_worker__in=supervisees)
         found = found.union(open_flags.filter(workers).values("pk"), all=True)
     to_act, about, in_team = [], [], []
-    for flag in _open_flags(day).filter(pk__in=found):
+    # Only the columns the rows and links use: a supervisor of 65 has some 150 open flags in
+    # their team, each read with its person and child.
+    flags = _open_flags(day).filter(pk__in=found).only(*HOME_FLAG_FIELDS)
+    many = {"links": Links(), "labels": {kind: str(label) for kind, label in FlagKind.choices}}
+    for flag in flags:
         is_mine = (flag.child_id is None and flag.person_id == user.pk) or (
             flag.child_id is not None and flag.child.allocated_worker_id == user.pk
         )
         if not is_mine:
-            in_team.append(_row(flag, now, may_plan=True))
+            in_team.append(_row(flag, now, may_plan=True, **many))
         elif acts_on_it_themselves(flag):
-            to_act.append(_row(flag, now, may_plan=False))
+            to_act.append(_row(flag, now, may_plan=False, **many))
         else:
-            about.append(_row(flag, now, may_plan=False))
+            about.append(_row(flag, now, may_plan=False, **many))
     return {
         "flags_to_act_on": grouped(to_act),
         "flags_about_you": grouped(about),

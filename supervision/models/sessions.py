@@ -3,7 +3,7 @@
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 
 from supervision.models.files import Attachment
@@ -97,6 +97,11 @@ class SupervisionSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # When the session last changed (moved, held, cancelled), for the API's `updated_since`.
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # True while no record of the session exists: kept by SupervisionRecord.save and
+    # delete, so that "sessions with no record yet" is read from a small partial index
+    # rather than by checking every past session of a supervisor for a record (some 9,000
+    # on a ten-year organisation). Never written by a save of the session itself.
+    no_record = models.BooleanField(default=True, editable=False)
 
     class Meta:
         ordering = ["-starts_at"]
@@ -110,6 +115,18 @@ class SupervisionSession(models.Model):
             models.Index(fields=["supervisor", "-starts_at"]),
             # The dashboard counts cancellations in a period across an organisation.
             models.Index(fields=["status", "cancelled_at"]),
+            # Sessions with no record yet (access.records.sessions_to_write_up_by), by who
+            # held them and, for a supervisor who has left, by supervisee.
+            models.Index(
+                fields=["supervisor", "starts_at"],
+                condition=Q(no_record=True, status__in=["planned", "held"]),
+                name="session_no_record_supervisor",
+            ),
+            models.Index(
+                fields=["supervisee", "starts_at"],
+                condition=Q(no_record=True, status__in=["planned", "held"]),
+                name="session_no_record_supervisee",
+            ),
         ]
 
     def __str__(self):
@@ -128,6 +145,14 @@ class SupervisionSession(models.Model):
         if kwargs.get("update_fields") is not None:
             # A save of some fields still moves `updated_at` on, for the API's refresh.
             kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        elif not self._state.adding and self.pk is not None and not kwargs.get("force_insert"):
+            # `no_record` is the record's to keep: a session read before its record was
+            # started must not put the marker back when saved.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "no_record"
+            ]
         super().save(*args, **kwargs)
 
 
@@ -264,12 +289,24 @@ class SupervisionRecord(models.Model):
     def save(self, *args, **kwargs):
         if self._finalised_in_db():
             raise FinalisedRecordError("A finalised record cannot be changed; add an addendum.")
-        super().save(*args, **kwargs)
+        if not self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        # The session's marker goes with the record (SupervisionSession.no_record), and before
+        # it: the database refuses any change to the session of a finalised record.
+        with transaction.atomic(savepoint=False):
+            SupervisionSession.objects.filter(pk=self.session_id).update(no_record=False)
+            super().save(*args, **kwargs)
+        if SupervisionRecord.session.is_cached(self):
+            self.session.no_record = False
 
     def delete(self, *args, **kwargs):
         if self._finalised_in_db():
             raise FinalisedRecordError("A finalised record cannot be deleted.")
-        return super().delete(*args, **kwargs)
+        with transaction.atomic(savepoint=False):
+            deleted = super().delete(*args, **kwargs)
+            SupervisionSession.objects.filter(pk=self.session_id).update(no_record=True)
+        return deleted
 
     def _finalised_in_db(self) -> bool:
         # Asks the database, not this object, which may be stale.

@@ -202,7 +202,9 @@ def records_waiting_for(user) -> dict:
         # Whoever will write the record: the supervisor who held the session, or after they
         # have left the supervisee's line supervisor now (access.records).
         "sessions_without_record": list(
-            sessions_to_write_up_by(user).select_related("supervisee").order_by("starts_at")[:20]
+            sessions_to_write_up_by(user)
+            .select_related("supervisee")
+            .order_by("starts_at", "pk")[:20]
         ),
         "upcoming": _upcoming_lines(
             user,
@@ -212,8 +214,10 @@ def records_waiting_for(user) -> dict:
                 starts_at__gt=now,
                 starts_at__lte=now + timedelta(days=14),
             )
-            .select_related("supervisee", "supervisor")
-            .order_by("starts_at"),
+            .order_by("starts_at", "pk")
+            .values_list(
+                "pk", "starts_at", "supervisee_id", "supervisee__full_name", "supervisor__full_name"
+            ),
         ),
         "my_open_actions": [a for a in actions if a.owner == Action.Owner.SUPERVISEE],
         "open_actions_for_me": [a for a in actions if a.owner != Action.Owner.SUPERVISEE],
@@ -223,20 +227,18 @@ def records_waiting_for(user) -> dict:
 def _upcoming_lines(user, sessions) -> list[dict]:
     """The sessions as the home page lists them, each line's link and words worked out here
     rather than by a tag and three filters a line (a supervisor of 65 has some 45 in a
-    fortnight). The link is reversed once and numbered for each session."""
+    fortnight). The link is reversed once and numbered for each session. `sessions`: (pk,
+    starts_at, supervisee id, supervisee's name, supervisor's name), read as values rather than
+    three model objects a session."""
     mark = 987654321
     before, _, after = reverse("session", kwargs={"session_id": mark}).partition(str(mark))
     lines = []
-    for session in sessions:
-        at = timezone.localtime(session.starts_at)
-        other = (
-            f"with {session.supervisor.full_name}"
-            if session.supervisee_id == user.pk
-            else session.supervisee.full_name
-        )
+    for pk, starts_at, supervisee_id, supervisee_name, supervisor_name in sessions:
+        at = timezone.localtime(starts_at)
+        other = f"with {supervisor_name}" if supervisee_id == user.pk else supervisee_name
         lines.append(
             {
-                "url": f"{before}{session.pk}{after}",
+                "url": f"{before}{pk}{after}",
                 "text": f"{at.day} {at:%B %Y, %H:%M}: {other}",
             }
         )

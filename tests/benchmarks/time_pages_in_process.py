@@ -1,6 +1,6 @@
-"""Milliseconds a request, in process: the record page beside the hello view with a session,
-as measure_pages.py picks them (the same organisation, people and settings), without a
-server. Run by hand:
+"""Milliseconds a request, in process: the record page and the two home pages beside the hello
+view with a session, as measure_pages.py picks them (the same organisation, people and
+settings), without a server. Run by hand:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sup_bench \\
         .venv/bin/python tests/benchmarks/time_pages_in_process.py --requests 50
@@ -32,7 +32,7 @@ def main():
 
     print(about)
     for name, path, cookie in pages:
-        if name not in ("hello, session", "record page"):
+        if name == "hello, no session":
             continue
         client = Client(HTTP_HOST="127.0.0.1")
         key, value = cookie.split("=", 1)
