@@ -3,7 +3,7 @@ raising a flag when an item turns overdue, resolving it when the awaited fact ta
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -126,9 +126,10 @@ def _walk(history, versions, start: datetime, end: datetime, items_at=None) -> _
     """Ask the rules at `start`, then at every later moment something can change up to `end`:
     each moment a fact took effect (`history.events()`), each day a pack version came into
     force, and each moment an item falls overdue. Nothing else moves the answer."""
-    events = [
-        m for m in sorted({*history.events(), *_version_changes(versions)}) if start < m <= end
-    ]
+    # The history's events are sorted: only those within the walk are looked at.
+    known = history.events()
+    within = known[bisect_right(known, start) : bisect_right(known, end)]
+    events = sorted({*within, *(m for m in _version_changes(versions) if start < m <= end)})
     timeline = _Timeline([], [], {})
     moment, index = start, 0
     items_at = items_at or history.items_at
