@@ -172,7 +172,9 @@ def _next_check(history, items, versions, now: datetime) -> datetime:
     """The next moment anything about this subject can change without a write: an item
     falling overdue, a relationship, allocation or pack version starting or ending."""
     upcoming = [_turns_overdue(i.due) for i in items if i.state != due.OVERDUE]
-    upcoming += [m for m in history.events() if m > now]
+    known = history.events()  # sorted: the first after now is the only one that can count
+    later = bisect_right(known, now)
+    upcoming += known[later : later + 1]
     upcoming += _version_changes(versions)
     floor = now + (DORMANT_RECHECK if history.dormant(now) else RECHECK_AT_LEAST_EVERY)
     return min([m for m in upcoming if m > now] + [floor])
