@@ -173,7 +173,9 @@ class PersonHistory:
                 days += [absence.starts_on, absence.cover_from]
                 if absence.ends_on is not None:
                     days.append(absence.ends_on + timedelta(days=1))
-            moments = {due.day_start(d) for d in days if d is not None}
+            # A person has the same few days many times over (a session's day, its record's,
+            # its signature's): each day's first moment made once.
+            moments = {due.day_start(d) for d in set(days) if d is not None}
             for spell in self.agreements:
                 moments.add(due.day_start(spell.facts.starts_on))
                 moments.add(spell.starts)

@@ -3,7 +3,7 @@ raising a flag when an item turns overdue, resolving it when the awaited fact ta
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -126,9 +126,10 @@ def _walk(history, versions, start: datetime, end: datetime, items_at=None) -> _
     """Ask the rules at `start`, then at every later moment something can change up to `end`:
     each moment a fact took effect (`history.events()`), each day a pack version came into
     force, and each moment an item falls overdue. Nothing else moves the answer."""
-    events = [
-        m for m in sorted({*history.events(), *_version_changes(versions)}) if start < m <= end
-    ]
+    # The history's events are sorted: only those within the walk are looked at.
+    known = history.events()
+    within = known[bisect_right(known, start) : bisect_right(known, end)]
+    events = sorted({*within, *(m for m in _version_changes(versions) if start < m <= end)})
     timeline = _Timeline([], [], {})
     moment, index = start, 0
     items_at = items_at or history.items_at
@@ -171,7 +172,9 @@ def _next_check(history, items, versions, now: datetime) -> datetime:
     """The next moment anything about this subject can change without a write: an item
     falling overdue, a relationship, allocation or pack version starting or ending."""
     upcoming = [_turns_overdue(i.due) for i in items if i.state != due.OVERDUE]
-    upcoming += [m for m in history.events() if m > now]
+    known = history.events()  # sorted: the first after now is the only one that can count
+    later = bisect_right(known, now)
+    upcoming += known[later : later + 1]
     upcoming += _version_changes(versions)
     floor = now + (DORMANT_RECHECK if history.dormant(now) else RECHECK_AT_LEAST_EVERY)
     return min([m for m in upcoming if m > now] + [floor])

@@ -624,7 +624,7 @@ def floor_evaluation(versions):
                     for flag in written:
                         flag.pk = None
                     Flag.objects.bulk_create(written)
-                    made = []
+                    made, links = [], notify.notice_links()
                     for flag in written:
                         for notice in told.get(originals[id(flag)], []):
                             made.append(
@@ -635,7 +635,7 @@ def floor_evaluation(versions):
                                     subject=notice.subject,
                                     body=render_to_string(
                                         "email/flag.txt",
-                                        notify._flag_context(flag, notice.recipient),
+                                        notify._flag_context(flag, notice.recipient, links),
                                     ),
                                     created_at=NOW,
                                 )

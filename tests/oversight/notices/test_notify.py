@@ -457,6 +457,28 @@ def test_emails_name_children_by_reference_only_and_carry_no_case_text(world):
     assert CASE_TEXT not in everything
 
 
+def test_emails_link_to_the_page_of_what_is_overdue_and_to_the_settings(world):
+    prefer_daily(world.other_team_supervisor)
+    # As above: the supervisee's child (C1) by email to their supervisor, the other team's
+    # new allocation (C3) in its supervisor's digest.
+    for moment in (DAY, LATER, datetime(2026, 5, 5, 9, tzinfo=UTC)):
+        run_tick(moment)
+    for moment in (NEXT_MORNING, datetime(2026, 5, 6, 7, tzinfo=LONDON)):
+        digests(moment)
+    send(datetime(2026, 5, 6, 8, tzinfo=UTC))
+
+    site = "http://testserver.example"
+    settings_page = f"{site}{reverse('notification-settings')}\n"
+    held, allocated = (Child.objects.get(reference=r) for r in ("NS100001", "NS200002"))
+    [email] = [m for m in emails_to(world.supervisor) if m.subject.endswith(held.reference)]
+    assert f"{site}{reverse('child', args=[held.pk])}\n" in email.body
+    assert settings_page in email.body
+    listed = [m for m in emails_to(world.other_team_supervisor) if "NS200002" in m.body]
+    link = f"{site}{reverse('child', args=[allocated.pk])}"
+    assert listed
+    assert all(link in m.body and settings_page in m.body for m in listed)
+
+
 # The settings page
 
 
