@@ -62,6 +62,7 @@ from supervision.models import (
 )
 from supervision.models.organisation import SupervisorAbsence
 from supervision.organisation import audit
+from supervision.records import kept_copies
 
 logger = logging.getLogger(__name__)
 
@@ -390,6 +391,11 @@ def file_destroy(*, candidate: DestructionCandidate, typed_name: str, by, reques
                 {NON_FIELD_ERRORS: f"This file is not due for destruction. {reason}"}
             )
 
+        record_ids = list(
+            SupervisionRecord.objects.filter(session__supervisee=person).values_list(
+                "pk", flat=True
+            )
+        )
         counts, files = _delete_file_content(person)
         now = timezone.now()
         DestructionCandidate.objects.filter(pk=candidate.pk).update(
@@ -423,6 +429,9 @@ def file_destroy(*, candidate: DestructionCandidate, typed_name: str, by, reques
         # Files go only once the rows are gone for good: a rollback must not leave rows
         # pointing at deleted PDFs.
         transaction.on_commit(lambda: _remove_files(files, person.pk))
+        # The record page's kept renderings of the records go too. Once the rows are gone for
+        # good, so that a page read meanwhile cannot keep a copy again after the deletion.
+        transaction.on_commit(lambda: kept_copies.forget(record_ids))
     return tombstone
 
 

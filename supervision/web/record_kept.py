@@ -6,7 +6,9 @@ finalised), so its headings and its decisions are rendered once for each way of 
 (with the personal sections or without) and kept in the cache under the record's id, version
 and content hash, and the fragments' templates. Kept with them: whether it has action reviews,
 disagreements, open requests for changes and attachments, so that a page reads those rows only
-where there are some.
+where there are some. The cache key is the record's id and the way of reading it
+(supervision.records.kept_copies), so that destroying the record forgets its copies; what
+it was rendered from is kept inside and checked, so a changed template or record is a miss.
 
 Read afresh on every request, since they change after finalisation: the actions' status, the
 escalations, the addenda, the names of the people, the previous record and the flag. The
@@ -19,6 +21,8 @@ import logging
 from django.core.cache import cache
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
+
+from supervision.records import kept_copies
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +44,12 @@ def _templates_fingerprint() -> str:
 
 
 def key(record, show_personal: bool) -> str:
-    return (
-        f"record-kept:{_templates_fingerprint()}:{record.pk}:{record.version}:"
-        f"{record.content_hash}:{int(show_personal)}"
-    )
+    return kept_copies.key(record.pk, show_personal)
+
+
+def _stamp(record) -> str:
+    """What the copy was rendered from: a copy with another stamp is not this record's now."""
+    return f"{_templates_fingerprint()}:{record.version}:{record.content_hash}"
 
 
 def kept(record, show_personal: bool) -> dict | None:
@@ -56,7 +62,7 @@ def kept(record, show_personal: bool) -> dict | None:
     except Exception as error:  # a cache that fails costs a full page, never the page
         logger.warning("Kept records unavailable: %s", error)
         return None
-    if found is None:
+    if found is None or found.get("stamp") != _stamp(record):
         return None
     # Rendered by the fragments' templates, which escaped what they were given.
     sections, decisions = mark_safe(found["sections"]), mark_safe(found["decisions"])  # noqa: S308
@@ -69,6 +75,7 @@ def keep(record, show_personal: bool) -> dict | None:
         return None
     context = {"record": record, "show_personal": show_personal, "changed_headings": 0}
     found = {
+        "stamp": _stamp(record),
         "sections": render_to_string(SECTIONS, context),
         "decisions": render_to_string(DECISIONS, context),
         "has_reviews": bool(record.action_reviews.all()),

@@ -160,8 +160,12 @@ def _load_record(session, kept=None):
     record = session.record
     selectors_flags.read_open_record_flag(record)
 
+    empty = []
+
     def rows(name, lookup, model, there=True):
-        return lookup if there else Prefetch(name, model.objects.none())
+        if not there:
+            empty.append((name, model))
+        return lookup if there else None
 
     some = kept or {}
     lookups = [
@@ -204,7 +208,12 @@ def _load_record(session, kept=None):
             "decisions",
             "shared_texts",
         ]
-    prefetch_related_objects([record], *lookups)
+    prefetch_related_objects([record], *(lookup for lookup in lookups if lookup is not None))
+    # Relations known to be empty read as empty: what a Prefetch of none() leaves, without its
+    # machinery (about 1 ms of CPU for the four).
+    prefetched = record.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, model in empty:
+        prefetched[getattr(record, name).field.remote_field.cache_name] = model.objects.none()
     return record
 
 

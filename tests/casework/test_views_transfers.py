@@ -703,11 +703,11 @@ def test_reading_the_pages_is_audited(world):
 
 @pytest.mark.parametrize(
     ("page", "queries"),
-    # Sign-in, reach (4), the page's own reads, the audit entry (3) and the navigation (4):
+    # Sign-in, reach (4), the page's own reads, the audit entry (3) and the navigation (2):
     # plan lists the teams and the workers, detail and complete look for the C5 notes,
     # close for the last formal supervision in the service; plan and close look for a draft;
     # detail and complete read the organisation's pack for the C5 window (two).
-    [("plan", 13), ("detail", 14), ("complete", 14), ("close", 12)],
+    [("plan", 11), ("detail", 12), ("complete", 12), ("close", 10)],
 )
 def test_pages_run_a_fixed_number_of_queries(world, django_assert_num_queries, page, queries):
     transfer = plan(world)

@@ -526,9 +526,9 @@ def test_choosing_the_pack_already_run_changes_nothing(world):
 # Queries
 
 
-@pytest.mark.parametrize(("url", "queries"), [(LIST, 7), (KENT_1, 6), (KENT_EDIT, 6)])
+@pytest.mark.parametrize(("url", "queries"), [(LIST, 4), (KENT_1, 3), (KENT_EDIT, 3)])
 def test_the_pages_run_a_fixed_number_of_queries(world, django_assert_num_queries, url, queries):
-    """Session and user (2), roles (4), the session's idle-time refresh (3), the versions (1)
+    """Session and user (2), roles (1), the session's idle-time refresh (3), the versions (1)
     and, on the list, the organisation's choice (1): the same with three versions as with one."""
     admin = Person(world.admin)
 

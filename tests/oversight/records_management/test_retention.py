@@ -499,3 +499,37 @@ def test_front_door_sessions_and_absences_go_with_the_file_and_the_childs_notes_
     # The children's records are not the worker's file: they stay.
     assert Child.objects.filter(pk=world.child.pk).exists()
     assert CaseNote.objects.filter(pk=world.case_note.pk).exists()
+
+
+def test_destruction_leaves_nothing_of_the_records_in_the_cache(
+    world, listed, client, django_capture_on_commit_callbacks
+):
+    """The record page keeps finalised records' renderings for 30 days
+    (supervision.web.record_kept); a destroyed record's must go with it, both ways of reading."""
+    from django.core.cache import cache
+
+    from supervision.records import kept_copies
+    from supervision.web import record_kept
+
+    destroyed = list(SupervisionRecord.objects.filter(session__supervisee=world.supervisee))
+    kept_records = [*destroyed, SupervisionRecord.objects.get(pk=world.other_record.pk)]
+    cache.clear()
+    for record in kept_records:
+        for show_personal in kept_copies.WAYS:
+            record_kept.keep(record, show_personal)
+    finalised = [r for r in destroyed if r.is_finalised]
+    assert finalised, "a finalised record of theirs was kept"
+    assert all(cache.get(kept_copies.key(r.pk, True)) for r in finalised)
+    assert SUPERVISEE_TEXT in cache.get(kept_copies.key(world.finalised.pk, True))["sections"]
+
+    client.force_login(world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(destroy_url(listed), {"confirm_name": "Supervisee"})
+    assert response.status_code == 302
+    assert not SupervisionRecord.objects.filter(session__supervisee=world.supervisee).exists()
+    for record in destroyed:
+        for show_personal in kept_copies.WAYS:
+            assert cache.get(kept_copies.key(record.pk, show_personal)) is None
+    # Another person's kept record is theirs still.
+    assert cache.get(kept_copies.key(world.other_record.pk, True)) is not None
+    cache.clear()

@@ -473,8 +473,9 @@ def busy_supervisee(world, index):
 # Issue 21 again: 43, the audit entry one statement (two fewer) and the people line supervised
 # read once as a list (one more), so the sessions to write up and the records to sign are found
 # by index. Then 41: the records to write, to finalise and waiting for a view read in one query
-# (access.records.records_waiting_on) rather than three.
-SUPERVISOR_HOME_QUERIES = 41
+# (access.records.records_waiting_on) rather than three. Then 38, the navigation's roles in one
+# statement (four before).
+SUPERVISOR_HOME_QUERIES = 38
 
 
 def test_the_supervisors_home_runs_the_same_queries_for_2_supervisees_and_12(
@@ -503,8 +504,9 @@ def test_the_supervisors_home_runs_the_same_queries_for_2_supervisees_and_12(
 # and 3 for records with a disagreement waiting for their view, and observations and development
 # conversations they wrote and have not signed (as for anyone who supervises).
 # Issue 21 again: 27, the audit entry one statement (two fewer), the line list (one more); then
-# 25, the three lists of records to act on read in one query.
-SUPERVISEE_HOME_QUERIES = 25
+# 25, the three lists of records to act on read in one query; 22, the navigation's roles in one
+# statement (four before).
+SUPERVISEE_HOME_QUERIES = 22
 
 
 def test_the_supervisees_home_runs_the_same_queries_for_1_action_and_child_and_10(

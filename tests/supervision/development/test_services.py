@@ -638,12 +638,13 @@ def grow(world, size):
 @pytest.mark.parametrize(
     ("role", "name", "queries"),
     [
-        ("supervisor", "person-observations", 11),
-        ("supervisor", "person-development", 11),
-        ("supervisor", "person-probation", 11),
-        ("supervisor", "person-wellbeing", 12),
-        ("auditor_with_grant", "person-wellbeing", 13),
-        ("supervisee", "team-wellbeing", 12),
+        # The navigation's roles are one statement (issue 21: three or four before).
+        ("supervisor", "person-observations", 9),
+        ("supervisor", "person-development", 9),
+        ("supervisor", "person-probation", 9),
+        ("supervisor", "person-wellbeing", 10),
+        ("auditor_with_grant", "person-wellbeing", 11),
+        ("supervisee", "team-wellbeing", 9),
     ],
 )
 def test_list_pages_do_not_grow_with_the_data(

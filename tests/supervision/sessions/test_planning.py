@@ -635,8 +635,9 @@ def test_the_list_of_sessions_runs_the_same_queries_however_many_sessions(
 
 # The user (the session from its cache, not saved again within the minute); reach (managed
 # units, the file, may edit); count and page of sessions; the audit entry (head, insert, head
-# update, in a savepoint); the navigation's roles (four). None of them grows with the sessions.
-QUERIES_FOR_THE_LIST = 12
+# update, in a savepoint); the navigation's roles (one statement; three before, the managed
+# units being read already). None of them grows with the sessions.
+QUERIES_FOR_THE_LIST = 10
 
 
 def test_the_supervisor_opens_each_form_and_each_read_is_audited(client, world):

@@ -38,9 +38,10 @@ def grow_team(world, count):
 @pytest.mark.parametrize(
     ("role", "url", "queries"),
     [
-        ("supervisor", "/team/", 13),
-        ("admin", "/organisation/", 11),
-        ("senior_manager", "/audit/", 10),
+        # The navigation's roles are one statement (issue 21: three or four before).
+        ("supervisor", "/team/", 10),
+        ("admin", "/organisation/", 8),
+        ("senior_manager", "/audit/", 8),
     ],
 )
 def test_list_pages_do_not_grow_with_the_data(
