@@ -36,8 +36,13 @@ subject's next check are written directly (see FLAGS).
 They are made and written `chunk` people (or children) at a time, each person's rows drawn
 together, so memory holds the posts and the people who held them (about a kilobyte each) and
 one chunk's rows, not the organisation: with ten years, 209 MB at 2,000 staff and 230 MB at
-8,000, where holding every row took a gigabyte. The chunk changes when rows are written,
-never what they are.
+8,000, where holding every row took a gigabyte (with --workers 2, whose walk adds a few
+chunks' histories: 288 MB at 1,000 staff, 349 MB at 8,000). The chunk changes when rows are
+written, never what they are. Time is linear too: from 1,000 to 8,000 staff each step's CPU
+grew 8.0 to 8.6 times (this process and its workers, 46 to 367 s), so the national
+organisation is about 7.5 times 8,000's work. The standards' walk costs about 6 ms of CPU a
+person in the rules and 2 ms reading the person's history back (at 2,000 staff), whatever
+the organisation's size: its reads go through indexes (see `_by_index`).
 A finalised record is written finalised, after its sections (the database refuses a part
 added to a finalised record; nothing is updated afterwards). No audit entries are written:
 the audit log records what people did, and nobody did this. The tables filled are ANALYZEd
