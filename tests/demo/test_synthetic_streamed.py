@@ -179,3 +179,30 @@ def test_the_standards_flags_walked_by_two_workers_are_the_same(clock):
     flags and all, is the one a single process writes."""
     start = sequences() if connection.vendor == "postgresql" else None
     assert_same(generated(start, chunk=5), generated(start, chunk=5, workers=2))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_v2_shows_how_far_the_standards_walk_has_got(clock, monkeypatch, workers):
+    """Issue 21: at national scale the standards' walk is an hour; -v 2 says every so many
+    people how many of them are walked and at what rate, so a run's end can be foreseen."""
+    monkeypatch.setattr("demo.synthetic.PROGRESS_EVERY", 10)
+    err = StringIO()
+    call_command(
+        "generate_org",
+        "--staff=20",
+        "--years=1",
+        "--children=4",
+        "--chunk=5",
+        f"--workers={workers}",
+        "--verbosity=2",
+        stdout=StringIO(),
+        stderr=err,
+    )
+    walked = [line for line in err.getvalue().splitlines() if "standards' flags," in line]
+    people = int(walked[0].split(" of ")[1].split()[0])  # the holders of the 20 posts
+    assert people >= 20
+    assert len(walked) == (people - 1) // 10  # every 10 people, not at the end
+    for line, done in zip(walked, range(10, people, 10), strict=True):
+        assert f"standards' flags, {done} of {people} people (" in line  # chunks of 5
+        assert line.rstrip().endswith("a second) done")
+    assert "standards' flags done" in err.getvalue()
