@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from access.refusals import refuse
 from access.units import dashboard_tops, get_person_for_dashboard, get_unit_for_dashboard
-from oversight.flags.selectors import flag_subject, flag_url, overdue_text, with_links
+from oversight.flags.selectors import flag_subject, flag_url, overdue_text
 from oversight.models import FEEDBACK_STATEMENTS
 from oversight.policy.due import local_date
 from oversight.reports import dashboard, dashboard_tables
@@ -150,7 +150,7 @@ def dashboard_person(request, person_id):
     context = _page_context(request, tops, scope, _trail(tops, profile.unit))
     board = context["board"]
     _audit_read(request, "dashboard_person", profile.user_id, board.at)
-    items = list(_with_links(dashboard.flags_held_for(scope, board.at)))
+    items = dashboard.listed_flags(scope, board.at, timezone.localdate())
     context.update(
         profile=profile,
         person=profile.user,
@@ -158,10 +158,6 @@ def dashboard_person(request, person_id):
         person_figures=dashboard_tables.person_figures(board, context["query"]),
     )
     return render(request, "oversight/dashboard/person.html", context)
-
-
-def _with_links(flags):
-    return with_links(flags, timezone.localdate())
 
 
 def _flag_item(flag, at) -> dict:
@@ -214,7 +210,7 @@ def _items(request, scope, measure, trail, back_url, name, **ids):
     elif measure == dashboard.CANCELLATIONS:
         rows, kind = dashboard.cancellation_items(scope, start, at), "sessions"
     else:
-        flags = _with_links(dashboard.flag_items(scope, at, measure))
+        flags = dashboard.listed_flags(scope, at, timezone.localdate(), measure)
         rows = _flag_rows(flags, at, query)
     rows = list(rows)
     _audit_read(request, f"dashboard_{name}_items", ids, at, measure=measure, count=len(rows))

@@ -36,6 +36,7 @@ from oversight.reports.dashboard.items import (
     finalised_records,
     flag_items,
     flags_held_for,
+    listed_flags,
     record_items,
     staff_items,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "cancelled_sessions",
     "flag_items",
     "flags_held_for",
+    "listed_flags",
     "staff_items",
     "record_items",
     "cancellation_items",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 
 from django.db.models import (
     Exists,
@@ -12,6 +13,7 @@ from django.db.models import (
     Q,
 )
 
+from oversight.flags.selectors import with_links
 from oversight.models import Flag, FlagKind
 from oversight.reports.dashboard.measures import (
     FUNCTION_KEYS,
@@ -28,6 +30,7 @@ from oversight.reports.dashboard.scope import (
     held,
     in_post,
 )
+from oversight.reports.dashboard.shapes import listed
 from supervision.models import (
     RecordSection,
     StaffProfile,
@@ -120,6 +123,18 @@ def flags_held_for(scope: Scope, at: datetime):
         .select_related("person", "child")
         .order_by("kind", "overdue_since", "pk")
     )
+
+
+def listed_flags(scope: Scope, at: datetime, today: date, kind: str | None = None) -> list[Flag]:
+    """The flags of `flag_items` (of a kind) or `flags_held_for` (without), with their links as
+    on `today` (`with_links`), compiled once for each kind of list (`shapes.listed`)."""
+    build = partial(_linked, kind)
+    return listed(("flags", kind), build, scope, at, today)
+
+
+def _linked(kind: str | None, scope: Scope, at: datetime, today: date):
+    flags = flags_held_for(scope, at) if kind is None else flag_items(scope, at, kind)
+    return with_links(flags, today)
 
 
 def staff_items(scope: Scope, at: datetime, *, on_time: bool | None = None):
