@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from oversight.reports import dashboard
 from tests.api.helpers import bearer, service_account, token_for
 from tests.factories import UserFactory
-from tests.oversight.flags.test_scheduled import at, build_org, local
+from tests.oversight.flags.small_org import at, build_org, local
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from oversight.flags.compliance import held_rows
 from oversight.flags.scheduled import tick
 from oversight.models import PolicyPackVersion
-from tests.oversight.flags.test_scheduled import at, build_org, local
+from tests.oversight.flags.small_org import at, build_org, local
 
 HEADER = "kind,staff,case,due,since"
 

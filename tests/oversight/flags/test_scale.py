@@ -20,7 +20,7 @@ from oversight.flags import scheduled
 from oversight.flags.scheduled import tick
 from oversight.models import Flag, Notification
 from supervision.models import StaffProfile
-from tests.oversight.flags.test_scheduled import build_org
+from tests.oversight.flags.small_org import build_org
 from tests.support.database_roles import owner_connection
 
 LONDON = ZoneInfo("Europe/London")
