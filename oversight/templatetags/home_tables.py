@@ -15,37 +15,39 @@ OVERDUE = ' <strong class="govuk-tag govuk-tag--red">Overdue</strong>'
 CELL = '      <td class="govuk-table__cell">\n        {}\n      </td>\n'
 
 
-def _row(row: dict) -> str:
-    name = esc(row["name"])
-    kinds = "".join(
-        f'<br><span class="govuk-body-s">{esc(kind)}</span>' for kind in row["relationships"]
+def _due(row: dict) -> str:
+    if not row["next_due"]:
+        return '<span class="govuk-hint govuk-!-margin-bottom-0">Not due</span>'
+    return (
+        f'{esc(row["next_due"])}<br><span class="govuk-body-s">'
+        f"{esc(row['next_due_phrase'])}</span>{OVERDUE if row['next_due_overdue'] else ''}"
     )
-    if row["next_due"]:
-        due = (
-            f'{esc(row["next_due"])}<br><span class="govuk-body-s">'
-            f"{esc(row['next_due_phrase'])}</span>{OVERDUE if row['next_due_overdue'] else ''}"
-        )
-    else:
-        due = '<span class="govuk-hint govuk-!-margin-bottom-0">Not due</span>'
+
+
+def _session(row: dict, name: str) -> str:
     if row["session_url"]:
-        session = (
+        return (
             f'<a class="govuk-link" href="{esc(row["session_url"])}">{esc(row["next_session"])}</a>'
         )
-    else:
-        session = (
-            f'None booked<br><a class="govuk-link govuk-body-s" href="{esc(row["plan_url"])}">'
-            f'Plan sessions<span class="govuk-visually-hidden"> for {name}</span></a>'
-        )
-    if row["overdue_items"]:
-        items = (
-            f'<a class="govuk-link" href="#flags-in-team">{esc(row["overdue_items"])}'
-            f'<span class="govuk-visually-hidden"> overdue for {name}</span></a>{OVERDUE}'
-        )
-    else:
-        items = "0"
+    return (
+        f'None booked<br><a class="govuk-link govuk-body-s" href="{esc(row["plan_url"])}">'
+        f'Plan sessions<span class="govuk-visually-hidden"> for {name}</span></a>'
+    )
+
+
+def _items(row: dict, name: str) -> str:
+    if not row["overdue_items"]:
+        return "0"
+    return (
+        f'<a class="govuk-link" href="#flags-in-team">{esc(row["overdue_items"])}'
+        f'<span class="govuk-visually-hidden"> overdue for {name}</span></a>{OVERDUE}'
+    )
+
+
+def _waiting(row: dict, name: str) -> str:
     by_supervisee, by_supervisor = row["by_supervisee"], row["by_supervisor"]
     # Four lines, as the template's four tags left them, empty where nothing is shown.
-    waiting = "\n        ".join(
+    return "\n        ".join(
         [
             (
                 f'<a class="govuk-link" href="{esc(row["by_supervisee_url"])}">'
@@ -64,41 +66,53 @@ def _row(row: dict) -> str:
             "0" if not by_supervisee and not by_supervisor else "",
         ]
     )
-    if row["open_actions"]:
-        actions = (
-            f'<a class="govuk-link" href="{esc(row["actions_url"])}">{esc(row["open_actions"])}'
-            f'<span class="govuk-visually-hidden"> open for {name}</span></a>'
-        )
-        if row["overdue_actions"]:
-            actions += (
-                f'<br><span class="govuk-body-s">{esc(row["overdue_actions"])} overdue</span>'
-            )
-    else:
-        actions = "0"
-    if row["children_due"]:
-        children = (
-            f'<a class="govuk-link" href="{esc(row["caseload_url"])}">{esc(row["children_due"])}'
-            f'<span class="govuk-visually-hidden"> on {name}\'s caseload</span></a>'
-        )
-        if row["children_overdue"]:
-            children += (
-                f'<br><span class="govuk-body-s">{esc(row["children_overdue"])} overdue</span>'
-            )
-    elif row["holds_cases"]:
-        children = "0"
-    else:
-        children = '<span class="govuk-hint govuk-!-margin-bottom-0">No caseload</span>'
+
+
+def _actions(row: dict, name: str) -> str:
+    if not row["open_actions"]:
+        return "0"
+    actions = (
+        f'<a class="govuk-link" href="{esc(row["actions_url"])}">{esc(row["open_actions"])}'
+        f'<span class="govuk-visually-hidden"> open for {name}</span></a>'
+    )
+    if row["overdue_actions"]:
+        actions += f'<br><span class="govuk-body-s">{esc(row["overdue_actions"])} overdue</span>'
+    return actions
+
+
+def _children(row: dict, name: str) -> str:
+    if not row["children_due"]:
+        if row["holds_cases"]:
+            return "0"
+        return '<span class="govuk-hint govuk-!-margin-bottom-0">No caseload</span>'
+    children = (
+        f'<a class="govuk-link" href="{esc(row["caseload_url"])}">{esc(row["children_due"])}'
+        f'<span class="govuk-visually-hidden"> on {name}\'s caseload</span></a>'
+    )
+    if row["children_overdue"]:
+        children += f'<br><span class="govuk-body-s">{esc(row["children_overdue"])} overdue</span>'
+    return children
+
+
+def _row(row: dict) -> str:
+    name = esc(row["name"])
+    kinds = "".join(
+        f'<br><span class="govuk-body-s">{esc(kind)}</span>' for kind in row["relationships"]
+    )
+    cells = (
+        _due(row),
+        _session(row, name),
+        _items(row, name),
+        _waiting(row, name),
+        _actions(row, name),
+        _children(row, name),
+    )
     return (
         f'\n    <tr class="govuk-table__row" id="supervisee-{esc(row["pk"])}">\n'
         f'      <th scope="row" class="govuk-table__header"><a class="govuk-link" '
         f'href="{esc(row["file_url"])}">{name}</a>{kinds}</th>\n'
         f'      <td class="govuk-table__cell">{esc(row["role"])}</td>\n'
-        + CELL.format(due)
-        + CELL.format(session)
-        + CELL.format(items)
-        + CELL.format(waiting)
-        + CELL.format(actions)
-        + CELL.format(children)
+        + "".join(CELL.format(cell) for cell in cells)
         + "    </tr>\n  "
     )
 
