@@ -436,15 +436,19 @@ def test_nobody_who_has_left_is_emailed(world):
 # What an email may say
 
 
-def test_emails_name_children_by_reference_only_and_carry_no_case_text(world):
+def children_overdue_by_email_and_digest(world):
+    """By 5 May the supervisee's child is overdue for case supervision (C1): their supervisor
+    hears by email; the other team's supervisor has the new allocation (C3) in a digest."""
     prefer_daily(world.other_team_supervisor)
-    # By 5 May the supervisee's child is overdue for case supervision (C1): their supervisor
-    # hears by email; the other team's supervisor has the new allocation (C3) in a digest.
     for moment in (DAY, LATER, datetime(2026, 5, 5, 9, tzinfo=UTC)):
         run_tick(moment)
     for moment in (NEXT_MORNING, datetime(2026, 5, 6, 7, tzinfo=LONDON)):
         digests(moment)
     send(datetime(2026, 5, 6, 8, tzinfo=UTC))
+
+
+def test_emails_name_children_by_reference_only_and_carry_no_case_text(world):
+    children_overdue_by_email_and_digest(world)
 
     assert Flag.objects.filter(child__isnull=False).count() >= 2
     assert len(mail.outbox) == Notification.objects.count() > 10
@@ -458,14 +462,7 @@ def test_emails_name_children_by_reference_only_and_carry_no_case_text(world):
 
 
 def test_emails_link_to_the_page_of_what_is_overdue_and_to_the_settings(world):
-    prefer_daily(world.other_team_supervisor)
-    # As above: the supervisee's child (C1) by email to their supervisor, the other team's
-    # new allocation (C3) in its supervisor's digest.
-    for moment in (DAY, LATER, datetime(2026, 5, 5, 9, tzinfo=UTC)):
-        run_tick(moment)
-    for moment in (NEXT_MORNING, datetime(2026, 5, 6, 7, tzinfo=LONDON)):
-        digests(moment)
-    send(datetime(2026, 5, 6, 8, tzinfo=UTC))
+    children_overdue_by_email_and_digest(world)
 
     site = "http://testserver.example"
     settings_page = f"{site}{reverse('notification-settings')}\n"
