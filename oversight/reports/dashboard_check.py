@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db.models import Exists, OuterRef
+
 from oversight.models import DashboardSummary
 from oversight.reports.dashboard import FUNCTION_KEYS, FUNCTIONS_ANSWERED, finalised_records
 from oversight.reports.dashboard.figures import count_trends
 from oversight.reports.dashboard.summaries import closed_month, same_figures
-from supervision.models import FinalisedRecord, Unit
+from supervision.models import FinalisedRecord, SupervisionRecord, SupervisionSession, Unit
 
 FIGURES = FinalisedRecord.FIGURES
 
@@ -89,3 +91,21 @@ def summary_differences(limit: int | None = 20) -> list[str]:
         if limit is not None and len(problems) >= limit:
             return problems[:limit]
     return problems
+
+
+def session_marker_differences(limit: int = 20) -> list[str]:
+    """Each session whose `no_record` marker says otherwise than its records do, a line each
+    (at most `limit`). The marker is kept by SupervisionRecord.save and delete; a write that
+    goes round them (a bulk_create of records, a raw import) would leave a written-up session
+    among "sessions with no record yet" on the homes, or hide one still to write up."""
+    has_record = Exists(SupervisionRecord.objects.filter(session_id=OuterRef("pk")))
+    sessions = SupervisionSession.objects.order_by("pk")
+    problems = [
+        f"session {pk}: has a record, but is marked as having none"
+        for pk in sessions.filter(has_record, no_record=True).values_list("pk", flat=True)[:limit]
+    ]
+    problems += [
+        f"session {pk}: has no record, but is marked as having one"
+        for pk in sessions.filter(~has_record, no_record=False).values_list("pk", flat=True)[:limit]
+    ]
+    return problems[:limit]

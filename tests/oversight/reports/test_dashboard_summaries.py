@@ -15,8 +15,8 @@ from oversight.models import DashboardSummary, Flag, FlagKind
 from oversight.policy.due import LONDON
 from oversight.reports import dashboard
 from oversight.reports.dashboard import figures
-from oversight.reports.dashboard_check import summary_differences
-from supervision.models import StaffProfile, SupervisionSession, Unit
+from oversight.reports.dashboard_check import session_marker_differences, summary_differences
+from supervision.models import StaffProfile, SupervisionRecord, SupervisionSession, Unit
 from supervision.people import leaving, staff_admin
 from tests.quality_helpers import finalised_record
 
@@ -221,3 +221,23 @@ def test_the_check_names_a_summary_that_differs(org):
         ]
         with pytest.raises(CommandError, match="differ from a recount"):
             call_command("check_dashboard_summaries")
+
+
+def test_the_check_names_a_session_whose_no_record_marker_is_wrong(org):
+    # The generator writes records round SupervisionRecord.save, as an import might: the
+    # markers it leaves must still agree with the records.
+    assert session_marker_differences() == []
+    draft = SupervisionRecord.objects.exclude(status=SupervisionRecord.Status.FINALISED).first()
+    unwritten = SupervisionSession.objects.filter(record__isnull=True).order_by("pk").first()
+    # What a write that goes round the record's save and delete leaves behind.
+    SupervisionSession.objects.filter(pk=draft.session_id).update(no_record=True)
+    SupervisionSession.objects.filter(pk=unwritten.pk).update(no_record=False)
+
+    assert sorted(session_marker_differences()) == sorted(
+        [
+            f"session {draft.session_id}: has a record, but is marked as having none",
+            f"session {unwritten.pk}: has no record, but is marked as having one",
+        ]
+    )
+    with pytest.raises(CommandError, match="differ from a recount"):
+        call_command("check_dashboard_summaries")
