@@ -195,3 +195,48 @@ def test_alone_an_item_overdue_when_its_due_date_passed_and_at_the_window_is_dat
     action = sync._key(*ACTION)
     assert sync._spell_began(look, action, [], [], NOW) == day(2025, 10, 2)
     assert look.walked_from is None
+
+
+class Person(Table):
+    """The table as a member of staff's history, for the job's judgement (sync._judge)."""
+
+    subject, user_id, profile_id = "person", 1, 1
+
+    def dormant(self, at: datetime) -> bool:
+        return False
+
+    def flag_subject(self, at: datetime) -> dict:
+        return {"person_id": self.user_id}
+
+
+SHORT = ("record_overdue", "session 5", date(2025, 9, 25))
+LONG = ("record_overdue", "session 6", date(2025, 11, 20))
+
+
+def recorded(rows) -> list:
+    outcome = sync._judge([Person(rows)], {}, [], NOW, {1})
+    return sorted((f.about, f.overdue_since, f.resolved_at) for f in outcome.recorded)
+
+
+@pytest.mark.django_db
+def test_a_first_evaluation_records_the_spells_the_window_walked_whatever_else_is_in_doubt():
+    """Marked, a subject is walked back LATE_FACTS_WINDOW (from 3 December 2025) and the spells
+    that ended within it are kept: the one from 21 November to 20 December, not the one that
+    ended on 1 November, whether or not another item's start was looked for further back
+    (the dates planned, overdue since 6 October though due on 20 September)."""
+    rows = [
+        (day(2025, 6, 1), []),
+        (day(2025, 9, 1), [SHORT]),
+        (day(2025, 11, 1), [LONG]),
+        (day(2025, 12, 20), []),
+    ]
+    in_doubt = [
+        (day(2025, 6, 1), []),
+        (day(2025, 9, 1), [SHORT]),
+        (day(2025, 10, 6), [SHORT, PLANNED]),
+        (day(2025, 11, 1), [LONG, PLANNED]),
+        (day(2025, 12, 20), [PLANNED]),
+    ]
+    kept = [("session 6", day(2025, 11, 21), day(2025, 12, 20))]
+    assert recorded(rows) == kept
+    assert recorded(in_doubt) == kept
