@@ -122,14 +122,19 @@ class _Timeline:
         return spells
 
 
+def _changes(history, versions, start: datetime, end: datetime) -> list[datetime]:
+    """The moments within (start, end] at which a fact or a pack version took effect."""
+    # The history's events are sorted: only those within the span are looked at.
+    known = history.events()
+    within = known[bisect_right(known, start) : bisect_right(known, end)]
+    return sorted({*within, *(m for m in _version_changes(versions) if start < m <= end)})
+
+
 def _walk(history, versions, start: datetime, end: datetime, items_at=None) -> _Timeline:
     """Ask the rules at `start`, then at every later moment something can change up to `end`:
     each moment a fact took effect (`history.events()`), each day a pack version came into
     force, and each moment an item falls overdue. Nothing else moves the answer."""
-    # The history's events are sorted: only those within the walk are looked at.
-    known = history.events()
-    within = known[bisect_right(known, start) : bisect_right(known, end)]
-    events = sorted({*within, *(m for m in _version_changes(versions) if start < m <= end)})
+    events = _changes(history, versions, start, end)
     timeline = _Timeline([], [], {})
     moment, index = start, 0
     items_at = items_at or history.items_at
@@ -200,6 +205,9 @@ class _Look:
     flags: list  # open flags, some being resolved
     timeline: _Timeline | None = None
     raise_keys: list = field(default_factory=list)
+    # The earliest moment a spell's start was looked for from (`_spell_began`), when before
+    # the timeline's first: later items are dated as by a walk from there.
+    walked_from: datetime | None = None
 
 
 def _judge(
@@ -280,18 +288,66 @@ def _spell_began(look: _Look, key, known: list, versions, now: datetime) -> date
     """When the spell of an item overdue now began: when its due date passed, unless it was
     not overdue then (a fact since moved the due date back: an agreement, a pack version) or
     has been overdue before (an agreement superseded): then, when the rules last began to say
-    so. Walked only when that is in doubt."""
+    so (`last_spell_began`, from now back to the first gap, not the whole span). Looked for
+    only when that is in doubt; once looked for, a subject's later items are dated as from a
+    walk begun there (`_Look.walked_from`)."""
     history, when = look.history, look.overdue[key].due
     began, timeline = _turns_overdue(when), look.timeline
-    if timeline is None or timeline.moments[0] > began:
+    start, first = None, frozenset()
+    if look.walked_from is not None:
+        start = look.walked_from
+        first = frozenset(_overdue_keys(history.items_at(versions, start)))
+    elif timeline is not None:
+        start, first = timeline.moments[0], timeline.keys[0]
+    if start is None or start > began:
         again = any(_flag_key(f) == key for f in known)
         if not again and key in _overdue_keys(history.items_at(versions, began)):
-            if timeline is None or key in timeline.keys[0]:
+            if start is None or key in first:
                 return due.overdue_from(when)
-            return timeline.last_began(key)  # a gap since, seen in the window walked
-        timeline = look.timeline = _walk(history, versions, began, now)
-    started = timeline.last_began(key)
+            if look.walked_from is None:
+                return timeline.last_began(key)  # a gap since, seen in the window walked
+        else:
+            look.walked_from = start = began
+    if look.walked_from is None:
+        started = timeline.last_began(key)  # the window walked covers the spell
+    else:
+        changes = _changes(history, versions, start, now)
+        ask = lambda at: history.items_at(versions, at)  # noqa: E731
+        started = last_spell_began(ask, key, start, changes, now)
     return due.overdue_from(when) if started <= began else started
+
+
+def last_spell_began(ask, key, start: datetime, changes: list, now: datetime) -> datetime:
+    """When the spell of `key`, overdue at `now`, began: the first moment of the run of
+    moments up to `now` at which `ask(moment)` (the items then) holds it overdue, as a walk
+    from `start` (`_walk`, `_Timeline.last_began`) finds it, never before `start`.
+
+    `changes` are the sorted moments within (start, now] at which a fact or a pack version took
+    effect. Between two of them only due dates passing move the answer, so the walk within each
+    span asks at its first moment and then at each due date passing (as `_walk` does). The
+    spans are walked from the last back, stopping at the first in which the key is not held
+    throughout: a spell that began a week ago is found in a week's spans, however long ago its
+    due date passed. Plain: fed moments and a function of them, it reads nothing."""
+    bounds = [start, *changes]
+    for index in range(len(bounds) - 1, -1, -1):
+        end = bounds[index + 1] if index + 1 < len(bounds) else None
+        held_from, moment = None, bounds[index]
+        while True:
+            items = ask(moment)
+            if key in _overdue_keys(items):
+                held_from = moment if held_from is None else held_from
+            else:
+                held_from = None
+            upcoming = [_turns_overdue(i.due) for i in items if i.state != due.OVERDUE]
+            upcoming = [m for m in upcoming if moment < m and (m < end if end else m <= now)]
+            if not upcoming:
+                break
+            moment = min(upcoming)
+        if held_from is None:
+            return end or now  # not held at the span's end: the spell began with the next
+        if held_from > bounds[index]:
+            return held_from  # a gap within this span
+    return start
 
 
 def _overlap(flag: Flag, start: datetime, end: datetime) -> bool:

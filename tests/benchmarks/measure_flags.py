@@ -539,12 +539,13 @@ def measured():
             counter.walk_seconds += time.perf_counter() - started
 
     notify.flags_raised, sync._walk = flags_raised, timed_walk
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         with connection.execute_wrapper(counter):
             yield counter
     finally:
         counter.seconds = time.perf_counter() - started
+        counter.cpu_seconds = time.process_time() - cpu
         notify.flags_raised, sync._walk = original, walk
 
 
@@ -746,6 +747,8 @@ def main():
         f"{connection.vendor} {server if connection.vendor == 'postgresql' else ''}".strip()
     )
     print(f"Clock fixed at {NOW.isoformat()}; batches of {BATCH}")
+    # The machine may be shared: how busy it was, to read the clock's figures by.
+    print("Load average (1, 5, 15 min): " + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
     print()
     # A worker has its URL resolver built long before a tick: built here, before either timing,
     # so the first notice's link does not charge its building to the product alone.
@@ -777,6 +780,9 @@ def main():
         f"({floor.total / max(batches, 1):.1f} a batch)",
     )
     against_floor("Full evaluation against its floor", queries.seconds, floor.seconds)
+    # This process's own CPU time (not the database's): on a shared machine, steadier than the
+    # clock, which counts the time other processes held the cores.
+    against_floor("Its CPU time in this process", queries.cpu_seconds, floor.cpu_seconds)
     # The floor walks nothing back: what the product spends beside the walks, against it.
     against_floor(
         "The same, less the walks back through histories",
@@ -851,6 +857,7 @@ def main():
         typical,
         f"({result.people} people, {result.children} children)",
     )
+    print("Load average (1, 5, 15 min): " + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
     held = Flag.objects.filter(resolved_at__isnull=True).count()
     print(f"\nOpen flags {held}; flags in all {Flag.objects.count()}")
 
