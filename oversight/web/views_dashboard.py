@@ -1,15 +1,15 @@
 """The senior managers' dashboard pages: a unit, a person, and the items behind a figure."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from html import escape
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_GET
 
 from access.refusals import refuse
@@ -192,15 +192,14 @@ def _flag_rows(flags, at, query: str) -> list[dict]:
     """The items of a flag figure as the list shows them: plain values, worked out here rather
     than by a tag and filters in each row of a list that may be hundreds long."""
     page = reverse("dashboard-person", kwargs={"person_id": _SOMEONE})
-    days = {}
-    links, labels = Links(), _kind_labels()
+    day, links, labels = _Days(), Links(), _kind_labels()
     return [
         {
             **_flag_item(flag, at, links, labels),
             "person_url": page.replace(str(_SOMEONE), str(flag.person_id)) + query,
-            "due": _day(flag.due, days),
-            "since": _day(flag.overdue_since, days),
-            "resolved": _day(flag.resolved_at, days),
+            "due": day(flag.due),
+            "since": day(flag.overdue_since),
+            "resolved": day(flag.resolved_at),
         }
         for flag in flags
     ]
@@ -211,7 +210,8 @@ _CELL = '<td class="govuk-table__cell">'
 
 def _flag_rows_html(rows: list[dict]) -> SafeString:
     """The rows of `_flag_rows` as the items table shows them, written at once rather than by
-    the template's loop (a figure may list hundreds)."""
+    the template's loop (a figure may list hundreds); `escape` is the standard library's, which
+    Django's wraps (the same characters escaped the same way)."""
     parts = []
     for item in rows:
         flag = item["flag"]
@@ -239,19 +239,29 @@ def _flag_rows_html(rows: list[dict]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
-def _day(value, days: dict | None = None) -> str:
-    """As the `date` filter writes it ("5 March 2026"), in the local time as a template would.
-    `days`: the days written so far for a list, by the local day."""
-    if value in (None, ""):
-        return ""
-    value = template_localtime(value)
-    key = (value.year, value.month, value.day)
-    if days is not None and key in days:
-        return days[key]
-    text = f"{value.day} {MONTHS[value.month]} {value.year:04d}"
-    if days is not None:
-        days[key] = text
-    return text
+class _Days:
+    """Days as the `date` filter writes them ("5 March 2026"), in the local time as a template
+    would (`template_localtime`), for one list: the time zone read once, each day written once."""
+
+    def __init__(self):
+        self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        self.written: dict = {}
+
+    def __call__(self, value) -> str:
+        if value in (None, ""):
+            return ""
+        if (
+            self.zone is not None
+            and isinstance(value, datetime)
+            and not timezone.is_naive(value)
+            and getattr(value, "convert_to_local_time", True)
+        ):
+            value = value.astimezone(self.zone)
+        key = (value.year, value.month, value.day)
+        text = self.written.get(key)
+        if text is None:
+            text = self.written[key] = f"{value.day} {MONTHS[value.month]} {value.year:04d}"
+        return text
 
 
 def _items(request, scope, measure, trail, back_url, name, **ids):
