@@ -26,10 +26,13 @@ from supervision.organisation import audit
 
 
 def _trail(tops, unit: Unit) -> list[Unit]:
-    """The breadcrumb from the top of the viewer's reach down to `unit` (one query)."""
+    """The breadcrumb from the top of the viewer's reach down to `unit`: the units between
+    them read in one query, none when there are none (a top's page, or a unit just below)."""
     top = next(t for t in tops if unit.path.startswith(t.path))
     ids = [int(part) for part in unit.path[len(top.path) - len(f"{top.pk}/") :].split("/") if part]
-    by_id = Unit.objects.in_bulk(ids)
+    by_id = {top.pk: top, unit.pk: unit}
+    if missing := [i for i in ids if i not in by_id]:
+        by_id.update(Unit.objects.in_bulk(missing))
     return [by_id[i] for i in ids if i in by_id]
 
 
