@@ -78,3 +78,32 @@ def test_the_statement_is_sent_as_other_statements_are():
     with CaptureQueriesContext(connection) as queries:
         user_with_profile(user.pk)
     assert len(queries) == 1 and "profile" in queries[0]["sql"]
+
+
+def test_the_dashboards_reads_are_the_orms():
+    """The units someone manages, a unit, and a person with their user, unit and job role."""
+    from access.units import _MANAGED, _PERSON, _UNIT
+    from supervision.models import StaffProfile, Unit
+    from tests.factories import UnitFactory
+
+    manager = UserFactory()
+    top = UnitFactory(kind=Unit.Kind.DIRECTORATE, manager=manager, path="/1/")
+    team = UnitFactory(parent=top, manager=manager, path="/1/2/")
+    profile = StaffProfileFactory(unit=team)
+    assert _MANAGED.list(manager.pk) == list(Unit.objects.filter(manager=manager))
+    assert [_fields(u) for u in _MANAGED.list(manager.pk)] == [
+        _fields(u) for u in Unit.objects.filter(manager=manager)
+    ]
+    assert _MANAGED.list(profile.user_id) == []
+    assert _fields(_UNIT.first(team.pk)) == _fields(team)
+    assert _UNIT.first(team.pk + 1000) is None
+    expected = (
+        StaffProfile.objects.select_related("user", "unit", "job_role")
+        .filter(user_id=profile.user_id)
+        .first()
+    )
+    read = _PERSON.first(profile.user_id)
+    for name in ("user", "unit", "job_role"):
+        assert _fields(getattr(read, name)) == _fields(getattr(expected, name))
+    assert _fields(read) == _fields(expected)
+    assert _UNIT.first(2**70) is None  # no column holds it: the ORM's answer
