@@ -10,6 +10,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
+from access.compiled import Compiled
 from access.people import may_act, may_read_content, today
 from access.refusals import refuse
 from supervision.models import StaffProfile, SupervisoryRelationship, Unit
@@ -47,12 +48,28 @@ def managed_tops(user, day: date | None = None) -> list[Unit]:
     """The units a person manages, highest first, without those inside another of them."""
     if not may_read_content(user, day):
         return []
-    units = sorted(Unit.objects.filter(manager=user), key=lambda u: (u.path.count("/"), u.path))
+    units = sorted(_MANAGED.list(user.pk), key=lambda u: (u.path.count("/"), u.path))
     tops: list[Unit] = []
     for unit in units:
         if not any(unit.path.startswith(top.path) for top in tops):
             tops.append(unit)
     return tops
+
+
+# The reads each dashboard page makes, compiled once (access.compiled).
+_MANAGED = Compiled(lambda person: Unit.objects.filter(manager=person))
+_UNIT = Compiled(lambda unit: Unit.objects.filter(pk=unit))
+_PERSON = Compiled(
+    lambda person: StaffProfile.objects.select_related("user", "unit", "job_role").filter(
+        user_id=person
+    )
+)
+
+
+def _number(text):
+    """A URL's id ("12") as the number the ORM would make of it; anything else as it is."""
+    text = str(text)
+    return int(text) if text.isascii() and text.isdigit() else text
 
 
 def dashboard_tops(request) -> list[Unit]:
@@ -77,7 +94,7 @@ def in_tops(tops: list[Unit], path: str) -> bool:
 
 
 def get_unit_for_dashboard(request, tops, unit_id) -> Unit:
-    unit = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
+    unit = _UNIT.first(_number(unit_id)) if str(unit_id).isdigit() else None
     if unit is None or not in_tops(tops, unit.path):
         refuse(request, "dashboard_unit", unit_id)
     return unit
@@ -86,11 +103,7 @@ def get_unit_for_dashboard(request, tops, unit_id) -> Unit:
 def get_person_for_dashboard(request, tops, person_id) -> StaffProfile:
     profile = None
     if str(person_id).isdigit():
-        profile = (
-            StaffProfile.objects.select_related("user", "unit", "job_role")
-            .filter(user_id=person_id)
-            .first()
-        )
+        profile = _PERSON.first(_number(person_id))
     if profile is None or not in_tops(tops, profile.unit.path):
         refuse(request, "dashboard_person", person_id, subject=profile.user if profile else None)
     return profile

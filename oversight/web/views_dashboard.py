@@ -1,19 +1,21 @@
 """The senior managers' dashboard pages: a unit, a person, and the items behind a figure."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from html import escape
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timezone import template_localtime
+from django.utils.dates import MONTHS
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from access.refusals import refuse
 from access.units import dashboard_tops, get_person_for_dashboard, get_unit_for_dashboard
-from oversight.flags.selectors import flag_subject, flag_url, overdue_text
-from oversight.models import FEEDBACK_STATEMENTS
+from oversight.flags.selectors import Links, flag_subject, flag_url, overdue_text
+from oversight.models import FEEDBACK_STATEMENTS, Flag
 from oversight.policy.due import local_date
 from oversight.reports import dashboard, dashboard_tables
 from oversight.reports.concern_counts import concern_counts
@@ -24,10 +26,13 @@ from supervision.organisation import audit
 
 
 def _trail(tops, unit: Unit) -> list[Unit]:
-    """The breadcrumb from the top of the viewer's reach down to `unit` (one query)."""
+    """The breadcrumb from the top of the viewer's reach down to `unit`: the units between
+    them read in one query, none when there are none (a top's page, or a unit just below)."""
     top = next(t for t in tops if unit.path.startswith(t.path))
     ids = [int(part) for part in unit.path[len(top.path) - len(f"{top.pk}/") :].split("/") if part]
-    by_id = Unit.objects.in_bulk(ids)
+    by_id = {top.pk: top, unit.pk: unit}
+    if missing := [i for i in ids if i not in by_id]:
+        by_id.update(Unit.objects.in_bulk(missing))
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -154,20 +159,32 @@ def dashboard_person(request, person_id):
     context.update(
         profile=profile,
         person=profile.user,
-        items=[_flag_item(flag, board.at) for flag in items],
+        items=_flag_items(items, board.at),
         person_figures=dashboard_tables.person_figures(board, context["query"]),
     )
     return render(request, "oversight/dashboard/person.html", context)
 
 
-def _flag_item(flag, at) -> dict:
+def _flag_item(flag, at, links=None, labels=None) -> dict:
+    """`links` (Links) and `labels` (`_kind_labels`): where a list is made, so neither is worked
+    out again for each flag."""
     return {
         "flag": flag,
-        "label": flag.get_kind_display(),
+        "label": labels[flag.kind] if labels and flag.kind in labels else flag.get_kind_display(),
         "subject": flag_subject(flag),
-        "url": flag_url(flag, may_plan=False),
+        "url": flag_url(flag, may_plan=False, links=links),
         "overdue": overdue_text(flag, at) if flag.resolved_at is None else "",
     }
+
+
+def _kind_labels() -> dict:
+    """Each kind of flag's label, as `get_kind_display` gives it, in the request's language."""
+    return {kind: str(label) for kind, label in Flag._meta.get_field("kind").flatchoices}
+
+
+def _flag_items(flags, at) -> list[dict]:
+    links, labels = Links(), _kind_labels()
+    return [_flag_item(flag, at, links, labels) for flag in flags]
 
 
 # A person's dashboard with this id in place of theirs: one reverse() for a list, not one a row.
@@ -178,21 +195,76 @@ def _flag_rows(flags, at, query: str) -> list[dict]:
     """The items of a flag figure as the list shows them: plain values, worked out here rather
     than by a tag and filters in each row of a list that may be hundreds long."""
     page = reverse("dashboard-person", kwargs={"person_id": _SOMEONE})
+    day, links, labels = _Days(), Links(), _kind_labels()
     return [
         {
-            **_flag_item(flag, at),
+            **_flag_item(flag, at, links, labels),
             "person_url": page.replace(str(_SOMEONE), str(flag.person_id)) + query,
-            "due": _day(flag.due),
-            "since": _day(flag.overdue_since),
-            "resolved": _day(flag.resolved_at),
+            "due": day(flag.due),
+            "since": day(flag.overdue_since),
+            "resolved": day(flag.resolved_at),
         }
         for flag in flags
     ]
 
 
-def _day(value) -> str:
-    """As the `date` filter writes it ("5 March 2026"), in the local time as a template would."""
-    return date_filter(template_localtime(value), "j F Y")
+_CELL = '<td class="govuk-table__cell">'
+
+
+def _flag_rows_html(rows: list[dict]) -> SafeString:
+    """The rows of `_flag_rows` as the items table shows them, written at once rather than by
+    the template's loop (a figure may list hundreds); `escape` is the standard library's, which
+    Django's wraps (the same characters escaped the same way)."""
+    parts = []
+    for item in rows:
+        flag = item["flag"]
+        if flag.person_id:
+            staff = (
+                f'<a class="govuk-link" href="{escape(item["person_url"])}">'
+                f"{escape(flag.person.full_name)}</a>"
+            )
+        else:
+            staff = "No allocated worker"
+        resolved = (
+            f'<br><strong class="govuk-tag govuk-tag--grey">Put right {escape(item["resolved"])}'
+            "</strong>"
+            if flag.resolved_at
+            else ""
+        )
+        parts.append(
+            f'<tr class="govuk-table__row">\n    {_CELL}{staff}</td>\n'
+            f"    {_CELL}{escape(item['subject']) if flag.child_id else ''}</td>\n"
+            f'    {_CELL}<a class="govuk-link" href="{escape(item["url"])}">'
+            f"{escape(flag.detail or item['label'])}</a></td>\n"
+            f"    {_CELL}{escape(item['due'])}</td>\n"
+            f"    {_CELL}{escape(item['since'])}{resolved}</td>\n  </tr>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+class _Days:
+    """Days as the `date` filter writes them ("5 March 2026"), in the local time as a template
+    would (`template_localtime`), for one list: the time zone read once, each day written once."""
+
+    def __init__(self):
+        self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        self.written: dict = {}
+
+    def __call__(self, value) -> str:
+        if value in (None, ""):
+            return ""
+        if (
+            self.zone is not None
+            and isinstance(value, datetime)
+            and not timezone.is_naive(value)
+            and getattr(value, "convert_to_local_time", True)
+        ):
+            value = value.astimezone(self.zone)
+        key = (value.year, value.month, value.day)
+        text = self.written.get(key)
+        if text is None:
+            text = self.written[key] = f"{value.day} {MONTHS[value.month]} {value.year:04d}"
+        return text
 
 
 def _items(request, scope, measure, trail, back_url, name, **ids):
@@ -200,7 +272,7 @@ def _items(request, scope, measure, trail, back_url, name, **ids):
         refuse(request, "dashboard_figure", measure, message="No such figure.")
     at, is_now, query, error, day = _when(request)
     start = at - timedelta(days=dashboard.WINDOW_DAYS)
-    kind = "flags"
+    kind, rows_html = "flags", ""
     if measure == dashboard.STAFF:
         rows, kind = dashboard.staff_items(scope, at), "staff"
     elif measure == dashboard.STAFF_ON_TIME:
@@ -212,6 +284,7 @@ def _items(request, scope, measure, trail, back_url, name, **ids):
     else:
         flags = dashboard.listed_flags(scope, at, timezone.localdate(), measure)
         rows = _flag_rows(flags, at, query)
+        rows_html = _flag_rows_html(rows)
     rows = list(rows)
     _audit_read(request, f"dashboard_{name}_items", ids, at, measure=measure, count=len(rows))
     return render(
@@ -220,6 +293,7 @@ def _items(request, scope, measure, trail, back_url, name, **ids):
         {
             "measure": dashboard.MEASURE_BY_KEY[measure],
             "rows": rows,
+            "rows_html": rows_html,
             "kind": kind,
             "trail": trail,
             "back_url": back_url,
