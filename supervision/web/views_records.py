@@ -37,6 +37,7 @@ from supervision.models import (
     SupervisionSession,
 )
 from supervision.organisation import audit, plain_text
+from supervision.organisation.kept_sql import KeptQuery
 from supervision.records import services, write_up
 from supervision.web import attachments, record_kept, views_record_attachments
 from supervision.web.drafts import Drafting
@@ -168,11 +169,11 @@ def _load_record(session, kept=None):
         return lookup if there else None
 
     some = kept or {}
+    # Read for every record, kept or not: by SQL compiled once (supervision.organisation
+    # .kept_sql), as Django's prefetch would read them.
+    for name, query in _ALWAYS_READ:
+        _prefetched(record, name, query.instances(record=record.pk))
     lookups = [
-        "actions",
-        # Who signed and who wrote each addendum come with them (a query fewer each).
-        Prefetch("signatures", Signature.objects.select_related("signer")),
-        Prefetch("addenda", Addendum.objects.select_related("author")),
         rows(
             "disagreements",
             # An escalation is a row of its own, read with its disagreement (no query more).
@@ -215,6 +216,31 @@ def _load_record(session, kept=None):
     for name, model in empty:
         prefetched[getattr(record, name).field.remote_field.cache_name] = model.objects.none()
     return record
+
+
+# Who signed and who wrote each addendum come with them (a query fewer each).
+_ALWAYS_READ = (
+    ("actions", KeptQuery(lambda record: Action.objects.filter(record=record))),
+    (
+        "signatures",
+        KeptQuery(lambda record: Signature.objects.select_related("signer").filter(record=record)),
+    ),
+    (
+        "addenda",
+        KeptQuery(lambda record: Addendum.objects.select_related("author").filter(record=record)),
+    ),
+)
+
+
+def _prefetched(record, name: str, objects: list) -> None:
+    """`objects`, read for `record`, as `prefetch_related_objects([record], name)` leaves
+    them: `record.<name>.all()` reads no more, and each knows its record."""
+    related = getattr(type(record), name).rel
+    found = related.related_model._base_manager.all()
+    found._result_cache, found._prefetch_done = objects, True
+    for obj in objects:
+        obj._state.fields_cache[related.field.name] = record
+    record.__dict__.setdefault("_prefetched_objects_cache", {})[related.cache_name] = found
 
 
 def _write_up_due(session, record) -> dict:
