@@ -37,6 +37,7 @@ from supervision.models import (
     User,
 )
 from supervision.organisation import audit, plain_text
+from supervision.organisation.kept_sql import KeptQuery
 from supervision.records import notifications
 from supervision.records.canonical import content_hash as hash_of
 from supervision.records.canonical import load_record_for_content, record_hash
@@ -74,22 +75,30 @@ def open_actions_of(supervisee, before=None) -> list[Action]:
     return list(actions.select_related("record__session").order_by("due_date", "pk"))
 
 
-def previous_record(record: SupervisionRecord) -> SupervisionRecord | None:
-    """The supervisee's record before this one, with its signatures: R7 asks that its approval
-    is noted on the next record."""
+def _previous_records(supervisee: int, before: datetime):
     supervisee_signed_at = Signature.objects.filter(
         record=OuterRef("pk"), role=Signature.Role.SUPERVISEE
     ).values("signed_at")[:1]
     return (
         SupervisionRecord.objects.filter(
-            session__supervisee_id=record.session.supervisee_id,
-            session__starts_at__lt=record.session.starts_at,
+            session__supervisee_id=supervisee, session__starts_at__lt=before
         )
         .select_related("session")
         .annotate(supervisee_signed_at=Subquery(supervisee_signed_at))
-        .order_by("-session__starts_at")
-        .first()
+        .order_by("-session__starts_at")[:1]
     )
+
+
+# Read for every record page: compiled once (supervision.organisation.kept_sql).
+_PREVIOUS = KeptQuery(_previous_records)
+
+
+def previous_record(record: SupervisionRecord) -> SupervisionRecord | None:
+    """The supervisee's record before this one, with its signatures: R7 asks that its approval
+    is noted on the next record."""
+    session = record.session
+    found = _PREVIOUS.instances(supervisee=session.supervisee_id, before=session.starts_at)
+    return found[0] if found else None
 
 
 def _audit(request, by, record, change: str, **detail):
