@@ -99,10 +99,10 @@ def records_waiting_for(user) -> dict:
         "to_give_view": waiting["to_give_view"],
         # Whoever will write the record: the supervisor who held the session, or after they
         # have left the supervisee's line supervisor now (access.records).
-        "sessions_without_record": list(
+        "sessions_without_record": _session_lines(
             sessions_to_write_up_by(user)
-            .select_related("supervisee")
-            .order_by("starts_at", "pk")[:20]
+            .order_by("starts_at", "pk")
+            .values_list("pk", "starts_at", "supervisee__full_name")[:20]
         ),
         "upcoming": _upcoming_lines(
             user,
@@ -193,21 +193,38 @@ def _own_unsigned(user, today) -> list[dict]:
     ]
 
 
+def _session_link():
+    """The session page's link for any session: reversed once, numbered for each."""
+    mark = 987654321
+    before, _, after = reverse("session", kwargs={"session_id": mark}).partition(str(mark))
+    return lambda pk: f"{before}{pk}{after}"
+
+
+def _session_lines(sessions) -> list[dict]:
+    """Sessions with no record yet, as links with the supervisee's name and the day. `sessions`:
+    (pk, starts_at, supervisee's name)."""
+    link = _session_link()
+    lines = []
+    for pk, starts_at, supervisee_name in sessions:
+        at = timezone.localtime(starts_at)
+        lines.append({"url": link(pk), "text": f"{supervisee_name}, {at.day} {at:%B %Y}"})
+    return lines
+
+
 def _upcoming_lines(user, sessions) -> list[dict]:
     """The sessions as the home page lists them, each line's link and words worked out here
     rather than by a tag and three filters a line (a supervisor of 65 has some 45 in a
     fortnight). The link is reversed once and numbered for each session. `sessions`: (pk,
     starts_at, supervisee id, supervisee's name, supervisor's name), read as values rather than
     three model objects a session."""
-    mark = 987654321
-    before, _, after = reverse("session", kwargs={"session_id": mark}).partition(str(mark))
+    link = _session_link()
     lines = []
     for pk, starts_at, supervisee_id, supervisee_name, supervisor_name in sessions:
         at = timezone.localtime(starts_at)
         other = f"with {supervisor_name}" if supervisee_id == user.pk else supervisee_name
         lines.append(
             {
-                "url": f"{before}{pk}{after}",
+                "url": link(pk),
                 "text": f"{at.day} {at:%B %Y, %H:%M}: {other}",
             }
         )
