@@ -32,11 +32,7 @@ _KEPT: dict[tuple, tuple | None] = {}
 
 def instances(name: str, build: Callable, values: dict) -> list:
     """`list(build(values))`, a queryset of model instances (select_related allowed)."""
-    key = _key("instances", name, values)
-    if key not in _KEPT:
-        _KEPT[key] = _learn_shape(build, values, _instances_layout)
-        return list(build(values))
-    kept = _KEPT[key]
+    kept = _kept("instances", name, build, values, _instances_layout)
     if kept is None:
         return list(build(values))
     sql, slots, layout = kept
@@ -45,16 +41,24 @@ def instances(name: str, build: Callable, values: dict) -> list:
 
 def tuples(name: str, build: Callable, values: dict) -> list[tuple]:
     """`list(build(values))`, a `values_list()` queryset (not flat, not named)."""
-    key = _key("tuples", name, values)
-    if key not in _KEPT:
-        _KEPT[key] = _learn_shape(build, values, _tuples_layout)
-        return list(build(values))
-    kept = _KEPT[key]
+    kept = _kept("tuples", name, build, values, _tuples_layout)
     if kept is None:
         return list(build(values))
     sql, slots, converters = kept
     rows = _fetch(sql, slots, values)
     return [_converted(row, converters) for row in rows] if converters else rows
+
+
+def _kept(kind: str, name: str, build: Callable, values: dict, layout_of: Callable):
+    """The shape's SQL, parameters and layout; None on its first page (learnt from it, which
+    reads through Django) and for a shape that cannot be kept."""
+    key = _key(kind, name, values)
+    if key is None:
+        return None
+    if key not in _KEPT:
+        _KEPT[key] = _learn_shape(build, values, layout_of)
+        return None
+    return _KEPT[key]
 
 
 def forget() -> None:
@@ -68,7 +72,11 @@ def _fetch(sql: str, slots, values: dict) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _key(kind: str, name: str, values: dict) -> tuple:
+def _key(kind: str, name: str, values: dict) -> tuple | None:
+    """The shape of the query, or None when a list holds an id twice (Django would read it
+    once: a shorter query)."""
+    if any(isinstance(v, list) and len(set(v)) != len(v) for v in values.values()):
+        return None
     return (
         connection.vendor,
         kind,

@@ -16,6 +16,7 @@ from supervision.models import (
     DevelopmentConversation,
     PracticeObservation,
     SupervisionRecord,
+    SupervisionSession,
 )
 from tests.oversight.reports.test_home import (
     TUESDAY,
@@ -89,3 +90,37 @@ def test_each_home_page_is_the_same_read_through_django_and_from_the_compiled_qu
         # compiling, so some of its shapes are read through Django each time).
         assert all(home_queries._KEPT.values()), home_queries._KEPT
         assert len(home_queries._KEPT) >= 12
+
+
+def sessions_of(values):
+    return (
+        SupervisionSession.objects.filter(supervisee_id__in=values["ids"])
+        .order_by("starts_at", "pk")
+        .values_list("pk", "supervisee_id", "starts_at")
+    )
+
+
+def test_a_shape_is_read_through_django_once_then_from_its_sql_with_each_pages_values(world):
+    other = add_supervisee(world, "Other Person")
+    planned_session(world, other, datetime(2026, 3, 20, 10, tzinfo=UTC))
+    home_queries.forget()
+    pairs = ([world.supervisee.pk, other.pk], [other.pk, world.supervisee.pk])
+    for ids in pairs:
+        assert home_queries.tuples("sessions", sessions_of, {"ids": ids}) == list(
+            sessions_of({"ids": ids})
+        )
+    # Ids only: kept on SQLite as on PostgreSQL.
+    assert list(home_queries._KEPT.values()) != [None]
+    one = [other.pk]
+    assert home_queries.tuples("sessions", sessions_of, {"ids": one}) == list(
+        sessions_of({"ids": one})
+    )
+    assert len(home_queries._KEPT) == 2  # another length, another shape
+
+
+def test_a_list_holding_an_id_twice_is_always_read_through_django(world):
+    home_queries.forget()
+    twice = {"ids": [world.supervisee.pk, world.supervisee.pk]}
+    for _ in range(2):
+        assert home_queries.tuples("sessions", sessions_of, twice) == list(sessions_of(twice))
+    assert home_queries._KEPT == {}
