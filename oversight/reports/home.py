@@ -679,7 +679,7 @@ def own_supervision(user, *, profile, supervisors, versions, now: datetime) -> O
 
 def home_dashboards(user, roles, context: dict, *, now: datetime, sort: str | None) -> dict:
     """What the two dashboards add to the home page's context (built by
-    supervision.people.selectors.home_page_for and oversight.flags.selectors.home_flags, whose lists
+    oversight.reports.home_work.home_page_for and oversight.flags.selectors.home_flags, whose lists
     are reused rather than read again)."""
     if not (roles.supervisee or roles.supervisor):
         return {}
