@@ -30,6 +30,7 @@ from casework.selectors import due_phrase as casework_phrase
 from oversight.flags.next_due import supervision_due_dates
 from oversight.policy import due as rules
 from oversight.policy.choice import pack_on, pack_versions
+from oversight.reports import home_queries as kept
 from supervision.models import (
     Action,
     AgendaItem,
@@ -93,20 +94,7 @@ def children_due(worker_ids, today: date, pack) -> dict[int, list[ChildDue]]:
     if not worker_ids:
         return found
     limit = today + timedelta(days=CHILDREN_DUE_WITHIN_DAYS)
-    children = Child.objects.filter(
-        allocated_worker_id__in=list(worker_ids), closed_on__isnull=True
-    ).only(
-        "pk",
-        "reference",
-        "initials",
-        "allocated_worker_id",
-        "allocated_at",
-        "created_at",
-        "last_discussed_at",
-        "service",
-        "serious_harm_level",
-        "safety_wellbeing_level",
-    )
+    children = kept.instances("children due", _open_children, {"workers": list(worker_ids)})
     for child in children:
         due = discussion_due(child, today, pack)
         if due.on <= limit:
@@ -123,6 +111,23 @@ def children_due(worker_ids, today: date, pack) -> dict[int, list[ChildDue]]:
     for rows in found.values():
         rows.sort(key=lambda row: (row.due_on, row.reference))
     return found
+
+
+def _open_children(values):
+    return Child.objects.filter(
+        allocated_worker_id__in=values["workers"], closed_on__isnull=True
+    ).only(
+        "pk",
+        "reference",
+        "initials",
+        "allocated_worker_id",
+        "allocated_at",
+        "created_at",
+        "last_discussed_at",
+        "service",
+        "serious_harm_level",
+        "safety_wellbeing_level",
+    )
 
 
 # --- The supervisor's table --------------------------------------------------------------------
@@ -420,14 +425,8 @@ def _show_due(row, due: date, pack, now: datetime, today: date) -> None:
 
 def _add_next_session_booked(rows, ids, *, today: date) -> None:
     # The next session booked, from today on (one still to be marked held counts today).
-    booked = (
-        SupervisionSession.objects.filter(
-            supervisee_id__in=ids,
-            status=SupervisionSession.Status.PLANNED,
-            starts_at__gte=rules.day_start(today),
-        )
-        .order_by("supervisee_id", "starts_at", "pk")
-        .values_list("supervisee_id", "pk", "starts_at")
+    booked = kept.tuples(
+        "sessions booked", _sessions_booked, {"ids": ids, "from": rules.day_start(today)}
     )
     for supervisee_id, pk, starts_at in booked:
         row = rows[supervisee_id]
@@ -435,24 +434,40 @@ def _add_next_session_booked(rows, ids, *, today: date) -> None:
             row.next_session_id, row.next_session_at = pk, starts_at
 
 
-def _add_records_to_sign(rows, ids) -> None:
+def _sessions_booked(values):
+    return (
+        SupervisionSession.objects.filter(
+            supervisee_id__in=values["ids"],
+            status=SupervisionSession.Status.PLANNED,
+            starts_at__gte=values["from"],
+        )
+        .order_by("supervisee_id", "starts_at", "pk")
+        .values_list("supervisee_id", "pk", "starts_at")
+    )
+
+
+def _records_waiting(values):
     Status = SupervisionRecord.Status
     # A shared record with a disagreement whose supervisor's view is still to come waits
     # for the supervisor, not the supervisee, who cannot sign it until then.
     view_missing = Disagreement.objects.filter(
         record=OuterRef("pk"), supervisor_signed_at__isnull=True
     )
-    waiting = (
+    return (
         SupervisionRecord.objects.filter(
-            session__supervisee_id__in=ids,
+            session__supervisee_id__in=values["ids"],
             status__in=[Status.SHARED, Status.SUPERVISEE_SIGNED],
         )
         .annotate(view_missing=Exists(view_missing))
         .order_by("session__starts_at", "pk")
+        .values_list("session__supervisee_id", "session_id", "status", "view_missing")
     )
-    for supervisee_id, session_id, status, missing in waiting.values_list(
-        "session__supervisee_id", "session_id", "status", "view_missing"
-    ):
+
+
+def _add_records_to_sign(rows, ids) -> None:
+    Status = SupervisionRecord.Status
+    waiting = kept.tuples("records waiting", _records_waiting, {"ids": ids})
+    for supervisee_id, session_id, status, missing in waiting:
         row = rows[supervisee_id]
         if status == Status.SHARED and not missing:
             row.to_sign_by_supervisee.append(session_id)
@@ -460,16 +475,21 @@ def _add_records_to_sign(rows, ids) -> None:
             row.to_sign_by_supervisor.append(session_id)
 
 
-def _add_open_actions(rows, ids, *, today: date) -> None:
-    actions = (
-        Action.objects.filter(supervisee_id__in=ids, status=Action.Status.OPEN)
+def _open_actions(values):
+    return (
+        Action.objects.filter(supervisee_id__in=values["ids"], status=Action.Status.OPEN)
         .values("supervisee_id")
-        .annotate(total=Count("pk"), late=Count("pk", filter=Q(due_date__lt=today)))
+        .annotate(total=Count("pk"), late=Count("pk", filter=Q(due_date__lt=values["today"])))
         .order_by()
+        .values_list("supervisee_id", "total", "late")
     )
-    for each in actions:
-        row = rows[each["supervisee_id"]]
-        row.open_actions, row.overdue_actions = each["total"], each["late"]
+
+
+def _add_open_actions(rows, ids, *, today: date) -> None:
+    actions = kept.tuples("open actions", _open_actions, {"ids": ids, "today": today})
+    for supervisee_id, total, late in actions:
+        row = rows[supervisee_id]
+        row.open_actions, row.overdue_actions = total, late
 
 
 def _add_overdue_items(rows, team_flags) -> None:
@@ -511,18 +531,7 @@ def agreement_status(user, line, *, pack, today: date) -> AgreementStatus:
             "Ask your manager to record who supervises you.",
         )
     Status = SupervisionAgreement.Status
-    agreements = list(
-        SupervisionAgreement.objects.filter(
-            relationship=line, status__in=[Status.ACTIVE, Status.DRAFT]
-        ).annotate(
-            signed_by_me=Exists(
-                AgreementSignature.objects.filter(
-                    agreement=OuterRef("pk"),
-                    role=AgreementSignature.Role.SUPERVISEE,
-                )
-            )
-        )
-    )
+    agreements = kept.instances("agreements", _agreements, {"relationship": line.pk})
     active = next((a for a in agreements if a.status == Status.ACTIVE), None)
     draft = next((a for a in agreements if a.status == Status.DRAFT), None)
     supervisor = line.supervisor.full_name
@@ -573,6 +582,20 @@ def agreement_status(user, line, *, pack, today: date) -> AgreementStatus:
     )
 
 
+def _agreements(values):
+    Status = SupervisionAgreement.Status
+    return SupervisionAgreement.objects.filter(
+        relationship_id=values["relationship"], status__in=[Status.ACTIVE, Status.DRAFT]
+    ).annotate(
+        signed_by_me=Exists(
+            AgreementSignature.objects.filter(
+                agreement=OuterRef("pk"),
+                role=AgreementSignature.Role.SUPERVISEE,
+            )
+        )
+    )
+
+
 @dataclass
 class NextSession:
     session: SupervisionSession
@@ -592,26 +615,36 @@ class NextSession:
 
 def next_session_of(user, today: date) -> NextSession | None:
     """Two queries: the next session booked for the person as supervisee, and its agenda."""
-    session = (
-        SupervisionSession.objects.filter(
-            supervisee=user,
-            status=SupervisionSession.Status.PLANNED,
-            starts_at__gte=rules.day_start(today),
-        )
-        .select_related("supervisor", "record")
-        .order_by("starts_at", "pk")
-        .first()
+    found = kept.instances(
+        "next session", _next_session, {"person": user.pk, "from": rules.day_start(today)}
     )
-    if session is None:
+    if not found:
         return None
+    session = found[0]
     record = getattr(session, "record", None) if hasattr(session, "record") else None
     local = timezone.localtime(session.starts_at)
     return NextSession(
         session=session,
         when=f"{day_text(local.date())} at {clock(session.starts_at)}",
-        agenda=list(session.agenda_items.select_related("added_by")),
+        agenda=kept.instances("agenda", _agenda, {"session": session.pk}),
         agenda_open=record is None or record.status == SupervisionRecord.Status.DRAFT,
     )
+
+
+def _next_session(values):
+    return (
+        SupervisionSession.objects.filter(
+            supervisee_id=values["person"],
+            status=SupervisionSession.Status.PLANNED,
+            starts_at__gte=values["from"],
+        )
+        .select_related("supervisor", "record")
+        .order_by("starts_at", "pk")[:1]
+    )
+
+
+def _agenda(values):
+    return AgendaItem.objects.filter(session_id=values["session"]).select_related("added_by")
 
 
 @dataclass
@@ -646,7 +679,7 @@ def own_supervision(user, *, profile, supervisors, versions, now: datetime) -> O
 
 def home_dashboards(user, roles, context: dict, *, now: datetime, sort: str | None) -> dict:
     """What the two dashboards add to the home page's context (built by
-    supervision.people.selectors.home_page_for and oversight.flags.selectors.home_flags, whose lists
+    oversight.reports.home_work.home_page_for and oversight.flags.selectors.home_flags, whose lists
     are reused rather than read again)."""
     if not (roles.supervisee or roles.supervisor):
         return {}

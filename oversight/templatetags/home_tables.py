@@ -121,3 +121,29 @@ def _row(row: dict) -> str:
 def supervisee_rows(table):
     """The table's rows as `<tr>`s, with the whitespace the template's loop gave them."""
     return mark_safe("".join(_row(row) for row in table.display))  # noqa: S308 - all escaped
+
+
+@register.simple_tag
+def unit_items(units):
+    """`{% unit_items overseen_units %}`: each unit overseen as `<li>`, with its kind and
+    manager (a head of service oversees some 50: five template lookups a unit before)."""
+    items = []
+    for unit in units:
+        manager = unit.manager
+        managed = f", managed by {esc(manager.full_name)}" if manager else ""
+        items.append(
+            f'<li>{esc(unit.name)} <span class="govuk-hint govuk-!-display-inline">'
+            f"({esc(str(unit.get_kind_display()).lower())}{managed})</span></li>"
+        )
+    return mark_safe("".join(items))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def link_items(lines):
+    """`{% link_items work.upcoming %}`: lines of `url` and `text` as `<li>` links."""
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<li><a class="govuk-link" href="{esc(line["url"])}">{esc(line["text"])}</a></li>'
+            for line in lines
+        )
+    )

@@ -15,6 +15,7 @@ from access.refusals import audited_list
 from access.roles import role_required, roles_for
 from oversight.flags import selectors as selectors_flags
 from oversight.reports import home as selectors_home
+from oversight.reports import home_work
 from supervision.accounts import limits
 from supervision.accounts.selectors import sso_providers
 from supervision.models import User
@@ -91,7 +92,7 @@ def home(request):
     context = {
         "roles": roles,
         "today": timezone.localdate(now),
-        **selectors.home_page_for(request.user, roles),
+        **home_work.home_page_for(request.user, roles),
     }
     # What is overdue, one query: the person's own flags and those of the people they
     # supervise (read just above) and of those people's children.
