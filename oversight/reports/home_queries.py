@@ -25,7 +25,8 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import connection
 from django.db.models.query import ModelIterable, ValuesListIterable
 
-from oversight.reports.dashboard.shapes import _filled, _Layout, _learn
+from oversight.reports.dashboard.shapes import _filled, _learn
+from supervision.organisation.kept_sql import RowLayout
 
 _KEPT: dict[tuple, tuple | None] = {}
 
@@ -110,7 +111,7 @@ def _instances_layout(queryset, compiler):
         or compiler.has_composite_fields([s[0] for s in compiler.select])
     ):
         return None
-    return _Layout.of(compiler)
+    return RowLayout.of(compiler)
 
 
 def _tuples_layout(queryset, compiler):

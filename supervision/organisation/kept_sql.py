@@ -77,7 +77,7 @@ class KeptQuery:
         rebuilt = _filled(slots, values)
         if [(type(p), p) for p in rebuilt] != [(type(p), p) for p in real_params]:
             return None
-        return real_sql, tuple(slots), _Layout.of(compiler)
+        return real_sql, tuple(slots), RowLayout.of(compiler)
 
 
 def _sql(queryset) -> tuple[str, list]:
@@ -121,7 +121,7 @@ def _made_up(n: int, values: dict) -> dict | None:
 
 
 @dataclass(frozen=True)
-class _Layout:
+class RowLayout:
     """Where a row's values go: the model's fields, its related objects' (select_related) and
     its annotations, and the converters its columns need, from the compiler that wrote it."""
 
@@ -134,7 +134,7 @@ class _Layout:
     converters: tuple
 
     @classmethod
-    def of(cls, compiler) -> _Layout:
+    def of(cls, compiler) -> RowLayout:
         select, klass_info = compiler.select, compiler.klass_info
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1

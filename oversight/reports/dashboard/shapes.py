@@ -21,23 +21,22 @@ it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models.query import get_related_populators
 
 from oversight.policy.due import local_date
 from oversight.reports.dashboard.measures import SIGNOFF_AGES
 from oversight.reports.dashboard.scope import Month, Scope, trend_months
 from supervision.models import Unit, User
+from supervision.organisation.kept_sql import RowLayout
 
 # Which value fills each parameter: ("value", constant) or ("name", a key of `_values`, the
 # type the compiler gave it, such as psycopg's Int4). None for a shape that cannot be kept.
 _KEPT: dict[tuple, tuple[str, tuple] | None] = {}
 # The same for the lists of `listed`, with how their rows become instances.
-_LISTS: dict[tuple, tuple[str, tuple, _Layout] | None] = {}
+_LISTS: dict[tuple, tuple[str, tuple, RowLayout] | None] = {}
 _MADE_UP = ZoneInfo("Europe/London")
 
 
@@ -218,52 +217,4 @@ def _learn_list(build: Callable, scope: Scope, at: datetime, today: date):
         or compiler.has_composite_fields([s[0] for s in compiler.select])
     ):
         return None
-    return sql, slots, _Layout.of(compiler)
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """Where a row's values go: the model's fields, its related objects' (select_related) and
-    its annotations, and the converters its columns need, from the compiler that wrote it."""
-
-    model: type
-    init_list: tuple
-    start: int
-    end: int
-    populators: tuple
-    annotations: tuple
-    converters: tuple
-
-    @classmethod
-    def of(cls, compiler) -> _Layout:
-        select, klass_info = compiler.select, compiler.klass_info
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
-        return cls(
-            model=klass_info["model"],
-            init_list=tuple(f[0].target.attname for f in select[start:end]),
-            start=start,
-            end=end,
-            populators=tuple(get_related_populators(klass_info, select, connection.alias)),
-            annotations=tuple(compiler.annotation_col_map.items()),
-            converters=tuple(converters.items()),
-        )
-
-    def instances(self, rows) -> list:
-        found = []
-        for row in rows:
-            if self.converters:
-                row = list(row)
-                for position, (convs, expression) in self.converters:
-                    value = row[position]
-                    for converter in convs:
-                        value = converter(value, expression, connection)
-                    row[position] = value
-            obj = self.model.from_db(connection.alias, self.init_list, row[self.start : self.end])
-            for populator in self.populators:
-                populator.populate(row, obj)
-            for name, position in self.annotations:
-                setattr(obj, name, row[position])
-            found.append(obj)
-        return found
+    return sql, slots, RowLayout.of(compiler)
