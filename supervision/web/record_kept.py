@@ -87,4 +87,11 @@ def keep(record, show_personal: bool) -> dict | None:
         cache.set(key(record, show_personal), found, KEEP_SECONDS)
     except Exception as error:  # noqa: BLE001 - the page is right without it
         logger.warning("Kept records unavailable: %s", error)
+        return found
+    # A record destroyed while this copy was rendered had its copies forgotten once the
+    # destruction committed, perhaps before this one was written. Looked for again after
+    # writing: either the destruction's forgetting comes after this write, or this look sees
+    # the record gone. Only on a miss, so the pages that read a kept copy pay nothing.
+    if not type(record).objects.filter(pk=record.pk).exists():
+        kept_copies.forget([record.pk])
     return found

@@ -533,3 +533,32 @@ def test_destruction_leaves_nothing_of_the_records_in_the_cache(
     # Another person's kept record is theirs still.
     assert cache.get(kept_copies.key(world.other_record.pk, True)) is not None
     cache.clear()
+
+
+def test_a_copy_rendered_while_its_record_is_destroyed_does_not_outlive_it(
+    world, listed, client, django_capture_on_commit_callbacks
+):
+    """A reader's page renders a finalised record from rows it read just before the record was
+    destroyed, and writes its copy after the destruction forgot the record's copies: the copy
+    must go too, not stay in the cache for 30 days."""
+    from django.core.cache import cache
+
+    from supervision.records import kept_copies
+    from supervision.web import record_kept
+
+    cache.clear()
+    read_before = SupervisionRecord.objects.get(pk=world.finalised.pk)
+    client.force_login(world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(destroy_url(listed), {"confirm_name": "Supervisee"})
+    assert response.status_code == 302
+    assert not SupervisionRecord.objects.filter(pk=read_before.pk).exists()
+
+    for show_personal in kept_copies.WAYS:
+        record_kept.keep(read_before, show_personal)
+        assert cache.get(kept_copies.key(read_before.pk, show_personal)) is None
+    # A record that still exists keeps its copy.
+    other = SupervisionRecord.objects.get(pk=world.other_record.pk)
+    assert record_kept.keep(other, True)
+    assert cache.get(kept_copies.key(other.pk, True)) is not None
+    cache.clear()
