@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, partial
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     CharField,
     Exists,
@@ -30,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, Substr
 from django.urls import reverse
 from django.utils import timezone
 
@@ -265,15 +266,16 @@ def _open_flags(day: date):
 def with_links(flags, day: date):
     """Flags with what `_url` needs to link each to where it is acted on, in the same SELECT."""
 
-    session_key = Concat(Value("session "), Cast("session_id", output_field=CharField()))
-    record = SupervisionRecord.objects.annotate(key=session_key).filter(
-        key=OuterRef("about"), session__supervisee_id=OuterRef("person_id")
+    # The session or action a flag is about, by key: its number read off `about` ("session
+    # 12", "action 7"), so each subquery is an index lookup by primary key rather than a
+    # comparison of `about` with the text of every record or action (two correlated subplans
+    # that cost most of the home page's flag list).
+    record = SupervisionRecord.objects.filter(
+        session_id=OuterRef("about_session"), session__supervisee_id=OuterRef("person_id")
     )
-    action = (
-        Action.objects.annotate(key=Concat(Value("action "), Cast("pk", output_field=CharField())))
-        .filter(key=OuterRef("about"), supervisee_id=OuterRef("person_id"))
-        .values("record__session_id")[:1]
-    )
+    action = Action.objects.filter(
+        pk=OuterRef("about_action"), supervisee_id=OuterRef("person_id")
+    ).values("record__session_id")[:1]
     line = (
         SupervisoryRelationship.objects.filter(
             active_on(day),
@@ -284,33 +286,51 @@ def with_links(flags, day: date):
         .values("pk")[:1]
     )
     agreement_kinds = [FlagKind.AGREEMENT_MISSING, FlagKind.AGREEMENT_REVIEW_OVERDUE]
-    return flags.select_related("person", "child").annotate(
-        # Each subquery only for the kinds whose link needs it.
-        has_record=Case(
-            When(kind=FlagKind.RECORD_OVERDUE, then=Exists(record)),
-            default=Value(False),
-        ),
-        action_session_id=Case(
-            When(kind=FlagKind.ACTION_OVERDUE, then=Subquery(action)),
-            default=None,
-            output_field=IntegerField(),
-        ),
-        line_relationship_id=Case(
-            When(kind__in=agreement_kinds, then=Subquery(line)),
-            default=None,
-            output_field=IntegerField(),
-        ),
+    return (
+        flags.select_related("person", "child")
+        .alias(about_session=_number_in_about("session"), about_action=_number_in_about("action"))
+        .annotate(
+            # Each subquery only for the kinds whose link needs it.
+            has_record=Case(
+                When(kind=FlagKind.RECORD_OVERDUE, then=Exists(record)),
+                default=Value(False),
+            ),
+            action_session_id=Case(
+                When(kind=FlagKind.ACTION_OVERDUE, then=Subquery(action)),
+                default=None,
+                output_field=IntegerField(),
+            ),
+            line_relationship_id=Case(
+                When(kind__in=agreement_kinds, then=Subquery(line)),
+                default=None,
+                output_field=IntegerField(),
+            ),
+        )
+    )
+
+
+def _number_in_about(word: str):
+    """The number in a flag's `about` of "<word> <number>", else NULL: what `_number_after`
+    reads in Python, as SQL. Only a number written as the flag job writes one (no sign, no
+    leading zero, within a bigint) is cast, so the cast never fails."""
+    pattern = rf"^{word} [1-9][0-9]{{0,17}}$"
+    return Case(
+        When(about__regex=pattern, then=Cast(Substr("about", len(word) + 2), BigIntegerField())),
+        default=None,
+        output_field=BigIntegerField(),
     )
 
 
 # --- Home -------------------------------------------------------------------------------------
 
-# What the home page's rows (_row, flag_url, flag_subject, acts_on_it_themselves) and the
-# supervisor's table (oversight.reports.home) read of a flag, its person and its child.
-HOME_FLAG_FIELDS = (
+# The columns of each open flag the home page reads, as a tuple: what its rows (_row, flag_url,
+# flag_subject, acts_on_it_themselves) and the supervisor's table (oversight.reports.home) use
+# of a flag, its person and its child, and the links' keys.
+HOME_FLAG_COLUMNS = (
+    "pk",
     "kind",
-    "person",
-    "child",
+    "person_id",
+    "child_id",
     "about",
     "due",
     "overdue_since",
@@ -319,50 +339,111 @@ HOME_FLAG_FIELDS = (
     "child__reference",
     "child__initials",
     "child__allocated_worker_id",
+    "has_record",
+    "action_session_id",
+    "line_relationship_id",
 )
 
 
-def home_flags(user, roles, now: datetime | None = None, supervisee_ids=None) -> dict:
+class _Named:
+    __slots__ = ("full_name",)
+
+    def __init__(self, full_name):
+        self.full_name = full_name
+
+
+class _HeldChild:
+    __slots__ = ("reference", "initials", "allocated_worker_id")
+
+    def __init__(self, reference, initials, allocated_worker_id):
+        self.reference = reference
+        self.initials = initials
+        self.allocated_worker_id = allocated_worker_id
+
+
+class HomeFlag:
+    """An open flag as the home page reads it, from one row of HOME_FLAG_COLUMNS: the
+    attributes of a Flag read `with_links` that the rows and links use, without making three
+    model instances a flag (a supervisor of 65 has some 150 open flags in their team)."""
+
+    __slots__ = (
+        "pk",
+        "kind",
+        "person_id",
+        "child_id",
+        "about",
+        "due",
+        "overdue_since",
+        "detail",
+        "person",
+        "child",
+        "has_record",
+        "action_session_id",
+        "line_relationship_id",
+    )
+
+    def __init__(self, row):
+        (
+            self.pk,
+            self.kind,
+            self.person_id,
+            self.child_id,
+            self.about,
+            self.due,
+            self.overdue_since,
+            self.detail,
+            person_name,
+            reference,
+            initials,
+            worker_id,
+            self.has_record,
+            self.action_session_id,
+            self.line_relationship_id,
+        ) = row
+        self.person = _Named(person_name) if self.person_id is not None else None
+        self.child = (
+            _HeldChild(reference, initials, worker_id) if self.child_id is not None else None
+        )
+
+    def get_kind_display(self) -> str:
+        return str(FlagKind(self.kind).label)
+
+
+def _read(name: str, build, values: dict) -> list[tuple]:
+    return list(build(values))
+
+
+def home_flags(user, roles, now: datetime | None = None, supervisee_ids=None, *, read=None) -> dict:
     """What is overdue on the home page, in one query:
     - `flags_to_act_on`: the person's own flags that are theirs to act on;
     - `flags_about_you`: their other flags (their supervisor acts), and their children's;
     - `flags_in_team`: flags about the people they supervise and those people's children.
-    Each FlagGroups. Nothing (and no query) for someone who is neither supervised nor
-    a supervisor. `supervisee_ids`: the people they supervise now, where the caller has read
-    them already (the home page has); else a subquery finds them."""
+    Each FlagGroups of rows whose `flag` is a HomeFlag. Nothing (and no query) for someone who
+    is neither supervised nor a supervisor. `supervisee_ids`: the people they supervise now,
+    where the caller has read them already (the home page has); else a subquery finds them.
+    `read(name, build, values)`: the rows of `build(values)`, a values_list queryset (the home
+    page passes oversight.reports.home_queries.tuples, which compiles each shape once); by
+    default read through Django."""
     if not (roles.supervisee or roles.supervisor):
         return {}
 
     now = now or timezone.now()
     day = local_date(now)
     people = [user.pk]
-    supervisees = None  # a subquery, where the caller has not read them
+    values = {"people": people, "day": day}
+    subquery = roles.supervisor and supervisee_ids is None
     if roles.supervisor and supervisee_ids is not None:
         people += [pk for pk in supervisee_ids if pk != user.pk]
-    elif roles.supervisor:
-        supervisees = SupervisoryRelationship.objects.filter(
-            active_on(day), supervisor=user
-        ).values("supervisee")
-    # Two index reads put together (the people's own flags, and those of the children they
-    # hold), where one filter ORing the two read every open flag joined to every child.
-    open_flags = Flag.objects.filter(resolved_at__isnull=True).order_by()
-    staff = Q(person_id__in=people)
-    if supervisees is not None:
-        staff |= Q(person__in=supervisees)
-    found = open_flags.filter(staff, child__isnull=True).values("pk")
-    # The child's worker now, not the worker named when it was raised: a transferred child's
-    # flag follows the child. A system administrator reaches no child (access.children).
-    if may_read_content(user, day):
-        workers = Q(child__allocated_worker_id__in=people)
-        if supervisees is not None:
-            workers |= Q(child__allocated_worker__in=supervisees)
-        found = found.union(open_flags.filter(workers).values("pk"), all=True)
+    elif subquery:
+        values["user"] = user.pk
+    # A system administrator reaches no child (access.children).
+    children = may_read_content(user, day)
+    name = f"home flags{' and children' if children else ''}{' by subquery' if subquery else ''}"
+    rows = (read or _read)(name, _HOME_FLAG_QUERIES[children, subquery], values)
     to_act, about, in_team = [], [], []
-    # Only the columns the rows and links use: a supervisor of 65 has some 150 open flags in
-    # their team, each read with its person and child.
-    flags = _open_flags(day).filter(pk__in=found).only(*HOME_FLAG_FIELDS)
-    many = {"links": Links(), "labels": {kind: str(label) for kind, label in FlagKind.choices}}
-    for flag in flags:
+    many = {"links": Links(), "labels": _kind_labels()}
+    for row in rows:
+        flag = HomeFlag(row)
         is_mine = (flag.child_id is None and flag.person_id == user.pk) or (
             flag.child_id is not None and flag.child.allocated_worker_id == user.pk
         )
@@ -377,6 +458,44 @@ def home_flags(user, roles, now: datetime | None = None, supervisee_ids=None) ->
         "flags_about_you": grouped(about),
         "flags_in_team": grouped(in_team),
     }
+
+
+def _kind_labels() -> dict:
+    # Per request: the labels are lazy translations, whose language may differ between them.
+    return {kind: str(label) for kind, label in FlagKind.choices}
+
+
+def _home_flag_query(values: dict, *, children: bool, subquery: bool):
+    """The open flags of `home_flags`: the people's own (`values["people"]`, and with
+    `subquery` the people `values["user"]` supervises on `values["day"]`), and with `children`
+    those of the children they hold now."""
+    day = values["day"]
+    # Two index reads put together (the people's own flags, and those of the children they
+    # hold), where one filter ORing the two read every open flag joined to every child.
+    open_flags = Flag.objects.filter(resolved_at__isnull=True).order_by()
+    staff = Q(person_id__in=values["people"])
+    supervisees = None
+    if subquery:
+        supervisees = SupervisoryRelationship.objects.filter(
+            active_on(day), supervisor_id=values["user"]
+        ).values("supervisee")
+        staff |= Q(person__in=supervisees)
+    found = open_flags.filter(staff, child__isnull=True).values("pk")
+    # The child's worker now, not the worker named when it was raised: a transferred child's
+    # flag follows the child.
+    if children:
+        workers = Q(child__allocated_worker_id__in=values["people"])
+        if supervisees is not None:
+            workers |= Q(child__allocated_worker__in=supervisees)
+        found = found.union(open_flags.filter(workers).values("pk"), all=True)
+    return _open_flags(day).filter(pk__in=found).values_list(*HOME_FLAG_COLUMNS)
+
+
+_HOME_FLAG_QUERIES = {
+    (children, subquery): partial(_home_flag_query, children=children, subquery=subquery)
+    for children in (False, True)
+    for subquery in (False, True)
+}
 
 
 # --- The staff file ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from access.grants import current_grants
 from access.records import records_waiting_on, sessions_to_write_up_by, waiting_lists
 from access.roles import Roles
 from access.units import units_overseen_by
+from oversight.flags import selectors as selectors_flags
 from oversight.reports import home_queries as kept
 from supervision.models import (
     Action,
@@ -51,6 +52,11 @@ def home_page_for(user, roles: Roles) -> dict:
             .order_by("ends_on", "subject__full_name")
         )
     return context
+
+
+def home_flags(user, roles: Roles, now, supervisee_ids) -> dict:
+    """oversight.flags.selectors.home_flags, its query compiled once for each shape."""
+    return selectors_flags.home_flags(user, roles, now, supervisee_ids, read=kept.tuples)
 
 
 def _profile(values):

@@ -98,7 +98,7 @@ def home(request):
     # supervise (read just above) and of those people's children.
     supervising = context.get("my_supervisees")
     context.update(
-        selectors_flags.home_flags(
+        home_work.home_flags(
             request.user,
             roles,
             now,
