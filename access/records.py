@@ -356,14 +356,31 @@ def records_waiting_on(user, day: date | None = None) -> QuerySet:
     """`records_to_edit_by`, `records_to_finalise_by` and `records_waiting_for_view_by`
     together, in one query for a page that lists all three (the home page): each record
     annotated `view_missing`, and `waiting_lists` sorts them into the three."""
+    values = waiting_values(user, day)
+    if values is None:
+        return SupervisionRecord.objects.none()
+    return records_waiting(values)
+
+
+def waiting_values(user, day: date | None = None) -> dict | None:
+    """What decides the records and sessions waiting on `user` on `day` (`records_waiting`,
+    `sessions_to_write_up`): their id, the day and the people they line supervise. None when
+    they may not act, so nothing waits on them. For a page that compiles those queries once
+    and fills in each request's values (oversight.reports.home_queries)."""
     day = day or today()
     if not may_still_act(user, day):
-        return SupervisionRecord.objects.none()
+        return None
+    return {"user": user.pk, "day": day, "mine": _line_supervisees(user, day)}
+
+
+def records_waiting(values: dict) -> QuerySet:
+    """`records_waiting_on`, from `waiting_values`."""
     Status = SupervisionRecord.Status
     unsigned = Disagreement.objects.filter(record=OuterRef("pk"), supervisor_signed_at__isnull=True)
     return (
         SupervisionRecord.objects.filter(
-            _signed_by(user, day), status__in=[*EDITABLE, Status.SUPERVISEE_SIGNED, Status.SHARED]
+            _signed_by_values(values),
+            status__in=[*EDITABLE, Status.SUPERVISEE_SIGNED, Status.SHARED],
         )
         .annotate(view_missing=Exists(unsigned))
         .filter(~Q(status=Status.SHARED) | Q(view_missing=True))
@@ -402,26 +419,38 @@ def _line_supervisees(user, day: date) -> list[int]:
 def _signed_by(user, day: date, session: str = "session__") -> Q:
     """Records whose signatory (`record_signatory`) is `user` on `day`, who may still act;
     with session="" the sessions whose record they would sign."""
+    values = {"user": user.pk, "day": day, "mine": _line_supervisees(user, day)}
+    return _signed_by_values(values, session)
+
+
+def _signed_by_values(values: dict, session: str = "session__") -> Q:
+    """`_signed_by` from `waiting_values`."""
     gone = Q(**{f"{session}supervisor__is_active": False}) | Q(
-        **{f"{session}supervisor__profile__leaving_date__lt": day}
+        **{f"{session}supervisor__profile__leaving_date__lt": values["day"]}
     )
-    mine = _line_supervisees(user, day)
     # A supervisee has one line supervisor on a day (SupervisoryRelationship.clean), so a
     # record is never listed for two people.
-    return Q(**{f"{session}supervisor": user}) | (gone & Q(**{f"{session}supervisee__in": mine}))
+    return Q(**{f"{session}supervisor_id": values["user"]}) | (
+        gone & Q(**{f"{session}supervisee__in": values["mine"]})
+    )
 
 
 def sessions_to_write_up_by(user, day: date | None = None) -> QuerySet:
     """Sessions that have taken place with no record yet, whose record `user` would write
     (`record_editor`): those they held, even after a change of supervisor, and as line
     supervisor those held by someone who has left. In one query."""
-    day = day or today()
-    if not may_still_act(user, day):
+    values = waiting_values(user, day)
+    if values is None:
         return SupervisionSession.objects.none()
+    return sessions_to_write_up({**values, "now": timezone.now()})
+
+
+def sessions_to_write_up(values: dict) -> QuerySet:
+    """`sessions_to_write_up_by`, from `waiting_values` and the moment, `values["now"]`."""
     return SupervisionSession.objects.filter(
-        _signed_by(user, day, session=""),
+        _signed_by_values(values, session=""),
         status__in=[SupervisionSession.Status.PLANNED, SupervisionSession.Status.HELD],
-        starts_at__lte=timezone.now(),
+        starts_at__lte=values["now"],
         # The stored marker, read from a partial index, rather than a look for a record.
         no_record=True,
     )

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.grants import current_grants
-from access.records import records_waiting_on, sessions_to_write_up_by, waiting_lists
+from access.records import records_waiting, sessions_to_write_up, waiting_lists, waiting_values
 from access.roles import Roles
 from access.units import units_overseen_by
 from oversight.flags import selectors as selectors_flags
@@ -78,9 +78,10 @@ def _supervisees(values):
 def records_waiting_for(user) -> dict:
     """What needs this person now, most urgent first."""
 
-    related = ("session__supervisee", "session__supervisor")
     now = timezone.now()
     today = timezone.localdate(now)
+    # Who may act, and for whom, as access.records decides; its queries compiled once.
+    reach = waiting_values(user, today)
     # Actions of records the supervisee has been shown (not a draft still being written):
     # theirs to do, and apart, those the supervisor or someone else agreed to take. One query.
     actions = kept.instances("open actions", _open_actions, {"user": user.pk})
@@ -88,7 +89,7 @@ def records_waiting_for(user) -> dict:
     # (rather than three, each looking the rows up by key: PostgreSQL plans better from the
     # filter itself, 13 ms against 1.4 ms for the disagreement list on a ten-year organisation).
     waiting = waiting_lists(
-        records_waiting_on(user).select_related(*related).order_by("session__starts_at")
+        [] if reach is None else kept.instances("records waiting", _records_waiting, reach)
     )
     return {
         "to_sign": kept.instances("to sign", _to_sign, {"user": user.pk}),
@@ -106,9 +107,9 @@ def records_waiting_for(user) -> dict:
         # Whoever will write the record: the supervisor who held the session, or after they
         # have left the supervisee's line supervisor now (access.records).
         "sessions_without_record": _session_lines(
-            sessions_to_write_up_by(user)
-            .order_by("starts_at", "pk")
-            .values_list("pk", "starts_at", "supervisee__full_name")[:20]
+            []
+            if reach is None
+            else kept.tuples("sessions to write up", _sessions_to_write_up, {**reach, "now": now})
         ),
         "upcoming": _upcoming_lines(
             user,
@@ -121,6 +122,22 @@ def records_waiting_for(user) -> dict:
         "my_open_actions": [a for a in actions if a.owner == Action.Owner.SUPERVISEE],
         "open_actions_for_me": [a for a in actions if a.owner != Action.Owner.SUPERVISEE],
     }
+
+
+def _records_waiting(values):
+    return (
+        records_waiting(values)
+        .select_related("session__supervisee", "session__supervisor")
+        .order_by("session__starts_at")
+    )
+
+
+def _sessions_to_write_up(values):
+    return (
+        sessions_to_write_up(values)
+        .order_by("starts_at", "pk")
+        .values_list("pk", "starts_at", "supervisee__full_name")[:20]
+    )
 
 
 def _open_actions(values):
