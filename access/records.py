@@ -410,10 +410,22 @@ def _line_supervisees(user, day: date) -> list[int]:
     a supervisor's home page). Read once for the user object and day."""
     found = getattr(user, "_line_supervisees_cache", None)
     if found is None or found[0] != day:
-        people = SupervisoryRelationship.objects.filter(active_on(day), kind=LINE, supervisor=user)
-        found = (day, list(people.values_list("supervisee_id", flat=True)))
+        people = _LINE_SUPERVISEES.instances(user=user.pk, day=day)
+        found = (day, [rel.supervisee_id for rel in people])
         user._line_supervisees_cache = found
     return found[1]
+
+
+def _line_relationships(user: int, day: date) -> QuerySet:
+    return (
+        SupervisoryRelationship.objects.filter(active_on(day), kind=LINE, supervisor_id=user)
+        .only("pk", "supervisee_id")
+        .order_by("pk")
+    )
+
+
+# Read on every home page, by someone who supervises nobody too: compiled once (kept_sql).
+_LINE_SUPERVISEES = KeptQuery(_line_relationships)
 
 
 def _signed_by(user, day: date, session: str = "session__") -> Q:
