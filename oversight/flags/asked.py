@@ -154,6 +154,8 @@ class RulesAsked:
         self.families = [(name, family, self.reads[name]) for name, family in due.PERSON_RULES]
         # family -> (pack, facts in force, what it read, its items, their copies by state)
         self.last = {}
+        # kind -> the family that last gave an item of it (`family_items_at`)
+        self.family_of = {}
 
     def _formal_held(self, pack, day: date) -> int:
         key = id(pack)
@@ -205,5 +207,33 @@ class RulesAsked:
             for name, family, read in again:
                 fresh = family(pack, cut, at)
                 last[name] = (pack, facts, read, fresh, {})
+                for item in fresh:
+                    self.family_of[item.kind] = name
                 items += fresh
         return due.in_order(items)
+
+    def family_items_at(self, versions, at: datetime, kind: str) -> list[due.DueItem] | None:
+        """The items at `at` of the one family that last gave an item of `kind` (None: none
+        has yet): those `items_at(at)` holds from that family, as it would give them. Enough
+        to find that an item was overdue then, at the cost of one family, not eleven; an item
+        not found there may yet come from another family, so only a find is an answer."""
+        name = self.family_of.get(kind)
+        history = self.history
+        if name is None or not history.on_staff(at):
+            return None
+        day = due.local_date(at)
+        if history.base.start_date > day:
+            return None
+        pack = pack_on(day, versions)
+        facts = history.facts_at(at)
+        family, reads = next((f, r) for n, f, r in self.families if n == name)
+        read = reads(pack, day, facts)
+        kept = self.last.get(name)
+        if kept is not None and kept[0] is pack and kept[1] is facts and kept[2] == read:
+            soon = pack.due_soon_days
+            return [replace(i, state=due.state_of(i.due, at, soon)) for i in kept[3]]
+        # What the family reads cut for the day, and no more: it reads no other cut field.
+        cut = _with(facts, history.current().cut(facts, pack, day, set(READ_CUT[name])))
+        fresh = family(pack, cut, at)
+        self.last[name] = (pack, facts, read, fresh, {})
+        return fresh

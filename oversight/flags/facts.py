@@ -137,6 +137,17 @@ class PersonHistory:
     def items_at(self, versions, at: datetime) -> list[due.DueItem]:
         return list(_remembered(self, versions, at, self._items_at))
 
+    def overdue_at(self, versions, at: datetime, key, keys) -> bool:
+        """Whether the item `key` (kind first) was overdue at `at`, as `keys(items_at(at))`
+        says: asked first of the one family that gives its kind (RulesAsked), which answers
+        a find; all the rules only when it is not found there."""
+        asked_of, answers = self._items
+        if versions is not None and asked_of is versions and at not in answers:
+            some = self._asked.family_items_at(versions, at, key[0]) if self._asked else None
+            if some is not None and key in keys(some):
+                return True
+        return key in keys(self.items_at(versions, at))
+
     def _items_at(self, versions, at: datetime) -> list[due.DueItem]:
         if versions is not None:
             # Through a walk: each family of rules asked again only when what it reads moved.

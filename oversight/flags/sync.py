@@ -284,6 +284,15 @@ def _judge(
     return outcome
 
 
+def _overdue_then(history, versions, at: datetime, key) -> bool:
+    """Whether `key` was overdue at `at`: a person's history asks only the family that gives
+    its kind, when that finds it (PersonHistory.overdue_at)."""
+    overdue_at = getattr(history, "overdue_at", None)
+    if overdue_at is not None:
+        return overdue_at(versions, at, key, _overdue_keys)
+    return key in _overdue_keys(history.items_at(versions, at))
+
+
 def _spell_began(look: _Look, key, known: list, versions, now: datetime) -> datetime:
     """When the spell of an item overdue now began: when its due date passed, unless it was
     not overdue then (a fact since moved the due date back: an agreement, a pack version) or
@@ -301,7 +310,7 @@ def _spell_began(look: _Look, key, known: list, versions, now: datetime) -> date
         start, first = timeline.moments[0], timeline.keys[0]
     if start is None or start > began:
         again = any(_flag_key(f) == key for f in known)
-        if not again and key in _overdue_keys(history.items_at(versions, began)):
+        if not again and _overdue_then(history, versions, began, key):
             if start is None or key in first:
                 return due.overdue_from(when)
             if look.walked_from is None:

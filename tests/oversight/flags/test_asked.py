@@ -217,3 +217,35 @@ def test_a_spell_that_begins_and_ends_is_dated_the_same_across_a_supervisor_chan
         r for r in asked["recorded"] + asked["raised"] if r[0][0] == "sessions_not_planned_ahead"
     ]
     assert spells  # the rule S3 was walked through
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("code", sorted(PACKS))
+def test_whether_an_item_was_overdue_is_answered_as_by_all_the_rules(seed, code):
+    """`_spell_began` asks whether an item was overdue when its due date passed: a person's
+    history asks the one family that gives the item's kind first (PersonHistory.overdue_at,
+    RulesAsked.family_items_at). Asked of every item seen, overdue or not, at moments out of
+    order (earlier than the last, as those questions come), after a walk and before one: the
+    same answer as all the rules asked afresh, and the family's items are all the rules'."""
+    versions, person = versions_for(code), eventful_history(seed)
+    fresh = afresh(person)
+    rng = random.Random(seed)
+    moments = [_moment(day, h) for day in DAYS[::7] for h in (0, 13)]
+    keys = set()
+    for at in moments:
+        keys.update(sync._item_key(i) for i in fresh._items_at(versions, at))
+    keys = sorted(keys, key=repr)
+    checked = found = 0
+    for at in rng.sample(moments, 40) + moments[-5:]:
+        if rng.random() < 0.5:
+            person.items_at(versions, rng.choice(moments))  # the families' state moved on
+        whole = fresh._items_at(versions, at)
+        overdue = sync._overdue_keys(whole)
+        for key in rng.sample(keys, min(12, len(keys))):
+            if person._asked is not None:
+                some = person._asked.family_items_at(versions, at, key[0])
+                assert some is None or all(item in whole for item in some), at
+                found += some is not None and key in sync._overdue_keys(some)
+            assert person.overdue_at(versions, at, key, sync._overdue_keys) == (key in overdue)
+            checked += 1
+    assert checked > 200 and found > 10  # the family answered, and often
