@@ -48,7 +48,7 @@ def database_roles_check(app_configs, **kwargs):
     """With PostgreSQL the application should not connect as the role that owns its tables:
     that role can switch the triggers off and rewrite the evidence."""
     engine = settings.DATABASES["default"].get("ENGINE", "")
-    if engine != "django.db.backends.postgresql" or database_roles.application_role():
+    if not engine.endswith("postgresql") or database_roles.application_role():
         return []
     return [
         checks.Warning(

@@ -144,6 +144,15 @@ SQLITE_OPTIONS = {
 }
 
 
+# How many times a connection sends a statement before psycopg prepares it (PostgreSQL with
+# server-side binding); "none" never prepares.
+PREPARE_THRESHOLD = (
+    None
+    if os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").lower() == "none"
+    else int(os.environ.get("DATABASE_PREPARE_THRESHOLD", "5"))
+)
+
+
 def database_from_url(url: str) -> dict:
     """DATABASES["default"] for a DATABASE_URL, with the options its engine needs. A function so
     the test can show the SQLite options reach SQLite and nothing else."""
@@ -159,14 +168,17 @@ def database_from_url(url: str) -> dict:
         # the dashboard's aggregates that took 0.8 s to save a few milliseconds
         # (bench_dashboard).
         database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
-        # Parameters sent apart from the statement, so that psycopg prepares a statement a
-        # connection has sent five times: PostgreSQL then plans it once, not on every page
-        # (planning the record page's session query took 1.4 ms, running it 0.2). The record
-        # page served 286 requests a second instead of 157 (tests/benchmarks/measure_pages.py).
-        # A pooler in transaction mode cannot keep prepared statements: set
-        # DATABASE_SERVER_SIDE_BINDING=0 behind one.
+        # Parameters sent apart from the statement: psycopg no longer quotes them into the
+        # text in Python (the record page served 286 requests a second instead of 157,
+        # tests/benchmarks/measure_pages.py), and a statement a connection has sent
+        # PREPARE_THRESHOLD times is prepared, so PostgreSQL parses and plans it once (Django
+        # turns psycopg's preparing off unless told). A pooler in transaction mode cannot keep
+        # prepared statements: set DATABASE_SERVER_SIDE_BINDING=0 behind one.
         if os.environ.get("DATABASE_SERVER_SIDE_BINDING", "1") != "0":
             database["OPTIONS"]["server_side_binding"] = True
+            database["OPTIONS"]["prepare_threshold"] = PREPARE_THRESHOLD
+        # Django's backend, with bulk statements cut to PostgreSQL's 65,535 parameters.
+        database["ENGINE"] = "config.postgresql"
     return database
 
 

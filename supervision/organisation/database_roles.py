@@ -26,7 +26,7 @@ CREDENTIALS = ("USER", "PASSWORD", "HOST", "PORT")
 def owner_settings() -> dict | None:
     """The owner's connection settings, when the deployment has two roles."""
     owner = getattr(settings, "MIGRATION_DATABASE", None)
-    if not owner or owner.get("ENGINE") != "django.db.backends.postgresql":
+    if not owner or not owner.get("ENGINE", "").endswith("postgresql"):
         return None
     return owner
 

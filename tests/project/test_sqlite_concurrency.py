@@ -149,7 +149,12 @@ def test_the_options_go_to_sqlite_only():
     sqlite = database_from_url("sqlite:////tmp/example.sqlite3")
     assert sqlite["OPTIONS"] == SQLITE_OPTIONS
     postgres = database_from_url("postgres://db.example:5432/supervision")
-    assert postgres["OPTIONS"] == {"options": "-c jit=off", "server_side_binding": True}
+    assert postgres["OPTIONS"] == {
+        "options": "-c jit=off",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+    assert postgres["ENGINE"] == "config.postgresql"
 
 
 def test_server_side_binding_can_be_turned_off_for_a_pooler(monkeypatch):

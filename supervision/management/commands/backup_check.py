@@ -200,7 +200,7 @@ def _admin_url() -> str:
     if settings.MIGRATE_DATABASE_URL:
         return settings.MIGRATE_DATABASE_URL
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    if not database["ENGINE"].endswith("postgresql"):
         raise CommandError(
             "A pg_dump backup is restored into PostgreSQL: set DATABASE_URL or --admin-url."
         )
