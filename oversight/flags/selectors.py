@@ -326,22 +326,19 @@ def _number_in_about(word: str):
 # The columns of each open flag the home page reads, as a tuple: what its rows (_row, flag_url,
 # flag_subject, acts_on_it_themselves) and the supervisor's table (oversight.reports.home) use
 # of a flag, its person and its child, and the links' keys.
+# The flag's own columns and its links' keys, kept on a HomeFlag as they are read.
+_HOME_FLAG_OWN = ("pk", "kind", "person_id", "child_id", "about", "due", "overdue_since", "detail")
+_HOME_FLAG_LINKS = ("has_record", "action_session_id", "line_relationship_id")
+# The columns of each open flag the home page reads, as a tuple: what its rows (_row, flag_url,
+# flag_subject, acts_on_it_themselves) and the supervisor's table (oversight.reports.home) use
+# of a flag, its person and its child, and the links' keys.
 HOME_FLAG_COLUMNS = (
-    "pk",
-    "kind",
-    "person_id",
-    "child_id",
-    "about",
-    "due",
-    "overdue_since",
-    "detail",
+    *_HOME_FLAG_OWN,
     "person__full_name",
     "child__reference",
     "child__initials",
     "child__allocated_worker_id",
-    "has_record",
-    "action_session_id",
-    "line_relationship_id",
+    *_HOME_FLAG_LINKS,
 )
 
 
@@ -366,40 +363,15 @@ class HomeFlag:
     attributes of a Flag read `with_links` that the rows and links use, without making three
     model instances a flag (a supervisor of 65 has some 150 open flags in their team)."""
 
-    __slots__ = (
-        "pk",
-        "kind",
-        "person_id",
-        "child_id",
-        "about",
-        "due",
-        "overdue_since",
-        "detail",
-        "person",
-        "child",
-        "has_record",
-        "action_session_id",
-        "line_relationship_id",
-    )
+    __slots__ = (*_HOME_FLAG_OWN, *_HOME_FLAG_LINKS, "person", "child")
 
     def __init__(self, row):
-        (
-            self.pk,
-            self.kind,
-            self.person_id,
-            self.child_id,
-            self.about,
-            self.due,
-            self.overdue_since,
-            self.detail,
-            person_name,
-            reference,
-            initials,
-            worker_id,
-            self.has_record,
-            self.action_session_id,
-            self.line_relationship_id,
-        ) = row
+        own = len(_HOME_FLAG_OWN)
+        for name, value in zip(_HOME_FLAG_OWN, row[:own], strict=True):
+            setattr(self, name, value)
+        for name, value in zip(_HOME_FLAG_LINKS, row[own + 4 :], strict=True):
+            setattr(self, name, value)
+        person_name, reference, initials, worker_id = row[own : own + 4]
         self.person = _Named(person_name) if self.person_id is not None else None
         self.child = (
             _HeldChild(reference, initials, worker_id) if self.child_id is not None else None
