@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.db import connections, router
 
+from supervision.organisation.kept_sql import RowLayout
+
 # A number to compile with; a statement is kept only if this is its one parameter.
 MARK = 987654321
 
@@ -60,22 +62,14 @@ class Compiled:
 
 @dataclass(frozen=True)
 class _Statement:
-    """A compiled queryset and where each column of its rows goes: the model's fields, then
-    its related objects' (select_related's populators), through the columns' converters."""
+    """A compiled queryset and where each column of its rows goes (kept_sql.RowLayout: the
+    model's fields, select_related's objects, through the columns' converters)."""
 
     sql: str
-    alias: str
-    model: type
-    init_list: tuple
-    start: int
-    end: int
-    populators: tuple
-    converters: tuple
+    layout: RowLayout
 
     @classmethod
     def of(cls, queryset, alias: str) -> "_Statement | None":
-        from django.db.models.query import get_related_populators
-
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         if (
@@ -86,37 +80,9 @@ class _Statement:
             or compiler.has_extra_select
         ):
             return None
-        select, klass_info = compiler.select, compiler.klass_info
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
-        return cls(
-            sql=sql,
-            alias=alias,
-            model=klass_info["model"],
-            init_list=tuple(f[0].target.attname for f in select[start:end]),
-            start=start,
-            end=end,
-            populators=tuple(get_related_populators(klass_info, select, alias)),
-            converters=tuple(converters.items()),
-        )
+        return cls(sql=sql, layout=RowLayout.of(compiler))
 
     def instances(self, value: int) -> list:
-        connection = connections[self.alias]
-        with connection.cursor() as cursor:
+        with connections[self.layout.alias].cursor() as cursor:
             cursor.execute(self.sql, [value])
-            rows = cursor.fetchall()
-        found = []
-        for row in rows:
-            if self.converters:
-                row = list(row)
-                for position, (convs, expression) in self.converters:
-                    converted = row[position]
-                    for converter in convs:
-                        converted = converter(converted, expression, connection)
-                    row[position] = converted
-            obj = self.model.from_db(self.alias, self.init_list, row[self.start : self.end])
-            for populator in self.populators:
-                populator.populate(row, obj)
-            found.append(obj)
-        return found
+            return self.layout.instances(cursor.fetchall())

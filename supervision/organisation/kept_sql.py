@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models.query import get_related_populators
 
 
@@ -125,6 +125,7 @@ class RowLayout:
     """Where a row's values go: the model's fields, its related objects' (select_related) and
     its annotations, and the converters its columns need, from the compiler that wrote it."""
 
+    alias: str
     model: type
     init_list: tuple
     start: int
@@ -139,17 +140,20 @@ class RowLayout:
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        alias = compiler.connection.alias
         return cls(
+            alias=alias,
             model=klass_info["model"],
             init_list=tuple(f[0].target.attname for f in select[start:end]),
             start=start,
             end=end,
-            populators=tuple(get_related_populators(klass_info, select, connection.alias)),
+            populators=tuple(get_related_populators(klass_info, select, alias)),
             annotations=tuple(compiler.annotation_col_map.items()),
             converters=tuple(converters.items()),
         )
 
     def instances(self, rows) -> list:
+        database = connections[self.alias]
         found = []
         for row in rows:
             if self.converters:
@@ -157,9 +161,9 @@ class RowLayout:
                 for position, (convs, expression) in self.converters:
                     value = row[position]
                     for converter in convs:
-                        value = converter(value, expression, connection)
+                        value = converter(value, expression, database)
                     row[position] = value
-            obj = self.model.from_db(connection.alias, self.init_list, row[self.start : self.end])
+            obj = self.model.from_db(self.alias, self.init_list, row[self.start : self.end])
             for populator in self.populators:
                 populator.populate(row, obj)
             for name, position in self.annotations:
