@@ -961,3 +961,18 @@ def forget_flag_summaries(*, written=(), resolved=(), reopened=()) -> int:
         )
         for f, since, until in spans
     )
+
+
+class HomeChange(models.Model):
+    """A note, written by a database trigger with every write to a row a home page shows, of
+    a person that row is about (0: everyone). A kept home is good while these notes are the
+    ones it was made under (oversight.reports.home_kept, migration 0027)."""
+
+    id = models.BigAutoField(primary_key=True)
+    person_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["person_id", "id"], name="oversight_home_person")]
+
+    def __str__(self):
+        return f"Write noted for person {self.person_id}"

@@ -18,6 +18,7 @@ from oversight.records_management.retention import list_files_due_for_destructio
 # Tasks queued by the services that own them, defined beside them; imported here so that a
 # worker registers them whatever it has loaded. Their names stay "oversight.tasks.…".
 from oversight.records_management.subject_access import subject_access_export_build_task
+from oversight.reports import home_kept
 from oversight.reports.exports import export_build_task
 
 __all__ = ["export_build_task", "subject_access_export_build_task"]
@@ -53,6 +54,13 @@ def list_case_notes_due_for_destruction() -> dict:
     """Daily (02:45 London, oversight migration 0023): list children whose case notes are past
     the policy pack's retention date. Destroys nothing; an administrator confirms each one."""
     return list_case_notes_due()
+
+
+@shared_task
+def home_notes_compact() -> dict:
+    """Hourly (oversight migration 0027): each person's many notes of writes made one, so a
+    home page's check of what changed reads few rows (oversight.reports.home_kept)."""
+    return {"people": home_kept.compact()}
 
 
 @shared_task

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,7 @@ from access.refusals import audited_list
 from access.roles import role_required, roles_for
 from oversight.flags import selectors as selectors_flags
 from oversight.reports import home as selectors_home
-from oversight.reports import home_work
+from oversight.reports import home_kept, home_work
 from supervision.accounts import limits
 from supervision.accounts.selectors import sso_providers
 from supervision.models import User
@@ -89,6 +90,23 @@ class SignOutView(auth_views.LogoutView):
 def home(request):
     roles = roles_for(request.user)
     now = timezone.now()
+    sort = request.GET.get("sort")
+    cache_key = home_kept.key(request, roles, sort, timezone.localdate(now))
+    # Read before the page is made: a write committed meanwhile moves it on (home_kept).
+    seen = home_kept.stamp(request.user.pk)
+    html = home_kept.kept(cache_key, seen, now)
+    if html is None:
+        context = _home_context(request, roles, now)
+        html = home_kept.make(
+            lambda extra: render_to_string(home_kept.CONTENT, {**context, **extra}, request)
+        )
+        home_kept.keep(cache_key, seen, html, now)
+    content = home_kept.served(request, html)
+    audited_list(request, "home")
+    return render(request, "supervision/home.html", {"content": content, "roles": roles})
+
+
+def _home_context(request, roles, now) -> dict:
     context = {
         "roles": roles,
         "today": timezone.localdate(now),
@@ -112,8 +130,7 @@ def home(request):
             request.user, roles, context, now=now, sort=request.GET.get("sort")
         )
     )
-    audited_list(request, "home")
-    return render(request, "supervision/home.html", context)
+    return context
 
 
 @require_POST

@@ -3,6 +3,7 @@ table go with it: twice a later migration silently removed a guard this way (on 
 and on the children). After `migrate`, every guard the migrations create must still be there.
 A new trigger is added to EXPECTED; one that goes missing fails here, naming it."""
 
+import importlib
 import os
 import sqlite3
 import subprocess
@@ -123,6 +124,18 @@ EXPECTED = {
         "supervision_wellbeingplan_written_update",
     },
 }
+
+
+def _with_home_notes(expected: dict[str, set[str]]) -> dict[str, set[str]]:
+    """And the triggers noting the people a written row is about (oversight migration 0027),
+    three on each table a home page shows."""
+    home_changes = importlib.import_module("oversight.migrations.0027_home_changes")
+    for table in home_changes.PATHS:
+        expected.setdefault(table, set()).update(home_changes.trigger_names(table))
+    return expected
+
+
+EXPECTED = _with_home_notes(EXPECTED)
 
 
 def sqlite_triggers(tmp_path) -> dict[str, set[str]]:

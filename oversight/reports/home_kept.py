@@ -1,0 +1,163 @@
+"""A person's home page, kept while nothing it shows has changed.
+
+The home is the page everyone opens most, and the costliest to make: the supervisor's reads
+what waits for them, the flags of everyone they supervise and a table of those people. What it
+shows is about its reader, the people they supervise and the people who supervise them, and
+every write to a row a home can show notes, through a database trigger in the same
+transaction, the people that row is about (oversight.models.HomeChange, migration 0027). The
+made page is kept with the count and the last id of the notes about those people, read in one
+query before the page is made; a request finds it again only while that query answers the
+same, so any write about any of them since (committed before or while the page was made)
+makes it afresh. Notes are only inserted, never updated, so writers never wait on them, and
+`compact` replaces a person's many notes by one new note, which still moves the answer on.
+
+What time alone changes (a session that has started, a flag whose time has come) and a new
+release are seen within KEEP_SECONDS: a kept page is made afresh at the latest after that, and
+on a new day. Kept apart for each reader, each way of sorting the table and each set of roles;
+the page's forms are given the request's own CSRF token as it is served. The page around it
+(navigation, messages, the sign-out form) is rendered on every request, and the view audits
+every read, kept or not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, Max
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+
+logger = logging.getLogger(__name__)
+
+CONTENT = "supervision/home/_content.html"
+# The longest a kept page is shown for, whatever else: what only time changes shows within it.
+KEEP_SECONDS = getattr(settings, "HOME_KEEP_SECONDS", 60)
+# Where the page's forms carry the request's CSRF token: letters only, so escaping leaves it.
+TOKEN_PLACEHOLDER = "csrfTokenOfTheRequestPlaceholderQxZv"
+# A person with more notes than this has them replaced by one (compact).
+NOTES_KEPT = 50
+
+# The notes about the reader, everyone (0), and anyone who is or was their supervisor or
+# supervisee: a relationship written since notes both its people, so a new one moves this on.
+STAMP_SQL = """
+SELECT COUNT(*), COALESCE(MAX(id), 0) FROM oversight_homechange
+WHERE person_id IN (
+    SELECT 0
+    UNION ALL SELECT %(person)s
+    UNION ALL SELECT supervisee_id FROM supervision_supervisoryrelationship
+        WHERE supervisor_id = %(person)s
+    UNION ALL SELECT supervisor_id FROM supervision_supervisoryrelationship
+        WHERE supervisee_id = %(person)s
+)
+"""
+
+_templates = None
+
+
+def _templates_fingerprint() -> str:
+    """Changes with the page's templates (a release), so no kept page outlives its own."""
+    global _templates
+    if _templates is None:
+        names = [CONTENT, *_included(get_template(CONTENT).template)]
+        sources = "".join(get_template(name).template.source for name in sorted(set(names)))
+        _templates = hashlib.sha256(sources.encode()).hexdigest()[:16]
+    return _templates
+
+
+def _included(template) -> list[str]:
+    from django.template.loader_tags import IncludeNode
+
+    found = []
+    for node in template.nodelist.get_nodes_by_type(IncludeNode):
+        name = node.template.resolve({}) if hasattr(node.template, "resolve") else None
+        if isinstance(name, str):
+            found.append(name)
+            found.extend(_included(get_template(name).template))
+    return found
+
+
+def stamp(person_id: int) -> tuple[int, int]:
+    """The count and last id of the notes the person's home depends on: read before the page
+    is made, so a write committed while it is made moves the next request's answer on."""
+    with connection.cursor() as cursor:
+        cursor.execute(STAMP_SQL, {"person": person_id})
+        count, last = cursor.fetchone()
+    return int(count), int(last)
+
+
+def key(request, roles, sort: str | None, today) -> str:
+    reader = hashlib.sha256(f"{','.join(roles.labels)}|{sort or ''}".encode()).hexdigest()[:24]
+    return f"home:{request.user.pk}:{today.isoformat()}:{_templates_fingerprint()}:{reader}"
+
+
+def make(render) -> str:
+    """The page made by `render(extra_context)`, its forms' CSRF token left as a placeholder:
+    the token is the request's, put in by `served`, so a kept page serves any browser of the
+    reader's, and still serves after a new sign-in has changed their secret."""
+    return render({"csrf_token": TOKEN_PLACEHOLDER})
+
+
+def served(request, html: str):
+    # Rendered by the page's own templates, which escaped what they were given; the token is
+    # Django's, of letters and digits.
+    return mark_safe(html.replace(TOKEN_PLACEHOLDER, get_token(request)))  # noqa: S308
+
+
+def kept(cache_key: str, seen: tuple[int, int], now):
+    """The page kept under this key if it was made under the same notes within KEEP_SECONDS,
+    else None (not yet, changed since, too old, or the cache is unavailable: the page is then
+    made)."""
+    try:
+        found = cache.get(cache_key)
+    except Exception as error:  # a cache that fails costs a full page, never the page
+        logger.warning("Kept homes unavailable: %s", error)
+        return None
+    if found is None or tuple(found["stamp"]) != seen:
+        return None
+    # Timed here as well as by the cache's expiry: the clock the page is made by decides.
+    if not 0 <= now.timestamp() - found["made_at"] <= KEEP_SECONDS:
+        return None
+    return found["html"]
+
+
+def keep(cache_key: str, seen: tuple[int, int], html: str, now) -> None:
+    kept_copy = {"stamp": list(seen), "html": str(html), "made_at": now.timestamp()}
+    try:
+        cache.set(cache_key, kept_copy, KEEP_SECONDS)
+    except Exception as error:
+        logger.warning("Kept homes unavailable: %s", error)
+
+
+def compact(limit: int = NOTES_KEPT) -> int:
+    """Replaces the notes of each person with more than `limit` by one new note, and returns
+    how many people it did so for. The new note's id is above every id it replaces, so the
+    answer `stamp` gives moves on and no kept page is found again by mistake (a page made
+    before is made afresh once). Notes of a transaction still under way are not seen, so not
+    removed, and count when it commits."""
+    from oversight.models import HomeChange
+
+    with transaction.atomic():
+        busy = list(
+            HomeChange.objects.values("person_id")
+            .annotate(notes=Count("id"))
+            .filter(notes__gt=limit)
+            .values_list("person_id", flat=True)
+        )
+        if not busy:
+            return 0
+        top = HomeChange.objects.aggregate(top=Max("id"))["top"]
+        HomeChange.objects.bulk_create([HomeChange(person_id=person) for person in busy])
+        with connection.cursor() as cursor:
+            for start in range(0, len(busy), 1000):
+                people = busy[start : start + 1000]
+                marks = ", ".join(["%s"] * len(people))
+                cursor.execute(
+                    f"DELETE FROM oversight_homechange WHERE id <= %s AND person_id IN ({marks})",  # noqa: S608 - placeholders only
+                    [top, *people],
+                )
+    return len(busy)
