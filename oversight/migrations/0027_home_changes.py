@@ -29,6 +29,22 @@ PATHS = {
     "supervision_amendmentrequest": [VIA_RECORD],
     "supervision_signature": [VIA_RECORD],
     "supervision_finalisedrecord": [VIA_RECORD],
+    # And what a record's page shows (supervision.web.views_records: kept while finalised).
+    "supervision_recordsection": [VIA_RECORD],
+    "supervision_decision": [VIA_RECORD],
+    "supervision_actionreview": [VIA_RECORD],
+    "supervision_sharedtext": [VIA_RECORD],
+    "supervision_addendum": [VIA_RECORD],
+    "supervision_recordattachment": [VIA_RECORD],
+    "supervision_concern": [
+        ((), ("supervisee_id", "supervisor_id", "raised_by_id", "raised_with_id"))
+    ],
+    "supervision_concernentry": [
+        (
+            (("concern_id", "supervision_concern"),),
+            ("supervisee_id", "supervisor_id", "raised_by_id", "raised_with_id"),
+        )
+    ],
     "supervision_practiceobservation": [((), ("practitioner_id", "observer_id"))],
     "supervision_observationsignature": [
         (
@@ -73,6 +89,7 @@ PATHS = {
     "supervision_unit": [EVERYONE],
     "supervision_jobrole": [EVERYONE],
     "supervision_recordtemplate": [EVERYONE],
+    "supervision_templatesection": [EVERYONE],
     "auth_group": [EVERYONE],
     "oversight_policypackversion": [EVERYONE],
     "oversight_organisationpolicy": [EVERYONE],

@@ -56,17 +56,16 @@ WHERE person_id IN (
 )
 """
 
-_templates = None
+_fingerprints: dict[str, str] = {}
 
 
-def _templates_fingerprint() -> str:
-    """Changes with the page's templates (a release), so no kept page outlives its own."""
-    global _templates
-    if _templates is None:
-        names = [CONTENT, *_included(get_template(CONTENT).template)]
-        sources = "".join(get_template(name).template.source for name in sorted(set(names)))
-        _templates = hashlib.sha256(sources.encode()).hexdigest()[:16]
-    return _templates
+def _templates_fingerprint(name: str = CONTENT) -> str:
+    """Changes with a page's templates (a release), so no kept page outlives its own."""
+    if name not in _fingerprints:
+        names = [name, *_included(get_template(name).template)]
+        sources = "".join(get_template(each).template.source for each in sorted(set(names)))
+        _fingerprints[name] = hashlib.sha256(sources.encode()).hexdigest()[:16]
+    return _fingerprints[name]
 
 
 def _included(template) -> list[str]:
@@ -88,6 +87,24 @@ def stamp(person_id: int) -> tuple[int, int]:
         cursor.execute(STAMP_SQL, {"person": person_id})
         count, last = cursor.fetchone()
     return int(count), int(last)
+
+
+def notes_about(person_ids) -> tuple[int, int]:
+    """`stamp` for a page about these people (and everyone's notes, person 0)."""
+    people = sorted({0, *(int(person) for person in person_ids if person is not None)})
+    marks = ", ".join(["%s"] * len(people))
+    with connection.cursor() as cursor:
+        sql = f"SELECT COUNT(*), COALESCE(MAX(id), 0) FROM oversight_homechange WHERE person_id IN ({marks})"  # noqa: E501, S608 - placeholders only
+        cursor.execute(sql, people)
+        count, last = cursor.fetchone()
+    return int(count), int(last)
+
+
+def page_key(template: str, *parts) -> str:
+    """The key of another page kept the same way: its content template and what it is kept
+    apart by (the reader and what they may see among them)."""
+    said = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:24]
+    return f"page:{template}:{_templates_fingerprint(template)}:{said}"
 
 
 def key(request, roles, sort: str | None, today) -> str:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,7 @@ from access.sessions import (
 from access.sessions import is_party as session_party
 from oversight.flags import selectors as selectors_flags
 from oversight.policy import choice, due, standards
+from oversight.reports import home_kept
 from supervision.models import (
     Action,
     Addendum,
@@ -268,6 +270,11 @@ def record_page(request, session_id):
     show_personal = signing.may_read_in_full(
         user, session, may_read_personal_sections(user, session.supervisee)
     )
+    now = timezone.now()
+    page = _kept_record_page(request, session, may_edit, show_personal, now)
+    if page is not None and page["html"] is not None:
+        _audit_read(request, session)
+        return _record_response(request, session, page["html"])
     kept = record_kept.kept(_record_of(session, request), show_personal)
     record = _load_record(session, kept)
     _audit_read(request, session)
@@ -318,7 +325,45 @@ def record_page(request, session_id):
         ),
     }
     context["kept"] = kept
-    return render(request, "supervision/records/record.html", context)
+    html = home_kept.make(
+        lambda extra: render_to_string(RECORD_CONTENT, {**context, **extra}, request)
+    )
+    if page is not None:
+        home_kept.keep(page["key"], page["seen"], html, now)
+    return _record_response(request, session, html)
+
+
+RECORD_CONTENT = "supervision/records/_record_content.html"
+
+
+def _kept_record_page(request, session, may_edit, show_personal, now) -> dict | None:
+    """A finalised record's page as this reader was last shown it, if nothing it shows has
+    changed since (oversight.reports.home_kept): what it shows is about the session's two
+    people, and what the reader may do about the reader, so a write about any of the three
+    (an action done, an addendum, an escalation, a change of supervisor, of reach or of a
+    name) makes it afresh. None for a record still being written: its page shows each reader
+    what changed since they last read it."""
+    record = _record_of(session, request)
+    if not record.is_finalised:
+        return None
+    key = home_kept.page_key(
+        RECORD_CONTENT,
+        session.pk,
+        request.user.pk,
+        show_personal,
+        may_edit,
+        timezone.localdate(now),
+    )
+    seen = home_kept.notes_about([request.user.pk, session.supervisee_id, session.supervisor_id])
+    return {"key": key, "seen": seen, "html": home_kept.kept(key, seen, now)}
+
+
+def _record_response(request, session, html):
+    return render(
+        request,
+        "supervision/records/record.html",
+        {"session": session, "content": home_kept.served(request, html)},
+    )
 
 
 @login_required

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from oversight.reports import home_kept
 from supervision.models import Action, SupervisionRecord
 from supervision.records import services
 from supervision.web import record_kept
@@ -131,6 +132,7 @@ def test_a_cache_that_fails_costs_the_kept_rendering_never_the_page(finalised, m
         set = get
 
     monkeypatch.setattr(record_kept, "cache", Down())
+    monkeypatch.setattr(home_kept, "cache", Down())  # the page kept whole, too
     shown, queries = page(world.supervisee, record)
     assert shown == fresh
     assert any("supervision_recordsection" in sql for sql in queries)

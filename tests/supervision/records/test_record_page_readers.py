@@ -12,6 +12,7 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 
+from oversight.reports import home_kept
 from supervision.models import (
     Disagreement,
     RecordAttachment,
@@ -112,6 +113,9 @@ def plain(user, record, monkeypatch) -> str:
     with monkeypatch.context() as patch:
         patch.setattr(record_kept, "kept", lambda record, show_personal: None)
         patch.setattr(record_kept, "keep", lambda record, show_personal: None)
+        # Nor the page as a whole (oversight.reports.home_kept).
+        patch.setattr(home_kept, "kept", lambda key, seen, now: None)
+        patch.setattr(home_kept, "keep", lambda key, seen, html, now: None)
         return page(user, record)
 
 
@@ -198,3 +202,21 @@ def test_what_changes_after_finalisation_never_shows_stale(world, monkeypatch):
     shown = page(world.supervisee, world.record)
     assert "A second addendum" in shown and "Renamed Supervisor" in shown
     assert shown == plain(world.supervisee, world.record, monkeypatch)
+
+
+def test_the_page_kept_whole_is_made_afresh_after_each_write_it_shows(world, monkeypatch):
+    """The finalised record's page kept whole (oversight.reports.home_kept): after each write
+    that shows on it, by whatever path, each reader is served the page made afresh."""
+    from supervision.models import Action
+
+    readers = [world.supervisee, world.supervisor]
+    writes = [
+        lambda: Action.objects.filter(record=world.record).update(status=Action.Status.DONE),
+        lambda: User.objects.filter(pk=world.supervisee.pk).update(full_name="Renamed Supervisee"),
+    ]
+    for write in writes:
+        before = [quick(reader, world.record) for reader in readers]
+        write()
+        after = [page(reader, world.record) for reader in readers]
+        assert after != before
+        assert after == [plain(reader, world.record, monkeypatch) for reader in readers]
