@@ -144,6 +144,10 @@ SQLITE_OPTIONS = {
 }
 
 
+# The longest a home page or a finalised record's page is served as kept, when nothing it
+# shows has changed (oversight.reports.home_kept): what time alone changes shows within it.
+HOME_KEEP_SECONDS = int(os.environ.get("HOME_KEEP_SECONDS", "60"))
+
 # How many times a connection sends a statement before psycopg prepares it (PostgreSQL with
 # server-side binding); "none" never prepares.
 PREPARE_THRESHOLD = (

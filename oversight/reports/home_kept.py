@@ -12,11 +12,11 @@ makes it afresh. Notes are only inserted, never updated, so writers never wait o
 `compact` replaces a person's many notes by one new note, which still moves the answer on.
 
 What time alone changes (a session that has started, a flag whose time has come) and a new
-release are seen within KEEP_SECONDS: a kept page is made afresh at the latest after that, and
-on a new day. Kept apart for each reader, each way of sorting the table and each set of roles;
-the page's forms are given the request's own CSRF token as it is served. The page around it
-(navigation, messages, the sign-out form) is rendered on every request, and the view audits
-every read, kept or not.
+release are seen within settings.HOME_KEEP_SECONDS: a kept page is made afresh at the latest
+after that, and on a new day. Kept apart for each reader, each way of sorting the table and
+each set of roles; the page's forms are given the request's own CSRF token as it is served.
+The page around it (navigation, messages, the sign-out form) is rendered on every request,
+and the view audits every read, kept or not.
 """
 
 from __future__ import annotations
@@ -35,8 +35,6 @@ from django.utils.safestring import mark_safe
 logger = logging.getLogger(__name__)
 
 CONTENT = "supervision/home/_content.html"
-# The longest a kept page is shown for, whatever else: what only time changes shows within it.
-KEEP_SECONDS = getattr(settings, "HOME_KEEP_SECONDS", 60)
 # Where the page's forms carry the request's CSRF token: letters only, so escaping leaves it.
 TOKEN_PLACEHOLDER = "csrfTokenOfTheRequestPlaceholderQxZv"
 # A person with more notes than this has them replaced by one (compact).
@@ -126,7 +124,7 @@ def served(request, html: str):
 
 
 def kept(cache_key: str, seen: tuple[int, int], now):
-    """The page kept under this key if it was made under the same notes within KEEP_SECONDS,
+    """The page kept under this key if it was made under the same notes within HOME_KEEP_SECONDS,
     else None (not yet, changed since, too old, or the cache is unavailable: the page is then
     made)."""
     try:
@@ -137,15 +135,17 @@ def kept(cache_key: str, seen: tuple[int, int], now):
     if found is None or tuple(found["stamp"]) != seen:
         return None
     # Timed here as well as by the cache's expiry: the clock the page is made by decides.
-    if not 0 <= now.timestamp() - found["made_at"] <= KEEP_SECONDS:
+    if not 0 <= now.timestamp() - found["made_at"] < settings.HOME_KEEP_SECONDS:
         return None
     return found["html"]
 
 
 def keep(cache_key: str, seen: tuple[int, int], html: str, now) -> None:
+    if settings.HOME_KEEP_SECONDS <= 0:
+        return
     kept_copy = {"stamp": list(seen), "html": str(html), "made_at": now.timestamp()}
     try:
-        cache.set(cache_key, kept_copy, KEEP_SECONDS)
+        cache.set(cache_key, kept_copy, settings.HOME_KEEP_SECONDS)
     except Exception as error:
         logger.warning("Kept homes unavailable: %s", error)
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -180,7 +181,7 @@ def test_a_kept_home_is_made_afresh_once_its_time_is_up(world, readers):
     supervisor = readers["supervisor"]
     with CaptureQueriesContext(connection) as kept_queries:
         supervisor.home()
-    later = TUESDAY + timedelta(seconds=home_kept.KEEP_SECONDS + 1)
+    later = TUESDAY + timedelta(seconds=settings.HOME_KEEP_SECONDS + 1)
     with time_machine.travel(later, tick=False), CaptureQueriesContext(connection) as again:
         assert supervisor.client.get("/").status_code == 200
     assert len(again) > len(kept_queries) + 10, "made afresh once its time is up"
@@ -246,3 +247,25 @@ def test_the_notes_are_compacted_every_hour_by_a_job_an_administrator_can_pause(
             User.objects.filter(pk=world.supervisee.pk).update(full_name=f"Supervisee {n}")
     assert home_notes_compact() == {"people": 1}
     assert HomeChange.objects.filter(person_id=world.supervisee.pk).count() == 1
+
+
+def test_with_no_time_to_keep_every_home_is_made_afresh(world, readers, settings):
+    settings.HOME_KEEP_SECONDS = 0
+    supervisor = readers["supervisor"]
+    supervisor.home()
+    with CaptureQueriesContext(connection) as queries:
+        supervisor.home()
+    assert len(queries) > 20
+
+
+def test_a_home_served_kept_is_audited_as_a_home_made(world, readers):
+    from supervision.models.audit import AuditEvent
+
+    supervisor = readers["supervisor"]
+    reads = AuditEvent.objects.filter(
+        actor=supervisor.person, action="read", object_type="list", object_id="home"
+    )
+    before = reads.count()
+    for _ in range(3):
+        supervisor.home()
+    assert reads.count() == before + 3
