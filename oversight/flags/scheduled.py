@@ -11,6 +11,8 @@ takes only its uncommitted batch with it, whose rows stay due."""
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -163,10 +165,32 @@ def _claim(model, now: datetime, pks) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+@contextmanager
+def _collector_paused():
+    """Python's cycle collector held off for one batch, and let run again after it.
+
+    A batch reads and judges hundreds of subjects: some hundreds of thousands of objects (rows,
+    histories, items) that live until the batch ends. Each allocation past a threshold starts a
+    collection, and the oldest generation's scans every object alive, the batch's as well as
+    the worker's own, finding almost nothing (measured on 2,000 staff and 25,000 children: a
+    fifth of a full evaluation's time in the collector, 23 full collections of 0.1 to 0.6 s).
+    Reference counting frees what a batch drops as it goes; what cycles it leaves (a person's
+    history and the rules it remembers) the collector takes after the batch, a batch's worth
+    at most."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _tick_batch(
     model, histories_of, now, versions_box, limit, look_back, cursor: _Cursor
 ) -> _Outcome | None:
-    with transaction.atomic():
+    with _collector_paused(), transaction.atomic():
         rows = _due_rows(model, now, limit, cursor)
         claimed = _claim(model, now, [pk for pk, _ in rows])
         if not claimed:
