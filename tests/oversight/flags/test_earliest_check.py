@@ -137,9 +137,10 @@ def test_on_postgresql_the_idle_tick_after_mass_writes_reads_one_page(org, postg
     plan = plan[0]["Plan"] if isinstance(plan, list) else plan
     pages = plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0)
     probe, _ = _probe_buffers()  # what the idle tick read before, for the message
-    # The index's page and the row's; one more while a heap page of the row's older versions
-    # awaits pruning (one CI run under load read three). The tables' own probe reads hundreds.
-    assert pages <= 3, (pages, probe, question)
+    # The index's page and the row's, and a few more while heap pages of the row's older
+    # versions await pruning (runs under load read three and four): a handful, whatever the
+    # table's dead entries. The tables' own probe reads hundreds.
+    assert pages <= 6, (pages, probe, question)
 
 
 def _thread(job, finished: threading.Event, errors: list) -> threading.Thread:
