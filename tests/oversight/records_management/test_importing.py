@@ -48,7 +48,14 @@ EXAMPLE_COUNTS = {
     CaseNote: 8,
 }
 # Tables nobody's data lives in, or that record the import itself.
-NOT_DATA = {"supervision.AuditEvent", "supervision.AuditChainHead", "sessions.Session"}
+# Not data: the audit, sessions, and the notes of writes kept pages are checked against (on
+# SQLite a row trigger notes a statement that rewrote a row with the values it had).
+NOT_DATA = {
+    "supervision.AuditEvent",
+    "supervision.AuditChainHead",
+    "sessions.Session",
+    "oversight.HomeChange",
+}
 
 
 @pytest.fixture(autouse=True)

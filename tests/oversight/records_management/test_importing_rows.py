@@ -21,7 +21,14 @@ pytestmark = pytest.mark.django_db
 
 EXAMPLE = Path(settings.BASE_DIR) / "examples" / "import"
 NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
-NOT_DATA = {"supervision.AuditEvent", "supervision.AuditChainHead", "sessions.Session"}
+# Not data: the audit, sessions, and the notes of writes kept pages are checked against (on
+# SQLite a row trigger notes a statement that rewrote a row with the values it had).
+NOT_DATA = {
+    "supervision.AuditEvent",
+    "supervision.AuditChainHead",
+    "sessions.Session",
+    "oversight.HomeChange",
+}
 
 
 @pytest.fixture(autouse=True)
