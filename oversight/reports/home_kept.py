@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
+from django.template.loader_tags import IncludeNode
 from django.utils.safestring import mark_safe
 
 logger = logging.getLogger(__name__)
@@ -42,9 +43,9 @@ NOTES_KEPT = 50
 
 # The notes about the reader, everyone (0), and anyone who is or was their supervisor or
 # supervisee: a relationship written since notes both its people, so a new one moves this on.
+NOTES_SQL = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM oversight_homechange"
 STAMP_SQL = """
-SELECT COUNT(*), COALESCE(MAX(id), 0) FROM oversight_homechange
-WHERE person_id IN (
+SELECT COUNT(*), COALESCE(MAX(id), 0) FROM oversight_homechange WHERE person_id IN (
     SELECT 0
     UNION ALL SELECT %(person)s
     UNION ALL SELECT supervisee_id FROM supervision_supervisoryrelationship
@@ -67,8 +68,6 @@ def _templates_fingerprint(name: str = CONTENT) -> str:
 
 
 def _included(template) -> list[str]:
-    from django.template.loader_tags import IncludeNode
-
     found = []
     for node in template.nodelist.get_nodes_by_type(IncludeNode):
         name = node.template.resolve({}) if hasattr(node.template, "resolve") else None
@@ -81,33 +80,32 @@ def _included(template) -> list[str]:
 def stamp(person_id: int) -> tuple[int, int]:
     """The count and last id of the notes the person's home depends on: read before the page
     is made, so a write committed while it is made moves the next request's answer on."""
-    with connection.cursor() as cursor:
-        cursor.execute(STAMP_SQL, {"person": person_id})
-        count, last = cursor.fetchone()
-    return int(count), int(last)
+    return _count_and_last(STAMP_SQL, {"person": person_id})
 
 
 def notes_about(person_ids) -> tuple[int, int]:
     """`stamp` for a page about these people (and everyone's notes, person 0)."""
     people = sorted({0, *(int(person) for person in person_ids if person is not None)})
     marks = ", ".join(["%s"] * len(people))
+    return _count_and_last(f"{NOTES_SQL} WHERE person_id IN ({marks})", people)
+
+
+def _count_and_last(sql: str, params) -> tuple[int, int]:
     with connection.cursor() as cursor:
-        sql = f"SELECT COUNT(*), COALESCE(MAX(id), 0) FROM oversight_homechange WHERE person_id IN ({marks})"  # noqa: E501, S608 - placeholders only
-        cursor.execute(sql, people)
+        cursor.execute(sql, params)
         count, last = cursor.fetchone()
     return int(count), int(last)
 
 
 def page_key(template: str, *parts) -> str:
-    """The key of another page kept the same way: its content template and what it is kept
-    apart by (the reader and what they may see among them)."""
+    """The key of a page kept this way: its content template (and their fingerprint) and what
+    it is kept apart by (the reader and what they may see among them)."""
     said = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:24]
     return f"page:{template}:{_templates_fingerprint(template)}:{said}"
 
 
-def key(request, roles, sort: str | None, today) -> str:
-    reader = hashlib.sha256(f"{','.join(roles.labels)}|{sort or ''}".encode()).hexdigest()[:24]
-    return f"home:{request.user.pk}:{today.isoformat()}:{_templates_fingerprint()}:{reader}"
+def home_key(request, roles, sort: str | None, today) -> str:
+    return page_key(CONTENT, request.user.pk, today.isoformat(), ",".join(roles.labels), sort)
 
 
 def make(render) -> str:
@@ -169,12 +167,9 @@ def compact(limit: int = NOTES_KEPT) -> int:
             return 0
         top = HomeChange.objects.aggregate(top=Max("id"))["top"]
         HomeChange.objects.bulk_create([HomeChange(person_id=person) for person in busy])
-        with connection.cursor() as cursor:
-            for start in range(0, len(busy), 1000):
-                people = busy[start : start + 1000]
-                marks = ", ".join(["%s"] * len(people))
-                cursor.execute(
-                    f"DELETE FROM oversight_homechange WHERE id <= %s AND person_id IN ({marks})",  # noqa: S608 - placeholders only
-                    [top, *people],
-                )
+        for start in range(0, len(busy), 1000):
+            # Deleted in one statement: nothing refers to a note.
+            HomeChange.objects.filter(
+                id__lte=top, person_id__in=busy[start : start + 1000]
+            ).delete()
     return len(busy)

@@ -91,7 +91,7 @@ def home(request):
     roles = roles_for(request.user)
     now = timezone.now()
     sort = request.GET.get("sort")
-    cache_key = home_kept.key(request, roles, sort, timezone.localdate(now))
+    cache_key = home_kept.home_key(request, roles, sort, timezone.localdate(now))
     # Read before the page is made: a write committed meanwhile moves it on (home_kept).
     seen = home_kept.stamp(request.user.pk)
     html = home_kept.kept(cache_key, seen, now)
