@@ -81,6 +81,22 @@ def postgres_only(db):
 SIGNING_PASSPHRASE = "test signing passphrase"
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache, as it does with an empty database. Pages are kept
+    in the cache under the count and last id of the notes of writes (oversight.reports.
+    home_kept), and on SQLite a test's rolled-back ids are given again to the next: the same
+    notes, so the next test could be served the page the last one kept. Only the process's
+    own memory cache is cleared: Redis (with PostgreSQL, whose ids are never given twice) holds
+    the Celery broker's queues and bindings too."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    cache = caches["default"]
+    if isinstance(cache, LocMemCache):
+        cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def signing_certificate(tmp_path_factory):
     """The organisation's certificate, made once per process, so every finalised record's PDF

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
-from django.template.loader_tags import IncludeNode
+from django.template.loader_tags import ExtendsNode, IncludeNode
 from django.utils.safestring import mark_safe
 
 logger = logging.getLogger(__name__)
@@ -58,19 +58,23 @@ SELECT COUNT(*), COALESCE(MAX(id), 0) FROM oversight_homechange WHERE person_id 
 _fingerprints: dict[str, str] = {}
 
 
-def _templates_fingerprint(name: str = CONTENT) -> str:
-    """Changes with a page's templates (a release), so no kept page outlives its own."""
-    if name not in _fingerprints:
-        names = [name, *_included(get_template(name).template)]
-        sources = "".join(get_template(each).template.source for each in sorted(set(names)))
-        _fingerprints[name] = hashlib.sha256(sources.encode()).hexdigest()[:16]
-    return _fingerprints[name]
+def _templates_fingerprint(names: str | tuple[str, ...] = CONTENT) -> str:
+    """Changes with a page's templates (a release), so no kept page outlives its own: the
+    templates named, and those they include or extend."""
+    if names not in _fingerprints:
+        found = [names] if isinstance(names, str) else list(names)
+        for name in list(found):
+            found.extend(_included(get_template(name).template))
+        sources = "".join(get_template(each).template.source for each in sorted(set(found)))
+        _fingerprints[names] = hashlib.sha256(sources.encode()).hexdigest()[:16]
+    return _fingerprints[names]
 
 
 def _included(template) -> list[str]:
     found = []
-    for node in template.nodelist.get_nodes_by_type(IncludeNode):
-        name = node.template.resolve({}) if hasattr(node.template, "resolve") else None
+    for node in template.nodelist.get_nodes_by_type((IncludeNode, ExtendsNode)):
+        named = node.template if isinstance(node, IncludeNode) else node.parent_name
+        name = named.resolve({}) if hasattr(named, "resolve") else None
         if isinstance(name, str):
             found.append(name)
             found.extend(_included(get_template(name).template))
@@ -97,11 +101,12 @@ def _count_and_last(sql: str, params) -> tuple[int, int]:
     return int(count), int(last)
 
 
-def page_key(template: str, *parts) -> str:
-    """The key of a page kept this way: its content template (and their fingerprint) and what
-    it is kept apart by (the reader and what they may see among them)."""
+def page_key(templates: str | tuple[str, ...], *parts) -> str:
+    """The key of a page kept this way: the templates it is made by (and their fingerprint)
+    and what it is kept apart by (the reader and what they may see among them)."""
     said = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:24]
-    return f"page:{template}:{_templates_fingerprint(template)}:{said}"
+    named = templates if isinstance(templates, str) else "+".join(templates)
+    return f"page:{named}:{_templates_fingerprint(templates)}:{said}"
 
 
 def home_key(request, roles, sort: str | None, today) -> str:

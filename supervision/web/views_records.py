@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from access import concerns as concerns_reach
@@ -272,9 +273,9 @@ def record_page(request, session_id):
     )
     now = timezone.now()
     page = _kept_record_page(request, session, may_edit, show_personal, now)
-    if page is not None and page["html"] is not None:
+    if page is not None and page["html"] is not None and not messages.get_messages(request):
         _audit_read(request, session)
-        return _record_response(request, session, page["html"])
+        return HttpResponse(home_kept.served(request, page["html"]))
     kept = record_kept.kept(_record_of(session, request), show_personal)
     record = _load_record(session, kept)
     _audit_read(request, session)
@@ -328,42 +329,54 @@ def record_page(request, session_id):
     html = home_kept.make(
         lambda extra: render_to_string(RECORD_CONTENT, {**context, **extra}, request)
     )
-    if page is not None:
-        home_kept.keep(page["key"], page["seen"], html, now)
-    return _record_response(request, session, html)
+    return _record_response(request, session, html, page, now)
 
 
 RECORD_CONTENT = "supervision/records/_record_content.html"
 
 
 def _kept_record_page(request, session, may_edit, show_personal, now) -> dict | None:
-    """A finalised record's page as this reader was last shown it, if nothing it shows has
-    changed since (oversight.reports.home_kept): what it shows is about the session's two
-    people, and what the reader may do about the reader, so a write about any of the three
-    (an action done, an addendum, an escalation, a change of supervisor, of reach or of a
-    name) makes it afresh. None for a record still being written: its page shows each reader
-    what changed since they last read it."""
+    """A finalised record's page, whole, as this reader was last shown it, if nothing it shows
+    has changed since (oversight.reports.home_kept): what it shows is about the session's two
+    people, and what the reader may do (and their navigation, from their roles) about the
+    reader, so a write about any of the three (an action done, an addendum, an escalation, a
+    change of supervisor, of reach, of role or of a name) makes it afresh. None for a record
+    still being written: its page shows each reader what changed since they last read it."""
     record = _record_of(session, request)
     if not record.is_finalised:
         return None
     key = home_kept.page_key(
-        RECORD_CONTENT,
+        (RECORD_PAGE, RECORD_CONTENT),
         session.pk,
         request.user.pk,
         show_personal,
         may_edit,
+        getattr(session, "in_reach", None),  # the back link: to the session, or home
         timezone.localdate(now),
     )
     seen = home_kept.notes_about([request.user.pk, session.supervisee_id, session.supervisor_id])
     return {"key": key, "seen": seen, "html": home_kept.kept(key, seen, now)}
 
 
-def _record_response(request, session, html):
-    return render(
-        request,
-        "supervision/records/record.html",
-        {"session": session, "content": home_kept.served(request, html)},
+RECORD_PAGE = "supervision/records/record.html"
+
+
+def _record_response(request, session, content: str, page=None, now=None):
+    """The record page around its content, made with the CSRF placeholder in every form (the
+    sign-out form's too) and kept whole when `page` says where; not when it shows a message,
+    which is the request's own (the next request shows none, or another)."""
+    shows_messages = bool(messages.get_messages(request))
+    html = home_kept.make(
+        lambda extra: render_to_string(
+            RECORD_PAGE,
+            # Made by RECORD_CONTENT's templates, which escaped what they were given.
+            {"session": session, "content": mark_safe(content), **extra},  # noqa: S308
+            request,
+        )
     )
+    if page is not None and not shows_messages:
+        home_kept.keep(page["key"], page["seen"], html, now)
+    return HttpResponse(home_kept.served(request, html))
 
 
 @login_required

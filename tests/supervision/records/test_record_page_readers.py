@@ -220,3 +220,42 @@ def test_the_page_kept_whole_is_made_afresh_after_each_write_it_shows(world, mon
         after = [page(reader, world.record) for reader in readers]
         assert after != before
         assert after == [plain(reader, world.record, monkeypatch) for reader in readers]
+
+
+def test_the_readers_navigation_follows_their_roles(world, monkeypatch):
+    """The page is kept whole, navigation included: a reader who becomes a supervisor is
+    served the page made afresh, with their team in the menu."""
+    before = quick(world.supervisee, world.record)
+    SupervisoryRelationship.objects.create(
+        supervisor=world.supervisee,
+        supervisee=world.other_supervisee,
+        kind=SupervisoryRelationship.Kind.PRACTICE_EDUCATOR,
+        starts_on=date(2026, 3, 20),
+    )
+    after = page(world.supervisee, world.record)
+    assert "My team" in after and "My team" not in before
+    assert after == plain(world.supervisee, world.record, monkeypatch)
+
+
+def test_a_message_is_shown_once_even_where_the_page_is_kept(world, monkeypatch):
+    """A message (here, after an addendum) is the request's own: the page kept whole is not
+    served in its place, and the page that shows it is not kept. The notes are held still,
+    so that only the message stands between the reader and the kept page."""
+    monkeypatch.setattr(home_kept, "notes_about", lambda people: (1, 1))
+    client = Client()
+    client.force_login(world.supervisor)
+    url = f"/sessions/{world.record.session_id}/record/"
+    with time_machine.travel(LATER, tick=False):
+        kept_page = TOKEN.sub("", client.get(url).content.decode())
+        assert TOKEN.sub("", client.get(url).content.decode()) == kept_page  # served as kept
+        response = client.post(
+            f"{url}addenda/add/",
+            {"text": "A third addendum", "password": SUPERVISEE_PASSWORD},
+            follow=True,
+        )
+        assert response.redirect_chain == [(url, 302)]
+        shown = response.content.decode()
+        again = client.get(url).content.decode()
+    assert "Addendum signed and added to the record" not in kept_page
+    assert "Addendum signed and added to the record" in shown and "A third addendum" in shown
+    assert "Addendum signed and added to the record" not in again
