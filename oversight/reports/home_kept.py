@@ -25,16 +25,18 @@ import hashlib
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.middleware.csrf import get_token
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.template.loader_tags import ExtendsNode, IncludeNode
 from django.utils.safestring import mark_safe
 
 logger = logging.getLogger(__name__)
 
+PAGE = "supervision/home.html"
 CONTENT = "supervision/home/_content.html"
 # Where the page's forms carry the request's CSRF token: letters only, so escaping leaves it.
 TOKEN_PLACEHOLDER = "csrfTokenOfTheRequestPlaceholderQxZv"
@@ -110,7 +112,9 @@ def page_key(templates: str | tuple[str, ...], *parts) -> str:
 
 
 def home_key(request, roles, sort: str | None, today) -> str:
-    return page_key(CONTENT, request.user.pk, today.isoformat(), ",".join(roles.labels), sort)
+    return page_key(
+        (PAGE, CONTENT), request.user.pk, today.isoformat(), ",".join(roles.labels), sort
+    )
 
 
 def make(render) -> str:
@@ -118,6 +122,26 @@ def make(render) -> str:
     the token is the request's, put in by `served`, so a kept page serves any browser of the
     reader's, and still serves after a new sign-in has changed their secret."""
     return render({"csrf_token": TOKEN_PLACEHOLDER})
+
+
+def around(request, template: str, content: str, context: dict) -> str:
+    """The page `template` made around `content` (made by `make`), the CSRF placeholder in its
+    own forms too (the sign-out form's): the page whole, kept by the view while the request
+    shows no message. Rendered with the request, so the navigation is the reader's."""
+    return make(
+        lambda extra: render_to_string(
+            template,
+            # `content` was made by the page's own templates, which escaped what they were given.
+            {**context, "content": mark_safe(content), **extra},  # noqa: S308
+            request,
+        )
+    )
+
+
+def shows_messages(request) -> bool:
+    """Whether the page made for this request shows a message: one that is the request's own,
+    so neither served from a kept page nor kept with it. Asked without using them up."""
+    return bool(messages.get_messages(request))
 
 
 def served(request, html: str):

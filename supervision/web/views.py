@@ -94,16 +94,18 @@ def home(request):
     cache_key = home_kept.home_key(request, roles, sort, timezone.localdate(now))
     # Read before the page is made: a write committed meanwhile moves it on (home_kept).
     seen = home_kept.stamp(request.user.pk)
-    html = home_kept.kept(cache_key, seen, now)
+    with_messages = home_kept.shows_messages(request)
+    html = None if with_messages else home_kept.kept(cache_key, seen, now)
     if html is None:
         context = _home_context(request, roles, now)
-        html = home_kept.make(
+        content = home_kept.make(
             lambda extra: render_to_string(home_kept.CONTENT, {**context, **extra}, request)
         )
-        home_kept.keep(cache_key, seen, html, now)
-    content = home_kept.served(request, html)
+        html = home_kept.around(request, home_kept.PAGE, content, {"roles": roles})
+        if not with_messages:
+            home_kept.keep(cache_key, seen, html, now)
     audited_list(request, "home")
-    return render(request, "supervision/home.html", {"content": content, "roles": roles})
+    return HttpResponse(home_kept.served(request, html))
 
 
 def _home_context(request, roles, now) -> dict:

@@ -8,7 +8,6 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from access import concerns as concerns_reach
@@ -273,7 +272,7 @@ def record_page(request, session_id):
     )
     now = timezone.now()
     page = _kept_record_page(request, session, may_edit, show_personal, now)
-    if page is not None and page["html"] is not None and not messages.get_messages(request):
+    if page is not None and page["html"] is not None and not home_kept.shows_messages(request):
         _audit_read(request, session)
         return HttpResponse(home_kept.served(request, page["html"]))
     kept = record_kept.kept(_record_of(session, request), show_personal)
@@ -362,19 +361,11 @@ RECORD_PAGE = "supervision/records/record.html"
 
 
 def _record_response(request, session, content: str, page=None, now=None):
-    """The record page around its content, made with the CSRF placeholder in every form (the
-    sign-out form's too) and kept whole when `page` says where; not when it shows a message,
-    which is the request's own (the next request shows none, or another)."""
-    shows_messages = bool(messages.get_messages(request))
-    html = home_kept.make(
-        lambda extra: render_to_string(
-            RECORD_PAGE,
-            # Made by RECORD_CONTENT's templates, which escaped what they were given.
-            {"session": session, "content": mark_safe(content), **extra},  # noqa: S308
-            request,
-        )
-    )
-    if page is not None and not shows_messages:
+    """The record page around its content, kept whole where `page` says, unless it shows a
+    message (home_kept.around)."""
+    with_messages = home_kept.shows_messages(request)
+    html = home_kept.around(request, RECORD_PAGE, content, {"session": session})
+    if page is not None and not with_messages:
         home_kept.keep(page["key"], page["seen"], html, now)
     return HttpResponse(home_kept.served(request, html))
 

@@ -54,11 +54,9 @@ class Reader:
 
 
 def main(html: str) -> str:
-    """The page's own content: the page around it is rendered on every request."""
-    start = html.index('<main class="govuk-main-wrapper')
-    return re.sub(
-        r'name="csrfmiddlewaretoken" value="[^"]+"', "", html[start : html.index("</main>")]
-    )
+    """The page, whole (kept whole: its navigation and header too), but for the CSRF token,
+    which is each request's own."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
 
 
 def served_and_made(readers) -> list[tuple[str, str]]:
@@ -269,3 +267,21 @@ def test_a_home_served_kept_is_audited_as_a_home_made(world, readers):
     for _ in range(3):
         supervisor.home()
     assert reads.count() == before + 3
+
+
+def test_a_message_is_shown_once_even_where_the_home_is_kept(world, readers, monkeypatch):
+    """A message (here, after marking an action done) is the request's own: the kept home is
+    not served in its place, and the home that shows it is not kept. The stamp is held still,
+    so that only the message stands between the reader and the kept home."""
+    monkeypatch.setattr(home_kept, "stamp", lambda person: (1, 1))
+    supervisee = readers["supervisee"]
+    kept_home = supervisee.home()
+    assert supervisee.home() == kept_home
+    with time_machine.travel(TUESDAY, tick=False):
+        action = actions_for(world, world.supervisee, [date(2026, 3, 20)], status="finalised")[0]
+        response = supervisee.client.post(f"/actions/{action.pk}/done/", follow=True)
+    assert response.redirect_chain == [("/", 302)]
+    shown = main(response.content.decode())
+    assert "Action marked as done" in shown
+    assert "Action marked as done" not in kept_home
+    assert "Action marked as done" not in supervisee.home()
