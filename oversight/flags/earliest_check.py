@@ -61,3 +61,23 @@ def raise_to_earliest(model) -> None:
                 "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK, model._meta.db_table]
             )
         cursor.execute(sql, params)
+
+
+def mark(models) -> None:
+    """Lower each table's earliest check to "now" (MARKED), as a write does through the
+    triggers (held shared, as they hold the lock): for rows written with the triggers held off,
+    a bulk load (demo.synthetic_writer). The next tick looks at the tables."""
+    quote = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"UPDATE {quote(_TABLE)} SET {quote('due_at')} = %s "  # noqa: S608
+        f"WHERE {quote('subject')} = %s AND {quote('due_at')} > %s"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in models:
+            table = model._meta.db_table
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock_shared(%s, hashtext(%s))", [LOCK, table]
+                )
+            cursor.execute(sql, [adapt(MARKED), table, adapt(MARKED)])

@@ -2,6 +2,7 @@
 row for row the organisation written by INSERT (SQLite's way), and the same whatever the
 chunk: memory holds a chunk, the data does not change."""
 
+from contextlib import contextmanager
 from datetime import date, datetime
 from io import StringIO
 
@@ -13,11 +14,12 @@ from django.db import connection, transaction
 from agreements.models import AgreementSignature, SupervisionAgreement
 from casework.models import Allocation, CaseNote, Child, RiskRating
 from demo.synthetic import generate_org
-from oversight.models import FeedbackResponse, Flag
+from oversight.models import EarliestCheck, FeedbackResponse, Flag, HomeChange
 from oversight.policy.due import LONDON
 from supervision.models import (
     Action,
     DevelopmentConversation,
+    FinalisedRecord,
     JobRole,
     PracticeObservation,
     ProbationReview,
@@ -31,7 +33,7 @@ from supervision.models import (
     User,
 )
 from supervision.models.organisation import SupervisorAbsence
-from tests.support.database_roles import owner_connection
+from tests.support.database_roles import owner_connection, superuser_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +61,7 @@ MODELS = [
     CaseNote,
     FeedbackResponse,
     Flag,
+    FinalisedRecord,
 ]
 
 
@@ -77,14 +80,19 @@ def sequences() -> dict:
     state = {}
     with connection.cursor() as cursor:
         for model in MODELS:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)",
+                [model._meta.db_table, model._meta.pk.column],
+            )
             name = cursor.fetchone()[0]
+            if name is None:  # keyed by another table's id (a finalised record's facts)
+                continue
             cursor.execute(f"SELECT last_value, is_called FROM {name}")  # noqa: S608
             state[name] = cursor.fetchone()
     return state
 
 
-def generated(restart=None, **how) -> tuple[dict, dict]:
+def generated(restart=None, look=None, **how) -> tuple[dict, dict]:
     """The counts and every row of each table (ids included) of one organisation, then
     undone. Undone rows keep the ids they took from the sequences, so on PostgreSQL the
     sequences are first put back where `restart` found them (as the tables' owner: the
@@ -100,6 +108,8 @@ def generated(restart=None, **how) -> tuple[dict, dict]:
                 staff=24, years=2, children=90, today=TODAY, seed=7, prefix="str", **how
             )
             connection.check_constraints()  # keys written before their rows are checked here
+            if look is not None:
+                look(result)  # before it is undone
             rows = {
                 model._meta.label: list(
                     model.objects.order_by("pk").values_list(
@@ -206,3 +216,81 @@ def test_v2_shows_how_far_the_standards_walk_has_got(clock, monkeypatch, workers
         assert f"standards' flags, {done} of {people} people (" in line  # chunks of 5
         assert line.rstrip().endswith("a second) done")
     assert "standards' flags done" in err.getvalue()
+
+
+@contextmanager
+def right_to_hold_triggers():
+    """The application role may set session_replication_role (PostgreSQL 15's GRANT SET ON
+    PARAMETER), as whoever builds a benchmark organisation would, and not after."""
+    role = connection.settings_dict["USER"] or "postgres"
+    with superuser_connection() as superuser:
+        superuser.execute(f'GRANT SET ON PARAMETER session_replication_role TO "{role}"')
+    try:
+        yield
+    finally:
+        with superuser_connection() as superuser:
+            superuser.execute(f'REVOKE SET ON PARAMETER session_replication_role FROM "{role}"')
+
+
+@pytest.mark.postgres
+def test_a_load_with_the_triggers_held_off_writes_what_they_would(postgres_only, clock):
+    """The rows, the finalised records' facts the trigger writes among them, are the same
+    with the triggers held off for the load as with them run for every row; the earliest
+    checks are lowered and one note tells every kept page that something changed. A role
+    without the right to hold them (the application's, in CI) runs them."""
+    seen = {}
+
+    def look(name):
+        def at(result):
+            seen[name] = {
+                "held": result["triggers_held"],
+                "notes": list(HomeChange.objects.values_list("person_id", flat=True)),
+                "due": dict(EarliestCheck.objects.values_list("subject", "due_at")),
+            }
+
+        return at
+
+    EarliestCheck.objects.update_or_create(
+        subject=Child._meta.db_table, defaults={"due_at": datetime(2030, 1, 1, tzinfo=LONDON)}
+    )
+    notes_before = list(HomeChange.objects.values_list("person_id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        superuser = cursor.fetchone()[0]
+    start = sequences()
+    asked = generated(start, look("asked"))
+    each_row = generated(start, look("each row"), hold_triggers=False)
+    with right_to_hold_triggers():
+        held = generated(start, look("held"))
+
+    assert seen["asked"]["held"] is superuser  # no right, no holding
+    assert seen["each row"]["held"] is False and seen["held"]["held"] is True
+    assert len(held[1]["supervision.FinalisedRecord"]) > 0
+    assert_same(each_row, held)
+    assert_same(each_row, asked)
+    assert seen["held"]["notes"] == [*notes_before, 0]
+    assert len(seen["each row"]["notes"]) > len(notes_before) + 100
+    for name in ("each row", "held"):
+        assert seen[name]["due"][Child._meta.db_table] <= datetime(2026, 3, 5, 12, tzinfo=LONDON)
+
+
+@pytest.mark.postgres
+def test_a_key_that_points_nowhere_stops_a_load_with_the_triggers_held(postgres_only, clock):
+    from django.db import IntegrityError
+
+    from demo import synthetic_writer
+
+    real = synthetic_writer._Writer.write_held
+
+    def break_a_key(writer):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE supervision_action SET supervisee_id = 999999999 "
+                "WHERE id = (SELECT MAX(id) FROM supervision_action)"
+            )
+        real(writer)
+
+    with right_to_hold_triggers(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(synthetic_writer._Writer, "write_held", break_a_key)
+        with pytest.raises(IntegrityError, match="supervision_action.supervisee_id"):
+            generated(None)

@@ -63,6 +63,14 @@ class Command(BaseCommand):
             "halves the longest step at national scale)",
         )
         parser.add_argument(
+            "--with-triggers",
+            action="store_true",
+            help="on PostgreSQL, run the tables' triggers for every row written, rather than "
+            "hold them off and do their work once for the whole load (which needs a superuser, "
+            "or GRANT SET ON PARAMETER session_replication_role; without that right the "
+            "triggers run anyway)",
+        )
+        parser.add_argument(
             "--method",
             choices=["copy", "insert"],
             help="how rows are written: copy (PostgreSQL's default) or insert (SQLite's)",
@@ -96,6 +104,7 @@ class Command(BaseCommand):
                 chunk=options["chunk"],
                 method=options["method"],
                 workers=options["workers"],
+                hold_triggers=not options["with_triggers"],
                 progress=self.progress if options["verbosity"] >= 2 else None,
             )
         except (NoPolicyPack, ValueError) as error:
@@ -125,6 +134,11 @@ class Command(BaseCommand):
             f"managed by {director.email}"
         )
         write(f"Flags: {'the flag job, walked back' if options['evaluate'] else 'synthetic'}")
+        write(
+            "Triggers: held off, their work done once for the load"
+            if result["triggers_held"]
+            else "Triggers: run for every row"
+        )
         write(
             f"Peak memory of this process: {peak_mb():,.0f} MB "
             f"(written {options['chunk']:,} at a time)"
